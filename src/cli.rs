@@ -1,0 +1,79 @@
+//! The command line: `ressim run`, `ressim check`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// ressim — microsimulation and business case for Danish ressourceforløb.
+#[derive(Debug, Parser)]
+#[command(name = "ressim", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write results (summary.json, CSV tables, manifest.json).
+    Run(RunArgs),
+    /// Check a scenario and print what it contains, without running it.
+    Check(CheckArgs),
+}
+
+/// Language of terminal texts.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Lang {
+    /// Dansk.
+    Da,
+    /// English.
+    En,
+}
+
+/// `ressim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). Without it, the built-in Copenhagen scenario runs.
+    pub scenario: Option<PathBuf>,
+    /// Output folder [default: outputs/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications [default: the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub replications: Option<u32>,
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Language of the terminal summary.
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
+    /// Fix every uncertain parameter at its central value (no probabilistic analysis).
+    #[arg(long)]
+    pub no_psa: bool,
+    /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
+    pub effect_scale: f64,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `ressim check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario file (TOML). Without it, the built-in scenario is checked.
+    pub scenario: Option<PathBuf>,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; give e.g. 0, 0.5 or 1"))?;
+    if !(0.0..=10.0).contains(&v) {
+        return Err(format!("{v} is outside 0 … 10"));
+    }
+    Ok(v)
+}

@@ -1,0 +1,84 @@
+//! Synthetic citizens: entry cycle, start states and attributes, drawn from the scenario's
+//! distributions. Each citizen has its own random stream, so a citizen's draws do not depend on
+//! how many citizens there are before it or on the thread that builds it.
+
+use crate::engine::rng::{PURPOSE_COHORT, chacha};
+use crate::scenario::param::unit;
+use crate::scenario::{COURSE, HOUSING, Scenario};
+
+/// The citizens of one replication. Ids are assigned in entry order, so the citizens present in
+/// cycle `m` are always the prefix `0..entered[m]`.
+#[derive(Debug, Clone)]
+pub struct Citizens {
+    /// Number of citizens.
+    pub n: usize,
+    /// Entry cycle per citizen.
+    pub entry: Vec<u32>,
+    /// Number of citizens entered by the start of each cycle (inclusive), per cycle.
+    pub entered: Vec<usize>,
+    /// Attribute values, `n × attributes` row-major.
+    pub attrs: Vec<f64>,
+    /// Number of attributes.
+    pub n_attrs: usize,
+    /// Start state per chain.
+    pub start: Vec<[u16; 2]>,
+    /// One uniform per citizen that decides, in every arm alike, whether the citizen is among
+    /// the share offered the arm's programme (common random numbers across arms).
+    pub offer_u: Vec<f64>,
+}
+
+impl Citizens {
+    /// Attribute `a` of citizen `i`.
+    #[inline]
+    pub fn attr(&self, i: usize, a: usize) -> f64 {
+        self.attrs[i * self.n_attrs + a]
+    }
+}
+
+fn pick(cumulative: &[(usize, f64)], u: f64) -> u16 {
+    cumulative
+        .iter()
+        .find(|(_, c)| u < *c)
+        .or(cumulative.last())
+        .map(|(i, _)| *i as u16)
+        .unwrap_or(0)
+}
+
+/// Synthesise the citizens of replication `rep`.
+pub fn synthesize(sc: &Scenario, seed: u64, rep: u32) -> Citizens {
+    let horizon = sc.sim.horizon as usize;
+    let mut entry = Vec::with_capacity(sc.cohort.size());
+    let mut entered = Vec::with_capacity(horizon);
+    for cycle in 0..horizon {
+        if let Some(&k) = sc.cohort.inflow.get(cycle) {
+            entry.extend(std::iter::repeat_n(cycle as u32, k as usize));
+        }
+        entered.push(entry.len());
+    }
+    let n = entry.len();
+    let n_attrs = sc.attributes.len();
+    let mut attrs = Vec::with_capacity(n * n_attrs);
+    let mut start = Vec::with_capacity(n);
+    let mut offer_u = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut rng = chacha(seed, rep, i as u64, PURPOSE_COHORT);
+        // Fixed order of draws: offer, start state, start housing, then attributes.
+        offer_u.push(unit(&mut rng));
+        let s = pick(&sc.cohort.start_state, unit(&mut rng));
+        let h = pick(&sc.cohort.start_housing, unit(&mut rng));
+        start.push([s, h]);
+        for a in &sc.attributes {
+            attrs.push(a.dist.sample(&mut rng));
+        }
+    }
+    const { assert!(COURSE == 0 && HOUSING == 1) };
+    Citizens {
+        n,
+        entry,
+        entered,
+        attrs,
+        n_attrs,
+        start,
+        offer_u,
+    }
+}

@@ -1,0 +1,207 @@
+//! What each subcommand does, on top of the library.
+
+use crate::cli::{CheckArgs, Cli, Command, Lang, RunArgs};
+use crate::error::Result;
+use crate::montecarlo::{self, RunOptions};
+use crate::report::{self, RunInfo};
+use crate::scenario::{self, COURSE, HOUSING, Scenario, param::fmt_num};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Run a parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run(a),
+        Command::Check(a) => check(a),
+    }
+}
+
+/// Load the named scenario or the built-in one.
+pub fn load(path: Option<&Path>) -> Result<Scenario> {
+    match path {
+        Some(p) => scenario::load(p),
+        None => scenario::load_default(),
+    }
+}
+
+fn run(a: RunArgs) -> Result<()> {
+    let started = Instant::now();
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let sc = load(a.scenario.as_deref())?;
+    let mut opts = RunOptions::from_scenario(&sc);
+    if let Some(r) = a.replications {
+        opts.replications = r;
+    }
+    if let Some(s) = a.seed {
+        opts.seed = s;
+    }
+    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    opts.psa = !a.no_psa;
+    opts.effect_scale = a.effect_scale;
+    opts.progress = !a.quiet;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
+    if !a.quiet {
+        eprintln!(
+            "ressim: {} — {} citizens, {} arms, {} months, {} replications",
+            sc.name,
+            sc.cohort.size(),
+            sc.arms.len(),
+            sc.sim.horizon_months(),
+            opts.replications
+        );
+    }
+    let res = montecarlo::run(&sc, &opts)?;
+    let info = RunInfo {
+        command_line: std::env::args().collect(),
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+        started_unix,
+    };
+    let dir = report::write_run(&sc, &res, &out, &info)?;
+    if !a.quiet {
+        print_summary(&sc, &res, &dir, a.lang);
+    }
+    Ok(())
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lang) {
+    let da = lang == Lang::Da;
+    let chain = &sc.chains[COURSE];
+    println!();
+    println!(
+        "{} ({} {}, {} {})",
+        if da { &sc.title_da } else { &sc.title_en },
+        res.replications(),
+        if da { "replikationer" } else { "replications" },
+        sc.sim.horizon_months(),
+        if da { "måneder" } else { "months" }
+    );
+    print!(
+        "{:<34}",
+        if da {
+            "Status ved horisonten"
+        } else {
+            "State at the horizon"
+        }
+    );
+    for arm in &sc.arms {
+        print!("{:>14}", arm.id);
+    }
+    println!();
+    for (s, st) in chain.states.iter().enumerate() {
+        print!("{:<34}", if da { &st.label_da } else { &st.label_en });
+        for a in 0..sc.arms.len() {
+            let m: f64 = res.reps.iter().map(|r| r.end_share[a][s]).sum::<f64>()
+                / res.replications().max(1) as f64;
+            print!("{:>14}", pct(m));
+        }
+        println!();
+    }
+    println!();
+    println!(
+        "{}: {}",
+        if da { "Resultater i" } else { "Results in" },
+        dir.display()
+    );
+}
+
+fn check(a: CheckArgs) -> Result<()> {
+    let sc = load(a.scenario.as_deref())?;
+    let sim = &sc.sim;
+    println!("Scenario `{}` is valid: {}", sc.name, sc.title_en);
+    println!("  files:        {}", sc.files.join(" → "));
+    println!("  sha256:       {}", sc.sha256);
+    println!(
+        "  time:         from {} for {} {} ({} months), counting {:?}, discounting {:?}",
+        sim.start_text(),
+        sim.horizon,
+        if sim.cycle_months == 12 {
+            "years"
+        } else {
+            "months"
+        },
+        sim.horizon_months(),
+        sim.counting,
+        sim.discounting
+    );
+    let inflow = &sc.cohort.inflow;
+    let cohort_text = if inflow.len() == 1 {
+        format!("closed cohort of {}", inflow[0])
+    } else {
+        format!("{} starters over {} cycles", sc.cohort.size(), inflow.len())
+    };
+    println!("  cohort:       {cohort_text}");
+    for (ci, name) in [(COURSE, "states"), (HOUSING, "housing")] {
+        let ch = &sc.chains[ci];
+        let list: Vec<String> = ch
+            .states
+            .iter()
+            .map(|s| {
+                let mut t = s.id.clone();
+                if s.absorbing {
+                    t.push_str(" (absorbing)");
+                }
+                if let Some(m) = s.max_months {
+                    t.push_str(&format!(" (max {m} months)"));
+                }
+                t
+            })
+            .collect();
+        println!(
+            "  {name:<13} {} — {} transitions",
+            list.join(", "),
+            ch.edges.len()
+        );
+    }
+    println!(
+        "  attributes:   {}",
+        if sc.attributes.is_empty() {
+            "none".to_string()
+        } else {
+            sc.attributes
+                .iter()
+                .map(|a| a.id.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    for arm in &sc.arms {
+        let share = sc.params[arm.offer_share].param.central();
+        println!(
+            "  arm {:<10} offered to {} of starters in cycles {}–{}; {} effects, {} amount overrides",
+            arm.id,
+            pct(share),
+            arm.offer_from,
+            arm.offer_to,
+            arm.effects.len(),
+            arm.account_overrides.len()
+        );
+    }
+    println!("  accounts:     {}", sc.accounts.len());
+    let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
+    println!(
+        "  parameters:   {} ({} with an uncertainty distribution)",
+        sc.params.len(),
+        uncertain
+    );
+    let unsourced = sc.unsourced();
+    if unsourced.is_empty() {
+        println!("  sources:      every parameter has a source");
+    } else {
+        println!("  without a source ({}):", unsourced.len());
+        for p in unsourced {
+            println!("    {} = {}", p.path, p.param.describe());
+        }
+    }
+    let _ = fmt_num;
+    Ok(())
+}

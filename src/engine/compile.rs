@@ -1,0 +1,169 @@
+//! Per-replication transition tables: the drawn parameter values turned into per-cycle rates
+//! for each (arm, chain, state), ready for the month loop.
+//!
+//! Competing risks: probabilities per cycle out of one state are converted together into
+//! rates that share one exit probability — with probabilities p₁…pₖ (Σp < 1) the total rate is
+//! R = −ln(1 − Σp) and rᵢ = R·pᵢ/Σp — so that without modifiers the engine reproduces the
+//! given probabilities exactly. Hazard ratios (duration, attributes, arm effects) multiply
+//! rates. Each cycle a citizen leaves with probability 1 − exp(−Σr) and goes to destination i
+//! with probability rᵢ/Σr of that.
+
+use crate::error::{Error, Result};
+use crate::scenario::{EdgeBase, Scenario};
+
+/// One outgoing transition, compiled.
+#[derive(Debug, Clone)]
+pub struct CEdge {
+    /// Destination state.
+    pub to: u16,
+    /// Rate per cycle before hazard ratios.
+    pub rate: f64,
+    /// Duration steps (from month, hazard ratio), sorted.
+    pub duration: Vec<(u32, f64)>,
+    /// Attribute modifiers (attribute, ln HR per unit, reference).
+    pub modifiers: Vec<(usize, f64, f64)>,
+    /// Hazard ratio for participants of the arm (1 if none).
+    pub participant_hr: f64,
+}
+
+impl CEdge {
+    /// Duration hazard ratio at `months` in state.
+    #[inline]
+    pub fn duration_hr(&self, months: u32) -> f64 {
+        let mut hr = 1.0;
+        for &(from, h) in &self.duration {
+            if months >= from {
+                hr = h;
+            } else {
+                break;
+            }
+        }
+        hr
+    }
+}
+
+/// One state, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct CState {
+    /// Outgoing transitions.
+    pub edges: Vec<CEdge>,
+    /// Months in state at which the rates change (duration steps), sorted, deduplicated.
+    pub breakpoints: Vec<u32>,
+    /// Planned length.
+    pub max_months: Option<u32>,
+    /// Destinations at the planned length (state, cumulative share).
+    pub on_max: Option<Vec<(u16, f64)>>,
+    /// Whether any edge has attribute modifiers (then the exit table is per citizen).
+    pub has_modifiers: bool,
+}
+
+impl CState {
+    /// The next breakpoint strictly after `months`, or `u32::MAX`.
+    pub fn next_breakpoint(&self, months: u32) -> u32 {
+        self.breakpoints
+            .iter()
+            .copied()
+            .find(|&b| b > months)
+            .unwrap_or(u32::MAX)
+    }
+}
+
+/// The tables of one arm in one replication.
+#[derive(Debug, Clone)]
+pub struct CArm {
+    /// Per chain, per state.
+    pub chains: Vec<Vec<CState>>,
+    /// Share of starters offered the programme.
+    pub offer_share: f64,
+    /// Entry-cycle window of the offer.
+    pub offer_from: u32,
+    /// Entry-cycle window of the offer (inclusive).
+    pub offer_to: u32,
+}
+
+/// Compile the tables of arm `arm` from drawn values; `effect_scale` raises every arm effect
+/// (hazard ratio) to that power.
+pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64) -> Result<CArm> {
+    let a = &sc.arms[arm];
+    let cm = sc.sim.cycle_months as f64;
+    let mut chains = Vec::with_capacity(sc.chains.len());
+    for (ci, chain) in sc.chains.iter().enumerate() {
+        let mut states: Vec<CState> = Vec::with_capacity(chain.states.len());
+        for (si, st) in chain.states.iter().enumerate() {
+            let out: Vec<usize> = (0..chain.edges.len())
+                .filter(|&e| chain.edges[e].from == si)
+                .collect();
+            let psum: f64 = out
+                .iter()
+                .filter_map(|&e| match chain.edges[e].base {
+                    EdgeBase::Prob(p) => Some(values[p]),
+                    _ => None,
+                })
+                .sum();
+            if psum >= 1.0 {
+                return Err(Error::Runtime(format!(
+                    "the drawn probabilities out of `{}` add up to {psum:.4}, which cannot be \
+                     combined (they must stay below 1); narrow their distributions",
+                    st.id
+                )));
+            }
+            let prob_total_rate = if psum > 0.0 { -(1.0 - psum).ln() } else { 0.0 };
+            let mut cs = CState {
+                max_months: st.max_months,
+                on_max: st
+                    .on_max
+                    .as_ref()
+                    .map(|v| v.iter().map(|&(s, c)| (s as u16, c)).collect()),
+                ..Default::default()
+            };
+            for &e in &out {
+                let edge = &chain.edges[e];
+                let rate = match edge.base {
+                    EdgeBase::Prob(p) => {
+                        if psum > 0.0 {
+                            prob_total_rate * values[p] / psum
+                        } else {
+                            0.0
+                        }
+                    }
+                    EdgeBase::Rate { param, per_months } => values[param] * cm / per_months as f64,
+                };
+                let participant_hr = a
+                    .effects
+                    .iter()
+                    .filter(|&&(c, ed, _)| c == ci && ed == e)
+                    .map(|&(_, _, hr)| values[hr].powf(effect_scale))
+                    .product();
+                let duration: Vec<(u32, f64)> = edge
+                    .duration
+                    .iter()
+                    .map(|&(m, hr)| (m, values[hr]))
+                    .collect();
+                cs.breakpoints.extend(duration.iter().map(|d| d.0));
+                let modifiers: Vec<(usize, f64, f64)> = edge
+                    .modifiers
+                    .iter()
+                    .map(|m| (m.attribute, values[m.hr_per_unit].ln(), m.reference))
+                    .collect();
+                cs.has_modifiers |= !modifiers.is_empty();
+                cs.edges.push(CEdge {
+                    to: edge.to as u16,
+                    rate,
+                    duration,
+                    modifiers,
+                    participant_hr,
+                });
+            }
+            cs.breakpoints.sort_unstable();
+            cs.breakpoints.dedup();
+            states.push(cs);
+        }
+        chains.push(states);
+    }
+    Ok(CArm {
+        chains,
+        offer_share: values[a.offer_share],
+        offer_from: a.offer_from,
+        offer_to: a.offer_to,
+    })
+}

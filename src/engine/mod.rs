@@ -1,0 +1,324 @@
+//! The monthly engine: moves one replication's citizens through the cycles of one arm and
+//! counts, per cycle, how many citizens of each booking class are in each state and how many
+//! moved between states. Amounts are computed from these counts afterwards (see
+//! [`crate::economics`]), so the engine itself never touches money.
+//!
+//! Each cycle: (1) the cycle's starters enter in their start states; (2) service capacity
+//! would be allocated here (the staffing issue fills this step in); (3) every present citizen
+//! draws one uniform per chain from its own counter-based stream and moves or stays; (4) the
+//! states at the end of the cycle are counted.
+
+pub mod compile;
+pub mod rng;
+
+use crate::cohort::Citizens;
+use compile::{CArm, CState};
+
+/// Sizes and offsets of the count arrays of one scenario.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Cycles.
+    pub horizon: usize,
+    /// States per chain.
+    pub chain_size: Vec<usize>,
+    /// Offset of each chain's states in the global state index.
+    pub chain_offset: Vec<usize>,
+    /// Offset of each chain's flows in the flow index (from·S + to).
+    pub flow_offset: Vec<usize>,
+    /// Total states over chains.
+    pub n_states: usize,
+    /// Total flow cells over chains.
+    pub n_flows: usize,
+    /// Booking classes.
+    pub n_classes: usize,
+    /// Months per cycle.
+    pub cycle_months: u32,
+}
+
+impl Layout {
+    /// Layout for chain sizes, horizon and classes.
+    pub fn new(
+        chain_size: Vec<usize>,
+        horizon: usize,
+        n_classes: usize,
+        cycle_months: u32,
+    ) -> Layout {
+        let mut chain_offset = Vec::new();
+        let mut flow_offset = Vec::new();
+        let (mut so, mut fo) = (0, 0);
+        for &s in &chain_size {
+            chain_offset.push(so);
+            flow_offset.push(fo);
+            so += s;
+            fo += s * s;
+        }
+        Layout {
+            horizon,
+            chain_size,
+            chain_offset,
+            flow_offset,
+            n_states: so,
+            n_flows: fo,
+            n_classes,
+            cycle_months,
+        }
+    }
+
+    /// Index into a state-count array.
+    #[inline(always)]
+    pub fn state_ix(&self, cycle: usize, chain: usize, state: usize, class: usize) -> usize {
+        ((cycle * self.n_states) + self.chain_offset[chain] + state) * self.n_classes + class
+    }
+
+    /// Index into a flow-count array.
+    #[inline(always)]
+    pub fn flow_ix(
+        &self,
+        cycle: usize,
+        chain: usize,
+        from: usize,
+        to: usize,
+        class: usize,
+    ) -> usize {
+        ((cycle * self.n_flows) + self.flow_offset[chain] + from * self.chain_size[chain] + to)
+            * self.n_classes
+            + class
+    }
+}
+
+/// What one arm of one replication produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmCounts {
+    /// Citizens per (cycle, state, class) at the end of the cycle.
+    pub end: Vec<u32>,
+    /// Starters per (cycle, start state, class), counted at the start of their entry cycle.
+    pub new: Vec<u32>,
+    /// Moves per (cycle, chain, from, to, class) during the cycle.
+    pub flows: Vec<u32>,
+}
+
+impl ArmCounts {
+    /// Citizens in (chain, state) at the end of `cycle`, over all classes.
+    pub fn at_end(&self, lay: &Layout, cycle: usize, chain: usize, state: usize) -> u32 {
+        let i = lay.state_ix(cycle, chain, state, 0);
+        self.end[i..i + lay.n_classes].iter().sum()
+    }
+
+    /// Citizens in (chain, state) at the start of `cycle` (after entry), over all classes.
+    pub fn at_start(&self, lay: &Layout, cycle: usize, chain: usize, state: usize) -> u32 {
+        let i = lay.state_ix(cycle, chain, state, 0);
+        let new: u32 = self.new[i..i + lay.n_classes].iter().sum();
+        let before = if cycle == 0 {
+            0
+        } else {
+            self.at_end(lay, cycle - 1, chain, state)
+        };
+        before + new
+    }
+}
+
+/// Sees every citizen-cycle; used by tests and traces. The default does nothing and costs
+/// nothing.
+pub trait Observer {
+    /// Citizen `citizen` is in `states` (course, housing) at the end of `cycle`.
+    #[inline(always)]
+    fn citizen_cycle(&mut self, _cycle: u32, _citizen: usize, _states: [u16; 2]) {}
+}
+
+/// An observer that does nothing.
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// Records every citizen's states per cycle (for small runs: memory grows with n × cycles).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Trajectories {
+    /// (cycle, citizen, states) in the order seen.
+    pub rows: Vec<(u32, usize, [u16; 2])>,
+}
+impl Observer for Trajectories {
+    fn citizen_cycle(&mut self, cycle: u32, citizen: usize, states: [u16; 2]) {
+        self.rows.push((cycle, citizen, states));
+    }
+}
+
+/// Who is a participant of the arm's programme, and each citizen's booking class.
+pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
+    (0..cit.n)
+        .map(|i| {
+            let e = cit.entry[i];
+            let participant =
+                e >= carm.offer_from && e <= carm.offer_to && cit.offer_u[i] < carm.offer_share;
+            static_class[i] * 2 + participant as u16
+        })
+        .collect()
+}
+
+struct ChainState {
+    state: Vec<u16>,
+    months: Vec<u32>,
+    valid_until: Vec<u32>,
+    cum: Vec<f64>,
+    width: usize,
+}
+
+/// Fill the exit table of citizen `i` for its state and months in state.
+#[inline]
+fn refresh(
+    cst: &CState,
+    cit: &Citizens,
+    i: usize,
+    months: u32,
+    participant: bool,
+    out: &mut [f64],
+) -> u32 {
+    let mut total = 0.0;
+    for (k, e) in cst.edges.iter().enumerate() {
+        let mut r = e.rate * e.duration_hr(months);
+        if participant {
+            r *= e.participant_hr;
+        }
+        for &(a, ln_hr, reference) in &e.modifiers {
+            let x = cit.attr(i, a) - reference;
+            if x != 0.0 {
+                r *= (ln_hr * x).exp();
+            }
+        }
+        if !r.is_finite() {
+            r = 1e6;
+        }
+        total += r;
+        out[k] = total;
+    }
+    let p_leave = if total > 0.0 {
+        1.0 - (-total).exp()
+    } else {
+        0.0
+    };
+    let scale = if total > 0.0 { p_leave / total } else { 0.0 };
+    for v in out.iter_mut().take(cst.edges.len()) {
+        *v *= scale;
+    }
+    cst.next_breakpoint(months)
+}
+
+/// The destination at the planned length: by `on_max` shares, or in proportion to the
+/// state's current rates. Returns the state itself when nothing can leave.
+fn forced_exit(
+    cst: &CState,
+    cit: &Citizens,
+    i: usize,
+    months: u32,
+    participant: bool,
+    u: f64,
+    me: u16,
+) -> u16 {
+    if let Some(shares) = &cst.on_max {
+        return shares
+            .iter()
+            .find(|(_, c)| u < *c)
+            .or(shares.last())
+            .map(|s| s.0)
+            .unwrap_or(me);
+    }
+    let mut tmp = vec![0.0; cst.edges.len()];
+    refresh(cst, cit, i, months, participant, &mut tmp);
+    let total = tmp.last().copied().unwrap_or(0.0);
+    if total <= 0.0 {
+        return me;
+    }
+    let x = u * total;
+    tmp.iter()
+        .position(|c| x < *c)
+        .map(|k| cst.edges[k].to)
+        .unwrap_or(cst.edges[cst.edges.len() - 1].to)
+}
+
+/// Run one arm of one replication.
+pub fn run_arm<O: Observer>(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+    obs: &mut O,
+) -> ArmCounts {
+    let h = lay.horizon;
+    let cm = lay.cycle_months;
+    let n_chains = carm.chains.len();
+    let mut counts = ArmCounts {
+        end: vec![0; h * lay.n_states * lay.n_classes],
+        new: vec![0; h * lay.n_states * lay.n_classes],
+        flows: vec![0; h * lay.n_flows * lay.n_classes],
+    };
+    let mut chains: Vec<ChainState> = (0..n_chains)
+        .map(|c| {
+            let width = carm.chains[c]
+                .iter()
+                .map(|s| s.edges.len())
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            ChainState {
+                state: cit.start.iter().map(|s| s[c]).collect(),
+                months: vec![0; cit.n],
+                valid_until: vec![0; cit.n],
+                cum: vec![0.0; cit.n * width],
+                width,
+            }
+        })
+        .collect();
+    let slots = [rng::SLOT_COURSE, rng::SLOT_HOUSING];
+    let mut entered_before = 0;
+    for m in 0..h {
+        let active = cit.entered[m];
+        for (i, &cl) in class.iter().enumerate().take(active).skip(entered_before) {
+            for (c, ch) in chains.iter().enumerate() {
+                counts.new[lay.state_ix(m, c, ch.state[i] as usize, cl as usize)] += 1;
+            }
+        }
+        entered_before = active;
+        // (2) capacity allocation goes here.
+        for (i, &cl) in class.iter().enumerate().take(active) {
+            let key = rng::citizen_key(seed, rep, i as u32);
+            let cl = cl as usize;
+            let participant = cl & 1 == 1;
+            let mut now = [0u16; 2];
+            for (c, ch) in chains.iter_mut().enumerate() {
+                let s = ch.state[i];
+                let cst = &carm.chains[c][s as usize];
+                let months = ch.months[i];
+                let mut dest = s;
+                if !cst.edges.is_empty() || cst.on_max.is_some() {
+                    let u = rng::uniform(key, m as u32, slots[c]);
+                    if cst.max_months.is_some_and(|mx| months + cm >= mx) {
+                        dest = forced_exit(cst, cit, i, months, participant, u, s);
+                    } else {
+                        let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
+                        if ch.valid_until[i] == 0 || months >= ch.valid_until[i] {
+                            ch.valid_until[i] =
+                                refresh(cst, cit, i, months, participant, row).max(1);
+                        }
+                        if let Some(k) = row[..cst.edges.len()].iter().position(|cum| u < *cum) {
+                            dest = cst.edges[k].to;
+                        }
+                    }
+                }
+                if dest != s {
+                    counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
+                    ch.state[i] = dest;
+                    ch.months[i] = 0;
+                    ch.valid_until[i] = 0;
+                } else {
+                    ch.months[i] = months + cm;
+                }
+                counts.end[lay.state_ix(m, c, dest as usize, cl)] += 1;
+                if c < 2 {
+                    now[c] = dest;
+                }
+            }
+            obs.citizen_cycle(m as u32, i, now);
+        }
+    }
+    counts
+}

@@ -1,0 +1,340 @@
+//! Replications: draw parameters, synthesise the cohort, run every arm on the same citizens and
+//! random numbers, book accounts — in parallel — and fold the results in replication order, so
+//! that the outcome is the same bit for bit on any number of threads.
+
+use crate::cohort::{self, Citizens};
+use crate::economics::{self, ClassMap};
+use crate::engine::compile::compile_arm;
+use crate::engine::rng::{PURPOSE_PARAMS, chacha};
+use crate::engine::{self, ArmCounts, Layout, NoObserver};
+use crate::error::{Error, Result};
+use crate::scenario::{COURSE, HOUSING, Payer, Scenario};
+use crate::stats::Hist;
+use rayon::prelude::*;
+use std::io::{IsTerminal, Write};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Replications.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Draw uncertain parameters per replication (probabilistic analysis); false fixes them at
+    /// their central values.
+    pub psa: bool,
+    /// Every arm effect (hazard ratio) is raised to this power: 1 as written, 0 no effect.
+    pub effect_scale: f64,
+    /// Show progress on a terminal.
+    pub progress: bool,
+}
+
+impl RunOptions {
+    /// Options from the scenario's own defaults.
+    pub fn from_scenario(sc: &Scenario) -> RunOptions {
+        RunOptions {
+            replications: sc.sim.replications,
+            seed: sc.sim.seed,
+            threads: 0,
+            psa: true,
+            effect_scale: 1.0,
+            progress: false,
+        }
+    }
+}
+
+/// Draw every parameter for replication `rep` (each from its own stream, so adding a parameter
+/// does not change the draws of the others).
+pub fn draw_params(sc: &Scenario, seed: u64, rep: u32, psa: bool) -> Vec<f64> {
+    sc.params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if psa && p.param.is_uncertain() {
+                p.param
+                    .sample(&mut chacha(seed, rep, i as u64, PURPOSE_PARAMS))
+            } else {
+                p.param.central()
+            }
+        })
+        .collect()
+}
+
+/// One arm of one replication, summed over booking classes.
+#[derive(Debug, Clone)]
+pub struct ArmRep {
+    /// Citizens per (cycle, global state) at the end of the cycle.
+    pub end: Vec<u32>,
+    /// Moves per (cycle, flow).
+    pub flows: Vec<u32>,
+    /// Amount per account and cycle (DKK for DKK accounts, else the unit).
+    pub amounts: Vec<Vec<f64>>,
+    /// Discounted amount per account and cycle.
+    pub discounted: Vec<Vec<f64>>,
+    /// Participants of the arm's programme.
+    pub participants: u32,
+}
+
+/// Everything one replication produced.
+#[derive(Debug, Clone)]
+pub struct RepResult {
+    /// Per arm.
+    pub arms: Vec<ArmRep>,
+}
+
+/// The layout of count arrays for a scenario with `n_classes` classes.
+pub fn layout(sc: &Scenario, n_classes: usize) -> Layout {
+    Layout::new(
+        sc.chains.iter().map(|c| c.states.len()).collect(),
+        sc.sim.horizon as usize,
+        n_classes,
+        sc.sim.cycle_months,
+    )
+}
+
+/// The raw counts of every arm of one replication, with what is needed to book them.
+pub struct RepCounts {
+    /// Drawn parameter values.
+    pub values: Vec<f64>,
+    /// The citizens.
+    pub citizens: Citizens,
+    /// Booking classes.
+    pub classes: ClassMap,
+    /// Layout of the counts.
+    pub layout: Layout,
+    /// Per arm: counts and per-citizen classes.
+    pub arms: Vec<(ArmCounts, Vec<u16>)>,
+}
+
+/// Run all arms of one replication and keep the raw counts.
+pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCounts> {
+    let values = draw_params(sc, opts.seed, rep, opts.psa);
+    let cit = cohort::synthesize(sc, opts.seed, rep);
+    let (static_class, classes) = economics::static_classes(sc, &cit);
+    let lay = layout(sc, classes.n_classes());
+    let mut arms = Vec::with_capacity(sc.arms.len());
+    for a in 0..sc.arms.len() {
+        let carm = compile_arm(sc, &values, a, opts.effect_scale).map_err(|e| {
+            Error::Runtime(format!(
+                "replication {rep}, arm `{}`: {}",
+                sc.arms[a].id,
+                strip(e)
+            ))
+        })?;
+        let class = engine::classes(&carm, &cit, &static_class);
+        let counts = engine::run_arm(&lay, &carm, &cit, &class, opts.seed, rep, &mut NoObserver);
+        arms.push((counts, class));
+    }
+    Ok(RepCounts {
+        values,
+        citizens: cit,
+        classes,
+        layout: lay,
+        arms,
+    })
+}
+
+fn strip(e: Error) -> String {
+    match e {
+        Error::Runtime(m) | Error::Usage(m) => m,
+        other => other.to_string(),
+    }
+}
+
+/// Run one replication and reduce it to what the aggregate needs.
+pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> {
+    let rc = run_counts(sc, opts, rep)?;
+    let lay = &rc.layout;
+    let mut arms = Vec::with_capacity(rc.arms.len());
+    for (a, (counts, class)) in rc.arms.iter().enumerate() {
+        let amounts = economics::book(sc, &rc.values, a, lay, &rc.classes, counts);
+        let discounted = amounts
+            .iter()
+            .enumerate()
+            .map(|(j, series)| {
+                let rate = rc.values[sc.accounts[j].discount_rate.unwrap_or(sc.sim.discount_rate)];
+                series
+                    .iter()
+                    .enumerate()
+                    .map(|(m, v)| v * economics::discount_factor(sc, rate, m))
+                    .collect()
+            })
+            .collect();
+        let nc = lay.n_classes;
+        let end = counts
+            .end
+            .chunks_exact(nc)
+            .map(|c| c.iter().sum())
+            .collect();
+        let flows = counts
+            .flows
+            .chunks_exact(nc)
+            .map(|c| c.iter().sum())
+            .collect();
+        arms.push(ArmRep {
+            end,
+            flows,
+            amounts,
+            discounted,
+            participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
+        });
+    }
+    Ok(RepResult { arms })
+}
+
+/// Per-replication numbers kept for every replication (a few per arm and payer).
+#[derive(Debug, Clone)]
+pub struct RepScalars {
+    /// Per arm: participants.
+    pub participants: Vec<u32>,
+    /// Per arm, per payer (Payer::ALL order): DKK total over the horizon.
+    pub total_by_payer: Vec<[f64; 6]>,
+    /// Per arm, per payer: discounted DKK total.
+    pub discounted_by_payer: Vec<[f64; 6]>,
+    /// Per arm, per course state: share of citizens in it at the end.
+    pub end_share: Vec<Vec<f64>>,
+}
+
+/// The aggregate of a run.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Options used.
+    pub options: RunOptions,
+    /// Threads actually used.
+    pub threads_used: usize,
+    /// Citizens per replication.
+    pub citizens: usize,
+    /// Layout (classes summed: `n_classes` is 1).
+    pub layout: Layout,
+    /// Per arm, per (cycle, global state): histogram of end-of-cycle counts.
+    pub occupancy: Vec<Vec<Hist>>,
+    /// Per arm, per (cycle, flow): sum of moves over replications.
+    pub flow_sums: Vec<Vec<u64>>,
+    /// Per arm, per account, per cycle: sum over replications.
+    pub amount_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account, per cycle: discounted sum over replications.
+    pub discounted_sums: Vec<Vec<Vec<f64>>>,
+    /// Per replication scalars, in replication order.
+    pub reps: Vec<RepScalars>,
+}
+
+impl Results {
+    fn new(sc: &Scenario, options: RunOptions, threads_used: usize) -> Results {
+        let lay = layout(sc, 1);
+        let na = sc.arms.len();
+        let h = lay.horizon;
+        Results {
+            citizens: sc.cohort.size(),
+            occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
+            flow_sums: vec![vec![0; h * lay.n_flows]; na],
+            amount_sums: vec![vec![vec![0.0; h]; sc.accounts.len()]; na],
+            discounted_sums: vec![vec![vec![0.0; h]; sc.accounts.len()]; na],
+            reps: Vec::with_capacity(options.replications as usize),
+            layout: lay,
+            options,
+            threads_used,
+        }
+    }
+
+    fn fold(&mut self, sc: &Scenario, r: RepResult) {
+        let lay = &self.layout;
+        let h = lay.horizon;
+        let mut scal = RepScalars {
+            participants: vec![],
+            total_by_payer: vec![],
+            discounted_by_payer: vec![],
+            end_share: vec![],
+        };
+        for (a, arm) in r.arms.into_iter().enumerate() {
+            for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
+                cell.add(v);
+            }
+            for (s, &v) in self.flow_sums[a].iter_mut().zip(&arm.flows) {
+                *s += v as u64;
+            }
+            let mut tot = [0.0; 6];
+            let mut disc = [0.0; 6];
+            for (j, acc) in sc.accounts.iter().enumerate() {
+                for m in 0..h {
+                    self.amount_sums[a][j][m] += arm.amounts[j][m];
+                    self.discounted_sums[a][j][m] += arm.discounted[j][m];
+                }
+                if acc.in_dkk() {
+                    let p = Payer::ALL.iter().position(|&p| p == acc.payer).unwrap_or(0);
+                    tot[p] += arm.amounts[j].iter().sum::<f64>();
+                    disc[p] += arm.discounted[j].iter().sum::<f64>();
+                }
+            }
+            let n = self.citizens.max(1) as f64;
+            let last = h - 1;
+            scal.end_share.push(
+                (0..lay.chain_size[COURSE])
+                    .map(|s| arm.end[last * lay.n_states + lay.chain_offset[COURSE] + s] as f64 / n)
+                    .collect(),
+            );
+            scal.participants.push(arm.participants);
+            scal.total_by_payer.push(tot);
+            scal.discounted_by_payer.push(disc);
+        }
+        self.reps.push(scal);
+    }
+
+    /// Replications folded.
+    pub fn replications(&self) -> usize {
+        self.reps.len()
+    }
+
+    /// Mean of histogram cell (arm, cycle, chain, state).
+    pub fn occupancy_cell(&self, arm: usize, cycle: usize, chain: usize, state: usize) -> &Hist {
+        &self.occupancy[arm][cycle * self.layout.n_states + self.layout.chain_offset[chain] + state]
+    }
+
+    /// Mean moves per replication of (arm, cycle, chain, from, to).
+    pub fn flow_mean(&self, arm: usize, cycle: usize, chain: usize, from: usize, to: usize) -> f64 {
+        let lay = &self.layout;
+        let i = cycle * lay.n_flows + lay.flow_offset[chain] + from * lay.chain_size[chain] + to;
+        self.flow_sums[arm][i] as f64 / self.replications().max(1) as f64
+    }
+}
+
+/// Run every replication and aggregate.
+pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| {
+            Error::Runtime(format!("cannot start {} worker threads: {e}", opts.threads))
+        })?;
+    let threads_used = pool.current_num_threads();
+    let mut res = Results::new(sc, opts.clone(), threads_used);
+    let total = opts.replications;
+    // Batches bound memory; their size does not affect results because folding is in
+    // replication order.
+    let batch = (threads_used as u32 * 4).max(8);
+    let show = opts.progress && std::io::stderr().is_terminal();
+    let mut done = 0u32;
+    while done < total {
+        let end = (done + batch).min(total);
+        let chunk: Vec<Result<RepResult>> = pool.install(|| {
+            (done..end)
+                .into_par_iter()
+                .map(|r| run_rep(sc, opts, r))
+                .collect()
+        });
+        for r in chunk {
+            res.fold(sc, r?);
+        }
+        done = end;
+        if show {
+            eprint!("\r  replication {done}/{total}");
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if show {
+        eprintln!();
+    }
+    let _ = HOUSING;
+    Ok(res)
+}

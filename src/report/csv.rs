@@ -1,0 +1,168 @@
+//! The CSV outputs: occupancy, housing, flows, cash flows and non-DKK quantities. Ids are
+//! checked to be plain (letters, digits, `_`, `-`), so no field needs quoting.
+
+use crate::montecarlo::Results;
+use crate::scenario::{COURSE, HOUSING, Scenario};
+use std::fmt::Write;
+
+/// Month number at the end of cycle `cycle`.
+fn month_end(sc: &Scenario, cycle: usize) -> u32 {
+    (cycle as u32 + 1) * sc.sim.cycle_months
+}
+
+fn occupancy_of(sc: &Scenario, res: &Results, chain: usize) -> String {
+    let mut s = String::from("arm,month,state,mean,p025,p975\n");
+    for (a, arm) in sc.arms.iter().enumerate() {
+        for m in 0..res.layout.horizon {
+            for (si, st) in sc.chains[chain].states.iter().enumerate() {
+                let h = res.occupancy_cell(a, m, chain, si);
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{:.4},{},{}",
+                    arm.id,
+                    month_end(sc, m),
+                    st.id,
+                    h.mean(),
+                    h.quantile(0.025),
+                    h.quantile(0.975)
+                );
+            }
+        }
+    }
+    s
+}
+
+/// `occupancy.csv`: `arm,month,state,mean,p025,p975` — citizens in each course state at the end
+/// of each month (cycle), over replications.
+pub fn occupancy(sc: &Scenario, res: &Results) -> String {
+    occupancy_of(sc, res, COURSE)
+}
+
+/// `housing.csv`: the same for housing-support levels.
+pub fn housing(sc: &Scenario, res: &Results) -> String {
+    occupancy_of(sc, res, HOUSING)
+}
+
+/// `flows.csv`: `arm,month,dimension,from,to,mean` — mean moves per replication during each
+/// month (cycle); only moves that happen at all.
+pub fn flows(sc: &Scenario, res: &Results) -> String {
+    let mut s = String::from("arm,month,dimension,from,to,mean\n");
+    for (a, arm) in sc.arms.iter().enumerate() {
+        for m in 0..res.layout.horizon {
+            for (c, chain) in sc.chains.iter().enumerate() {
+                for e in &chain.edges {
+                    let v = res.flow_mean(a, m, c, e.from, e.to);
+                    if v > 0.0 {
+                        let _ = writeln!(
+                            s,
+                            "{},{},{},{},{},{:.4}",
+                            arm.id,
+                            month_end(sc, m),
+                            chain.name,
+                            chain.states[e.from].id,
+                            chain.states[e.to].id,
+                            v
+                        );
+                    }
+                }
+                // Moves at a planned length go where `on_max` sends them, which need not be
+                // an edge; list those too.
+                for (si, st) in chain.states.iter().enumerate() {
+                    if let Some(on_max) = &st.on_max {
+                        for &(to, _) in on_max {
+                            if chain.edge(si, to).is_none() {
+                                let v = res.flow_mean(a, m, c, si, to);
+                                if v > 0.0 {
+                                    let _ = writeln!(
+                                        s,
+                                        "{},{},{},{},{},{:.4}",
+                                        arm.id,
+                                        month_end(sc, m),
+                                        chain.name,
+                                        st.id,
+                                        chain.states[to].id,
+                                        v
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Cycles grouped by calendar year: (year, cycles).
+pub fn years(sc: &Scenario, horizon: usize) -> Vec<(i32, Vec<usize>)> {
+    let mut out: Vec<(i32, Vec<usize>)> = Vec::new();
+    for m in 0..horizon {
+        let y = sc.sim.calendar_year(m as u32 * sc.sim.cycle_months);
+        match out.last_mut() {
+            Some((yy, v)) if *yy == y => v.push(m),
+            _ => out.push((y, vec![m])),
+        }
+    }
+    out
+}
+
+/// `cashflows.csv`: `arm,year,account,payer,dkk_mean,dkk_discounted_mean` for DKK-valued
+/// accounts, per calendar (budget) year.
+pub fn cashflows(sc: &Scenario, res: &Results) -> String {
+    let mut s = String::from("arm,year,account,payer,dkk_mean,dkk_discounted_mean\n");
+    let n = res.replications().max(1) as f64;
+    for (a, arm) in sc.arms.iter().enumerate() {
+        for (year, cycles) in years(sc, res.layout.horizon) {
+            for (j, acc) in sc.accounts.iter().enumerate() {
+                if !acc.in_dkk() {
+                    continue;
+                }
+                let v: f64 = cycles
+                    .iter()
+                    .map(|&m| res.amount_sums[a][j][m])
+                    .sum::<f64>()
+                    / n;
+                let d: f64 = cycles
+                    .iter()
+                    .map(|&m| res.discounted_sums[a][j][m])
+                    .sum::<f64>()
+                    / n;
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{:.2},{:.2}",
+                    arm.id,
+                    year,
+                    acc.id,
+                    acc.payer.id(),
+                    v,
+                    d
+                );
+            }
+        }
+    }
+    s
+}
+
+/// `quantities.csv`: `arm,year,account,unit,mean` for accounts not valued in DKK (hours,
+/// employment months, QALYs, …).
+pub fn quantities(sc: &Scenario, res: &Results) -> String {
+    let mut s = String::from("arm,year,account,unit,mean\n");
+    let n = res.replications().max(1) as f64;
+    for (a, arm) in sc.arms.iter().enumerate() {
+        for (year, cycles) in years(sc, res.layout.horizon) {
+            for (j, acc) in sc.accounts.iter().enumerate() {
+                if acc.in_dkk() {
+                    continue;
+                }
+                let v: f64 = cycles
+                    .iter()
+                    .map(|&m| res.amount_sums[a][j][m])
+                    .sum::<f64>()
+                    / n;
+                let _ = writeln!(s, "{},{},{},{},{:.4}", arm.id, year, acc.id, acc.unit, v);
+            }
+        }
+    }
+    s
+}

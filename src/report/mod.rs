@@ -1,0 +1,38 @@
+//! Writing results: CSV tables, summary.json and manifest.json into an output folder that
+//! appears only when complete.
+
+pub mod csv;
+pub mod manifest;
+pub mod output;
+pub mod summary;
+
+use crate::error::{Error, Result};
+use crate::montecarlo::Results;
+use crate::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+pub use manifest::RunInfo;
+
+fn pretty(v: &serde_json::Value) -> Result<Vec<u8>> {
+    let mut s = serde_json::to_vec_pretty(v)
+        .map_err(|e| Error::Runtime(format!("cannot encode JSON: {e}")))?;
+    s.push(b'\n');
+    Ok(s)
+}
+
+/// Write every output of a run into `dir` (atomically) and return the folder.
+pub fn write_run(sc: &Scenario, res: &Results, dir: &Path, info: &RunInfo) -> Result<PathBuf> {
+    let st = output::Staging::new(dir)?;
+    st.write("occupancy.csv", csv::occupancy(sc, res).as_bytes())?;
+    st.write("housing.csv", csv::housing(sc, res).as_bytes())?;
+    st.write("flows.csv", csv::flows(sc, res).as_bytes())?;
+    st.write("cashflows.csv", csv::cashflows(sc, res).as_bytes())?;
+    st.write("quantities.csv", csv::quantities(sc, res).as_bytes())?;
+    st.write("summary.json", &pretty(&summary::summary(sc, res))?)?;
+    // The manifest goes last: its presence marks a complete set.
+    st.write(
+        "manifest.json",
+        &pretty(&manifest::manifest(sc, res, info))?,
+    )?;
+    st.commit()
+}

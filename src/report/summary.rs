@@ -1,0 +1,147 @@
+//! `summary.json`: the headline numbers of a run, keyed as in the output contract.
+
+use crate::montecarlo::Results;
+use crate::scenario::{COURSE, Payer, Scenario};
+use crate::stats::Stat;
+use serde_json::{Map, Value, json};
+
+fn stat(v: &[f64]) -> Value {
+    serde_json::to_value(Stat::of(v)).unwrap_or(Value::Null)
+}
+
+/// Share of exits from the course (states marked `in_course`) by destination, over the horizon
+/// and replications; `None` when nobody left.
+pub fn leaver_mix(sc: &Scenario, res: &Results, arm: usize) -> Option<Vec<(usize, f64)>> {
+    let chain = &sc.chains[COURSE];
+    let mut by_dest = vec![0.0; chain.states.len()];
+    for m in 0..res.layout.horizon {
+        for (f, fs) in chain.states.iter().enumerate() {
+            if !fs.in_course {
+                continue;
+            }
+            for (t, ts) in chain.states.iter().enumerate() {
+                if !ts.in_course {
+                    by_dest[t] += res.flow_mean(arm, m, COURSE, f, t);
+                }
+            }
+        }
+    }
+    let total: f64 = by_dest.iter().sum();
+    (total > 0.0).then(|| {
+        by_dest
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| !chain.states[*t].in_course)
+            .map(|(t, v)| (t, v / total))
+            .collect()
+    })
+}
+
+/// Warnings worth a user's attention (empty when none).
+pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
+    let mut w = Vec::new();
+    if res.replications() < 30 {
+        w.push(format!(
+            "only {} replications: intervals and standard errors are rough; use --replications 200 or more for results you report",
+            res.replications()
+        ));
+    }
+    let unsourced = sc.unsourced().len();
+    if unsourced > 0 {
+        w.push(format!(
+            "{unsourced} parameters have no source; `ressim check` lists them"
+        ));
+    }
+    w
+}
+
+/// Build summary.json.
+pub fn summary(sc: &Scenario, res: &Results) -> Value {
+    let chain = &sc.chains[COURSE];
+    let mut arms = Map::new();
+    for (a, arm) in sc.arms.iter().enumerate() {
+        let mut outcomes = Map::new();
+        let mut intervals = Map::new();
+        for (s, st) in chain.states.iter().enumerate() {
+            let shares: Vec<f64> = res.reps.iter().map(|r| r.end_share[a][s]).collect();
+            let st_stat = Stat::of(&shares);
+            outcomes.insert(st.id.clone(), json!(st_stat.mean));
+            intervals.insert(
+                st.id.clone(),
+                json!({"p025": st_stat.p025, "p975": st_stat.p975}),
+            );
+        }
+        let mut leavers = Map::new();
+        if let Some(mix) = leaver_mix(sc, res, a) {
+            for (t, v) in mix {
+                leavers.insert(chain.states[t].id.clone(), json!(v));
+            }
+        }
+        let mut cost = Map::new();
+        let mut cost_disc = Map::new();
+        for (p, payer) in Payer::ALL.iter().enumerate() {
+            let v: Vec<f64> = res.reps.iter().map(|r| r.total_by_payer[a][p]).collect();
+            let d: Vec<f64> = res
+                .reps
+                .iter()
+                .map(|r| r.discounted_by_payer[a][p])
+                .collect();
+            cost.insert(payer.id().into(), stat(&v));
+            cost_disc.insert(payer.id().into(), stat(&d));
+        }
+        let participants: Vec<f64> = res.reps.iter().map(|r| r.participants[a] as f64).collect();
+        arms.insert(
+            arm.id.clone(),
+            json!({
+                "label_da": arm.label_da,
+                "label_en": arm.label_en,
+                "citizens": res.citizens,
+                "participants": stat(&participants),
+                "outcomes_at_end": outcomes,
+                "outcomes_at_end_interval": intervals,
+                "leavers_outcome_mix": leavers,
+                "amounts_by_payer_dkk": cost,
+                "amounts_by_payer_discounted_dkk": cost_disc,
+            }),
+        );
+    }
+    // Difference of each arm against control, per payer, discounted (negative: the arm costs
+    // that payer less).
+    let mut diffs = Map::new();
+    for (a, arm) in sc.arms.iter().enumerate().skip(1) {
+        let mut per = Map::new();
+        for (p, payer) in Payer::ALL.iter().enumerate() {
+            let d: Vec<f64> = res
+                .reps
+                .iter()
+                .map(|r| r.discounted_by_payer[a][p] - r.discounted_by_payer[0][p])
+                .collect();
+            per.insert(payer.id().into(), stat(&d));
+        }
+        diffs.insert(arm.id.clone(), Value::Object(per));
+    }
+    let o = &res.options;
+    json!({
+        "scenario": sc.name,
+        "title": {"da": sc.title_da, "en": sc.title_en},
+        "seed": o.seed,
+        "replications": res.replications(),
+        "horizon_months": sc.sim.horizon_months(),
+        "start": sc.sim.start_text(),
+        "cycle_months": sc.sim.cycle_months,
+        "price_year": sc.sim.price_year,
+        "psa": o.psa,
+        "effect_scale": o.effect_scale,
+        "conventions": {
+            "counting": sc.sim.counting,
+            "count_time_zero": sc.sim.count_time_zero,
+            "discounting": sc.sim.discounting,
+            "discount_start": sc.sim.discount_start,
+        },
+        "arms": arms,
+        "difference_vs_control_discounted_dkk": diffs,
+        "business_case": {"perspectives": {}},
+        "staffing": {},
+        "warnings": warnings(sc, res),
+    })
+}

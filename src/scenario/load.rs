@@ -1,0 +1,404 @@
+//! Reading scenario files: text checks, TOML parsing with located errors, `extends` chains and
+//! merging, and finding where in which file a key path was written (for located messages).
+
+use super::raw::RawScenario;
+use crate::error::{Location, ScenarioError};
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+
+/// One scenario file's text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as given (or a label for the built-in scenario).
+    pub path: PathBuf,
+    /// The file's text.
+    pub text: String,
+}
+
+/// The files a scenario was read from, the file that was named first; later files are the ones
+/// it extends.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Files in priority order: the named file first, then the file it extends, and so on.
+    pub files: Vec<SourceFile>,
+}
+
+/// One step of a key path, e.g. `transitions` → `course` → `pension` → `prob`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seg {
+    /// A table key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+impl From<&str> for Seg {
+    fn from(s: &str) -> Self {
+        Seg::Key(s.to_string())
+    }
+}
+impl From<&String> for Seg {
+    fn from(s: &String) -> Self {
+        Seg::Key(s.clone())
+    }
+}
+impl From<String> for Seg {
+    fn from(s: String) -> Self {
+        Seg::Key(s)
+    }
+}
+impl From<usize> for Seg {
+    fn from(i: usize) -> Self {
+        Seg::Index(i)
+    }
+}
+
+/// A key path such as `transitions.course.pension.prob`.
+pub type KeyPath = Vec<Seg>;
+
+/// Render a key path for messages: `transitions.course.pension.prob`, `x.by_duration[1].hr`.
+pub fn path_text(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+impl Sources {
+    /// The file and place where `path` (or, failing that, its longest written prefix) is
+    /// written, searching the named file first.
+    pub fn locate(&self, path: &[Seg]) -> (PathBuf, Option<Location>) {
+        let mut best: Option<(usize, PathBuf, Location)> = None;
+        for f in &self.files {
+            let Ok(doc) = DeTable::parse(&f.text) else {
+                continue;
+            };
+            if let Some((depth, offset)) = find(doc.get_ref(), path) {
+                if depth == path.len() {
+                    return (f.path.clone(), Some(Location::from_offset(&f.text, offset)));
+                }
+                if depth > 0 && best.as_ref().is_none_or(|b| depth > b.0) {
+                    best = Some((
+                        depth,
+                        f.path.clone(),
+                        Location::from_offset(&f.text, offset),
+                    ));
+                }
+            }
+        }
+        match best {
+            Some((_, p, l)) => (p, Some(l)),
+            None => (self.top(), None),
+        }
+    }
+
+    /// The file the user named.
+    pub fn top(&self) -> PathBuf {
+        self.files
+            .first()
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    }
+
+    /// An error located at `path`.
+    pub fn error(&self, path: &[Seg], message: impl Into<String>) -> ScenarioError {
+        let (file, location) = self.locate(path);
+        ScenarioError {
+            file,
+            location,
+            message: message.into(),
+        }
+    }
+}
+
+/// Walk `path` in a parsed document; returns how many segments were found and the byte offset
+/// of the deepest one found (its key for tables, its value otherwise).
+fn find(root: &DeTable<'_>, path: &[Seg]) -> Option<(usize, usize)> {
+    let mut node: Option<&toml::Spanned<DeValue<'_>>> = None;
+    let mut last: Option<(usize, usize)> = None;
+    for (depth, seg) in path.iter().enumerate() {
+        let table = match node.map(|n| n.get_ref()) {
+            None => Some(root),
+            Some(DeValue::Table(t)) => Some(t),
+            _ => None,
+        };
+        let next = match (seg, node.map(|n| n.get_ref())) {
+            (Seg::Key(k), _) if table.is_some() => table
+                .into_iter()
+                .flat_map(|t| t.iter())
+                .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                .map(|(key, v)| {
+                    let is_table = matches!(v.get_ref(), DeValue::Table(_));
+                    let off = if is_table {
+                        key.span().start
+                    } else {
+                        v.span().start
+                    };
+                    (v, off)
+                }),
+            (Seg::Index(i), Some(DeValue::Array(a))) => a.get(*i).map(|v| (v, v.span().start)),
+            _ => None,
+        };
+        match next {
+            Some((v, off)) => {
+                last = Some((depth + 1, off));
+                node = Some(v);
+            }
+            None => break,
+        }
+    }
+    last
+}
+
+/// Read a file as scenario text: it must exist, be UTF-8 text and not be empty.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ if path.is_dir() => "is a folder, not a scenario file".to_string(),
+            _ => e.to_string(),
+        };
+        ScenarioError::in_file(path, format!("cannot read the scenario: {why}"))
+    })?;
+    text_from_bytes(path, bytes)
+}
+
+/// Check that bytes are usable scenario text.
+pub fn text_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    if bytes.contains(&0) {
+        return Err(ScenarioError::in_file(
+            path,
+            "is not a text file (it contains binary data); a scenario is a UTF-8 TOML text file",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        ScenarioError::in_file(
+            path,
+            format!(
+                "is not UTF-8 text (invalid byte at offset {}); save the scenario as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    let meaningful = text
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if !meaningful {
+        return Err(ScenarioError::in_file(
+            path,
+            "is empty: a scenario needs at least [simulation], [cohort], [states], [transitions] \
+             and [arms] (see docs/scenario.md), or `extends = \"other.toml\"`",
+        ));
+    }
+    Ok(text)
+}
+
+/// Parse one file's text into the raw schema, with located errors.
+pub fn parse_raw(path: &Path, text: &str) -> Result<(RawScenario, toml::Table), ScenarioError> {
+    let located = |e: toml::de::Error| ScenarioError {
+        file: path.to_path_buf(),
+        location: e.span().map(|s| Location::from_offset(text, s.start)),
+        message: tidy_toml_message(e.message()),
+    };
+    let table: toml::Table = toml::from_str(text).map_err(located)?;
+    let raw: RawScenario = toml::from_str(text).map_err(located)?;
+    Ok((raw, table))
+}
+
+fn tidy_toml_message(m: &str) -> String {
+    let m = m.trim();
+    // serde's "expected one of" lists use backticks already; make the common case read well.
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        return format!("unknown key {rest}");
+    }
+    m.to_string()
+}
+
+/// Load a scenario file and the files it extends; returns the merged raw scenario and the
+/// sources (named file first).
+pub fn load_chain(path: &Path) -> Result<(RawScenario, Sources), ScenarioError> {
+    let mut files = Vec::new();
+    let mut tables = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        if files.len() >= 16 {
+            return Err(ScenarioError::in_file(
+                path,
+                "`extends` chain is longer than 16 files; is there a loop?",
+            ));
+        }
+        let canon = std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone());
+        if files
+            .iter()
+            .any(|f: &SourceFile| std::fs::canonicalize(&f.path).ok().as_ref() == Some(&canon))
+        {
+            return Err(ScenarioError::in_file(
+                &current,
+                "`extends` loops back to a file already in the chain",
+            ));
+        }
+        let text = read_text(&current)?;
+        let (raw, table) = parse_raw(&current, &text)?;
+        let next = raw.extends.clone();
+        files.push(SourceFile {
+            path: current.clone(),
+            text,
+        });
+        tables.push(table);
+        match next {
+            None => break,
+            Some(rel) => {
+                let base_dir = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                let next_path = base_dir.join(&rel);
+                if !next_path.exists() {
+                    let sources = Sources { files };
+                    let mut e = sources.error(
+                        &["extends".into()],
+                        format!(
+                            "extends `{rel}`, but {} does not exist (the path is relative to this file)",
+                            next_path.display()
+                        ),
+                    );
+                    e.file = current.clone();
+                    return Err(e);
+                }
+                current = next_path;
+            }
+        }
+    }
+    let sources = Sources { files };
+    if tables.len() == 1 {
+        let text = &sources.files[0].text;
+        let (raw, _) = parse_raw(&sources.files[0].path, text)?;
+        return Ok((raw, sources));
+    }
+    // Merge from the last base towards the named file.
+    let mut merged = toml::Table::new();
+    for t in tables.into_iter().rev() {
+        merge(&mut merged, t);
+    }
+    merged.remove("extends");
+    let raw: RawScenario = merged.try_into().map_err(|e: toml::de::Error| {
+        ScenarioError::in_file(
+            path,
+            format!("the merged scenario is not valid: {}", e.message()),
+        )
+    })?;
+    Ok((raw, sources))
+}
+
+/// Load a scenario held in memory (the built-in default); `label` names it in messages.
+pub fn load_text(label: &Path, text: &str) -> Result<(RawScenario, Sources), ScenarioError> {
+    let text = text_from_bytes(label, text.as_bytes().to_vec())?;
+    let (raw, _) = parse_raw(label, &text)?;
+    if raw.extends.is_some() {
+        return Err(ScenarioError::in_file(
+            label,
+            "a scenario given as text cannot use `extends`",
+        ));
+    }
+    Ok((
+        raw,
+        Sources {
+            files: vec![SourceFile {
+                path: label.to_path_buf(),
+                text,
+            }],
+        },
+    ))
+}
+
+/// A table that is one parameter (it has `value` or `dist`) is replaced whole, not merged.
+fn is_param_table(t: &toml::Table) -> bool {
+    t.contains_key("value") || t.contains_key("dist")
+}
+
+/// Deep-merge `over` into `base`: tables merge key by key; parameters, arrays and plain values
+/// replace what was there.
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o))
+                if !is_param_table(&o) && !is_param_table(b) =>
+            {
+                merge(b, o)
+            }
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_replaces_parameters_whole_and_merges_tables() {
+        let mut base: toml::Table = toml::from_str(
+            "[a]\nx = 1\ny = { dist = \"beta\", mean = 0.1, sd = 0.01 }\n[b]\nz = [1, 2]",
+        )
+        .unwrap();
+        let over: toml::Table = toml::from_str("[a]\ny = { value = 0.2 }\n[b]\nz = [3]").unwrap();
+        merge(&mut base, over);
+        assert_eq!(base["a"]["x"].as_integer(), Some(1));
+        let y = base["a"]["y"].as_table().unwrap();
+        assert!(y.get("dist").is_none() && y["value"].as_float() == Some(0.2));
+        assert_eq!(base["b"]["z"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn locate_finds_keys_values_and_prefixes() {
+        let text = "[transitions.course.job]\nprob = 1.5\n[arms.control]\n";
+        let s = Sources {
+            files: vec![SourceFile {
+                path: "s.toml".into(),
+                text: text.into(),
+            }],
+        };
+        let (_, loc) = s.locate(&[
+            "transitions".into(),
+            "course".into(),
+            "job".into(),
+            "prob".into(),
+        ]);
+        let loc = loc.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 8));
+        let (_, loc) = s.locate(&["arms".into(), "control".into(), "missing".into()]);
+        assert_eq!(loc.unwrap().line, 3);
+    }
+
+    #[test]
+    fn empty_binary_and_non_utf8_are_refused() {
+        let p = Path::new("x.toml");
+        assert!(
+            text_from_bytes(p, b"  \n# only a comment\n".to_vec())
+                .unwrap_err()
+                .message
+                .contains("is empty")
+        );
+        assert!(
+            text_from_bytes(p, vec![0, 1, 2])
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
+        assert!(
+            text_from_bytes(p, vec![b'a', 0xff])
+                .unwrap_err()
+                .message
+                .contains("UTF-8")
+        );
+    }
+}

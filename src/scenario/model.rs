@@ -1,0 +1,401 @@
+//! The checked scenario the engine runs: ids resolved to indices, parameters collected in one
+//! register (so that each replication draws them all at once and the report can list them).
+
+use super::param::Param;
+use serde::Serialize;
+
+/// Index of a parameter in [`Scenario::params`].
+pub type ParamId = usize;
+
+/// Index of the course-state chain in [`Scenario::chains`].
+pub const COURSE: usize = 0;
+/// Index of the housing-support chain in [`Scenario::chains`].
+pub const HOUSING: usize = 1;
+
+/// A checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name (default output folder).
+    pub name: String,
+    /// Danish title.
+    pub title_da: String,
+    /// English title.
+    pub title_en: String,
+    /// Description.
+    pub description: String,
+    /// SHA-256 of the scenario text (all files of an `extends` chain, named file first).
+    pub sha256: String,
+    /// Paths of the files read, named file first.
+    pub files: Vec<String>,
+    /// Time axis and conventions.
+    pub sim: Simulation,
+    /// Entry of citizens.
+    pub cohort: Cohort,
+    /// Citizen attributes.
+    pub attributes: Vec<Attribute>,
+    /// `[COURSE]` course states, `[HOUSING]` housing-support levels.
+    pub chains: Vec<Chain>,
+    /// Accounts.
+    pub accounts: Vec<Account>,
+    /// Arms; index 0 is `control`.
+    pub arms: Vec<Arm>,
+    /// Every numeric model parameter, drawn once per replication.
+    pub params: Vec<ParamDef>,
+}
+
+/// A registered parameter.
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    /// Where it is written, e.g. `transitions.course.pension.prob`.
+    pub path: String,
+    /// Its distribution and provenance.
+    pub param: Param,
+    /// What it means (for range checks and the report).
+    pub kind: ParamKind,
+}
+
+/// What a parameter measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamKind {
+    /// A probability per cycle.
+    Probability,
+    /// A rate per month (or year, converted).
+    Rate,
+    /// A hazard ratio (≥ 0).
+    HazardRatio,
+    /// An amount in the account's unit.
+    Amount,
+    /// A price in DKK per unit.
+    Price,
+    /// A share in [0, 1].
+    Share,
+    /// An annual discount rate.
+    DiscountRate,
+}
+
+/// `[simulation]`, checked.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Calendar year of the first month.
+    pub start_year: i32,
+    /// Calendar month (1–12) of the first month.
+    pub start_month: u32,
+    /// Number of cycles.
+    pub horizon: u32,
+    /// Months per cycle (1 or 12).
+    pub cycle_months: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// Default number of replications.
+    pub replications: u32,
+    /// When amounts of a cycle are counted.
+    pub counting: Counting,
+    /// Whether the entry cycle is counted under start counting.
+    pub count_time_zero: bool,
+    /// How time is turned into a discount exponent.
+    pub discounting: Discounting,
+    /// Annual discount rate.
+    pub discount_rate: ParamId,
+    /// Added to the discount exponent.
+    pub discount_start: u32,
+    /// Price year of amounts.
+    pub price_year: i32,
+}
+
+impl Simulation {
+    /// Months from start to the end of the horizon.
+    pub fn horizon_months(&self) -> u32 {
+        self.horizon * self.cycle_months
+    }
+
+    /// Calendar year of the month `m` months after the start.
+    pub fn calendar_year(&self, m: u32) -> i32 {
+        self.start_year + ((self.start_month - 1 + m) / 12) as i32
+    }
+
+    /// `YYYY-MM` of the start.
+    pub fn start_text(&self) -> String {
+        format!("{:04}-{:02}", self.start_year, self.start_month)
+    }
+}
+
+/// When in a cycle occupancy amounts are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Counting {
+    /// The state at the start of the cycle.
+    Start,
+    /// The state at the end of the cycle.
+    End,
+    /// Half the start state plus half the end state (half-cycle correction).
+    HalfCycle,
+}
+
+/// How time becomes a discount exponent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Discounting {
+    /// Calendar (budget) year minus the start year.
+    BudgetYear,
+    /// Whole years since the start.
+    SimulationYear,
+    /// Months since the start / 12.
+    Monthly,
+}
+
+/// Entry of citizens.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    /// Starters per cycle; a closed cohort has one entry.
+    pub inflow: Vec<u32>,
+    /// Start-state shares (chain COURSE), cumulative.
+    pub start_state: Vec<(usize, f64)>,
+    /// Start housing shares (chain HOUSING), cumulative.
+    pub start_housing: Vec<(usize, f64)>,
+    /// Source of the size, if any.
+    pub source: Option<String>,
+    /// Note on the size.
+    pub note: Option<String>,
+}
+
+impl Cohort {
+    /// Number of citizens.
+    pub fn size(&self) -> usize {
+        self.inflow.iter().map(|&n| n as usize).sum()
+    }
+}
+
+/// A citizen attribute drawn once per citizen.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// Id.
+    pub id: String,
+    /// Distribution.
+    pub dist: Param,
+}
+
+/// A chain of states with its transitions.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    /// `course` or `housing`.
+    pub name: &'static str,
+    /// States in file order.
+    pub states: Vec<State>,
+    /// Transitions.
+    pub edges: Vec<Edge>,
+}
+
+impl Chain {
+    /// Index of a state id.
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.id == id)
+    }
+
+    /// Index of the edge from → to.
+    pub fn edge(&self, from: usize, to: usize) -> Option<usize> {
+        self.edges.iter().position(|e| e.from == from && e.to == to)
+    }
+}
+
+/// A state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Id.
+    pub id: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// No exits.
+    pub absorbing: bool,
+    /// Planned length in months.
+    pub max_months: Option<u32>,
+    /// Destinations at `max_months` (cumulative shares), or None for "by the state's rates".
+    pub on_max: Option<Vec<(usize, f64)>>,
+    /// Part of the course (for the outcome mix of leavers).
+    pub in_course: bool,
+}
+
+/// How an edge's base intensity is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EdgeBase {
+    /// Probability per cycle.
+    Prob(ParamId),
+    /// Rate per `per_months` months.
+    Rate {
+        /// The rate.
+        param: ParamId,
+        /// 1 for per month, 12 for per year.
+        per_months: u32,
+    },
+}
+
+/// A transition.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// From state.
+    pub from: usize,
+    /// To state.
+    pub to: usize,
+    /// Base intensity.
+    pub base: EdgeBase,
+    /// Hazard-ratio steps by months in state: (from_month, hr), sorted.
+    pub duration: Vec<(u32, ParamId)>,
+    /// Attribute modifiers.
+    pub modifiers: Vec<Modifier>,
+}
+
+/// HR = hr_per_unit^(attribute − reference).
+#[derive(Debug, Clone)]
+pub struct Modifier {
+    /// Attribute index.
+    pub attribute: usize,
+    /// HR per unit.
+    pub hr_per_unit: ParamId,
+    /// Value with HR 1.
+    pub reference: f64,
+}
+
+/// Who pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Payer {
+    /// Employment administration.
+    Bif,
+    /// Social administration.
+    Sof,
+    /// Health administration.
+    Suf,
+    /// The region.
+    Region,
+    /// The state.
+    State,
+    /// The citizen.
+    Citizen,
+}
+
+impl Payer {
+    /// All payers in report order.
+    pub const ALL: [Payer; 6] = [
+        Payer::Bif,
+        Payer::Sof,
+        Payer::Suf,
+        Payer::Region,
+        Payer::State,
+        Payer::Citizen,
+    ];
+
+    /// The id used in files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Payer::Bif => "bif",
+            Payer::Sof => "sof",
+            Payer::Suf => "suf",
+            Payer::Region => "region",
+            Payer::State => "state",
+            Payer::Citizen => "citizen",
+        }
+    }
+
+    /// Parse an id.
+    pub fn parse(s: &str) -> Option<Payer> {
+        Payer::ALL.into_iter().find(|p| p.id() == s)
+    }
+}
+
+/// What an account's amount is booked on.
+#[derive(Debug, Clone)]
+pub enum Basis {
+    /// Each citizen-month in one of these (chain, state).
+    States(Vec<(usize, usize)>),
+    /// Each transition (chain, from or any, to).
+    Transitions(Vec<(usize, Option<usize>, usize)>),
+}
+
+/// An account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Id.
+    pub id: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// Unit of the amount (`dkk`, `hours`, …).
+    pub unit: String,
+    /// Payer.
+    pub payer: Payer,
+    /// Amount per citizen-month or per transition.
+    pub amount: ParamId,
+    /// DKK per unit when the unit is not DKK.
+    pub price: Option<ParamId>,
+    /// What it is booked on.
+    pub basis: Basis,
+    /// Booked only for citizens with attribute in [min, max].
+    pub when: Option<Condition>,
+    /// Own discount rate.
+    pub discount_rate: Option<ParamId>,
+}
+
+impl Account {
+    /// Whether the account is valued in DKK (its amount, or through its price).
+    pub fn in_dkk(&self) -> bool {
+        self.unit == "dkk" || self.price.is_some()
+    }
+}
+
+/// An attribute range.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Attribute index.
+    pub attribute: usize,
+    /// Lowest included.
+    pub min: f64,
+    /// Highest included.
+    pub max: f64,
+}
+
+/// An arm.
+#[derive(Debug, Clone)]
+pub struct Arm {
+    /// Id.
+    pub id: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// Share of eligible starters offered the programme.
+    pub offer_share: ParamId,
+    /// First entry cycle eligible.
+    pub offer_from: u32,
+    /// Last entry cycle eligible.
+    pub offer_to: u32,
+    /// Hazard ratios for participants: (chain, edge, hr).
+    pub effects: Vec<(usize, usize, ParamId)>,
+    /// Amount overrides for participants: (account, amount).
+    pub account_overrides: Vec<(usize, ParamId)>,
+}
+
+impl Scenario {
+    /// All states of both chains as (chain, state) in report order.
+    pub fn all_states(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.chains
+            .iter()
+            .enumerate()
+            .flat_map(|(c, ch)| (0..ch.states.len()).map(move |s| (c, s)))
+    }
+
+    /// The central value of every parameter (the "no uncertainty" draw).
+    pub fn central_values(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.param.central()).collect()
+    }
+
+    /// Parameters without a source.
+    pub fn unsourced(&self) -> Vec<&ParamDef> {
+        self.params
+            .iter()
+            .filter(|p| p.param.source.is_none())
+            .collect()
+    }
+}

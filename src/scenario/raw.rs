@@ -1,0 +1,255 @@
+//! The scenario file as written: serde structs that mirror the TOML, every field optional so
+//! that a variant file which `extends` another may hold only what changes. Unknown keys are
+//! refused with the list of expected names. Meaning and completeness are checked later, in
+//! [`super::validate`].
+
+use super::param::ParamSpec;
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Another scenario file this one starts from (path relative to this file).
+    pub extends: Option<String>,
+    /// Name and titles.
+    pub scenario: Option<RawMeta>,
+    /// Time axis, seed, replications, conventions.
+    pub simulation: Option<RawSimulation>,
+    /// Who enters, when, with which attributes.
+    pub cohort: Option<RawCohort>,
+    /// Course states, by id.
+    pub states: Option<IndexMap<String, RawState>>,
+    /// Transitions: `[transitions.FROM.TO]`.
+    pub transitions: Option<IndexMap<String, IndexMap<String, RawTransition>>>,
+    /// The housing-support dimension.
+    pub housing: Option<RawHousing>,
+    /// Accounts, by id.
+    pub accounts: Option<IndexMap<String, RawAccount>>,
+    /// Arms, by id; `control` is the reference.
+    pub arms: Option<IndexMap<String, RawArm>>,
+}
+
+/// `[scenario]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    /// Short machine name, used for the default output folder.
+    pub name: Option<String>,
+    /// Danish title.
+    pub title_da: Option<String>,
+    /// English title.
+    pub title_en: Option<String>,
+    /// Free description.
+    pub description: Option<String>,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// First month, `YYYY-MM`.
+    pub start: Option<String>,
+    /// Number of cycles.
+    pub horizon: Option<i64>,
+    /// `month` (default) or `year`.
+    pub cycle: Option<String>,
+    /// Master seed.
+    pub seed: Option<i64>,
+    /// Default number of replications.
+    pub replications: Option<i64>,
+    /// When amounts of a cycle are counted: `start`, `end` or `half-cycle`.
+    pub counting: Option<String>,
+    /// Whether the cycle a citizen enters in is counted under `counting = "start"`.
+    pub count_time_zero: Option<bool>,
+    /// `budget-year`, `simulation-year` or `monthly`.
+    pub discounting: Option<String>,
+    /// Annual discount rate.
+    pub discount_rate: Option<ParamSpec>,
+    /// Added to the discounting exponent (0: the first period is not discounted; 1: it is).
+    pub discount_start: Option<i64>,
+    /// Price year of all amounts.
+    pub price_year: Option<i64>,
+}
+
+/// `[cohort]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohort {
+    /// A closed cohort of this size, all entering in month 0.
+    pub size: Option<i64>,
+    /// Starters per cycle from the first cycle on (an inflow schedule).
+    pub inflow: Option<Vec<i64>>,
+    /// Where a note on the size comes from.
+    pub source: Option<String>,
+    /// A note on the size.
+    pub note: Option<String>,
+    /// Start state: an id, or a table of shares by state id.
+    pub start_state: Option<RawMix>,
+    /// Housing-support level at entry: an id, or a table of shares by level id.
+    pub start_housing: Option<RawMix>,
+    /// Citizen attributes, drawn once per citizen.
+    pub attributes: Option<IndexMap<String, ParamSpec>>,
+}
+
+/// A state id or shares by state id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawMix {
+    /// Everyone starts here.
+    One(String),
+    /// Shares by id (must sum to 1).
+    Shares(IndexMap<String, f64>),
+}
+
+/// `[states.ID]` or `[housing.levels.ID]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    /// Danish label.
+    pub label_da: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// No transitions leave this state.
+    pub absorbing: Option<bool>,
+    /// Planned length: after this many months in the state the citizen leaves at once.
+    pub max_months: Option<i64>,
+    /// Where citizens go when `max_months` is reached (shares by state id). Without it they
+    /// leave by the state's own transitions, in proportion to their rates.
+    pub on_max: Option<IndexMap<String, f64>>,
+    /// Counted as a course state in the outcome mix of leavers (e.g. active course, placement).
+    pub in_course: Option<bool>,
+    /// Source of the state's definition or length.
+    pub source: Option<String>,
+    /// A note.
+    pub note: Option<String>,
+}
+
+/// `[transitions.FROM.TO]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransition {
+    /// Probability per cycle (competing probabilities out of a state are combined as rates).
+    pub prob: Option<ParamSpec>,
+    /// Rate per month (or per year with `per = "year"`).
+    pub rate: Option<ParamSpec>,
+    /// Unit of `rate`: `month` (default) or `year`.
+    pub per: Option<String>,
+    /// Hazard ratio by time in the state: steps that apply from a month on.
+    pub by_duration: Option<Vec<RawDurationStep>>,
+    /// Hazard ratios by citizen attribute.
+    pub modifiers: Option<Vec<RawModifier>>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// One step of a duration curve.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDurationStep {
+    /// From this many months in the state on (0 = from entry).
+    pub from_month: Option<i64>,
+    /// Hazard ratio from then on.
+    pub hr: Option<ParamSpec>,
+}
+
+/// A hazard ratio per unit of a citizen attribute: HR = hr_per_unit^(x − reference).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModifier {
+    /// Attribute id.
+    pub attribute: Option<String>,
+    /// Hazard ratio per unit above the reference.
+    pub hr_per_unit: Option<ParamSpec>,
+    /// Attribute value with HR 1 (default 0).
+    pub reference: Option<f64>,
+}
+
+/// `[housing]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHousing {
+    /// Levels, by id.
+    pub levels: Option<IndexMap<String, RawState>>,
+    /// Transitions between levels.
+    pub transitions: Option<IndexMap<String, IndexMap<String, RawTransition>>>,
+}
+
+/// `[accounts.ID]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// Danish label.
+    pub label_da: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// Unit of `amount`: `dkk`, `hours`, `months`, `qaly`, …
+    pub unit: Option<String>,
+    /// Who pays: bif, sof, suf, region, state, citizen.
+    pub payer: Option<String>,
+    /// Amount per citizen-month in one of `states`, or per transition in `transitions`.
+    pub amount: Option<ParamSpec>,
+    /// DKK per unit for accounts not in DKK (e.g. DKK per case-handling hour).
+    pub price: Option<ParamSpec>,
+    /// States (course states or housing levels) in which `amount` is booked each month.
+    pub states: Option<Vec<String>>,
+    /// Transitions `"FROM->TO"` on which `amount` is booked once (`*` for any origin).
+    pub transitions: Option<Vec<String>>,
+    /// Book only for citizens whose attribute lies in a range.
+    pub when: Option<RawCondition>,
+    /// Own annual discount rate (else the simulation's).
+    pub discount_rate: Option<ParamSpec>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// `when = { attribute = "children", min = 1 }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    /// Attribute id.
+    pub attribute: Option<String>,
+    /// Lowest value included.
+    pub min: Option<f64>,
+    /// Highest value included.
+    pub max: Option<f64>,
+}
+
+/// `[arms.ID]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArm {
+    /// Danish label.
+    pub label_da: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// Share of starters offered the arm's programme (default 1).
+    pub offer_share: Option<ParamSpec>,
+    /// First cycle (0-based, by entry) whose starters can be offered it.
+    pub offer_from: Option<i64>,
+    /// Last cycle (0-based, by entry) whose starters can be offered it.
+    pub offer_to: Option<i64>,
+    /// Hazard ratios on course transitions for participants: `[arms.X.effects.FROM.TO]`.
+    pub effects: Option<IndexMap<String, IndexMap<String, ParamSpec>>>,
+    /// Hazard ratios on housing transitions for participants.
+    pub housing_effects: Option<IndexMap<String, IndexMap<String, ParamSpec>>>,
+    /// Amount overrides for participants: `[arms.X.accounts.ID] amount = …`.
+    pub accounts: Option<IndexMap<String, RawAccountOverride>>,
+    /// Source of the arm's design.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// An arm's override of an account amount.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccountOverride {
+    /// The participants' amount.
+    pub amount: Option<ParamSpec>,
+}

@@ -84,7 +84,7 @@ impl fmt::Display for ScenarioError {
             Some(loc) => {
                 writeln!(
                     f,
-                    "{}:{}:{}: {}",
+                    "{}: line {}, column {}: {}",
                     self.file.display(),
                     loc.line,
                     loc.column,
@@ -183,7 +183,7 @@ mod tests {
             message: "bad".into(),
         };
         let s = e.to_string();
-        assert!(s.starts_with("x.toml:1:5: bad"), "{s}");
+        assert!(s.starts_with("x.toml: line 1, column 5: bad"), "{s}");
         assert!(s.contains("1 | p = 1.5"), "{s}");
     }
 }

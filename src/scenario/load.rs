@@ -221,7 +221,19 @@ fn tidy_toml_message(m: &str) -> String {
     if let Some(rest) = m.strip_prefix("unknown field ") {
         return format!("unknown key {rest}");
     }
-    m.to_string()
+    // Name Rust types the way a finance officer would.
+    let mut m = m.to_string();
+    for (rust, plain) in [
+        ("expected i64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list such as [1, 2, 3]"),
+        ("expected a string", "expected text in quotes"),
+        ("expected struct ", "expected a table "),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    m
 }
 
 /// Load a scenario file and the files it extends; returns the merged raw scenario and the

@@ -262,7 +262,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
     }
     check_competing(&mut c, &chains, sim.cycle_months);
 
-    let cohort = check_cohort(&mut c, &cohort_raw, &chains);
+    let cohort = check_cohort(&mut c, &cohort_raw, &chains, sim.horizon);
     let accounts = check_accounts(&mut c, raw.accounts.as_ref(), &chains, &attributes);
     let arms = check_arms(&mut c, raw.arms.as_ref(), &chains, &accounts, sim.horizon);
 
@@ -808,7 +808,9 @@ fn check_competing(c: &mut Checker, chains: &[Chain], _cycle_months: u32) {
                 })
                 .collect();
             let total: f64 = probs.iter().map(|(_, v)| v).sum();
-            if total >= 1.0 {
+            // A probability outside [0, 1] was reported on its own already.
+            let each_valid = probs.iter().all(|(_, v)| (0.0..=1.0).contains(v));
+            if total >= 1.0 && each_valid {
                 let parts = probs
                     .iter()
                     .map(|(id, v)| format!("{id} {}", fmt_num(*v)))
@@ -828,7 +830,7 @@ fn check_competing(c: &mut Checker, chains: &[Chain], _cycle_months: u32) {
     }
 }
 
-fn check_cohort(c: &mut Checker, r: &RawCohort, chains: &[Chain]) -> Cohort {
+fn check_cohort(c: &mut Checker, r: &RawCohort, chains: &[Chain], horizon: u32) -> Cohort {
     let base = p(&["cohort"]);
     let inflow: Vec<u32> = match (&r.size, &r.inflow) {
         (Some(n), None) => {
@@ -852,6 +854,15 @@ fn check_cohort(c: &mut Checker, r: &RawCohort, chains: &[Chain]) -> Cohort {
                     );
                 }
                 out.push(n.clamp(0, MAX_CITIZENS as i64) as u32);
+            }
+            if v.len() > horizon as usize {
+                c.err(
+                    &with(&base, "inflow"),
+                    format!(
+                        "the inflow schedule has {} cycles but the horizon is {horizon}; starters after the horizon would never be simulated",
+                        v.len()
+                    ),
+                );
             }
             let total: usize = out.iter().map(|&n| n as usize).sum();
             if total == 0 {
@@ -945,8 +956,17 @@ fn check_accounts(
 ) -> Vec<Account> {
     let mut out = Vec::new();
     let Some(map) = raw else { return out };
-    for (id, a) in map {
+    for (index, (id, a)) in map.iter().enumerate() {
         let path = p(&["accounts", id]);
+        if a.when.is_some() && index >= crate::economics::MAX_CONDITIONAL_ACCOUNTS {
+            c.err(
+                &with(&path, "when"),
+                format!(
+                    "accounts with `when` must be among the first {} accounts; move this one up",
+                    crate::economics::MAX_CONDITIONAL_ACCOUNTS
+                ),
+            );
+        }
         check_id(c, &path, id);
         let unit = a
             .unit

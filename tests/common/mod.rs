@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The ressim binary built for this test run.
+pub fn ressim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ressim"))
+}
+
+/// Run ressim with arguments in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    ressim()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("ressim binary runs")
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// Write a file and return its path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write test file");
+    p
+}
+
+/// The shipped scenario's path from the crate root.
+pub fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/kbh-rehabiliteringshus.toml")
+}
+
+/// A small valid scenario: a course that people leave to a job or a pension, control and a
+/// treatment arm with an effect. `extra` is appended.
+pub fn small(extra: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "small"
+
+[simulation]
+start = "2016-07"
+horizon = 24
+seed = 7
+replications = 20
+
+[cohort]
+size = 200
+start_state = "course"
+
+[cohort.attributes.provider]
+dist = "bernoulli"
+p = 0.4
+
+[states.course]
+in_course = true
+[states.job]
+[states.pension]
+absorbing = true
+
+[transitions.course.job]
+prob = 0.03
+[transitions.course.pension]
+prob = 0.05
+[transitions.job.course]
+prob = 0.01
+
+[accounts.benefit]
+payer = "bif"
+amount = 10968
+states = ["course"]
+
+[arms.control]
+
+[arms.treatment]
+offer_share = 0.5
+
+[arms.treatment.effects.course]
+job = 1.5
+{extra}"#
+    )
+}

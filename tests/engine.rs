@@ -1,0 +1,384 @@
+//! The engine against things we know: conservation of citizens, common random numbers,
+//! a closed-form expectation, and hand-computed bookings to the øre.
+
+mod common;
+use common::*;
+use ressim::cohort;
+use ressim::economics;
+use ressim::engine::{self, ArmCounts, Layout, Trajectories, compile::compile_arm};
+use ressim::montecarlo::{self, RunOptions, draw_params};
+use ressim::scenario::{self, Scenario};
+use std::fs;
+
+fn opts(replications: u32, seed: u64) -> RunOptions {
+    RunOptions {
+        replications,
+        seed,
+        threads: 0,
+        psa: true,
+        effect_scale: 1.0,
+        progress: false,
+    }
+}
+
+/// Every cycle: citizens at the end = citizens at the start − moves out + moves in, per state;
+/// and the total equals everybody who has entered.
+fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered: &[usize]) {
+    for m in 0..lay.horizon {
+        for (c, chain) in sc.chains.iter().enumerate() {
+            let mut total = 0u64;
+            for s in 0..chain.states.len() {
+                let start = counts.at_start(lay, m, c, s) as i64;
+                let mut out = 0i64;
+                let mut inn = 0i64;
+                for o in 0..chain.states.len() {
+                    for cl in 0..lay.n_classes {
+                        out += counts.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
+                        inn += counts.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
+                    }
+                }
+                let end = counts.at_end(lay, m, c, s) as i64;
+                assert_eq!(end, start - out + inn, "cycle {m}, chain {c}, state {s}");
+                assert!(start - out >= 0);
+                total += end as u64;
+            }
+            assert_eq!(
+                total as usize, entered[m],
+                "population at cycle {m}, chain {c}"
+            );
+        }
+    }
+}
+
+fn trajectories(sc: &Scenario, seed: u64, rep: u32, effect_scale: f64) -> Vec<Trajectories> {
+    let values = draw_params(sc, seed, rep, true);
+    let cit = cohort::synthesize(sc, seed, rep);
+    let (sclass, classes) = economics::static_classes(sc, &cit);
+    let lay = montecarlo::layout(sc, classes.n_classes());
+    (0..sc.arms.len())
+        .map(|a| {
+            let carm = compile_arm(sc, &values, a, effect_scale).unwrap();
+            let class = engine::classes(&carm, &cit, &sclass);
+            let mut t = Trajectories::default();
+            let counts = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, &mut t);
+            assert_conserved(sc, &lay, &counts, &cit.entered);
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn shipped_scenario_conserves_population_with_finite_amounts() {
+    let sc = scenario::load(&shipped()).unwrap();
+    for rep in 0..3 {
+        let rc = montecarlo::run_counts(&sc, &opts(3, 5), rep).unwrap();
+        for (a, (counts, _)) in rc.arms.iter().enumerate() {
+            assert_conserved(&sc, &rc.layout, counts, &rc.citizens.entered);
+            let amounts = economics::book(&sc, &rc.values, a, &rc.layout, &rc.classes, counts);
+            assert!(amounts.iter().flatten().all(|v| v.is_finite()));
+        }
+    }
+}
+
+#[test]
+fn an_arm_equal_to_control_has_identical_trajectories_and_zero_difference() {
+    let text = small("[arms.same]\noffer_share = 1.0\n");
+    let sc = scenario::load_str("crn.toml", &text).unwrap();
+    let ids: Vec<&str> = sc.arms.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["control", "treatment", "same"]);
+    for rep in 0..3 {
+        let t = trajectories(&sc, 99, rep, 1.0);
+        assert_eq!(
+            t[0], t[2],
+            "replication {rep}: arm `same` drifted from control"
+        );
+        assert_ne!(
+            t[0], t[1],
+            "the treatment effect should change some trajectory"
+        );
+        // With no effect (scale 0) the treatment arm is the control arm, citizen by citizen.
+        let z = trajectories(&sc, 99, rep, 0.0);
+        assert_eq!(z[0], z[1]);
+    }
+    let res = montecarlo::run(&sc, &opts(10, 99)).unwrap();
+    for r in &res.reps {
+        assert_eq!(r.total_by_payer[0], r.total_by_payer[2]);
+        assert_eq!(r.end_share[0], r.end_share[2]);
+    }
+}
+
+#[test]
+fn non_participants_follow_control_exactly() {
+    // Citizens not offered the programme (half of them) must have the control trajectory.
+    let sc = scenario::load_str("np.toml", &small("")).unwrap();
+    let values = draw_params(&sc, 3, 0, true);
+    let cit = cohort::synthesize(&sc, 3, 0);
+    let (sclass, _) = economics::static_classes(&sc, &cit);
+    let treat = compile_arm(&sc, &values, 1, 1.0).unwrap();
+    let class = engine::classes(&treat, &cit, &sclass);
+    let t = trajectories(&sc, 3, 0, 1.0);
+    let participants = class.iter().filter(|c| **c & 1 == 1).count();
+    assert!(
+        participants > 60 && participants < 140,
+        "{participants} of 200 offered at share 0.5"
+    );
+    for (row_c, row_t) in t[0].rows.iter().zip(&t[1].rows) {
+        assert_eq!((row_c.0, row_c.1), (row_t.0, row_t.1));
+        if class[row_c.1] & 1 == 0 {
+            assert_eq!(row_c.2, row_t.2, "non-participant {} differs", row_c.1);
+        }
+    }
+}
+
+#[test]
+fn constant_exit_probability_matches_the_closed_form() {
+    // One state left with probability p per cycle; months counted at the start of each cycle.
+    // Expected cycles in the state over T cycles: (1 − (1 − p)^T) / p.
+    let (p, horizon, n) = (0.07, 36, 400);
+    let text = format!(
+        r#"[simulation]
+start = "2020-01"
+horizon = {horizon}
+counting = "start"
+[cohort]
+size = {n}
+[states.in]
+[states.out]
+absorbing = true
+[transitions.in.out]
+prob = {p}
+[accounts.months_in]
+unit = "months"
+payer = "citizen"
+amount = 1
+states = ["in"]
+[arms.control]
+[arms.other]
+"#
+    );
+    let sc = scenario::load_str("closed.toml", &text).unwrap();
+    let res = montecarlo::run(&sc, &opts(200, 1)).unwrap();
+    // The grand mean over R·n independent citizens; its standard error follows from the
+    // variance of one citizen's months in the state (computed exactly below).
+    let total: f64 = res.amount_sums[0][0].iter().sum();
+    let citizens = (res.replications() * n) as f64;
+    let mean = total / citizens;
+    let q: f64 = 1.0 - p;
+    let expected = (1.0 - q.powi(horizon)) / p;
+    // Variance of months in state for one citizen (a truncated geometric): E[X²] − E[X]².
+    let mut ex2 = 0.0;
+    let mut ex = 0.0;
+    for k in 1..=horizon {
+        // P(X = k): leave during cycle k (k < T) or still in at the end (k = T).
+        let pk = if k < horizon {
+            q.powi(k - 1) * p
+        } else {
+            q.powi(horizon - 1)
+        };
+        ex += k as f64 * pk;
+        ex2 += (k * k) as f64 * pk;
+    }
+    assert!((ex - expected).abs() < 1e-9, "{ex} vs {expected}");
+    let mcse = ((ex2 - ex * ex) / citizens).sqrt();
+    assert!(
+        (mean - expected).abs() < 3.0 * mcse,
+        "simulated {mean:.4}, closed form {expected:.4}, 3·MCSE {:.4}",
+        3.0 * mcse
+    );
+}
+
+fn one_citizen(extra_sim: &str) -> String {
+    format!(
+        r#"[simulation]
+start = "2016-11"
+horizon = 6
+discount_rate = 0.04
+{extra_sim}
+[cohort]
+size = 1
+[cohort.attributes.provider]
+dist = "bernoulli"
+p = 1
+[states.course]
+in_course = true
+max_months = 3
+on_max = {{ pension = 1.0 }}
+[states.pension]
+absorbing = true
+[accounts.benefit]
+payer = "bif"
+amount = 10968.50
+states = ["course"]
+[accounts.provider_supplement]
+payer = "bif"
+amount = 100
+states = ["course"]
+when = {{ attribute = "provider", min = 1 }}
+[accounts.childless_supplement]
+payer = "bif"
+amount = 55
+states = ["course"]
+when = {{ attribute = "provider", max = 0 }}
+[accounts.pension]
+payer = "state"
+amount = 17000.50
+states = ["pension"]
+[accounts.award]
+payer = "state"
+amount = 1234.56
+transitions = ["course->pension"]
+[accounts.hours]
+unit = "hours"
+price = 400
+payer = "bif"
+amount = 4.5
+states = ["course"]
+[arms.control]
+[arms.treatment]
+[arms.treatment.accounts.benefit]
+amount = 5000
+"#
+    )
+}
+
+/// cashflows.csv rows as fields: arm, year, account, payer, dkk_mean, dkk_discounted_mean.
+fn cash_rows(dir: &std::path::Path) -> Vec<Vec<String>> {
+    fs::read_to_string(dir.join("cashflows.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// (dkk_mean, dkk_discounted_mean) of one row.
+fn cash(rows: &[Vec<String>], arm: &str, year: &str, acc: &str) -> (String, String) {
+    rows.iter()
+        .find(|r| r[0] == arm && r[1] == year && r[2] == acc)
+        .map(|r| (r[4].clone(), r[5].clone()))
+        .unwrap_or_else(|| panic!("no row {arm},{year},{acc}"))
+}
+
+#[test]
+fn one_citizen_is_booked_exactly_to_the_ore() {
+    // The citizen starts a course in November 2016, is forced out after 3 months (during the
+    // third cycle, January 2017) to pension, and stays there to April 2017.
+    // Half-cycle counting: Nov 1, Dec 1, Jan ½ course + ½ pension, Feb–Apr pension.
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "one.toml", &one_citizen(""));
+    let out = t.path().join("o");
+    let o = run_in(
+        t.path(),
+        &[
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "3",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = cash_rows(&out);
+    // 2016: 2 course months. Budget-year discounting: 2016 factor 1, 2017 factor 1/1.04.
+    assert_eq!(
+        cash(&rows, "control", "2016", "benefit"),
+        ("21937.00".into(), "21937.00".into())
+    );
+    assert_eq!(
+        cash(&rows, "control", "2016", "provider_supplement").0,
+        "200.00"
+    );
+    assert_eq!(
+        cash(&rows, "control", "2016", "childless_supplement").0,
+        "0.00"
+    );
+    assert_eq!(cash(&rows, "control", "2016", "hours").0, "3600.00"); // 2 × 4.5 h × 400 kr.
+    assert_eq!(cash(&rows, "control", "2016", "pension").0, "0.00");
+    // 2017: ½ course month, 3½ pension months, one award.
+    assert_eq!(
+        cash(&rows, "control", "2017", "benefit"),
+        ("5484.25".into(), format!("{:.2}", 5484.25 / 1.04))
+    );
+    assert_eq!(
+        cash(&rows, "control", "2017", "pension"),
+        ("59501.75".into(), format!("{:.2}", 59501.75 / 1.04))
+    );
+    assert_eq!(
+        cash(&rows, "control", "2017", "award"),
+        ("1234.56".into(), format!("{:.2}", 1234.56 / 1.04))
+    );
+    // The treatment arm offers its programme to everybody (default share 1) and overrides
+    // the benefit amount for participants.
+    assert_eq!(cash(&rows, "treatment", "2016", "benefit").0, "10000.00");
+    assert_eq!(cash(&rows, "treatment", "2017", "benefit").0, "2500.00");
+}
+
+#[test]
+fn timing_conventions_change_the_booking_as_documented() {
+    let t = tempfile::tempdir().unwrap();
+    for (conv, b2016, b2017, p2017) in [
+        // start: Nov, Dec, Jan course (3 months); Feb–Apr pension.
+        ("counting = \"start\"", "21937.00", "10968.50", "51001.50"),
+        // start without time zero: the entry cycle (Nov) is not counted.
+        (
+            "counting = \"start\"\ncount_time_zero = false",
+            "10968.50",
+            "10968.50",
+            "51001.50",
+        ),
+        // end: Nov, Dec course; Jan–Apr pension.
+        ("counting = \"end\"", "21937.00", "0.00", "68002.00"),
+    ] {
+        let p = write(t.path(), "c.toml", &one_citizen(conv));
+        let out = t.path().join("o");
+        let o = run_in(
+            t.path(),
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--replications",
+                "1",
+                "--quiet",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = cash_rows(&out);
+        assert_eq!(cash(&rows, "control", "2016", "benefit").0, b2016, "{conv}");
+        assert_eq!(cash(&rows, "control", "2017", "benefit").0, b2017, "{conv}");
+        assert_eq!(cash(&rows, "control", "2017", "pension").0, p2017, "{conv}");
+    }
+    // Monthly discounting with discount_start 1: month m is discounted by 1.04^−(m/12 + 1).
+    let p = write(
+        t.path(),
+        "m.toml",
+        &one_citizen("discounting = \"monthly\"\ndiscount_start = 1"),
+    );
+    let out = t.path().join("o");
+    assert!(
+        run_in(
+            t.path(),
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--replications",
+                "1",
+                "--quiet"
+            ]
+        )
+        .status
+        .success()
+    );
+    let rows = cash_rows(&out);
+    let d = |m: f64| 1.04f64.powf(-(m / 12.0 + 1.0));
+    let expected = 10968.50 * d(0.0) + 10968.50 * d(1.0);
+    assert_eq!(
+        cash(&rows, "control", "2016", "benefit").1,
+        format!("{expected:.2}")
+    );
+}

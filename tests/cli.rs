@@ -13,24 +13,54 @@ fn run_writes_the_contract_files() {
     let out = t.path().join("o");
     let o = run_in(
         t.path(),
-        &["run", shipped().to_str().unwrap(), "--out", out.to_str().unwrap(), "--replications", "4", "--quiet"],
+        &[
+            "run",
+            shipped().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "4",
+            "--quiet",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["summary.json", "occupancy.csv", "cashflows.csv", "manifest.json", "housing.csv", "flows.csv"] {
+    for f in [
+        "summary.json",
+        "occupancy.csv",
+        "cashflows.csv",
+        "manifest.json",
+        "housing.csv",
+        "flows.csv",
+    ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
-    let s: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
-    for k in ["scenario", "seed", "replications", "horizon_months", "arms", "business_case", "staffing"] {
+    let s: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for k in [
+        "scenario",
+        "seed",
+        "replications",
+        "horizon_months",
+        "arms",
+        "business_case",
+        "staffing",
+    ] {
         assert!(s.get(k).is_some(), "summary.json lacks {k}");
     }
     assert_eq!(s["replications"], 4);
     let arms = s["arms"].as_object().unwrap();
     assert!(arms.contains_key("control") && arms.contains_key("treatment"));
     for (id, a) in arms {
-        let total: f64 = a["outcomes_at_end"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+        let total: f64 = a["outcomes_at_end"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
         assert!((total - 1.0).abs() < 1e-9, "{id}: outcomes sum to {total}");
     }
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["scenario_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(m["replications"], 4);
     let occ = fs::read_to_string(out.join("occupancy.csv")).unwrap();
@@ -38,7 +68,10 @@ fn run_writes_the_contract_files() {
     let cash = fs::read_to_string(out.join("cashflows.csv")).unwrap();
     assert!(cash.starts_with("arm,year,account,payer,dkk_mean,dkk_discounted_mean\n"));
     // No staging folder is left behind.
-    let left: Vec<_> = fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
 
@@ -47,7 +80,11 @@ fn default_scenario_is_built_in() {
     let t = tempfile::tempdir().unwrap();
     let o = run_in(t.path(), &["run", "--replications", "2", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(t.path().join("outputs/kbh-rehabiliteringshus/summary.json").is_file());
+    assert!(
+        t.path()
+            .join("outputs/kbh-rehabiliteringshus/summary.json")
+            .is_file()
+    );
     let c = run_in(t.path(), &["check"]);
     assert!(c.status.success());
     assert!(stdout(&c).contains("built in"), "{}", stdout(&c));
@@ -61,18 +98,40 @@ fn results_are_byte_identical_across_thread_counts() {
         let out = t.path().join(format!("t{threads}"));
         let o = run_in(
             t.path(),
-            &["run", shipped().to_str().unwrap(), "--out", out.to_str().unwrap(), "--replications", "12", "--seed", "11", "--threads", threads, "--quiet"],
+            &[
+                "run",
+                shipped().to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--replications",
+                "12",
+                "--seed",
+                "11",
+                "--threads",
+                threads,
+                "--quiet",
+            ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
         outs.push(out);
     }
-    for f in ["summary.json", "occupancy.csv", "cashflows.csv", "housing.csv", "flows.csv"] {
+    for f in [
+        "summary.json",
+        "occupancy.csv",
+        "cashflows.csv",
+        "housing.csv",
+        "flows.csv",
+    ] {
         let a = fs::read(outs[0].join(f)).unwrap();
         for other in &outs[1..] {
-            assert!(a == fs::read(other.join(f)).unwrap(), "{f} differs between thread counts");
+            assert!(
+                a == fs::read(other.join(f)).unwrap(),
+                "{f} differs between thread counts"
+            );
         }
     }
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(outs[1].join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(outs[1].join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["threads"], 2);
 }
 
@@ -82,15 +141,42 @@ fn a_folder_ressim_did_not_write_is_never_overwritten() {
     let out = t.path().join("mine");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("notes.txt"), "keep me").unwrap();
-    let o = run_in(t.path(), &["run", "--out", out.to_str().unwrap(), "--replications", "2", "--quiet"]);
+    let o = run_in(
+        t.path(),
+        &[
+            "run",
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "2",
+            "--quiet",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not written by ressim"), "{}", stderr(&o));
-    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "keep me");
+    assert!(
+        stderr(&o).contains("not written by ressim"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "keep me"
+    );
     assert!(!out.join("summary.json").exists());
     // A folder ressim wrote is replaced.
     let own = t.path().join("own");
     for _ in 0..2 {
-        let o = run_in(t.path(), &["run", "--out", own.to_str().unwrap(), "--replications", "2", "--quiet"]);
+        let o = run_in(
+            t.path(),
+            &[
+                "run",
+                "--out",
+                own.to_str().unwrap(),
+                "--replications",
+                "2",
+                "--quiet",
+            ],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
 }
@@ -124,33 +210,62 @@ fn refused(name: &str, text: &[u8], needle: &str, line: Option<usize>) {
     fs::write(&p, text).unwrap();
     for cmd in ["check", "run"] {
         let out = t.path().join("out");
-        let o = run_in(t.path(), &[cmd, p.to_str().unwrap(), "--out", out.to_str().unwrap()][..if cmd == "check" { 2 } else { 4 }]);
+        let o = run_in(
+            t.path(),
+            &[cmd, p.to_str().unwrap(), "--out", out.to_str().unwrap()]
+                [..if cmd == "check" { 2 } else { 4 }],
+        );
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(BAD_SCENARIO), "{name} ({cmd}): {err}");
         assert!(!err.contains("panicked"), "{name}: {err}");
-        assert!(err.contains(name), "{name}: message does not name the file: {err}");
-        assert!(err.contains(needle), "{name}: expected `{needle}` in: {err}");
+        assert!(
+            err.contains(name),
+            "{name}: message does not name the file: {err}"
+        );
+        assert!(
+            err.contains(needle),
+            "{name}: expected `{needle}` in: {err}"
+        );
         if let Some(l) = line {
-            assert!(err.contains(&format!("line {l},")), "{name}: expected line {l} in: {err}");
+            assert!(
+                err.contains(&format!("line {l},")),
+                "{name}: expected line {l} in: {err}"
+            );
         }
-        assert!(!out.exists(), "{name}: a bad scenario must not produce output");
+        assert!(
+            !out.exists(),
+            "{name}: a bad scenario must not produce output"
+        );
     }
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle in text") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in text")
+        + 1
 }
 
 #[test]
 fn toml_syntax_error_is_located() {
     let text = small("").replace("horizon = 24", "horizon = = 24");
-    refused("syntax.toml", text.as_bytes(), "", Some(line_of(&text, "horizon")));
+    refused(
+        "syntax.toml",
+        text.as_bytes(),
+        "",
+        Some(line_of(&text, "horizon")),
+    );
 }
 
 #[test]
 fn unknown_key_lists_the_expected_names() {
     let text = small("").replace("seed = 7", "sed = 7");
-    refused("typo.toml", text.as_bytes(), "unknown key `sed`", Some(line_of(&text, "sed = 7")));
+    refused(
+        "typo.toml",
+        text.as_bytes(),
+        "unknown key `sed`",
+        Some(line_of(&text, "sed = 7")),
+    );
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "typo.toml", &text);
     let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
@@ -160,35 +275,83 @@ fn unknown_key_lists_the_expected_names() {
 #[test]
 fn wrong_type_is_located() {
     let text = small("").replace("horizon = 24", "horizon = \"two years\"");
-    refused("type.toml", text.as_bytes(), "expected a whole number", Some(line_of(&text, "two years")));
+    refused(
+        "type.toml",
+        text.as_bytes(),
+        "expected a whole number",
+        Some(line_of(&text, "two years")),
+    );
 }
 
 #[test]
 fn probability_outside_0_1_is_refused() {
     let text = small("").replace("prob = 0.03", "prob = 1.5");
-    refused("prob.toml", text.as_bytes(), "a probability must lie between 0 and 1, got 1.5", Some(line_of(&text, "1.5")));
-    let text = small("").replace("prob = 0.03", "prob = { dist = \"normal\", mean = 0.03, sd = 0.01 }");
-    refused("probdist.toml", text.as_bytes(), "add `min`/`max`", Some(line_of(&text, "normal")));
+    refused(
+        "prob.toml",
+        text.as_bytes(),
+        "a probability must lie between 0 and 1, got 1.5",
+        Some(line_of(&text, "1.5")),
+    );
+    let text = small("").replace(
+        "prob = 0.03",
+        "prob = { dist = \"normal\", mean = 0.03, sd = 0.01 }",
+    );
+    refused(
+        "probdist.toml",
+        text.as_bytes(),
+        "add `min`/`max`",
+        Some(line_of(&text, "normal")),
+    );
 }
 
 #[test]
 fn negative_size_and_zero_horizon_are_refused() {
     let text = small("").replace("size = 200", "size = -5");
-    refused("size.toml", text.as_bytes(), "`size` must be between 1", Some(line_of(&text, "size = -5")));
+    refused(
+        "size.toml",
+        text.as_bytes(),
+        "`size` must be between 1",
+        Some(line_of(&text, "size = -5")),
+    );
     let text = small("").replace("horizon = 24", "horizon = 0");
-    refused("horizon.toml", text.as_bytes(), "`horizon` must be between 1", Some(line_of(&text, "horizon = 0")));
+    refused(
+        "horizon.toml",
+        text.as_bytes(),
+        "`horizon` must be between 1",
+        Some(line_of(&text, "horizon = 0")),
+    );
 }
 
 #[test]
 fn unknown_state_and_account_references_are_refused() {
     let text = small("").replace("[transitions.job.course]", "[transitions.job.coarse]");
-    refused("state.toml", text.as_bytes(), "unknown state `coarse`", Some(line_of(&text, "coarse")));
+    refused(
+        "state.toml",
+        text.as_bytes(),
+        "unknown state `coarse`",
+        Some(line_of(&text, "coarse")),
+    );
     let text = small("").replace("states = [\"course\"]", "states = [\"curse\"]");
-    refused("accstate.toml", text.as_bytes(), "unknown state `curse`", Some(line_of(&text, "curse")));
+    refused(
+        "accstate.toml",
+        text.as_bytes(),
+        "unknown state `curse`",
+        Some(line_of(&text, "curse")),
+    );
     let text = small("[arms.treatment.accounts.benefits]\namount = 1\n");
-    refused("account.toml", text.as_bytes(), "unknown account `benefits`", Some(line_of(&text, "accounts.benefits")));
+    refused(
+        "account.toml",
+        text.as_bytes(),
+        "unknown account `benefits`",
+        Some(line_of(&text, "accounts.benefits")),
+    );
     let text = small("[arms.treatment.effects.job]\npension = 0.5\n");
-    refused("effect.toml", text.as_bytes(), "no such transition", Some(line_of(&text, "pension = 0.5")));
+    refused(
+        "effect.toml",
+        text.as_bytes(),
+        "no such transition",
+        Some(line_of(&text, "pension = 0.5")),
+    );
 }
 
 #[test]
@@ -206,23 +369,37 @@ fn impossible_competing_probabilities_are_refused() {
 fn empty_binary_and_missing_files_are_refused() {
     refused("empty.toml", b"", "is empty", None);
     refused("comments.toml", b"# nothing here\n\n", "is empty", None);
-    refused("binary.toml", &(0u8..=255).cycle().take(1024).collect::<Vec<_>>(), "binary", None);
+    refused(
+        "binary.toml",
+        &(0u8..=255).cycle().take(1024).collect::<Vec<_>>(),
+        "binary",
+        None,
+    );
     refused("latin1.toml", b"name = \"K\xf8benhavn\"\n", "UTF-8", None);
     let t = tempfile::tempdir().unwrap();
     let o = run_in(t.path(), &["check", "nowhere.toml"]);
     assert_eq!(o.status.code(), Some(BAD_SCENARIO));
-    assert!(stderr(&o).contains("nowhere.toml") && stderr(&o).contains("no such file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nowhere.toml") && stderr(&o).contains("no such file"),
+        "{}",
+        stderr(&o)
+    );
     let o = run_in(t.path(), &["check", t.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(BAD_SCENARIO), "{}", stderr(&o));
 }
 
 #[test]
 fn several_problems_are_reported_together() {
-    let text = small("").replace("prob = 0.03", "prob = 1.5").replace("payer = \"bif\"", "payer = \"kommune\"");
+    let text = small("")
+        .replace("prob = 0.03", "prob = 1.5")
+        .replace("payer = \"bif\"", "payer = \"kommune\"");
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "two.toml", &text);
     let err = stderr(&run_in(t.path(), &["check", p.to_str().unwrap()]));
-    assert!(err.contains("unknown payer `kommune`") && err.contains("1.5"), "{err}");
+    assert!(
+        err.contains("unknown payer `kommune`") && err.contains("1.5"),
+        "{err}"
+    );
     assert!(err.contains("2 problems"), "{err}");
 }
 
@@ -230,17 +407,28 @@ fn several_problems_are_reported_together() {
 fn extends_overrides_only_what_changes_and_locates_errors_in_the_variant() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "base.toml", &small(""));
-    let v = write(t.path(), "variant.toml", "extends = \"base.toml\"\n\n[scenario]\nname = \"variant\"\n\n[arms.treatment]\noffer_share = 1.0\n");
+    let v = write(
+        t.path(),
+        "variant.toml",
+        "extends = \"base.toml\"\n\n[scenario]\nname = \"variant\"\n\n[arms.treatment]\noffer_share = 1.0\n",
+    );
     let o = run_in(t.path(), &["check", v.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("variant.toml → "), "{}", stdout(&o));
     assert!(stdout(&o).contains("100.0 %"), "{}", stdout(&o));
-    let bad = write(t.path(), "bad.toml", "extends = \"base.toml\"\n\n[transitions.course.job]\nprob = 2\n");
+    let bad = write(
+        t.path(),
+        "bad.toml",
+        "extends = \"base.toml\"\n\n[transitions.course.job]\nprob = 2\n",
+    );
     let err = stderr(&run_in(t.path(), &["check", bad.to_str().unwrap()]));
     assert!(err.contains("bad.toml: line 4,"), "{err}");
     let missing = write(t.path(), "orphan.toml", "extends = \"nope.toml\"\n");
     let err = stderr(&run_in(t.path(), &["check", missing.to_str().unwrap()]));
-    assert!(err.contains("orphan.toml") && err.contains("nope.toml") && err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("orphan.toml") && err.contains("nope.toml") && err.contains("does not exist"),
+        "{err}"
+    );
     let lp = write(t.path(), "loop.toml", "extends = \"loop.toml\"\n");
     let err = stderr(&run_in(t.path(), &["check", lp.to_str().unwrap()]));
     assert!(err.contains("loops"), "{err}");

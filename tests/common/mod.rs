@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use ressim::engine::{ArmCounts, Layout};
+use ressim::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -88,4 +90,33 @@ offer_share = 0.5
 job = 1.5
 {extra}"#
     )
+}
+
+/// Every cycle: citizens at the end = citizens at the start − moves out + moves in, per state;
+/// and the total equals everybody who has entered.
+pub fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered: &[usize]) {
+    for m in 0..lay.horizon {
+        for (c, chain) in sc.chains.iter().enumerate() {
+            let mut total = 0u64;
+            for s in 0..chain.states.len() {
+                let start = counts.at_start(lay, m, c, s) as i64;
+                let mut out = 0i64;
+                let mut inn = 0i64;
+                for o in 0..chain.states.len() {
+                    for cl in 0..lay.n_classes {
+                        out += counts.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
+                        inn += counts.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
+                    }
+                }
+                let end = counts.at_end(lay, m, c, s) as i64;
+                assert_eq!(end, start - out + inn, "cycle {m}, chain {c}, state {s}");
+                assert!(start - out >= 0);
+                total += end as u64;
+            }
+            assert_eq!(
+                total as usize, entered[m],
+                "population at cycle {m}, chain {c}"
+            );
+        }
+    }
 }

@@ -33,6 +33,17 @@ fn trajectories(sc: &Scenario, seed: u64, rep: u32, effect_scale: f64) -> Vec<Tr
             let mut t = Trajectories::default();
             let counts = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, &mut t);
             assert_conserved(sc, &lay, &counts, &cit.entered);
+            // The counts must equal an independent tally of every citizen's state.
+            let mut tally = vec![0u32; counts.end.len()];
+            for &(m, i, states) in &t.rows {
+                for (c, &s) in states.iter().enumerate() {
+                    tally[lay.state_ix(m as usize, c, s as usize, class[i] as usize)] += 1;
+                }
+            }
+            assert_eq!(
+                tally, counts.end,
+                "counts differ from the citizens' own states"
+            );
             t
         })
         .collect()

@@ -156,7 +156,11 @@ pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
 struct ChainState {
     state: Vec<u16>,
     months: Vec<u32>,
+    /// Months in state from which the cached exit table is stale (0: stale now).
     valid_until: Vec<u32>,
+    /// Probability of leaving this cycle (the last cumulative entry), kept apart so that the
+    /// common case — staying — reads one number.
+    p_leave: Vec<f64>,
     cum: Vec<f64>,
     width: usize,
 }
@@ -263,12 +267,16 @@ pub fn run_arm<O: Observer>(
                 state: cit.start.iter().map(|s| s[c]).collect(),
                 months: vec![0; cit.n],
                 valid_until: vec![0; cit.n],
+                p_leave: vec![0.0; cit.n],
                 cum: vec![0.0; cit.n * width],
                 width,
             }
         })
         .collect();
     let slots = [rng::SLOT_COURSE, rng::SLOT_HOUSING];
+    let keys: Vec<u64> = (0..cit.n)
+        .map(|i| rng::citizen_key(seed, rep, i as u32))
+        .collect();
     let mut entered_before = 0;
     for m in 0..h {
         let active = cit.entered[m];
@@ -280,7 +288,7 @@ pub fn run_arm<O: Observer>(
         entered_before = active;
         // (2) capacity allocation goes here.
         for (i, &cl) in class.iter().enumerate().take(active) {
-            let key = rng::citizen_key(seed, rep, i as u32);
+            let key = keys[i];
             let cl = cl as usize;
             let participant = cl & 1 == 1;
             let mut now = [0u16; 2];
@@ -294,13 +302,17 @@ pub fn run_arm<O: Observer>(
                     if cst.max_months.is_some_and(|mx| months + cm >= mx) {
                         dest = forced_exit(cst, cit, i, months, participant, u, s);
                     } else {
-                        let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
                         if ch.valid_until[i] == 0 || months >= ch.valid_until[i] {
+                            let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
                             ch.valid_until[i] =
                                 refresh(cst, cit, i, months, participant, row).max(1);
+                            ch.p_leave[i] = row[cst.edges.len() - 1];
                         }
-                        if let Some(k) = row[..cst.edges.len()].iter().position(|cum| u < *cum) {
-                            dest = cst.edges[k].to;
+                        if u < ch.p_leave[i] {
+                            let row = &ch.cum[i * ch.width..i * ch.width + cst.edges.len()];
+                            if let Some(k) = row.iter().position(|cum| u < *cum) {
+                                dest = cst.edges[k].to;
+                            }
                         }
                     }
                 }
@@ -312,12 +324,29 @@ pub fn run_arm<O: Observer>(
                 } else {
                     ch.months[i] = months + cm;
                 }
-                counts.end[lay.state_ix(m, c, dest as usize, cl)] += 1;
                 if c < 2 {
                     now[c] = dest;
                 }
             }
             obs.citizen_cycle(m as u32, i, now);
+        }
+        // End-of-cycle counts follow from the start counts and the moves, so the hot loop
+        // only touches counters when somebody moves.
+        for (c, &size) in lay.chain_size.iter().enumerate() {
+            for s in 0..size {
+                for cl in 0..lay.n_classes {
+                    let ix = lay.state_ix(m, c, s, cl);
+                    let mut v = counts.new[ix] as i64;
+                    if m > 0 {
+                        v += counts.end[lay.state_ix(m - 1, c, s, cl)] as i64;
+                    }
+                    for o in 0..size {
+                        v += counts.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
+                        v -= counts.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
+                    }
+                    counts.end[ix] = v as u32;
+                }
+            }
         }
     }
     counts

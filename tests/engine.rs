@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use ressim::cohort;
 use ressim::economics;
-use ressim::engine::{self, ArmCounts, Layout, Trajectories, compile::compile_arm};
+use ressim::engine::{self, Trajectories, compile::compile_arm};
 use ressim::montecarlo::{self, RunOptions, draw_params};
 use ressim::scenario::{self, Scenario};
 use std::fs;

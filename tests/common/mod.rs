@@ -95,7 +95,7 @@ job = 1.5
 /// Every cycle: citizens at the end = citizens at the start − moves out + moves in, per state;
 /// and the total equals everybody who has entered.
 pub fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered: &[usize]) {
-    for m in 0..lay.horizon {
+    for (m, &present) in entered.iter().enumerate().take(lay.horizon) {
         for (c, chain) in sc.chains.iter().enumerate() {
             let mut total = 0u64;
             for s in 0..chain.states.len() {

@@ -110,15 +110,13 @@ fn toml_of(s: &Spec) -> String {
         if s.absorbing_last && i == last {
             t.push_str("absorbing = true\n");
         }
-        if i == 0 && !(s.absorbing_last && last == 0) {
-            if let Some(m) = s.max_months {
-                let on_max = if last == 1 {
-                    "s1 = 1.0".to_string()
-                } else {
-                    format!("s{last} = 0.7, s1 = 0.3")
-                };
-                t.push_str(&format!("max_months = {m}\non_max = {{ {on_max} }}\n"));
-            }
+        if let Some(m) = s.max_months.filter(|_| i == 0) {
+            let on_max = if last == 1 {
+                "s1 = 1.0".to_string()
+            } else {
+                format!("s{last} = 0.7, s1 = 0.3")
+            };
+            t.push_str(&format!("max_months = {m}\non_max = {{ {on_max} }}\n"));
         }
     }
     let mut edges = Vec::new();

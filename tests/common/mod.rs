@@ -114,7 +114,7 @@ pub fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered
                 total += end as u64;
             }
             assert_eq!(
-                total as usize, entered[m],
+                total as usize, present,
                 "population at cycle {m}, chain {c}"
             );
         }

@@ -306,7 +306,7 @@ pub fn run_arm<O: Observer>(
                             let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
                             ch.valid_until[i] =
                                 refresh(cst, cit, i, months, participant, row).max(1);
-                            ch.p_leave[i] = row[cst.edges.len() - 1];
+                            ch.p_leave[i] = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
                         }
                         if u < ch.p_leave[i] {
                             let row = &ch.cum[i * ch.width..i * ch.width + cst.edges.len()];

@@ -3,6 +3,7 @@
 //! that the outcome is the same bit for bit on any number of threads.
 
 use crate::cohort::{self, Citizens};
+use crate::economics::business_case::{self, Comparison, Headline, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
 use crate::engine::rng::{PURPOSE_PARAMS, chacha};
@@ -73,6 +74,12 @@ pub struct ArmRep {
     pub amounts: Vec<Vec<f64>>,
     /// Discounted amount per account and cycle.
     pub discounted: Vec<Vec<f64>>,
+    /// The reimbursed (refusion) part of each account per cycle.
+    pub refunded: Vec<Vec<f64>>,
+    /// Programme costs per cycle and payer.
+    pub programme: Vec<[f64; 6]>,
+    /// Amounts by payer, consequences and investment.
+    pub ledger: Ledger,
     /// Participants of the arm's programme.
     pub participants: u32,
 }
@@ -82,6 +89,8 @@ pub struct ArmRep {
 pub struct RepResult {
     /// Per arm.
     pub arms: Vec<ArmRep>,
+    /// Per arm (index 0, control, has none): the comparison with control.
+    pub comparisons: Vec<Option<Comparison>>,
 }
 
 /// The layout of count arrays for a scenario with `n_classes` classes.
@@ -147,21 +156,65 @@ fn strip(e: Error) -> String {
 pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> {
     let rc = run_counts(sc, opts, rep)?;
     let lay = &rc.layout;
+    let h = lay.horizon;
+    let sim_rate = rc.values[sc.sim.discount_rate];
+    let sim_factors: Vec<f64> = (0..h)
+        .map(|m| economics::discount_factor(sc, sim_rate, m))
+        .collect();
+    let state_ix = business_case::payer_index(Payer::State);
     let mut arms = Vec::with_capacity(rc.arms.len());
     for (a, (counts, class)) in rc.arms.iter().enumerate() {
-        let amounts = economics::book(sc, &rc.values, a, lay, &rc.classes, counts);
-        let discounted = amounts
-            .iter()
-            .enumerate()
-            .map(|(j, series)| {
-                let rate = rc.values[sc.accounts[j].discount_rate.unwrap_or(sc.sim.discount_rate)];
-                series
-                    .iter()
-                    .enumerate()
-                    .map(|(m, v)| v * economics::discount_factor(sc, rate, m))
-                    .collect()
-            })
-            .collect();
+        let booked = economics::book(
+            sc,
+            &rc.values,
+            a,
+            lay,
+            &rc.classes,
+            counts,
+            opts.effect_scale,
+        );
+        let mut ledger = Ledger::new(h);
+        let mut discounted = Vec::with_capacity(sc.accounts.len());
+        for (j, acc) in sc.accounts.iter().enumerate() {
+            let factors: Vec<f64> = match acc.discount_rate {
+                Some(r) => (0..h)
+                    .map(|m| economics::discount_factor(sc, rc.values[r], m))
+                    .collect(),
+                None => sim_factors.clone(),
+            };
+            let series: Vec<f64> = booked.gross[j]
+                .iter()
+                .zip(&factors)
+                .map(|(v, f)| v * f)
+                .collect();
+            if acc.in_dkk() {
+                let p = business_case::payer_index(acc.payer);
+                for m in 0..h {
+                    let refund = booked.refunded[j][m];
+                    let own = booked.gross[j][m] - refund;
+                    ledger.add(acc.investment, acc.transfer, p, m, own, own * factors[m]);
+                    if refund != 0.0 {
+                        ledger.add(
+                            acc.investment,
+                            acc.transfer,
+                            state_ix,
+                            m,
+                            refund,
+                            refund * factors[m],
+                        );
+                    }
+                }
+            }
+            discounted.push(series);
+        }
+        let programme = economics::programme_costs(sc, &rc.values, a, lay);
+        for (m, row) in programme.iter().enumerate() {
+            for (p, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    ledger.add(true, false, p, m, v, v * sim_factors[m]);
+                }
+            }
+        }
         let nc = lay.n_classes;
         let end = counts
             .end
@@ -176,12 +229,18 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
         arms.push(ArmRep {
             end,
             flows,
-            amounts,
+            amounts: booked.gross,
             discounted,
+            refunded: booked.refunded,
+            programme,
+            ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
         });
     }
-    Ok(RepResult { arms })
+    let comparisons = (0..arms.len())
+        .map(|a| (a > 0).then(|| business_case::compare(&arms[0].ledger, &arms[a].ledger)))
+        .collect();
+    Ok(RepResult { arms, comparisons })
 }
 
 /// Per-replication numbers kept for every replication (a few per arm and payer).
@@ -189,12 +248,62 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
 pub struct RepScalars {
     /// Per arm: participants.
     pub participants: Vec<u32>,
-    /// Per arm, per payer (Payer::ALL order): DKK total over the horizon.
+    /// Per arm, per payer (Payer::ALL order): DKK total over the horizon (after refusion).
     pub total_by_payer: Vec<[f64; 6]>,
     /// Per arm, per payer: discounted DKK total.
     pub discounted_by_payer: Vec<[f64; 6]>,
     /// Per arm, per course state: share of citizens in it at the end.
     pub end_share: Vec<Vec<f64>>,
+    /// Per arm (control: all zero), per perspective: the headline numbers against control.
+    pub headlines: Vec<[Headline; 8]>,
+}
+
+/// Sums over replications of an arm's comparison with control, per cycle.
+#[derive(Debug, Clone)]
+pub struct ComparisonSums {
+    /// Investment per perspective and cycle.
+    pub inv: Vec<Vec<f64>>,
+    /// Savings per perspective and cycle.
+    pub sav: Vec<Vec<f64>>,
+    /// Discounted investment.
+    pub inv_d: Vec<Vec<f64>>,
+    /// Discounted savings.
+    pub sav_d: Vec<Vec<f64>>,
+    /// Per payer: investment.
+    pub payer_inv: Vec<Vec<f64>>,
+    /// Per payer: savings.
+    pub payer_sav: Vec<Vec<f64>>,
+}
+
+impl ComparisonSums {
+    fn new(h: usize) -> Self {
+        ComparisonSums {
+            inv: vec![vec![0.0; h]; 8],
+            sav: vec![vec![0.0; h]; 8],
+            inv_d: vec![vec![0.0; h]; 8],
+            sav_d: vec![vec![0.0; h]; 8],
+            payer_inv: vec![vec![0.0; h]; 6],
+            payer_sav: vec![vec![0.0; h]; 6],
+        }
+    }
+
+    fn add(&mut self, c: &Comparison) {
+        let pairs: [(&mut Vec<Vec<f64>>, &Vec<Vec<f64>>); 6] = [
+            (&mut self.inv, &c.inv),
+            (&mut self.sav, &c.sav),
+            (&mut self.inv_d, &c.inv_d),
+            (&mut self.sav_d, &c.sav_d),
+            (&mut self.payer_inv, &c.payer_inv),
+            (&mut self.payer_sav, &c.payer_sav),
+        ];
+        for (acc, add) in pairs {
+            for (a, b) in acc.iter_mut().zip(add) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+            }
+        }
+    }
 }
 
 /// The aggregate of a run.
@@ -216,6 +325,12 @@ pub struct Results {
     pub amount_sums: Vec<Vec<Vec<f64>>>,
     /// Per arm, per account, per cycle: discounted sum over replications.
     pub discounted_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account, per cycle: reimbursed (refusion) sum over replications.
+    pub refunded_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per cycle, per payer: programme cost sum over replications.
+    pub programme_sums: Vec<Vec<[f64; 6]>>,
+    /// Per arm (None for control): sums of the comparison with control.
+    pub comparison_sums: Vec<Option<ComparisonSums>>,
     /// Per replication scalars, in replication order.
     pub reps: Vec<RepScalars>,
 }
@@ -225,12 +340,18 @@ impl Results {
         let lay = layout(sc, 1);
         let na = sc.arms.len();
         let h = lay.horizon;
+        let acc = vec![vec![vec![0.0; h]; sc.accounts.len()]; na];
         Results {
             citizens: sc.cohort.size(),
             occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
             flow_sums: vec![vec![0; h * lay.n_flows]; na],
-            amount_sums: vec![vec![vec![0.0; h]; sc.accounts.len()]; na],
-            discounted_sums: vec![vec![vec![0.0; h]; sc.accounts.len()]; na],
+            amount_sums: acc.clone(),
+            discounted_sums: acc.clone(),
+            refunded_sums: acc,
+            programme_sums: vec![vec![[0.0; 6]; h]; na],
+            comparison_sums: (0..na)
+                .map(|a| (a > 0).then(|| ComparisonSums::new(h)))
+                .collect(),
             reps: Vec::with_capacity(options.replications as usize),
             layout: lay,
             options,
@@ -238,7 +359,7 @@ impl Results {
         }
     }
 
-    fn fold(&mut self, sc: &Scenario, r: RepResult) {
+    fn fold(&mut self, r: RepResult) {
         let lay = &self.layout;
         let h = lay.horizon;
         let mut scal = RepScalars {
@@ -246,6 +367,7 @@ impl Results {
             total_by_payer: vec![],
             discounted_by_payer: vec![],
             end_share: vec![],
+            headlines: vec![],
         };
         for (a, arm) in r.arms.into_iter().enumerate() {
             for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
@@ -254,18 +376,25 @@ impl Results {
             for (s, &v) in self.flow_sums[a].iter_mut().zip(&arm.flows) {
                 *s += v as u64;
             }
+            for (j, series) in arm.amounts.iter().enumerate() {
+                for m in 0..h {
+                    self.amount_sums[a][j][m] += series[m];
+                    self.discounted_sums[a][j][m] += arm.discounted[j][m];
+                    self.refunded_sums[a][j][m] += arm.refunded[j][m];
+                }
+            }
+            for m in 0..h {
+                for p in 0..6 {
+                    self.programme_sums[a][m][p] += arm.programme[m][p];
+                }
+            }
             let mut tot = [0.0; 6];
             let mut disc = [0.0; 6];
-            for (j, acc) in sc.accounts.iter().enumerate() {
-                for m in 0..h {
-                    self.amount_sums[a][j][m] += arm.amounts[j][m];
-                    self.discounted_sums[a][j][m] += arm.discounted[j][m];
-                }
-                if acc.in_dkk() {
-                    let p = Payer::ALL.iter().position(|&p| p == acc.payer).unwrap_or(0);
-                    tot[p] += arm.amounts[j].iter().sum::<f64>();
-                    disc[p] += arm.discounted[j].iter().sum::<f64>();
-                }
+            for p in 0..6 {
+                tot[p] =
+                    arm.ledger.cons[p].iter().sum::<f64>() + arm.ledger.inv[p].iter().sum::<f64>();
+                disc[p] = arm.ledger.cons_d[p].iter().sum::<f64>()
+                    + arm.ledger.inv_d[p].iter().sum::<f64>();
             }
             let n = self.citizens.max(1) as f64;
             let last = h - 1;
@@ -277,6 +406,17 @@ impl Results {
             scal.participants.push(arm.participants);
             scal.total_by_payer.push(tot);
             scal.discounted_by_payer.push(disc);
+        }
+        for (a, c) in r.comparisons.iter().enumerate() {
+            match c {
+                Some(c) => {
+                    if let Some(sums) = self.comparison_sums[a].as_mut() {
+                        sums.add(c);
+                    }
+                    scal.headlines.push(business_case::headlines(c));
+                }
+                None => scal.headlines.push([Headline::default(); 8]),
+            }
         }
         self.reps.push(scal);
     }
@@ -296,6 +436,15 @@ impl Results {
         let lay = &self.layout;
         let i = cycle * lay.n_flows + lay.flow_offset[chain] + from * lay.chain_size[chain] + to;
         self.flow_sums[arm][i] as f64 / self.replications().max(1) as f64
+    }
+
+    /// The arm the headline business case is about: `treatment` if there is one, else the
+    /// first arm after control.
+    pub fn focus_arm(sc: &Scenario) -> usize {
+        sc.arms
+            .iter()
+            .position(|a| a.id == "treatment")
+            .unwrap_or(1.min(sc.arms.len() - 1))
     }
 }
 
@@ -324,7 +473,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
                 .collect()
         });
         for r in chunk {
-            res.fold(sc, r?);
+            res.fold(r?);
         }
         done = end;
         if show {
@@ -335,6 +484,5 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
     if show {
         eprintln!();
     }
-    let _ = HOUSING;
     Ok(res)
 }

@@ -56,8 +56,15 @@ fn shipped_scenario_conserves_population_with_finite_amounts() {
         let rc = montecarlo::run_counts(&sc, &opts(3, 5), rep).unwrap();
         for (a, (counts, _)) in rc.arms.iter().enumerate() {
             assert_conserved(&sc, &rc.layout, counts, &rc.citizens.entered);
-            let amounts = economics::book(&sc, &rc.values, a, &rc.layout, &rc.classes, counts);
-            assert!(amounts.iter().flatten().all(|v| v.is_finite()));
+            let amounts = economics::book(&sc, &rc.values, a, &rc.layout, &rc.classes, counts, 1.0);
+            assert!(
+                amounts
+                    .gross
+                    .iter()
+                    .chain(&amounts.refunded)
+                    .flatten()
+                    .all(|v| v.is_finite())
+            );
         }
     }
 }

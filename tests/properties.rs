@@ -176,8 +176,8 @@ proptest! {
             let rc = montecarlo::run_counts(&sc, &opts, rep).unwrap();
             for (a, (counts, _)) in rc.arms.iter().enumerate() {
                 assert_conserved(&sc, &rc.layout, counts, &rc.citizens.entered);
-                let amounts = economics::book(&sc, &rc.values, a, &rc.layout, &rc.classes, counts);
-                prop_assert!(amounts.iter().flatten().all(|v| v.is_finite()));
+                let amounts = economics::book(&sc, &rc.values, a, &rc.layout, &rc.classes, counts, 1.0);
+                prop_assert!(amounts.gross.iter().chain(&amounts.refunded).flatten().all(|v| v.is_finite()));
             }
             let again = montecarlo::run_counts(&sc, &opts, rep).unwrap();
             prop_assert!(rc.arms.iter().zip(&again.arms).all(|(x, y)| x.0 == y.0));

@@ -10,8 +10,10 @@
 //!   cycle's first month: budget years since the start year (`budget-year`), whole years since
 //!   the start (`simulation-year`) or months/12 (`monthly`).
 
+pub mod business_case;
+
 use crate::engine::{ArmCounts, Layout};
-use crate::scenario::{Basis, Counting, Discounting, Scenario};
+use crate::scenario::{Basis, CostPer, Counting, Discounting, Scenario};
 
 /// Booking classes: which conditional accounts apply to a citizen, and whether it participates.
 #[derive(Debug, Clone)]
@@ -80,8 +82,31 @@ pub fn discount_factor(sc: &Scenario, rate: f64, cycle: usize) -> f64 {
     (1.0 + rate).powf(-t)
 }
 
-/// Amounts of one arm of one replication: `value[account][cycle]` in DKK for DKK-valued
-/// accounts (amount × price where there is a price) and in the account's unit otherwise.
+/// What one arm of one replication booked on each account, per cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booked {
+    /// Amount per account and cycle: DKK for DKK-valued accounts (amount × price where there
+    /// is a price), the account's unit otherwise.
+    pub gross: Vec<Vec<f64>>,
+    /// The part of `gross` the state reimburses (refusion accounts only; else 0).
+    pub refunded: Vec<Vec<f64>>,
+}
+
+/// Counts of one (cycle, state) cell, merged over the classes that book the same amount, so
+/// that arms which differ only in how citizens are split into classes book bit-identical sums.
+#[derive(Default)]
+struct Group {
+    amount: f64,
+    start: f64,
+    end: f64,
+    steps_start: Vec<f64>,
+    steps_end: Vec<f64>,
+}
+
+/// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
+/// consequence account linearly (base + X·(override − base)); overrides of investment
+/// accounts are costs of the programme and are not scaled.
+#[allow(clippy::too_many_arguments)]
 pub fn book(
     sc: &Scenario,
     values: &[f64],
@@ -89,55 +114,109 @@ pub fn book(
     lay: &Layout,
     classes: &ClassMap,
     counts: &ArmCounts,
-) -> Vec<Vec<f64>> {
+    effect_scale: f64,
+) -> Booked {
     let h = lay.horizon;
     let cm = lay.cycle_months as f64;
     let arm_def = &sc.arms[arm];
-    let mut out = Vec::with_capacity(sc.accounts.len());
+    let rates: Vec<f64> = sc
+        .refusion
+        .as_ref()
+        .map(|r| r.steps.iter().map(|s| values[s.1]).collect())
+        .unwrap_or_default();
+    let n_steps = rates.len();
+    let mut gross = Vec::with_capacity(sc.accounts.len());
+    let mut refunded = Vec::with_capacity(sc.accounts.len());
     for (j, acc) in sc.accounts.iter().enumerate() {
         let base = values[acc.amount];
         let over = arm_def
             .account_overrides
             .iter()
             .find(|(a, _)| *a == j)
-            .map(|(_, p)| values[*p]);
+            .map(|(_, p)| values[*p])
+            .map(|o| {
+                if acc.investment {
+                    o
+                } else {
+                    base + effect_scale * (o - base)
+                }
+            });
         let price = acc.price.map(|p| values[p]).unwrap_or(1.0);
-        // Amount per class (0 where the account does not apply).
-        let per_class: Vec<f64> = (0..lay.n_classes)
+        // Amount per class (None where the account does not apply).
+        let per_class: Vec<Option<f64>> = (0..lay.n_classes)
             .map(|cl| {
                 if !classes.applies(sc, j, cl) {
-                    0.0
+                    None
                 } else if cl & 1 == 1 {
-                    over.unwrap_or(base)
+                    Some(over.unwrap_or(base))
                 } else {
-                    base
+                    Some(base)
                 }
             })
             .collect();
-        let mut series = vec![0.0; h];
-        for (m, slot) in series.iter_mut().enumerate() {
-            let mut v = 0.0;
+        let refund = acc.refusion && n_steps > 0 && !counts.steps_start.is_empty();
+        let mut g_series = vec![0.0; h];
+        let mut r_series = vec![0.0; h];
+        for m in 0..h {
+            let (mut g, mut r) = (0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
-                        for (cl, &amt) in per_class.iter().enumerate() {
-                            if amt == 0.0 {
-                                continue;
-                            }
-                            let end = counts.end[lay.state_ix(m, c, s, cl)] as f64;
-                            let new = counts.new[lay.state_ix(m, c, s, cl)] as f64;
+                        let mut groups: Vec<Group> = Vec::new();
+                        for (cl, amt) in per_class.iter().enumerate() {
+                            let Some(amt) = *amt else { continue };
+                            let ix = lay.state_ix(m, c, s, cl);
+                            let end = counts.end[ix] as f64;
+                            let new = counts.new[ix] as f64;
                             let before = if m == 0 {
                                 0.0
                             } else {
                                 counts.end[lay.state_ix(m - 1, c, s, cl)] as f64
                             };
                             let start = before + if sc.sim.count_time_zero { new } else { 0.0 };
-                            let n = match sc.sim.counting {
-                                Counting::Start => start,
-                                Counting::End => end,
-                                Counting::HalfCycle => 0.5 * (start + end),
+                            let k = match groups
+                                .iter()
+                                .position(|gr| gr.amount.to_bits() == amt.to_bits())
+                            {
+                                Some(k) => k,
+                                None => {
+                                    groups.push(Group {
+                                        amount: amt,
+                                        steps_start: vec![0.0; n_steps],
+                                        steps_end: vec![0.0; n_steps],
+                                        ..Default::default()
+                                    });
+                                    groups.len() - 1
+                                }
                             };
-                            v += n * amt * cm;
+                            let gr = &mut groups[k];
+                            gr.start += start;
+                            gr.end += end;
+                            if refund {
+                                for b in 0..n_steps {
+                                    gr.steps_start[b] +=
+                                        counts.steps_start[ix * n_steps + b] as f64;
+                                    gr.steps_end[b] += counts.steps_end[ix * n_steps + b] as f64;
+                                }
+                            }
+                        }
+                        let (ws, we) = match sc.sim.counting {
+                            Counting::Start => (1.0, 0.0),
+                            Counting::End => (0.0, 1.0),
+                            Counting::HalfCycle => (0.5, 0.5),
+                        };
+                        for gr in &groups {
+                            g += (ws * gr.start + we * gr.end) * gr.amount * cm;
+                            if refund {
+                                r += ws
+                                    * gr.amount
+                                    * cm
+                                    * refunded_part(&gr.steps_start, gr.start, &rates);
+                                r += we
+                                    * gr.amount
+                                    * cm
+                                    * refunded_part(&gr.steps_end, gr.end, &rates);
+                            }
                         }
                     }
                 }
@@ -148,18 +227,100 @@ pub fn book(
                             None => (0..lay.chain_size[c]).filter(|&f| f != to).collect(),
                         };
                         for f in froms {
-                            for (cl, &amt) in per_class.iter().enumerate() {
-                                if amt != 0.0 {
-                                    v += counts.flows[lay.flow_ix(m, c, f, to, cl)] as f64 * amt;
+                            let mut groups: Vec<(f64, f64)> = Vec::new();
+                            for (cl, amt) in per_class.iter().enumerate() {
+                                let Some(amt) = *amt else { continue };
+                                let n = counts.flows[lay.flow_ix(m, c, f, to, cl)] as f64;
+                                match groups.iter_mut().find(|gr| gr.0.to_bits() == amt.to_bits()) {
+                                    Some(gr) => gr.1 += n,
+                                    None => groups.push((amt, n)),
                                 }
                             }
+                            g += groups.iter().map(|(a, n)| a * n).sum::<f64>();
                         }
                     }
                 }
             }
-            *slot = v * price;
+            g_series[m] = g * price;
+            r_series[m] = r * price;
         }
-        out.push(series);
+        gross.push(g_series);
+        refunded.push(r_series);
     }
-    out
+    Booked { gross, refunded }
+}
+
+/// Citizen-weighted reimbursed share of `n` citizens whose refusion steps are counted in
+/// `steps` (scaled to `n` when they differ, e.g. starters not counted in their entry cycle).
+fn refunded_part(steps: &[f64], n: f64, rates: &[f64]) -> f64 {
+    let total: f64 = steps.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let weighted: f64 = steps.iter().zip(rates).map(|(c, r)| c * r).sum();
+    if total == n {
+        weighted
+    } else {
+        weighted * n / total
+    }
+}
+
+/// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
+/// (Payer::ALL order), in DKK.
+pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) -> Vec<[f64; 6]> {
+    let a = &sc.arms[arm];
+    let months = lay.horizon * lay.cycle_months as usize;
+    let mut monthly = vec![[0.0f64; 6]; months];
+    let pix = |p: crate::scenario::Payer| {
+        crate::scenario::Payer::ALL
+            .iter()
+            .position(|&x| x == p)
+            .unwrap_or(0)
+    };
+    for sv in &a.services {
+        let per_month = values[sv.fte] * values[sv.cost_per_fte_year] / 12.0;
+        for row in monthly
+            .iter_mut()
+            .take(sv.to_month as usize + 1)
+            .skip(sv.from_month as usize)
+        {
+            row[pix(sv.payer)] += per_month;
+        }
+    }
+    for co in &a.costs {
+        let amt = values[co.amount];
+        let span = (co.to_month - co.from_month + 1) as f64;
+        for (mo, row) in monthly
+            .iter_mut()
+            .enumerate()
+            .take(co.to_month as usize + 1)
+            .skip(co.from_month as usize)
+        {
+            let v = match co.per {
+                CostPer::Month => amt,
+                CostPer::Year => amt / 12.0,
+                CostPer::Total => amt / span,
+                CostPer::Once => {
+                    if mo == co.from_month as usize {
+                        amt
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            row[pix(co.payer)] += v;
+        }
+    }
+    monthly
+        .chunks(lay.cycle_months as usize)
+        .map(|ch| {
+            let mut t = [0.0; 6];
+            for row in ch {
+                for (x, y) in t.iter_mut().zip(row) {
+                    *x += y;
+                }
+            }
+            t
+        })
+        .collect()
 }

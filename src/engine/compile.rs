@@ -55,6 +55,12 @@ pub struct CState {
     pub on_max: Option<Vec<(u16, f64)>>,
     /// Whether any edge has attribute modifiers (then the exit table is per citizen).
     pub has_modifiers: bool,
+    /// Part of the course.
+    pub in_course: bool,
+    /// Planned length and duration steps count months since entering the course.
+    pub course_clock: bool,
+    /// Housing level held while in this state.
+    pub housing: Option<u16>,
 }
 
 impl CState {
@@ -79,6 +85,32 @@ pub struct CArm {
     pub offer_from: u32,
     /// Entry-cycle window of the offer (inclusive).
     pub offer_to: u32,
+    /// The refusion clock, when the scenario reimburses benefits.
+    pub benefit: Option<BenefitClock>,
+}
+
+/// What the engine needs to know to track each citizen's weeks on covered benefits.
+#[derive(Debug, Clone)]
+pub struct BenefitClock {
+    /// Per chain, per state: the clock runs here.
+    pub states: Vec<Vec<bool>>,
+    /// First week of each refusion step, increasing (the first is 1).
+    pub from_weeks: Vec<u32>,
+    /// Attribute with prior weeks.
+    pub prior_attribute: Option<usize>,
+}
+
+impl BenefitClock {
+    /// The step that applies to a citizen with `weeks` weeks behind them (paying week
+    /// ⌊weeks⌋ + 1).
+    #[inline]
+    pub fn step(&self, weeks: f64) -> usize {
+        let week = weeks.max(0.0).floor() as u64 + 1;
+        self.from_weeks
+            .iter()
+            .rposition(|&w| w as u64 <= week)
+            .unwrap_or(0)
+    }
 }
 
 /// Compile the tables of arm `arm` from drawn values; `effect_scale` raises every arm effect
@@ -109,6 +141,9 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
             }
             let prob_total_rate = if psum > 0.0 { -(1.0 - psum).ln() } else { 0.0 };
             let mut cs = CState {
+                in_course: st.in_course,
+                course_clock: st.course_clock,
+                housing: st.housing.map(|h| h as u16),
                 max_months: st.max_months,
                 on_max: st
                     .on_max
@@ -165,5 +200,10 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
         offer_share: values[a.offer_share],
         offer_from: a.offer_from,
         offer_to: a.offer_to,
+        benefit: sc.refusion.as_ref().map(|r| BenefitClock {
+            states: r.clock_states.clone(),
+            from_weeks: r.steps.iter().map(|s| s.0).collect(),
+            prior_attribute: r.prior_weeks_attribute,
+        }),
     })
 }

@@ -95,6 +95,11 @@ pub struct ArmCounts {
     pub new: Vec<u32>,
     /// Moves per (cycle, chain, from, to, class) during the cycle.
     pub flows: Vec<u32>,
+    /// With refusion: citizens per (cycle, state, class, refusion step) at the start of the
+    /// cycle, for states where the benefit clock runs; empty otherwise.
+    pub steps_start: Vec<u32>,
+    /// The same at the end of the cycle.
+    pub steps_end: Vec<u32>,
 }
 
 impl ArmCounts {
@@ -156,7 +161,7 @@ pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
 struct ChainState {
     state: Vec<u16>,
     months: Vec<u32>,
-    /// Months in state from which the cached exit table is stale (0: stale now).
+    /// Months on the state's clock from which the cached exit table is stale (0: stale now).
     valid_until: Vec<u32>,
     /// Probability of leaving this cycle (the last cumulative entry), kept apart so that the
     /// common case — staying — reads one number.
@@ -165,7 +170,7 @@ struct ChainState {
     width: usize,
 }
 
-/// Fill the exit table of citizen `i` for its state and months in state.
+/// Fill the exit table of citizen `i` for its state and months on the state's clock.
 #[inline]
 fn refresh(
     cst: &CState,
@@ -237,6 +242,20 @@ fn forced_exit(
         .unwrap_or(cst.edges[cst.edges.len() - 1].to)
 }
 
+/// Index into a refusion-step count array.
+#[inline]
+fn step_ix(
+    lay: &Layout,
+    cycle: usize,
+    chain: usize,
+    state: usize,
+    class: usize,
+    n_steps: usize,
+    step: usize,
+) -> usize {
+    lay.state_ix(cycle, chain, state, class) * n_steps + step
+}
+
 /// Run one arm of one replication.
 pub fn run_arm<O: Observer>(
     lay: &Layout,
@@ -250,10 +269,19 @@ pub fn run_arm<O: Observer>(
     let h = lay.horizon;
     let cm = lay.cycle_months;
     let n_chains = carm.chains.len();
+    let benefit = carm.benefit.as_ref();
+    let n_steps = benefit.map_or(0, |b| b.from_weeks.len());
+    let step_cells = if n_steps > 0 {
+        h * lay.n_states * lay.n_classes * n_steps
+    } else {
+        0
+    };
     let mut counts = ArmCounts {
         end: vec![0; h * lay.n_states * lay.n_classes],
         new: vec![0; h * lay.n_states * lay.n_classes],
         flows: vec![0; h * lay.n_flows * lay.n_classes],
+        steps_start: vec![0; step_cells],
+        steps_end: vec![0; step_cells],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
@@ -273,6 +301,24 @@ pub fn run_arm<O: Observer>(
             }
         })
         .collect();
+    // Months since entering the course states (runs across moves between them).
+    let mut course_months = vec![0u32; cit.n];
+    // Weeks on covered benefits, starting from the citizen's prior weeks.
+    let mut weeks: Vec<f64> = match benefit {
+        Some(b) => (0..cit.n)
+            .map(|i| b.prior_attribute.map_or(0.0, |a| cit.attr(i, a).max(0.0)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let weeks_per_cycle = cm as f64 * 52.0 / 12.0;
+    // A citizen who starts in a course state that holds a housing level has that level.
+    if n_chains > 1 {
+        for i in 0..cit.n {
+            if let Some(hl) = carm.chains[0][chains[0].state[i] as usize].housing {
+                chains[1].state[i] = hl;
+            }
+        }
+    }
     let slots = [rng::SLOT_COURSE, rng::SLOT_HOUSING];
     let keys: Vec<u64> = (0..cit.n)
         .map(|i| rng::citizen_key(seed, rep, i as u32))
@@ -291,21 +337,46 @@ pub fn run_arm<O: Observer>(
             let key = keys[i];
             let cl = cl as usize;
             let participant = cl & 1 == 1;
+            // Refusion: the step at the start of the cycle, for the states where it runs.
+            let mut on_clock = false;
+            if let Some(b) = benefit {
+                let step = b.step(weeks[i]);
+                for (c, ch) in chains.iter().enumerate() {
+                    let s = ch.state[i] as usize;
+                    if b.states[c][s] {
+                        on_clock = true;
+                        counts.steps_start[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
+                    }
+                }
+            }
             let mut now = [0u16; 2];
-            for (c, ch) in chains.iter_mut().enumerate() {
-                let s = ch.state[i];
+            for c in 0..n_chains {
+                let s = chains[c].state[i];
                 let cst = &carm.chains[c][s as usize];
-                let months = ch.months[i];
+                let held = if c == 1 {
+                    carm.chains[0][chains[0].state[i] as usize].housing
+                } else {
+                    None
+                };
+                let ch = &mut chains[c];
+                let clock = if cst.course_clock {
+                    course_months[i]
+                } else {
+                    ch.months[i]
+                };
                 let mut dest = s;
-                if !cst.edges.is_empty() || cst.on_max.is_some() {
-                    let u = rng::uniform(key, m as u32, slots[c]);
-                    if cst.max_months.is_some_and(|mx| months + cm >= mx) {
-                        dest = forced_exit(cst, cit, i, months, participant, u, s);
+                if let Some(hl) = held {
+                    // Housing is held by the course state (e.g. none after death).
+                    dest = hl;
+                } else if !cst.edges.is_empty() || cst.on_max.is_some() {
+                    let u = rng::uniform(key, m as u32, slots[c.min(1)]);
+                    if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
+                        dest = forced_exit(cst, cit, i, clock, participant, u, s);
                     } else {
-                        if ch.valid_until[i] == 0 || months >= ch.valid_until[i] {
+                        if ch.valid_until[i] == 0 || clock >= ch.valid_until[i] {
                             let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
                             ch.valid_until[i] =
-                                refresh(cst, cit, i, months, participant, row).max(1);
+                                refresh(cst, cit, i, clock, participant, row).max(1);
                             ch.p_leave[i] = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
                         }
                         if u < ch.p_leave[i] {
@@ -322,10 +393,30 @@ pub fn run_arm<O: Observer>(
                     ch.months[i] = 0;
                     ch.valid_until[i] = 0;
                 } else {
-                    ch.months[i] = months + cm;
+                    ch.months[i] += cm;
+                }
+                if c == 0 {
+                    let was_in = cst.in_course;
+                    let now_in = carm.chains[0][dest as usize].in_course;
+                    course_months[i] = match (was_in, now_in) {
+                        (true, true) => course_months[i] + cm,
+                        _ => 0,
+                    };
                 }
                 if c < 2 {
                     now[c] = dest;
+                }
+            }
+            if let Some(b) = benefit {
+                if on_clock {
+                    weeks[i] += weeks_per_cycle;
+                }
+                let step = b.step(weeks[i]);
+                for (c, ch) in chains.iter().enumerate() {
+                    let s = ch.state[i] as usize;
+                    if b.states[c][s] {
+                        counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
+                    }
                 }
             }
             obs.citizen_cycle(m as u32, i, now);

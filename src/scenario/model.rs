@@ -41,6 +41,75 @@ pub struct Scenario {
     pub arms: Vec<Arm>,
     /// Every numeric model parameter, drawn once per replication.
     pub params: Vec<ParamDef>,
+    /// State reimbursement of benefits, when any account uses it.
+    pub refusion: Option<Refusion>,
+}
+
+/// The refusion staircase.
+#[derive(Debug, Clone)]
+pub struct Refusion {
+    /// (first week, reimbursed share), by increasing week.
+    pub steps: Vec<(u32, ParamId)>,
+    /// Attribute with prior weeks on covered benefits.
+    pub prior_weeks_attribute: Option<usize>,
+    /// Course/housing states in which the benefit clock runs (those booked by a refusion
+    /// account), per chain.
+    pub clock_states: Vec<Vec<bool>>,
+}
+
+/// A staffed service of an arm.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Id (e.g. `mentors`).
+    pub id: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// FTE.
+    pub fte: ParamId,
+    /// Annual cost per FTE.
+    pub cost_per_fte_year: ParamId,
+    /// Employer.
+    pub payer: Payer,
+    /// First month staffed.
+    pub from_month: u32,
+    /// Last month staffed (inclusive).
+    pub to_month: u32,
+}
+
+/// How a programme cost is spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostPer {
+    /// Every month in the window.
+    Month,
+    /// Per year, i.e. a twelfth every month in the window.
+    Year,
+    /// The total spread evenly over the window.
+    Total,
+    /// Once, in the first month of the window.
+    Once,
+}
+
+/// A programme-level cost of an arm.
+#[derive(Debug, Clone)]
+pub struct ProgramCost {
+    /// Id.
+    pub id: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// Amount.
+    pub amount: ParamId,
+    /// Spread.
+    pub per: CostPer,
+    /// Payer.
+    pub payer: Payer,
+    /// First month.
+    pub from_month: u32,
+    /// Last month (inclusive).
+    pub to_month: u32,
 }
 
 /// A registered parameter.
@@ -215,6 +284,10 @@ pub struct State {
     pub on_max: Option<Vec<(usize, f64)>>,
     /// Part of the course (for the outcome mix of leavers).
     pub in_course: bool,
+    /// `max_months` and duration steps count months since entering the course states.
+    pub course_clock: bool,
+    /// Housing level held while in this (course) state.
+    pub housing: Option<usize>,
 }
 
 /// How an edge's base intensity is given.
@@ -336,6 +409,12 @@ pub struct Account {
     pub when: Option<Condition>,
     /// Own discount rate.
     pub discount_rate: Option<ParamId>,
+    /// Reimbursed by the state by the refusion staircase.
+    pub refusion: bool,
+    /// A transfer (left out of the society perspective).
+    pub transfer: bool,
+    /// A cost of the intervention itself.
+    pub investment: bool,
 }
 
 impl Account {
@@ -375,6 +454,10 @@ pub struct Arm {
     pub effects: Vec<(usize, usize, ParamId)>,
     /// Amount overrides for participants: (account, amount).
     pub account_overrides: Vec<(usize, ParamId)>,
+    /// Staffed services.
+    pub services: Vec<Service>,
+    /// Programme costs.
+    pub costs: Vec<ProgramCost>,
 }
 
 impl Scenario {

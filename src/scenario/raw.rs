@@ -29,6 +29,33 @@ pub struct RawScenario {
     pub accounts: Option<IndexMap<String, RawAccount>>,
     /// Arms, by id; `control` is the reference.
     pub arms: Option<IndexMap<String, RawArm>>,
+    /// State reimbursement of municipal benefit spending (the refusion staircase).
+    pub refusion: Option<RawRefusion>,
+}
+
+/// `[refusion]`: the share of a benefit the state reimburses, by the citizen's cumulative weeks
+/// on covered benefits.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefusion {
+    /// Steps `{ from_week = 1, rate = 0.8 }`, … (default: the 2016 staircase 80/40/30/20 %).
+    pub steps: Option<Vec<RawRefusionStep>>,
+    /// Attribute holding each citizen's weeks on covered benefits before the start.
+    pub prior_weeks_attribute: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// One step of the refusion staircase.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefusionStep {
+    /// First week (1-based, cumulative on covered benefits) the rate applies to.
+    pub from_week: Option<i64>,
+    /// Share reimbursed by the state.
+    pub rate: Option<ParamSpec>,
 }
 
 /// `[scenario]`.
@@ -120,6 +147,13 @@ pub struct RawState {
     pub on_max: Option<IndexMap<String, f64>>,
     /// Counted as a course state in the outcome mix of leavers (e.g. active course, placement).
     pub in_course: Option<bool>,
+    /// Which time drives `max_months` and `by_duration`: `state` (months in this state, the
+    /// default) or `course` (months since the citizen entered the course states, across moves
+    /// between them).
+    pub clock: Option<String>,
+    /// Course states only: the housing-support level a citizen has while in this state
+    /// (e.g. `none` for death or emigration); housing transitions pause meanwhile.
+    pub housing: Option<String>,
     /// Source of the state's definition or length.
     pub source: Option<String>,
     /// A note.
@@ -202,6 +236,15 @@ pub struct RawAccount {
     pub when: Option<RawCondition>,
     /// Own annual discount rate (else the simulation's).
     pub discount_rate: Option<ParamSpec>,
+    /// A benefit the state reimburses by the refusion staircase: the reimbursed share is
+    /// booked to `state`, the rest to `payer`.
+    pub refusion: Option<bool>,
+    /// A transfer between the public sector and the citizen (benefits, taxes): left out of
+    /// the society perspective.
+    pub transfer: Option<bool>,
+    /// A cost of the intervention itself (counted as investment, not as a consequence; not
+    /// scaled by `--effect-scale`).
+    pub investment: Option<bool>,
     /// Source.
     pub source: Option<String>,
     /// Note.
@@ -240,6 +283,10 @@ pub struct RawArm {
     pub housing_effects: Option<IndexMap<String, IndexMap<String, ParamSpec>>>,
     /// Amount overrides for participants: `[arms.X.accounts.ID] amount = …`.
     pub accounts: Option<IndexMap<String, RawAccountOverride>>,
+    /// Staffed services of the arm: `[arms.X.services.ID]` (staff cost is investment).
+    pub services: Option<IndexMap<String, RawService>>,
+    /// Other intervention costs: `[arms.X.costs.ID]` (premises, start-up, research, …).
+    pub costs: Option<IndexMap<String, RawCost>>,
     /// Source of the arm's design.
     pub source: Option<String>,
     /// Note.
@@ -252,4 +299,53 @@ pub struct RawArm {
 pub struct RawAccountOverride {
     /// The participants' amount.
     pub amount: Option<ParamSpec>,
+}
+
+/// `[arms.X.services.ID]`: a staffed service of an arm.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// Danish label.
+    pub label_da: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// Full-time equivalents.
+    pub fte: Option<ParamSpec>,
+    /// Annual cost per FTE in DKK (salary, pension, overhead).
+    pub cost_per_fte_year: Option<ParamSpec>,
+    /// Who employs the staff: bif, sof, suf, region, state.
+    pub payer: Option<String>,
+    /// First month (0-based) the service is staffed.
+    pub from_month: Option<i64>,
+    /// Last month (0-based, inclusive) the service is staffed.
+    pub to_month: Option<i64>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// `[arms.X.costs.ID]`: a programme-level cost of an arm.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    /// Danish label.
+    pub label_da: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// Amount in DKK, per `per`.
+    pub amount: Option<ParamSpec>,
+    /// `month`, `year` (spread over its months), `total` (spread evenly over from–to) or
+    /// `once` (booked in `from_month`).
+    pub per: Option<String>,
+    /// Payer: bif, sof, suf, region, state, citizen.
+    pub payer: Option<String>,
+    /// First month (0-based).
+    pub from_month: Option<i64>,
+    /// Last month (0-based, inclusive).
+    pub to_month: Option<i64>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
 }

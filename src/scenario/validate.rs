@@ -222,6 +222,25 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
             edges: vec![],
         },
     ];
+    if let Some(map) = raw.states.as_ref() {
+        for (i, (id, s)) in map.iter().enumerate() {
+            if let Some(h) = &s.housing {
+                match chains[HOUSING].index(h) {
+                    Some(hi) if i < chains[COURSE].states.len() => {
+                        chains[COURSE].states[i].housing = Some(hi)
+                    }
+                    Some(_) => {}
+                    None => c.err(
+                        &p(&["states", id, "housing"]),
+                        format!(
+                            "unknown housing level `{h}`; known: {}",
+                            known(chains[HOUSING].states.iter().map(|s| s.id.clone()))
+                        ),
+                    ),
+                }
+            }
+        }
+    }
     // A state id must be unique across both chains (accounts name states without a chain).
     for s in &chains[HOUSING].states {
         if chains[COURSE].index(&s.id).is_some() {
@@ -264,7 +283,21 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
 
     let cohort = check_cohort(&mut c, &cohort_raw, &chains, sim.horizon);
     let accounts = check_accounts(&mut c, raw.accounts.as_ref(), &chains, &attributes);
-    let arms = check_arms(&mut c, raw.arms.as_ref(), &chains, &accounts, sim.horizon);
+    let arms = check_arms(
+        &mut c,
+        raw.arms.as_ref(),
+        &chains,
+        &accounts,
+        sim.horizon,
+        sim.horizon_months(),
+    );
+    let refusion = check_refusion(
+        &mut c,
+        raw.refusion.as_ref(),
+        &accounts,
+        &chains,
+        &attributes,
+    );
 
     if !c.errors.is_empty() {
         return Err(c.errors);
@@ -296,6 +329,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         accounts,
         arms,
         params: c.params,
+        refusion,
     })
 }
 
@@ -463,6 +497,8 @@ fn check_states(
             max_months: None,
             on_max: None,
             in_course: false,
+            course_clock: false,
+            housing: None,
         }];
     };
     let mut states = Vec::new();
@@ -488,7 +524,28 @@ fn check_states(
             max_months,
             on_max: None,
             in_course: s.in_course.unwrap_or(false),
+            course_clock: false,
+            housing: None,
         });
+    }
+    for (i, (id, s)) in map.iter().enumerate() {
+        let path = with(base, id);
+        let clock = c.choice(
+            &with(&path, "clock"),
+            s.clock.as_ref(),
+            &["state", "course"],
+            "state",
+        );
+        if clock == "course" && !s.in_course.unwrap_or(false) {
+            c.err(&with(&path, "clock"), "`clock = \"course\"` needs `in_course = true`: the course clock runs only while the citizen is in course states");
+        }
+        states[i].course_clock = clock == "course";
+        if s.housing.is_some() && !required {
+            c.err(
+                &with(&path, "housing"),
+                "`housing` is set on course states, not on housing levels",
+            );
+        }
     }
     // on_max refers to states, so resolve it once all ids are known.
     for (i, (id, s)) in map.iter().enumerate() {
@@ -1133,6 +1190,285 @@ fn check_accounts(
             basis,
             when,
             discount_rate,
+            refusion: a.refusion.unwrap_or(false),
+            transfer: a.transfer.unwrap_or(false),
+            investment: a.investment.unwrap_or(false),
+        });
+    }
+    out
+}
+
+/// The 2016 staircase: weeks 1–4 80 %, 5–26 40 %, 27–52 30 %, from week 53 20 %.
+const DEFAULT_REFUSION: [(i64, f64); 4] = [(1, 0.8), (5, 0.4), (27, 0.3), (53, 0.2)];
+const REFUSION_SOURCE: &str = "Lov om kommunernes finansiering af visse offentlige ydelser udbetalt af kommunerne, \
+     Udbetaling Danmark og arbejdsløshedskasserne §5 stk. 2 (refusionsreformen, in force 2016)";
+
+fn check_refusion(
+    c: &mut Checker,
+    raw: Option<&RawRefusion>,
+    accounts: &[Account],
+    chains: &[Chain],
+    attributes: &[Attribute],
+) -> Option<Refusion> {
+    let used = accounts.iter().any(|a| a.refusion);
+    let base = p(&["refusion"]);
+    if raw.is_none() && !used {
+        return None;
+    }
+    if !used {
+        c.err(&base, "[refusion] is given but no account has `refusion = true`; mark the benefit accounts the state reimburses");
+        return None;
+    }
+    let r = raw.cloned().unwrap_or_default();
+    let source = r
+        .source
+        .clone()
+        .or_else(|| Some(REFUSION_SOURCE.to_string()));
+    let mut steps = Vec::new();
+    match &r.steps {
+        None => {
+            for (i, (week, rate)) in DEFAULT_REFUSION.iter().enumerate() {
+                let spec = ParamSpec(param::RawParam::fixed(*rate));
+                let pid = c.param(
+                    &with(&with(&with(&base, "steps"), i), "rate"),
+                    &spec,
+                    ParamKind::Share,
+                    source.as_ref(),
+                );
+                steps.push((*week as u32, pid));
+            }
+        }
+        Some(list) => {
+            for (i, st) in list.iter().enumerate() {
+                let sp = with(&with(&base, "steps"), i);
+                let week = c.int(
+                    &with(&sp, "from_week"),
+                    st.from_week,
+                    None,
+                    1,
+                    100_000,
+                    "the first week on benefits the rate applies to",
+                );
+                if i == 0 && week != 1 {
+                    c.err(
+                        &with(&sp, "from_week"),
+                        format!("the first step must start at week 1, got {week}"),
+                    );
+                }
+                if let Some(&(prev, _)) = steps.last()
+                    && week as u32 <= prev
+                {
+                    c.err(
+                        &with(&sp, "from_week"),
+                        format!("steps must have increasing `from_week`; {week} follows {prev}"),
+                    );
+                }
+                let Some(rate) = &st.rate else {
+                    c.err(
+                        &sp,
+                        "a refusion step needs `rate` (the share the state reimburses)",
+                    );
+                    continue;
+                };
+                let pid = c.param(&with(&sp, "rate"), rate, ParamKind::Share, source.as_ref());
+                steps.push((week as u32, pid));
+            }
+            if list.is_empty() {
+                c.err(
+                    &with(&base, "steps"),
+                    "give at least one step, e.g. { from_week = 1, rate = 0.8 }",
+                );
+            }
+        }
+    }
+    let prior_weeks_attribute = r.prior_weeks_attribute.as_ref().and_then(|id| {
+        let i = attributes.iter().position(|a| &a.id == id);
+        if i.is_none() {
+            c.err(
+                &with(&base, "prior_weeks_attribute"),
+                format!(
+                    "unknown attribute `{id}`; known: {}",
+                    known(attributes.iter().map(|a| a.id.clone()))
+                ),
+            );
+        }
+        i
+    });
+    let mut clock_states: Vec<Vec<bool>> = chains
+        .iter()
+        .map(|ch| vec![false; ch.states.len()])
+        .collect();
+    for a in accounts.iter().filter(|a| a.refusion) {
+        match &a.basis {
+            Basis::States(v) => {
+                for &(ci, si) in v {
+                    clock_states[ci][si] = true;
+                }
+            }
+            Basis::Transitions(_) => c.err(
+                &p(&["accounts", &a.id, "refusion"]),
+                "refusion applies to benefits paid per month in states, not to one-off amounts on transitions",
+            ),
+        }
+    }
+    Some(Refusion {
+        steps,
+        prior_weeks_attribute,
+        clock_states,
+    })
+}
+
+fn payer_of(c: &mut Checker, path: &[Seg], v: Option<&String>, what: &str) -> Payer {
+    match v {
+        None => {
+            c.err(
+                path,
+                format!("{what} needs `payer`; allowed: bif, sof, suf, region, state, citizen"),
+            );
+            Payer::Bif
+        }
+        Some(s) => Payer::parse(s).unwrap_or_else(|| {
+            c.err(
+                &with(path, "payer"),
+                format!("unknown payer `{s}`; allowed: bif, sof, suf, region, state, citizen"),
+            );
+            Payer::Bif
+        }),
+    }
+}
+
+fn check_window(
+    c: &mut Checker,
+    path: &[Seg],
+    from: Option<i64>,
+    to: Option<i64>,
+    horizon_months: u32,
+) -> (u32, u32) {
+    let last = horizon_months as i64 - 1;
+    let f = c.int(
+        &with(path, "from_month"),
+        from,
+        Some(0),
+        0,
+        last,
+        "first month (0 = the start month)",
+    ) as u32;
+    let t = c.int(
+        &with(path, "to_month"),
+        to,
+        Some(last),
+        0,
+        last.max(0),
+        "last month, inclusive",
+    ) as u32;
+    if t < f {
+        c.err(
+            &with(path, "to_month"),
+            format!("`to_month` ({t}) is before `from_month` ({f})"),
+        );
+    }
+    (f, t)
+}
+
+fn check_services(
+    c: &mut Checker,
+    arm_path: &[Seg],
+    raw: Option<&IndexMap<String, RawService>>,
+    horizon_months: u32,
+) -> Vec<Service> {
+    let mut out = Vec::new();
+    for (id, sv) in raw.into_iter().flatten() {
+        let path = with(&with(arm_path, "services"), id);
+        check_id(c, &path, id);
+        let fte = match &sv.fte {
+            Some(spec) => c.param(
+                &with(&path, "fte"),
+                spec,
+                ParamKind::Rate,
+                sv.source.as_ref(),
+            ),
+            None => {
+                c.err(
+                    &path,
+                    format!("service `{id}` needs `fte` (full-time staff)"),
+                );
+                continue;
+            }
+        };
+        let cost_per_fte_year = match &sv.cost_per_fte_year {
+            Some(spec) => c.param(
+                &with(&path, "cost_per_fte_year"),
+                spec,
+                ParamKind::Price,
+                sv.source.as_ref(),
+            ),
+            None => {
+                c.err(&path, format!("service `{id}` needs `cost_per_fte_year` (DKK per full-time staff per year)"));
+                continue;
+            }
+        };
+        let payer = payer_of(c, &path, sv.payer.as_ref(), &format!("service `{id}`"));
+        let (from_month, to_month) =
+            check_window(c, &path, sv.from_month, sv.to_month, horizon_months);
+        out.push(Service {
+            id: id.clone(),
+            label_da: sv.label_da.clone().unwrap_or_else(|| id.clone()),
+            label_en: sv.label_en.clone().unwrap_or_else(|| id.clone()),
+            fte,
+            cost_per_fte_year,
+            payer,
+            from_month,
+            to_month,
+        });
+    }
+    out
+}
+
+fn check_costs(
+    c: &mut Checker,
+    arm_path: &[Seg],
+    raw: Option<&IndexMap<String, RawCost>>,
+    horizon_months: u32,
+) -> Vec<ProgramCost> {
+    let mut out = Vec::new();
+    for (id, co) in raw.into_iter().flatten() {
+        let path = with(&with(arm_path, "costs"), id);
+        check_id(c, &path, id);
+        let amount = match &co.amount {
+            Some(spec) => c.param(
+                &with(&path, "amount"),
+                spec,
+                ParamKind::Amount,
+                co.source.as_ref(),
+            ),
+            None => {
+                c.err(&path, format!("cost `{id}` needs `amount` (DKK)"));
+                continue;
+            }
+        };
+        let per = match c.choice(
+            &with(&path, "per"),
+            co.per.as_ref(),
+            &["month", "year", "total", "once"],
+            "total",
+        ) {
+            "month" => CostPer::Month,
+            "year" => CostPer::Year,
+            "once" => CostPer::Once,
+            _ => CostPer::Total,
+        };
+        let payer = payer_of(c, &path, co.payer.as_ref(), &format!("cost `{id}`"));
+        let (from_month, to_month) =
+            check_window(c, &path, co.from_month, co.to_month, horizon_months);
+        out.push(ProgramCost {
+            id: id.clone(),
+            label_da: co.label_da.clone().unwrap_or_else(|| id.clone()),
+            label_en: co.label_en.clone().unwrap_or_else(|| id.clone()),
+            amount,
+            per,
+            payer,
+            from_month,
+            to_month,
         });
     }
     out
@@ -1144,6 +1480,7 @@ fn check_arms(
     chains: &[Chain],
     accounts: &[Account],
     horizon: u32,
+    horizon_months: u32,
 ) -> Vec<Arm> {
     let mut out = Vec::new();
     let Some(map) = raw.filter(|m| !m.is_empty()) else {
@@ -1279,6 +1616,8 @@ fn check_arms(
                 }
             }
         }
+        let services = check_services(c, &path, a.services.as_ref(), horizon_months);
+        let costs = check_costs(c, &path, a.costs.as_ref(), horizon_months);
         out.push(Arm {
             id: id.clone(),
             label_da: a.label_da.clone().unwrap_or_else(|| id.clone()),
@@ -1288,6 +1627,8 @@ fn check_arms(
             offer_to,
             effects,
             account_overrides,
+            services,
+            costs,
         });
     }
     out

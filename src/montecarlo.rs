@@ -9,7 +9,7 @@ use crate::engine::compile::compile_arm;
 use crate::engine::rng::{PURPOSE_PARAMS, chacha};
 use crate::engine::{self, ArmCounts, Layout, NoObserver};
 use crate::error::{Error, Result};
-use crate::scenario::{COURSE, HOUSING, Payer, Scenario};
+use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Hist;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -189,10 +189,10 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
                 .collect();
             if acc.in_dkk() {
                 let p = business_case::payer_index(acc.payer);
-                for m in 0..h {
+                for (m, &f) in factors.iter().enumerate() {
                     let refund = booked.refunded[j][m];
                     let own = booked.gross[j][m] - refund;
-                    ledger.add(acc.investment, acc.transfer, p, m, own, own * factors[m]);
+                    ledger.add(acc.investment, acc.transfer, p, m, own, own * f);
                     if refund != 0.0 {
                         ledger.add(
                             acc.investment,
@@ -258,6 +258,9 @@ pub struct RepScalars {
     pub headlines: Vec<[Headline; 8]>,
 }
 
+/// Values per (perspective or payer, cycle).
+type Series = Vec<Vec<f64>>;
+
 /// Sums over replications of an arm's comparison with control, per cycle.
 #[derive(Debug, Clone)]
 pub struct ComparisonSums {
@@ -288,7 +291,7 @@ impl ComparisonSums {
     }
 
     fn add(&mut self, c: &Comparison) {
-        let pairs: [(&mut Vec<Vec<f64>>, &Vec<Vec<f64>>); 6] = [
+        let pairs: [(&mut Series, &Series); 6] = [
             (&mut self.inv, &c.inv),
             (&mut self.sav, &c.sav),
             (&mut self.inv_d, &c.inv_d),

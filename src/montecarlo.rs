@@ -379,11 +379,13 @@ impl Results {
             for (s, &v) in self.flow_sums[a].iter_mut().zip(&arm.flows) {
                 *s += v as u64;
             }
-            for (j, series) in arm.amounts.iter().enumerate() {
-                for m in 0..h {
-                    self.amount_sums[a][j][m] += series[m];
-                    self.discounted_sums[a][j][m] += arm.discounted[j][m];
-                    self.refunded_sums[a][j][m] += arm.refunded[j][m];
+            for (sums, add) in [
+                (&mut self.amount_sums[a], &arm.amounts),
+                (&mut self.discounted_sums[a], &arm.discounted),
+                (&mut self.refunded_sums[a], &arm.refunded),
+            ] {
+                for (x, y) in sums.iter_mut().flatten().zip(add.iter().flatten()) {
+                    *x += y;
                 }
             }
             for m in 0..h {

@@ -56,6 +56,9 @@ pub struct RunArgs {
     /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
     pub effect_scale: f64,
+    /// Skip the search for the break-even effect (saves ten extra runs).
+    #[arg(long)]
+    pub no_break_even: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

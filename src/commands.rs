@@ -57,12 +57,23 @@ fn run(a: RunArgs) -> Result<()> {
         );
     }
     let res = montecarlo::run(&sc, &opts)?;
+    let break_even = if a.no_break_even {
+        None
+    } else {
+        if !a.quiet {
+            eprintln!(
+                "ressim: searching the break-even effect ({} more runs)",
+                crate::analysis::break_even::GRID.len() - 1
+            );
+        }
+        Some(crate::analysis::break_even::search(&sc, &opts, &res)?)
+    };
     let info = RunInfo {
         command_line: std::env::args().collect(),
         wall_time_seconds: started.elapsed().as_secs_f64(),
         started_unix,
     };
-    let dir = report::write_run(&sc, &res, &out, &info)?;
+    let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref())?;
     if !a.quiet {
         print_summary(&sc, &res, &dir, a.lang);
     }

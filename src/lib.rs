@@ -4,6 +4,7 @@
 //! [`engine`] (month loop per arm) → [`economics`] (accounts, discounting) →
 //! [`montecarlo`] (replications, ordered aggregation) → [`report`] (files).
 
+pub mod analysis;
 pub mod cli;
 pub mod cohort;
 pub mod commands;

@@ -1,6 +1,7 @@
 //! The CSV outputs: occupancy, housing, flows, cash flows and non-DKK quantities. Ids are
 //! checked to be plain (letters, digits, `_`, `-`), so no field needs quoting.
 
+use crate::economics::business_case::PERSPECTIVES;
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, HOUSING, Scenario};
 use std::fmt::Write;
@@ -162,6 +163,63 @@ pub fn quantities(sc: &Scenario, res: &Results) -> String {
                     / n;
                 let _ = writeln!(s, "{},{},{},{},{:.4}", arm.id, year, acc.id, acc.unit, v);
             }
+        }
+    }
+    s
+}
+
+/// `business_case.csv`: `perspective,year,investment_dkk,savings_dkk,net_dkk,net_discounted_dkk,cumulative_discounted_dkk`
+/// — the focus arm against control, mean over replications, per budget year.
+pub fn business_case(sc: &Scenario, res: &Results) -> String {
+    let mut s = String::from(
+        "perspective,year,investment_dkk,savings_dkk,net_dkk,net_discounted_dkk,cumulative_discounted_dkk\n",
+    );
+    let arm = Results::focus_arm(sc);
+    let Some(c) = &res.comparison_sums[arm] else {
+        return s;
+    };
+    let n = res.replications().max(1) as f64;
+    for (k, id) in PERSPECTIVES.iter().enumerate() {
+        let mut cum = 0.0;
+        for (year, cycles) in years(sc, res.layout.horizon) {
+            let inv: f64 = cycles.iter().map(|&m| c.inv[k][m]).sum::<f64>() / n;
+            let sav: f64 = cycles.iter().map(|&m| c.sav[k][m]).sum::<f64>() / n;
+            let net_d: f64 = cycles
+                .iter()
+                .map(|&m| c.sav_d[k][m] - c.inv_d[k][m])
+                .sum::<f64>()
+                / n;
+            cum += net_d;
+            let _ = writeln!(
+                s,
+                "{id},{year},{inv:.2},{sav:.2},{:.2},{net_d:.2},{cum:.2}",
+                sav - inv
+            );
+        }
+    }
+    s
+}
+
+/// `payers.csv`: `payer,year,investment_dkk,savings_dkk,net_dkk` — who pays and who saves,
+/// per payer and budget year (the focus arm against control; refusion already split off to
+/// the state).
+pub fn payers(sc: &Scenario, res: &Results) -> String {
+    let mut s = String::from("payer,year,investment_dkk,savings_dkk,net_dkk\n");
+    let arm = Results::focus_arm(sc);
+    let Some(c) = &res.comparison_sums[arm] else {
+        return s;
+    };
+    let n = res.replications().max(1) as f64;
+    for (p, payer) in crate::scenario::Payer::ALL.iter().enumerate() {
+        for (year, cycles) in years(sc, res.layout.horizon) {
+            let inv: f64 = cycles.iter().map(|&m| c.payer_inv[p][m]).sum::<f64>() / n;
+            let sav: f64 = cycles.iter().map(|&m| c.payer_sav[p][m]).sum::<f64>() / n;
+            let _ = writeln!(
+                s,
+                "{},{year},{inv:.2},{sav:.2},{:.2}",
+                payer.id(),
+                sav - inv
+            );
         }
     }
     s

@@ -21,14 +21,25 @@ fn pretty(v: &serde_json::Value) -> Result<Vec<u8>> {
 }
 
 /// Write every output of a run into `dir` (atomically) and return the folder.
-pub fn write_run(sc: &Scenario, res: &Results, dir: &Path, info: &RunInfo) -> Result<PathBuf> {
+pub fn write_run(
+    sc: &Scenario,
+    res: &Results,
+    dir: &Path,
+    info: &RunInfo,
+    break_even: Option<&[Option<f64>; 8]>,
+) -> Result<PathBuf> {
     let st = output::Staging::new(dir)?;
     st.write("occupancy.csv", csv::occupancy(sc, res).as_bytes())?;
     st.write("housing.csv", csv::housing(sc, res).as_bytes())?;
     st.write("flows.csv", csv::flows(sc, res).as_bytes())?;
     st.write("cashflows.csv", csv::cashflows(sc, res).as_bytes())?;
     st.write("quantities.csv", csv::quantities(sc, res).as_bytes())?;
-    st.write("summary.json", &pretty(&summary::summary(sc, res))?)?;
+    st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
+    st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
+    st.write(
+        "summary.json",
+        &pretty(&summary::summary(sc, res, break_even))?,
+    )?;
     // The manifest goes last: its presence marks a complete set.
     st.write(
         "manifest.json",

@@ -1,5 +1,6 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
+use crate::economics::business_case::{PERSPECTIVES, payback_month};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
@@ -55,8 +56,87 @@ pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
     w
 }
 
+/// Mean discounted net per cycle of one perspective of arm `arm` against control.
+pub fn mean_net_discounted(res: &Results, arm: usize, perspective: usize) -> Vec<f64> {
+    let n = res.replications().max(1) as f64;
+    match &res.comparison_sums[arm] {
+        Some(c) => c.sav_d[perspective]
+            .iter()
+            .zip(&c.inv_d[perspective])
+            .map(|(s, i)| (s - i) / n)
+            .collect(),
+        None => vec![0.0; res.layout.horizon],
+    }
+}
+
+/// The business case of arm `arm` against control, per perspective.
+pub fn perspectives(
+    sc: &Scenario,
+    res: &Results,
+    arm: usize,
+    break_even: Option<&[Option<f64>; 8]>,
+) -> Value {
+    let mut out = Map::new();
+    for (k, id) in PERSPECTIVES.iter().enumerate() {
+        let col = |f: &dyn Fn(&crate::economics::business_case::Headline) -> f64| -> Vec<f64> {
+            res.reps.iter().map(|r| f(&r.headlines[arm][k])).collect()
+        };
+        let npv = col(&|h| h.npv);
+        let rois: Vec<Option<f64>> = res.reps.iter().map(|r| r.headlines[arm][k].roi()).collect();
+        let roi = if !rois.is_empty() && rois.iter().all(Option::is_some) {
+            stat(&rois.iter().flatten().copied().collect::<Vec<_>>())
+        } else {
+            Value::Null
+        };
+        let positive = npv.iter().filter(|v| **v > 0.0).count() as f64 / npv.len().max(1) as f64;
+        let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
+        let mut o = Map::new();
+        o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));
+        o.insert("gross_savings_dkk".into(), stat(&col(&|h| h.savings)));
+        o.insert("net_dkk".into(), stat(&col(&|h| h.net)));
+        o.insert("npv_dkk".into(), stat(&npv));
+        o.insert("roi".into(), roi);
+        o.insert("payback_month".into(), json!(payback));
+        o.insert("p_positive_npv".into(), json!(positive));
+        if let Some(be) = break_even {
+            o.insert("break_even_effect_scale".into(), json!(be[k]));
+        }
+        out.insert((*id).into(), Value::Object(o));
+    }
+    Value::Object(out)
+}
+
+/// The `business_case` block.
+pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8]>) -> Value {
+    let focus = Results::focus_arm(sc);
+    let mut block = Map::new();
+    block.insert("arm".into(), json!(sc.arms[focus].id));
+    block.insert("compared_with".into(), json!(sc.arms[0].id));
+    block.insert("price_year".into(), json!(sc.sim.price_year));
+    block.insert(
+        "discount_rate".into(),
+        json!(sc.params[sc.sim.discount_rate].param.central()),
+    );
+    block.insert(
+        "perspectives".into(),
+        perspectives(sc, res, focus, break_even),
+    );
+    if sc.arms.len() > 2 {
+        let mut arms = Map::new();
+        for a in 1..sc.arms.len() {
+            let be = if a == focus { break_even } else { None };
+            arms.insert(
+                sc.arms[a].id.clone(),
+                json!({ "perspectives": perspectives(sc, res, a, be) }),
+            );
+        }
+        block.insert("arms".into(), Value::Object(arms));
+    }
+    Value::Object(block)
+}
+
 /// Build summary.json.
-pub fn summary(sc: &Scenario, res: &Results) -> Value {
+pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8]>) -> Value {
     let chain = &sc.chains[COURSE];
     let mut arms = Map::new();
     for (a, arm) in sc.arms.iter().enumerate() {
@@ -140,7 +220,7 @@ pub fn summary(sc: &Scenario, res: &Results) -> Value {
         },
         "arms": arms,
         "difference_vs_control_discounted_dkk": diffs,
-        "business_case": {"perspectives": {}},
+        "business_case": business_case(sc, res, break_even),
         "staffing": {},
         "warnings": warnings(sc, res),
     })

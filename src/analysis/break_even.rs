@@ -1,0 +1,87 @@
+//! Break-even effect scale: how strong the arm's effect must be (as a power X on every hazard
+//! ratio, and a share X of every participant amount change) for the mean NPV of a perspective
+//! to be zero.
+//!
+//! The run is repeated on a fixed grid of effect scales with the same seed — common random
+//! numbers make the mean NPV a smooth function of the scale — and the first crossing from
+//! negative to non-negative is found by linear interpolation between grid points. The answer
+//! is therefore accurate to the grid (steps of 0.25 up to 2, then 3 and 4); beyond 4 it is
+//! reported as not reached.
+
+use crate::economics::business_case::PERSPECTIVES;
+use crate::error::Result;
+use crate::montecarlo::{self, Results, RunOptions};
+use crate::scenario::Scenario;
+
+/// The effect scales evaluated.
+pub const GRID: [f64; 11] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0];
+
+/// Mean NPV per perspective of the focus arm in a run.
+pub fn mean_npv(res: &Results, arm: usize) -> [f64; 8] {
+    let mut out = [0.0; 8];
+    let n = res.replications().max(1) as f64;
+    for r in &res.reps {
+        for (k, h) in r.headlines[arm].iter().enumerate() {
+            out[k] += h.npv / n;
+        }
+    }
+    out
+}
+
+/// The first scale where `npv` (on `grid`) turns non-negative, interpolated; None if never.
+///
+/// When the NPV is already non-negative without any effect (nothing invested), the answer is
+/// 0 if the NPV stays non-negative over the whole grid, and None if the effect makes it
+/// negative (there is no effect size at which such a perspective breaks even).
+pub fn crossing(grid: &[f64], npv: &[f64]) -> Option<f64> {
+    if npv.first().is_some_and(|v| *v >= 0.0) {
+        return npv.iter().all(|v| *v >= 0.0).then_some(grid[0]);
+    }
+    for i in 1..grid.len().min(npv.len()) {
+        let (a, b) = (npv[i - 1], npv[i]);
+        if a < 0.0 && b >= 0.0 {
+            let t = -a / (b - a);
+            return Some(grid[i - 1] + t * (grid[i] - grid[i - 1]));
+        }
+    }
+    None
+}
+
+/// Break-even scale per perspective (None: not reached at scale 4). `done` is the result of
+/// the main run (reused when its scale is on the grid).
+pub fn search(sc: &Scenario, opts: &RunOptions, done: &Results) -> Result<[Option<f64>; 8]> {
+    let arm = Results::focus_arm(sc);
+    let mut curves: Vec<[f64; 8]> = Vec::with_capacity(GRID.len());
+    for &x in &GRID {
+        if x == opts.effect_scale {
+            curves.push(mean_npv(done, arm));
+            continue;
+        }
+        let o = RunOptions {
+            effect_scale: x,
+            progress: false,
+            ..opts.clone()
+        };
+        curves.push(mean_npv(&montecarlo::run(sc, &o)?, arm));
+    }
+    let mut out = [None; 8];
+    for (k, slot) in out.iter_mut().enumerate().take(PERSPECTIVES.len()) {
+        let npv: Vec<f64> = curves.iter().map(|c| c[k]).collect();
+        *slot = crossing(&GRID, &npv);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossing_interpolates_between_grid_points() {
+        assert_eq!(crossing(&[0.0, 1.0, 2.0], &[-10.0, -5.0, 5.0]), Some(1.5));
+        assert_eq!(crossing(&[0.0, 1.0], &[2.0, 3.0]), Some(0.0));
+        assert_eq!(crossing(&[0.0, 1.0], &[0.0, -3.0]), None);
+        assert_eq!(crossing(&[0.0, 1.0], &[-2.0, -1.0]), None);
+        assert_eq!(crossing(&[0.0, 0.5, 1.0], &[-4.0, 0.0, 1.0]), Some(0.5));
+    }
+}

@@ -1,0 +1,3 @@
+//! Analyses built on repeated runs: the break-even effect.
+
+pub mod break_even;

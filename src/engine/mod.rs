@@ -303,14 +303,16 @@ pub fn run_arm<O: Observer>(
         .collect();
     // Months since entering the course states (runs across moves between them).
     let mut course_months = vec![0u32; cit.n];
-    // Weeks on covered benefits, starting from the citizen's prior weeks.
-    let mut weeks: Vec<f64> = match benefit {
+    // Weeks on covered benefits = prior weeks + months on the clock × 52/12 (kept as whole
+    // months so that step boundaries such as week 27 after 6 months are hit exactly).
+    let prior_weeks: Vec<f64> = match benefit {
         Some(b) => (0..cit.n)
             .map(|i| b.prior_attribute.map_or(0.0, |a| cit.attr(i, a).max(0.0)))
             .collect(),
         None => Vec::new(),
     };
-    let weeks_per_cycle = cm as f64 * 52.0 / 12.0;
+    let mut clock_months = vec![0u32; if benefit.is_some() { cit.n } else { 0 }];
+    let weeks = |prior: f64, months: u32| prior + (months as f64 * 52.0) / 12.0;
     // A citizen who starts in a course state that holds a housing level has that level.
     if n_chains > 1 {
         for i in 0..cit.n {
@@ -340,7 +342,7 @@ pub fn run_arm<O: Observer>(
             // Refusion: the step at the start of the cycle, for the states where it runs.
             let mut on_clock = false;
             if let Some(b) = benefit {
-                let step = b.step(weeks[i]);
+                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
@@ -409,9 +411,9 @@ pub fn run_arm<O: Observer>(
             }
             if let Some(b) = benefit {
                 if on_clock {
-                    weeks[i] += weeks_per_cycle;
+                    clock_months[i] += cm;
                 }
-                let step = b.step(weeks[i]);
+                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {

@@ -119,26 +119,46 @@ pub fn cashflows(sc: &Scenario, res: &Results) -> String {
                 if !acc.in_dkk() {
                     continue;
                 }
-                let v: f64 = cycles
-                    .iter()
-                    .map(|&m| res.amount_sums[a][j][m])
-                    .sum::<f64>()
-                    / n;
-                let d: f64 = cycles
-                    .iter()
-                    .map(|&m| res.discounted_sums[a][j][m])
-                    .sum::<f64>()
-                    / n;
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{:.2},{:.2}",
-                    arm.id,
-                    year,
-                    acc.id,
-                    acc.payer.id(),
-                    v,
-                    d
-                );
+                let sum =
+                    |x: &Vec<Vec<Vec<f64>>>| cycles.iter().map(|&m| x[a][j][m]).sum::<f64>() / n;
+                let v = sum(&res.amount_sums);
+                let d = sum(&res.discounted_sums);
+                if acc.refusion {
+                    // The municipal share on the account's payer, the reimbursed share on the
+                    // state; the discounted amount is split in the same proportion.
+                    let r = sum(&res.refunded_sums);
+                    let share = if v != 0.0 { r / v } else { 0.0 };
+                    let _ = writeln!(
+                        s,
+                        "{},{},{},{},{:.2},{:.2}",
+                        arm.id,
+                        year,
+                        acc.id,
+                        acc.payer.id(),
+                        v - r,
+                        d * (1.0 - share)
+                    );
+                    let _ = writeln!(
+                        s,
+                        "{},{},{},state,{:.2},{:.2}",
+                        arm.id,
+                        year,
+                        acc.id,
+                        r,
+                        d * share
+                    );
+                } else {
+                    let _ = writeln!(
+                        s,
+                        "{},{},{},{},{:.2},{:.2}",
+                        arm.id,
+                        year,
+                        acc.id,
+                        acc.payer.id(),
+                        v,
+                        d
+                    );
+                }
             }
         }
     }

@@ -9,7 +9,7 @@
 //! with probability rᵢ/Σr of that.
 
 use crate::error::{Error, Result};
-use crate::scenario::{EdgeBase, Scenario};
+use crate::scenario::{EdgeBase, Scenario, ServiceKind};
 
 /// One outgoing transition, compiled.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct CEdge {
     pub modifiers: Vec<(usize, f64, f64)>,
     /// Hazard ratio for participants of the arm (1 if none).
     pub participant_hr: f64,
+    /// Hazard ratios while receiving a service: (service index, hr).
+    pub service_hr: Vec<(usize, f64)>,
 }
 
 impl CEdge {
@@ -87,6 +89,61 @@ pub struct CArm {
     pub offer_to: u32,
     /// The refusion clock, when the scenario reimburses benefits.
     pub benefit: Option<BenefitClock>,
+    /// Services with capacity, in scenario order.
+    pub services: Vec<CService>,
+}
+
+/// A service with capacity, compiled for one replication.
+#[derive(Debug, Clone)]
+pub struct CService {
+    /// Index in the arm's service list.
+    pub index: usize,
+    /// How capacity is used.
+    pub kind: ServiceKind,
+    /// Staff.
+    pub fte: f64,
+    /// FTE × capacity per FTE.
+    pub capacity: f64,
+    /// First and last month staffed.
+    pub window: (u32, u32),
+    /// Eligible course states.
+    pub eligible: Vec<bool>,
+    /// Participants only.
+    pub participants_only: bool,
+    /// Attribute condition (attribute, min, max).
+    pub when: Option<(usize, f64, f64)>,
+    /// Months in course before eligible.
+    pub min_course_months: u32,
+    /// Move to this course state when served (monthly).
+    pub move_to: Option<u16>,
+    /// Add to an attribute when served (monthly).
+    pub attribute_change: Option<(usize, f64)>,
+    /// At most once per citizen (monthly).
+    pub once: bool,
+}
+
+impl CService {
+    /// Capacity in cycle `m` (months `m·cm … (m+1)·cm − 1`): whole slots for caseloads, and
+    /// for monthly services the whole services accrued in the cycle (fractions carry over,
+    /// so 1.5 a month gives 1, 2, 1, 2, …).
+    pub fn capacity_in(&self, m: u32, cm: u32) -> u32 {
+        let first = m * cm;
+        let last = first + cm - 1;
+        let staffed = (first..=last)
+            .filter(|mo| *mo >= self.window.0 && *mo <= self.window.1)
+            .count() as u32;
+        if staffed == 0 {
+            return 0;
+        }
+        match self.kind {
+            ServiceKind::Caseload | ServiceKind::Shared => self.capacity.max(0.0).floor() as u32,
+            ServiceKind::Monthly => {
+                let c = self.capacity.max(0.0);
+                let upto = |k: u32| (k as f64 * c + 1e-9).floor() as u32;
+                upto(first + staffed) - upto(first)
+            }
+        }
+    }
 }
 
 /// What the engine needs to know to track each citizen's weeks on covered benefits.
@@ -181,12 +238,25 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     .map(|m| (m.attribute, values[m.hr_per_unit].ln(), m.reference))
                     .collect();
                 cs.has_modifiers |= !modifiers.is_empty();
+                let service_hr = a
+                    .services
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, sv)| sv.capacity.as_ref().map(|cap| (k, cap)))
+                    .flat_map(|(k, cap)| {
+                        cap.effects
+                            .iter()
+                            .filter(move |&&(c, ed, _)| c == ci && ed == e)
+                            .map(move |&(_, _, hr)| (k, values[hr].powf(effect_scale)))
+                    })
+                    .collect();
                 cs.edges.push(CEdge {
                     to: edge.to as u16,
                     rate,
                     duration,
                     modifiers,
                     participant_hr,
+                    service_hr,
                 });
             }
             cs.breakpoints.sort_unstable();
@@ -200,6 +270,29 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
         offer_share: values[a.offer_share],
         offer_from: a.offer_from,
         offer_to: a.offer_to,
+        services: a
+            .services
+            .iter()
+            .enumerate()
+            .filter_map(|(k, sv)| {
+                let cap = sv.capacity.as_ref()?;
+                let fte = values[sv.fte];
+                Some(CService {
+                    index: k,
+                    kind: cap.kind,
+                    fte,
+                    capacity: fte * values[cap.per_fte],
+                    window: (sv.from_month, sv.to_month),
+                    eligible: cap.eligible_states.clone(),
+                    participants_only: cap.participants_only,
+                    when: cap.when.as_ref().map(|w| (w.attribute, w.min, w.max)),
+                    min_course_months: cap.min_course_months,
+                    move_to: cap.move_to.map(|s| s as u16),
+                    attribute_change: cap.attribute_change,
+                    once: cap.once,
+                })
+            })
+            .collect(),
         benefit: sc.refusion.as_ref().map(|r| BenefitClock {
             states: r.clock_states.clone(),
             from_weeks: r.steps.iter().map(|s| s.0).collect(),

@@ -12,7 +12,8 @@ pub mod compile;
 pub mod rng;
 
 use crate::cohort::Citizens;
-use compile::{CArm, CState};
+use crate::scenario::ServiceKind;
+use compile::{CArm, CService, CState};
 
 /// Sizes and offsets of the count arrays of one scenario.
 #[derive(Debug, Clone)]
@@ -100,6 +101,9 @@ pub struct ArmCounts {
     pub steps_start: Vec<u32>,
     /// The same at the end of the cycle.
     pub steps_end: Vec<u32>,
+    /// Per (cycle, service with capacity): capacity, used, queue at the end of allocation,
+    /// newly allocated, and the summed waiting months of the newly allocated.
+    pub staffing: Vec<[f64; 5]>,
 }
 
 impl ArmCounts {
@@ -170,26 +174,34 @@ struct ChainState {
     width: usize,
 }
 
-/// Fill the exit table of citizen `i` for its state and months on the state's clock.
-#[inline]
-fn refresh(
-    cst: &CState,
-    cit: &Citizens,
-    i: usize,
-    months: u32,
+/// What about a citizen changes its rates besides state and time: attributes, participation,
+/// the services it receives (bit k: service k) and each service's dilution ratio.
+struct Who<'a> {
+    attrs: &'a [f64],
     participant: bool,
-    out: &mut [f64],
-) -> u32 {
+    mask: u32,
+    ratio: &'a [f64],
+}
+
+/// Fill the exit table of a citizen for its state and months on the state's clock.
+#[inline]
+fn refresh(cst: &CState, who: &Who, months: u32, out: &mut [f64]) -> u32 {
     let mut total = 0.0;
     for (k, e) in cst.edges.iter().enumerate() {
         let mut r = e.rate * e.duration_hr(months);
-        if participant {
+        if who.participant {
             r *= e.participant_hr;
         }
         for &(a, ln_hr, reference) in &e.modifiers {
-            let x = cit.attr(i, a) - reference;
+            let x = who.attrs[a] - reference;
             if x != 0.0 {
                 r *= (ln_hr * x).exp();
+            }
+        }
+        for &(sv, hr) in &e.service_hr {
+            if who.mask & (1 << sv) != 0 {
+                let q = who.ratio[sv];
+                r *= if q < 1.0 { hr.powf(q) } else { hr };
             }
         }
         if !r.is_finite() {
@@ -212,15 +224,7 @@ fn refresh(
 
 /// The destination at the planned length: by `on_max` shares, or in proportion to the
 /// state's current rates. Returns the state itself when nothing can leave.
-fn forced_exit(
-    cst: &CState,
-    cit: &Citizens,
-    i: usize,
-    months: u32,
-    participant: bool,
-    u: f64,
-    me: u16,
-) -> u16 {
+fn forced_exit(cst: &CState, who: &Who, months: u32, u: f64, me: u16) -> u16 {
     if let Some(shares) = &cst.on_max {
         return shares
             .iter()
@@ -230,7 +234,7 @@ fn forced_exit(
             .unwrap_or(me);
     }
     let mut tmp = vec![0.0; cst.edges.len()];
-    refresh(cst, cit, i, months, participant, &mut tmp);
+    refresh(cst, who, months, &mut tmp);
     let total = tmp.last().copied().unwrap_or(0.0);
     if total <= 0.0 {
         return me;
@@ -240,6 +244,174 @@ fn forced_exit(
         .position(|c| x < *c)
         .map(|k| cst.edges[k].to)
         .unwrap_or(cst.edges[cst.edges.len() - 1].to)
+}
+
+/// The arm's services: who holds or received which, who waits since when.
+struct ServiceState {
+    /// Per citizen: bit k set while receiving arm service k.
+    mask: Vec<u32>,
+    /// Per (citizen, capacity service): cycle since which the citizen waits (u32::MAX: not
+    /// waiting).
+    wait_since: Vec<u32>,
+    /// Per (citizen, capacity service): has been served (for once-only services).
+    served: Vec<bool>,
+    /// Per arm service index: the dilution ratio of a shared service (1 otherwise).
+    ratio: Vec<f64>,
+}
+
+/// Mark citizen `i`'s exit tables stale (its services or attributes changed).
+fn invalidate(chains: &mut [ChainState], i: usize) {
+    for ch in chains.iter_mut() {
+        ch.valid_until[i] = 0;
+    }
+}
+
+/// Everything the allocation step reads and changes.
+struct AllocCtx<'a> {
+    lay: &'a Layout,
+    carm: &'a CArm,
+    class: &'a [u16],
+    course_months: &'a mut [u32],
+    chains: &'a mut [ChainState],
+    attrs: &'a mut [f64],
+    n_attrs: usize,
+    st: &'a mut ServiceState,
+    counts: &'a mut ArmCounts,
+}
+
+/// Step (2) of a cycle: allocate each service's capacity in a fixed order — by waiting time,
+/// then citizen id — never beyond capacity. Caseload slots are kept while the citizen stays
+/// eligible (continuity); monthly services go to the first in the queue and may move the
+/// citizen or change an attribute; shared services serve everyone eligible with a diluted
+/// effect when demand exceeds capacity.
+fn allocate(m: usize, active: usize, mut x: AllocCtx) {
+    let cm = x.lay.cycle_months;
+    let n_sv = x.carm.services.len();
+    for (si, sv) in x.carm.services.iter().enumerate() {
+        let bit = 1u32 << sv.index;
+        let cap = sv.capacity_in(m as u32, cm) as usize;
+        let na = x.n_attrs;
+        let eligible =
+            |i: usize, chains: &[ChainState], attrs: &[f64], course_months: &[u32]| -> bool {
+                sv.eligible[chains[0].state[i] as usize]
+                    && (!sv.participants_only || x.class[i] & 1 == 1)
+                    && sv.when.is_none_or(|(a, lo, hi)| {
+                        let v = attrs[i * na + a];
+                        v >= lo && v <= hi
+                    })
+                    && course_months[i] >= sv.min_course_months
+            };
+        let (mut allocated, mut wait_sum) = (0usize, 0.0f64);
+        let (used, queue);
+        match sv.kind {
+            ServiceKind::Shared => {
+                let el: Vec<bool> = (0..active)
+                    .map(|i| eligible(i, x.chains, x.attrs, x.course_months))
+                    .collect();
+                let demand = el.iter().filter(|e| **e).count();
+                let ratio = if demand > cap {
+                    cap as f64 / demand as f64
+                } else {
+                    1.0
+                };
+                let changed = ratio != x.st.ratio[sv.index];
+                x.st.ratio[sv.index] = ratio;
+                for (i, &e) in el.iter().enumerate() {
+                    let had = x.st.mask[i] & bit != 0;
+                    if e {
+                        x.st.mask[i] |= bit;
+                    } else {
+                        x.st.mask[i] &= !bit;
+                    }
+                    if had != e || (e && changed) {
+                        invalidate(x.chains, i);
+                    }
+                }
+                used = demand.min(cap);
+                queue = demand - used;
+            }
+            ServiceKind::Caseload | ServiceKind::Monthly => {
+                let monthly = sv.kind == ServiceKind::Monthly;
+                let mut holders = Vec::new();
+                for i in 0..active {
+                    if x.st.mask[i] & bit != 0 {
+                        if monthly || !eligible(i, x.chains, x.attrs, x.course_months) {
+                            x.st.mask[i] &= !bit;
+                            invalidate(x.chains, i);
+                        } else {
+                            holders.push(i);
+                        }
+                    }
+                }
+                // Fewer slots than holders (the service closes): the latest ids leave first.
+                while holders.len() > cap {
+                    if let Some(i) = holders.pop() {
+                        x.st.mask[i] &= !bit;
+                        invalidate(x.chains, i);
+                    }
+                }
+                let mut q: Vec<(u32, usize)> = Vec::new();
+                for i in 0..active {
+                    let w = &mut x.st.wait_since[i * n_sv + si];
+                    let done = sv.once && x.st.served[i * n_sv + si];
+                    if x.st.mask[i] & bit == 0
+                        && !done
+                        && eligible(i, x.chains, x.attrs, x.course_months)
+                    {
+                        if *w == u32::MAX {
+                            *w = m as u32;
+                        }
+                        q.push((*w, i));
+                    } else {
+                        *w = u32::MAX;
+                    }
+                }
+                q.sort_unstable();
+                let free = cap - holders.len();
+                for &(w, i) in q.iter().take(free) {
+                    x.st.mask[i] |= bit;
+                    x.st.wait_since[i * n_sv + si] = u32::MAX;
+                    x.st.served[i * n_sv + si] = true;
+                    invalidate(x.chains, i);
+                    allocated += 1;
+                    wait_sum += ((m as u32 - w) * cm) as f64;
+                    if monthly {
+                        serve_once(sv, i, m, &mut x);
+                    }
+                }
+                used = holders.len() + allocated;
+                queue = q.len() - allocated;
+            }
+        }
+        x.counts.staffing[m * n_sv + si] = [
+            cap as f64,
+            used as f64,
+            queue as f64,
+            allocated as f64,
+            wait_sum,
+        ];
+    }
+}
+
+/// What a monthly service does to the citizen served: a move (e.g. into a company
+/// placement) and/or an attribute change (e.g. a lower health burden after clarification).
+fn serve_once(sv: &CService, i: usize, m: usize, x: &mut AllocCtx) {
+    if let Some((a, add)) = sv.attribute_change {
+        x.attrs[i * x.n_attrs + a] += add;
+    }
+    if let Some(dest) = sv.move_to {
+        let from = x.chains[0].state[i];
+        if from != dest {
+            let cl = x.class[i] as usize;
+            x.counts.flows[x.lay.flow_ix(m, 0, from as usize, dest as usize, cl)] += 1;
+            x.chains[0].state[i] = dest;
+            x.chains[0].months[i] = 0;
+            let course = &x.carm.chains[0];
+            if !(course[from as usize].in_course && course[dest as usize].in_course) {
+                x.course_months[i] = 0;
+            }
+        }
+    }
 }
 
 /// Index into a refusion-step count array.
@@ -276,12 +448,25 @@ pub fn run_arm<O: Observer>(
     } else {
         0
     };
+    let n_sv = carm.services.len();
     let mut counts = ArmCounts {
         end: vec![0; h * lay.n_states * lay.n_classes],
         new: vec![0; h * lay.n_states * lay.n_classes],
         flows: vec![0; h * lay.n_flows * lay.n_classes],
         steps_start: vec![0; step_cells],
         steps_end: vec![0; step_cells],
+        staffing: vec![[0.0; 5]; h * n_sv],
+    };
+    // Attributes may change (a monthly service can lower a health burden), so each arm
+    // works on its own copy.
+    let na = cit.n_attrs;
+    let mut attrs = cit.attrs.clone();
+    let ratio_len = carm.services.iter().map(|s| s.index + 1).max().unwrap_or(0);
+    let mut svc = ServiceState {
+        mask: vec![0; cit.n],
+        wait_since: vec![u32::MAX; cit.n * n_sv],
+        served: vec![false; cit.n * n_sv],
+        ratio: vec![1.0; ratio_len],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
@@ -334,7 +519,24 @@ pub fn run_arm<O: Observer>(
             }
         }
         entered_before = active;
-        // (2) capacity allocation goes here.
+        if n_sv > 0 {
+            allocate(
+                m,
+                active,
+                AllocCtx {
+                    lay,
+                    carm,
+                    class,
+                    course_months: &mut course_months,
+                    chains: &mut chains,
+                    attrs: &mut attrs,
+                    n_attrs: na,
+                    st: &mut svc,
+                    counts: &mut counts,
+                },
+            );
+        }
+        let (mask, ratio) = (&svc.mask, &svc.ratio);
         for (i, &cl) in class.iter().enumerate().take(active) {
             let key = keys[i];
             let cl = cl as usize;
@@ -373,12 +575,28 @@ pub fn run_arm<O: Observer>(
                 } else if !cst.edges.is_empty() || cst.on_max.is_some() {
                     let u = rng::uniform(key, m as u32, slots[c.min(1)]);
                     if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                        dest = forced_exit(cst, cit, i, clock, participant, u, s);
+                        let who = Who {
+                            attrs: &attrs[i * na..(i + 1) * na],
+                            participant,
+                            mask: mask[i],
+                            ratio: &ratio,
+                        };
+                        dest = forced_exit(cst, &who, clock, u, s);
                     } else {
                         if ch.valid_until[i] == 0 || clock >= ch.valid_until[i] {
                             let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
-                            ch.valid_until[i] =
-                                refresh(cst, cit, i, clock, participant, row).max(1);
+                            ch.valid_until[i] = refresh(
+                                cst,
+                                &Who {
+                                    attrs: &attrs[i * na..(i + 1) * na],
+                                    participant,
+                                    mask: mask[i],
+                                    ratio: &ratio,
+                                },
+                                clock,
+                                row,
+                            )
+                            .max(1);
                             ch.p_leave[i] = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
                         }
                         if u < ch.p_leave[i] {

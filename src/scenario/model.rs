@@ -76,6 +76,48 @@ pub struct Service {
     pub from_month: u32,
     /// Last month staffed (inclusive).
     pub to_month: u32,
+    /// Capacity, eligibility and effect; None for a service modelled by its cost only.
+    pub capacity: Option<Capacity>,
+}
+
+/// How a service's capacity is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    /// Slots held month after month (a mentor's or caseworker's caseload): capacity =
+    /// FTE × caseload; a citizen keeps the slot while eligible (continuity).
+    Caseload,
+    /// New services per month (company placements, health clarifications): capacity =
+    /// FTE × services per FTE per month.
+    Monthly,
+    /// Everybody eligible is served, and the effect is diluted when demand exceeds capacity:
+    /// a hazard ratio HR becomes HR^min(1, capacity / demand).
+    Shared,
+}
+
+/// The capacity side of a service.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// How capacity is used.
+    pub kind: ServiceKind,
+    /// Caseload per FTE (caseload, shared) or services per FTE per month (monthly).
+    pub per_fte: ParamId,
+    /// Course states in which a citizen can receive the service.
+    pub eligible_states: Vec<bool>,
+    /// Only participants of the arm's programme are eligible.
+    pub participants_only: bool,
+    /// Attribute condition for eligibility (readiness).
+    pub when: Option<Condition>,
+    /// Months in the course before a citizen is eligible.
+    pub min_course_months: u32,
+    /// Hazard ratios on transitions while receiving the service: (chain, edge, hr).
+    pub effects: Vec<(usize, usize, ParamId)>,
+    /// Monthly services: the citizen moves to this course state when served.
+    pub move_to: Option<usize>,
+    /// Monthly services: add this to an attribute when served (e.g. health burden −1).
+    pub attribute_change: Option<(usize, f64)>,
+    /// Monthly services: at most once per citizen.
+    pub once: bool,
 }
 
 /// How a programme cost is spread.

@@ -319,10 +319,45 @@ pub struct RawService {
     pub from_month: Option<i64>,
     /// Last month (0-based, inclusive) the service is staffed.
     pub to_month: Option<i64>,
+    /// How capacity is used: `caseload` (slots kept while eligible), `monthly` (new services
+    /// per month) or `shared` (everyone served, effect diluted above capacity). Without it the
+    /// service is modelled by its cost only.
+    pub kind: Option<String>,
+    /// Caseload per FTE, or services per FTE per month for `monthly`.
+    pub capacity_per_fte: Option<ParamSpec>,
+    /// Course states in which a citizen can receive the service (default: states with
+    /// `in_course = true`).
+    pub eligible_states: Option<Vec<String>>,
+    /// Only participants of the arm's programme are eligible (default true).
+    pub participants_only: Option<bool>,
+    /// Attribute condition for eligibility (readiness), e.g. `{ attribute = "health_burden", max = 1 }`.
+    pub when: Option<RawCondition>,
+    /// Months in the course before a citizen is eligible.
+    pub min_course_months: Option<i64>,
+    /// Hazard ratios on course transitions while receiving the service: `[…effects.FROM] TO = hr`.
+    pub effects: Option<IndexMap<String, IndexMap<String, ParamSpec>>>,
+    /// Hazard ratios on housing transitions while receiving the service.
+    pub housing_effects: Option<IndexMap<String, IndexMap<String, ParamSpec>>>,
+    /// `monthly` services: the course state a served citizen moves to (e.g. `placement`).
+    pub move_to: Option<String>,
+    /// `monthly` services: add to an attribute when served, e.g. `{ attribute = "health_burden", add = -1 }`.
+    pub change: Option<RawChange>,
+    /// `monthly` services: at most once per citizen (default true).
+    pub once: Option<bool>,
     /// Source.
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+}
+
+/// An attribute change made by a service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChange {
+    /// Attribute id.
+    pub attribute: Option<String>,
+    /// Amount added.
+    pub add: Option<f64>,
 }
 
 /// `[arms.X.costs.ID]`: a programme-level cost of an arm.

@@ -288,6 +288,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         raw.arms.as_ref(),
         &chains,
         &accounts,
+        &attributes,
         sim.horizon,
         sim.horizon_months(),
     );
@@ -1375,6 +1376,8 @@ fn check_services(
     arm_path: &[Seg],
     raw: Option<&IndexMap<String, RawService>>,
     horizon_months: u32,
+    chains: &[Chain],
+    attributes: &[Attribute],
 ) -> Vec<Service> {
     let mut out = Vec::new();
     for (id, sv) in raw.into_iter().flatten() {
@@ -1419,6 +1422,7 @@ fn check_services(
             payer,
             from_month,
             to_month,
+            capacity: check_capacity(c, &path, sv, chains, attributes),
         });
     }
     out
@@ -1479,6 +1483,7 @@ fn check_arms(
     raw: Option<&IndexMap<String, RawArm>>,
     chains: &[Chain],
     accounts: &[Account],
+    attributes: &[Attribute],
     horizon: u32,
     horizon_months: u32,
 ) -> Vec<Arm> {
@@ -1616,7 +1621,20 @@ fn check_arms(
                 }
             }
         }
-        let services = check_services(c, &path, a.services.as_ref(), horizon_months);
+        let services = check_services(
+            c,
+            &path,
+            a.services.as_ref(),
+            horizon_months,
+            chains,
+            attributes,
+        );
+        if services.iter().filter(|s| s.capacity.is_some()).count() > 32 {
+            c.err(
+                &with(&path, "services"),
+                "at most 32 services with capacity per arm",
+            );
+        }
         let costs = check_costs(c, &path, a.costs.as_ref(), horizon_months);
         out.push(Arm {
             id: id.clone(),
@@ -1632,4 +1650,184 @@ fn check_arms(
         });
     }
     out
+}
+
+/// The capacity side of a service: kind, capacity per FTE, eligibility and effects.
+fn check_capacity(
+    c: &mut Checker,
+    path: &[Seg],
+    sv: &RawService,
+    chains: &[Chain],
+    attributes: &[Attribute],
+) -> Option<Capacity> {
+    let capacity_keys = sv.capacity_per_fte.is_some()
+        || sv.eligible_states.is_some()
+        || sv.effects.is_some()
+        || sv.housing_effects.is_some()
+        || sv.move_to.is_some()
+        || sv.change.is_some();
+    let Some(kind_text) = sv.kind.as_ref() else {
+        if capacity_keys {
+            c.err(path, "this service has capacity settings but no `kind`; allowed: `caseload`, `monthly`, `shared`");
+        }
+        return None;
+    };
+    let kind = match c.choice(
+        &with(path, "kind"),
+        Some(kind_text),
+        &["caseload", "monthly", "shared"],
+        "caseload",
+    ) {
+        "monthly" => ServiceKind::Monthly,
+        "shared" => ServiceKind::Shared,
+        _ => ServiceKind::Caseload,
+    };
+    let per_fte = match &sv.capacity_per_fte {
+        Some(spec) => c.param(
+            &with(path, "capacity_per_fte"),
+            spec,
+            ParamKind::Rate,
+            sv.source.as_ref(),
+        ),
+        None => {
+            c.err(path, "a service with a `kind` needs `capacity_per_fte` (caseload per FTE, or services per FTE per month)");
+            return None;
+        }
+    };
+    let course = &chains[COURSE];
+    let mut eligible_states = vec![false; course.states.len()];
+    match &sv.eligible_states {
+        None => {
+            for (i, st) in course.states.iter().enumerate() {
+                eligible_states[i] = st.in_course;
+            }
+        }
+        Some(list) => {
+            for (k, id) in list.iter().enumerate() {
+                match course.index(id) {
+                    Some(i) => eligible_states[i] = true,
+                    None => c.err(
+                        &with(&with(path, "eligible_states"), k),
+                        format!(
+                            "unknown course state `{id}`; known: {}",
+                            known(course.states.iter().map(|s| s.id.clone()))
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+    let when = sv.when.as_ref().and_then(|w| {
+        let wp = with(path, "when");
+        let attr = w.attribute.as_ref()?;
+        let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
+            c.err(
+                &with(&wp, "attribute"),
+                format!(
+                    "unknown attribute `{attr}`; known: {}",
+                    known(attributes.iter().map(|a| a.id.clone()))
+                ),
+            );
+            return None;
+        };
+        let (min, max) = (
+            w.min.unwrap_or(f64::NEG_INFINITY),
+            w.max.unwrap_or(f64::INFINITY),
+        );
+        if min.is_nan() || max.is_nan() || min > max {
+            c.err(&wp, "`when` needs min ≤ max");
+        }
+        Some(Condition {
+            attribute: ai,
+            min,
+            max,
+        })
+    });
+    let min_course_months = c.int(
+        &with(path, "min_course_months"),
+        sv.min_course_months,
+        Some(0),
+        0,
+        1200,
+        "months in the course before a citizen is eligible",
+    ) as u32;
+    let mut effects = Vec::new();
+    for (ci, key, raw) in [
+        (COURSE, "effects", &sv.effects),
+        (HOUSING, "housing_effects", &sv.housing_effects),
+    ] {
+        let chain = &chains[ci];
+        for (from_id, tos) in raw.iter().flatten() {
+            let fpath = with(&with(path, key), from_id);
+            let Some(from) = chain.index(from_id) else {
+                c.err(
+                    &fpath,
+                    format!(
+                        "unknown {} state `{from_id}`; known: {}",
+                        chain.name,
+                        known(chain.states.iter().map(|s| s.id.clone()))
+                    ),
+                );
+                continue;
+            };
+            for (to_id, spec) in tos {
+                let tpath = with(&fpath, to_id);
+                let edge = chain.index(to_id).and_then(|to| chain.edge(from, to));
+                let Some(edge) = edge else {
+                    c.err(&tpath, format!("an effect on `{from_id}` → `{to_id}`, but the scenario has no such transition; add it under [transitions] first"));
+                    continue;
+                };
+                let hr = c.param(&tpath, spec, ParamKind::HazardRatio, sv.source.as_ref());
+                effects.push((ci, edge, hr));
+            }
+        }
+    }
+    let monthly_only = |c: &mut Checker, key: &str, given: bool| {
+        if given && kind != ServiceKind::Monthly {
+            c.err(&with(path, key), format!("`{key}` applies to `kind = \"monthly\"` services (something done once when served)"));
+        }
+    };
+    monthly_only(c, "move_to", sv.move_to.is_some());
+    monthly_only(c, "change", sv.change.is_some());
+    monthly_only(c, "once", sv.once.is_some());
+    let move_to = sv.move_to.as_ref().and_then(|id| {
+        let i = course.index(id);
+        if i.is_none() {
+            c.err(
+                &with(path, "move_to"),
+                format!(
+                    "unknown course state `{id}`; known: {}",
+                    known(course.states.iter().map(|s| s.id.clone()))
+                ),
+            );
+        }
+        i
+    });
+    let attribute_change = sv.change.as_ref().and_then(|ch| {
+        let cp = with(path, "change");
+        let (Some(attr), Some(add)) = (&ch.attribute, ch.add) else {
+            c.err(&cp, "`change` needs `attribute` and `add`, e.g. { attribute = \"health_burden\", add = -1 }");
+            return None;
+        };
+        if !add.is_finite() {
+            c.err(&with(&cp, "add"), "`add` must be a finite number");
+        }
+        let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
+            c.err(&with(&cp, "attribute"), format!("unknown attribute `{attr}`; known: {}", known(attributes.iter().map(|a| a.id.clone()))));
+            return None;
+        };
+        Some((ai, add))
+    });
+    Some(Capacity {
+        kind,
+        per_fte,
+        eligible_states,
+        participants_only: sv.participants_only.unwrap_or(true),
+        when,
+        min_course_months,
+        effects,
+        move_to,
+        attribute_change,
+        once: sv.once.unwrap_or(true),
+    })
 }

@@ -19,6 +19,50 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario and print what it contains, without running it.
     Check(CheckArgs),
+    /// Run a grid of staffing levels on the same citizens and random numbers (sweep.csv).
+    Sweep(SweepArgs),
+}
+
+/// `ressim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
+    pub scenario: Option<PathBuf>,
+    /// A service and its FTE range FROM:TO:STEP, e.g. `mentors=0:40:5`; repeat for a grid.
+    #[arg(long = "vary", value_name = "SERVICE=FROM:TO:STEP", required = true, value_parser = crate::analysis::sweep::parse_vary)]
+    pub vary: Vec<crate::analysis::sweep::Vary>,
+    /// Perspective whose NPV picks the best staffing.
+    #[arg(long, default_value = "municipality", value_parser = parse_perspective)]
+    pub perspective: String,
+    /// Output folder [default: outputs/<scenario name>-sweep].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications per grid point [default: the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub replications: Option<u32>,
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Fix every uncertain parameter at its central value.
+    #[arg(long)]
+    pub no_psa: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_perspective(s: &str) -> Result<String, String> {
+    if crate::economics::business_case::PERSPECTIVES.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a perspective; allowed: {}",
+            crate::economics::business_case::PERSPECTIVES.join(", ")
+        ))
+    }
 }
 
 /// Language of terminal texts.
@@ -56,6 +100,9 @@ pub struct RunArgs {
     /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
     pub effect_scale: f64,
+    /// Override a service's staffing for this run, e.g. `--staff mentors=15`; repeatable.
+    #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::analysis::sweep::parse_staff)]
+    pub staff: Vec<(String, f64)>,
     /// Skip the search for the break-even effect (saves ten extra runs).
     #[arg(long)]
     pub no_break_even: bool,

@@ -13,7 +13,87 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(a) => run(a),
         Command::Check(a) => check(a),
+        Command::Sweep(a) => sweep(a),
     }
+}
+
+fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
+    use crate::analysis::sweep;
+    use crate::economics::business_case::PERSPECTIVES;
+    let started = Instant::now();
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let sc = load(a.scenario.as_deref())?;
+    let mut opts = RunOptions::from_scenario(&sc);
+    if let Some(r) = a.replications {
+        opts.replications = r;
+    }
+    if let Some(s) = a.seed {
+        opts.seed = s;
+    }
+    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    opts.psa = !a.no_psa;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sweep", sc.name)));
+    let total: usize = a.vary.iter().map(|v| v.values.len()).product();
+    if !a.quiet {
+        eprintln!(
+            "ressim: sweeping {} staffing points × {} replications of {}",
+            total, opts.replications, sc.name
+        );
+    }
+    let quiet = a.quiet;
+    let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
+        if !quiet {
+            eprint!("\r  point {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })?;
+    let st = report::output::Staging::new(&out)?;
+    st.write("sweep.csv", sweep::csv(&sc, &a.vary, &points).as_bytes())?;
+    let manifest = serde_json::json!({
+        "ressim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": sc.name,
+        "scenario_sha256": sc.sha256,
+        "seed": opts.seed,
+        "replications": opts.replications,
+        "vary": a.vary.iter().map(|v| serde_json::json!({"service": v.service, "values": v.values})).collect::<Vec<_>>(),
+        "perspective": a.perspective,
+        "wall_time_seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        "started_unix": started_unix,
+        "command_line": std::env::args().collect::<Vec<_>>(),
+    });
+    let mut bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| crate::Error::Runtime(e.to_string()))?;
+    bytes.push(b'\n');
+    st.write("manifest.json", &bytes)?;
+    let dir = st.commit()?;
+    let k = PERSPECTIVES
+        .iter()
+        .position(|p| *p == a.perspective)
+        .unwrap_or(3);
+    if !a.quiet {
+        if let Some((best, lean)) = sweep::best(&sc, &points, k) {
+            let show = |i: usize| {
+                a.vary
+                    .iter()
+                    .zip(&points[i].staff)
+                    .map(|(v, x)| format!("{}={}", v.service, fmt_num(*x)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!("Best NPV ({}): {}", a.perspective, show(best));
+            println!("Smallest staffing within 5 % of it: {}", show(lean));
+        }
+        println!("Results in: {}", dir.display());
+    }
+    Ok(())
 }
 
 /// Load the named scenario or the built-in one.
@@ -42,6 +122,12 @@ fn run(a: RunArgs) -> Result<()> {
     opts.psa = !a.no_psa;
     opts.effect_scale = a.effect_scale;
     opts.progress = !a.quiet;
+    let mut sc = sc;
+    for (id, fte) in &a.staff {
+        sc.set_staff(id, *fte)
+            .map_err(|m| crate::Error::Usage(format!("--staff {id}={fte}: {m}")))?;
+    }
+    let sc = sc;
     let out = a
         .out
         .clone()
@@ -213,6 +299,5 @@ fn check(a: CheckArgs) -> Result<()> {
             println!("    {} = {}", p.path, p.param.describe());
         }
     }
-    let _ = fmt_num;
     Ok(())
 }

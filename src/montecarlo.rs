@@ -82,6 +82,10 @@ pub struct ArmRep {
     pub ledger: Ledger,
     /// Participants of the arm's programme.
     pub participants: u32,
+    /// Per (cycle, service with capacity): capacity, used, queue, allocated, summed wait.
+    pub staffing: Vec<[f64; 5]>,
+    /// Drawn FTE per service with capacity.
+    pub fte: Vec<f64>,
 }
 
 /// Everything one replication produced.
@@ -115,6 +119,8 @@ pub struct RepCounts {
     pub layout: Layout,
     /// Per arm: counts and per-citizen classes.
     pub arms: Vec<(ArmCounts, Vec<u16>)>,
+    /// Per arm: FTE of each service with capacity.
+    pub fte: Vec<Vec<f64>>,
 }
 
 /// Run all arms of one replication and keep the raw counts.
@@ -124,6 +130,7 @@ pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCount
     let (static_class, classes) = economics::static_classes(sc, &cit);
     let lay = layout(sc, classes.n_classes());
     let mut arms = Vec::with_capacity(sc.arms.len());
+    let mut fte = Vec::with_capacity(sc.arms.len());
     for a in 0..sc.arms.len() {
         let carm = compile_arm(sc, &values, a, opts.effect_scale).map_err(|e| {
             Error::Runtime(format!(
@@ -135,6 +142,7 @@ pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCount
         let class = engine::classes(&carm, &cit, &static_class);
         let counts = engine::run_arm(&lay, &carm, &cit, &class, opts.seed, rep, &mut NoObserver);
         arms.push((counts, class));
+        fte.push(carm.services.iter().map(|s| s.fte).collect());
     }
     Ok(RepCounts {
         values,
@@ -142,6 +150,7 @@ pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCount
         classes,
         layout: lay,
         arms,
+        fte,
     })
 }
 
@@ -235,6 +244,8 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
             programme,
             ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
+            staffing: counts.staffing.clone(),
+            fte: rc.fte[a].clone(),
         });
     }
     let comparisons = (0..arms.len())
@@ -334,6 +345,13 @@ pub struct Results {
     pub programme_sums: Vec<Vec<[f64; 6]>>,
     /// Per arm (None for control): sums of the comparison with control.
     pub comparison_sums: Vec<Option<ComparisonSums>>,
+    /// Per arm, per (cycle, service with capacity): sums over replications of capacity, used,
+    /// queue, allocated and summed waiting months.
+    pub staffing_sums: Vec<Vec<[f64; 5]>>,
+    /// Per arm, per service with capacity: the longest queue seen in any cycle and replication.
+    pub staffing_max_queue: Vec<Vec<f64>>,
+    /// Per arm, per service with capacity: sum of drawn FTE over replications.
+    pub fte_sums: Vec<Vec<f64>>,
     /// Per replication scalars, in replication order.
     pub reps: Vec<RepScalars>,
 }
@@ -354,6 +372,15 @@ impl Results {
             programme_sums: vec![vec![[0.0; 6]; h]; na],
             comparison_sums: (0..na)
                 .map(|a| (a > 0).then(|| ComparisonSums::new(h)))
+                .collect(),
+            staffing_sums: (0..na)
+                .map(|a| vec![[0.0; 5]; h * capacity_services(sc, a).len()])
+                .collect(),
+            staffing_max_queue: (0..na)
+                .map(|a| vec![0.0; capacity_services(sc, a).len()])
+                .collect(),
+            fte_sums: (0..na)
+                .map(|a| vec![0.0; capacity_services(sc, a).len()])
                 .collect(),
             reps: Vec::with_capacity(options.replications as usize),
             layout: lay,
@@ -408,6 +435,19 @@ impl Results {
                     .map(|s| arm.end[last * lay.n_states + lay.chain_offset[COURSE] + s] as f64 / n)
                     .collect(),
             );
+            for (x, y) in self.staffing_sums[a].iter_mut().zip(&arm.staffing) {
+                for k in 0..5 {
+                    x[k] += y[k];
+                }
+            }
+            let n_sv = arm.fte.len();
+            for (k, row) in arm.staffing.iter().enumerate() {
+                let q = &mut self.staffing_max_queue[a][k % n_sv.max(1)];
+                *q = q.max(row[2]);
+            }
+            for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
+                *x += y;
+            }
             scal.participants.push(arm.participants);
             scal.total_by_payer.push(tot);
             scal.discounted_by_payer.push(disc);
@@ -451,6 +491,17 @@ impl Results {
             .position(|a| a.id == "treatment")
             .unwrap_or(1.min(sc.arms.len() - 1))
     }
+}
+
+/// Indices (in the arm's service list) of the services with capacity, in order.
+pub fn capacity_services(sc: &Scenario, arm: usize) -> Vec<usize> {
+    sc.arms[arm]
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.capacity.is_some())
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// Run every replication and aggregate.

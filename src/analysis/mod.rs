@@ -1,3 +1,4 @@
-//! Analyses built on repeated runs: the break-even effect.
+//! Analyses built on repeated runs: the break-even effect and staffing sweeps.
 
 pub mod break_even;
+pub mod sweep;

@@ -579,7 +579,7 @@ pub fn run_arm<O: Observer>(
                             attrs: &attrs[i * na..(i + 1) * na],
                             participant,
                             mask: mask[i],
-                            ratio: &ratio,
+                            ratio,
                         };
                         dest = forced_exit(cst, &who, clock, u, s);
                     } else {
@@ -591,7 +591,7 @@ pub fn run_arm<O: Observer>(
                                     attrs: &attrs[i * na..(i + 1) * na],
                                     participant,
                                     mask: mask[i],
-                                    ratio: &ratio,
+                                    ratio,
                                 },
                                 clock,
                                 row,

@@ -36,6 +36,7 @@ pub fn write_run(
     st.write("quantities.csv", csv::quantities(sc, res).as_bytes())?;
     st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
     st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
+    st.write("staffing.csv", csv::staffing(sc, res).as_bytes())?;
     st.write(
         "summary.json",
         &pretty(&summary::summary(sc, res, break_even))?,

@@ -135,6 +135,50 @@ pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f
     Value::Object(block)
 }
 
+/// Staffing of one arm: per service `fte`, `utilisation_mean`, `max_queue`,
+/// `mean_wait_months` (services modelled by cost only have no utilisation).
+pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
+    let n = res.replications().max(1) as f64;
+    let svs = crate::montecarlo::capacity_services(sc, arm);
+    let mut out = Map::new();
+    for (si, sv) in sc.arms[arm].services.iter().enumerate() {
+        let Some(k) = svs.iter().position(|&x| x == si) else {
+            out.insert(
+                sv.id.clone(),
+                json!({
+                    "label_da": sv.label_da, "label_en": sv.label_en,
+                    "fte": sc.params[sv.fte].param.central(),
+                    "kind": null, "utilisation_mean": null, "max_queue": null, "mean_wait_months": null,
+                }),
+            );
+            continue;
+        };
+        let rows: Vec<[f64; 5]> = (0..res.layout.horizon)
+            .map(|m| res.staffing_sums[arm][m * svs.len() + k])
+            .collect();
+        let cap: f64 = rows.iter().map(|r| r[0]).sum();
+        let used: f64 = rows.iter().map(|r| r[1]).sum();
+        let allocated: f64 = rows.iter().map(|r| r[3]).sum();
+        let waited: f64 = rows.iter().map(|r| r[4]).sum();
+        let months_staffed = rows.iter().filter(|r| r[0] > 0.0).count();
+        out.insert(
+            sv.id.clone(),
+            json!({
+                "label_da": sv.label_da,
+                "label_en": sv.label_en,
+                "kind": sv.capacity.as_ref().map(|c| c.kind),
+                "fte": res.fte_sums[arm][k] / n,
+                "capacity_mean": if months_staffed > 0 { cap / n / months_staffed as f64 } else { 0.0 },
+                "utilisation_mean": if cap > 0.0 { used / cap } else { 0.0 },
+                "max_queue": res.staffing_max_queue[arm][k],
+                "mean_wait_months": if allocated > 0.0 { waited / allocated } else { 0.0 },
+                "served_per_replication": allocated / n,
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
 /// Build summary.json.
 pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8]>) -> Value {
     let chain = &sc.chains[COURSE];
@@ -221,7 +265,8 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
         "arms": arms,
         "difference_vs_control_discounted_dkk": diffs,
         "business_case": business_case(sc, res, break_even),
-        "staffing": {},
+        "staffing": staffing_of(sc, res, Results::focus_arm(sc)),
+        "staffing_by_arm": sc.arms.iter().enumerate().map(|(a, arm)| (arm.id.clone(), staffing_of(sc, res, a))).collect::<Map<String, Value>>(),
         "warnings": warnings(sc, res),
     })
 }

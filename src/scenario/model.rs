@@ -524,3 +524,38 @@ impl Scenario {
             .collect()
     }
 }
+
+impl Scenario {
+    /// Set the FTE of service `id` in every arm but control (e.g. from `--staff mentors=15`);
+    /// returns how many arms have it, or an error listing the services there are.
+    pub fn set_staff(&mut self, id: &str, fte: f64) -> Result<usize, String> {
+        let mut changed = 0;
+        for a in 1..self.arms.len() {
+            if let Some(sv) = self.arms[a].services.iter().find(|s| s.id == id) {
+                let pid = sv.fte;
+                self.params[pid].param = super::param::Param {
+                    source: Some("Command line (--staff / --vary)".into()),
+                    ..super::param::Param::fixed(fte)
+                };
+                changed += 1;
+            }
+        }
+        if changed == 0 {
+            let mut ids: Vec<&str> = self.arms[1..]
+                .iter()
+                .flat_map(|a| a.services.iter().map(|s| s.id.as_str()))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            return Err(format!(
+                "no service `{id}` in the arms compared with control; services: {}",
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            ));
+        }
+        Ok(changed)
+    }
+}

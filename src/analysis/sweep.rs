@@ -1,0 +1,264 @@
+//! Staffing sweeps: the same scenario at every point of a grid of staffing levels, on the same
+//! citizens and random numbers (common random numbers), so that differences between points
+//! come from the staffing and the curves are smooth.
+
+use crate::economics::business_case::PERSPECTIVES;
+use crate::error::{Error, Result};
+use crate::montecarlo::{self, Results, RunOptions};
+use crate::report::summary;
+use crate::scenario::{COURSE, Scenario};
+use crate::stats::Stat;
+use std::fmt::Write;
+
+/// One varied service: id and the FTE values to try.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    /// Service id.
+    pub service: String,
+    /// FTE values, increasing.
+    pub values: Vec<f64>,
+}
+
+/// Parse `ID=FROM:TO:STEP` (or `ID=VALUE`).
+pub fn parse_vary(s: &str) -> std::result::Result<Vary, String> {
+    let (id, range) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: write SERVICE=FROM:TO:STEP, e.g. mentors=0:40:5"))?;
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(format!("`{s}`: the service id before `=` is missing"));
+    }
+    let nums: Vec<&str> = range.split(':').collect();
+    let parse = |t: &str| -> std::result::Result<f64, String> {
+        let v: f64 = t
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: `{t}` is not a number"))?;
+        if !v.is_finite() || v < 0.0 {
+            return Err(format!("`{s}`: staffing must be 0 or more FTE, got {t}"));
+        }
+        Ok(v)
+    };
+    let values = match nums.as_slice() {
+        [one] => vec![parse(one)?],
+        [from, to, step] => {
+            let (from, to, step) = (parse(from)?, parse(to)?, parse(step)?);
+            if step <= 0.0 {
+                return Err(format!("`{s}`: the step must be above 0"));
+            }
+            if to < from {
+                return Err(format!("`{s}`: FROM must not be above TO"));
+            }
+            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
+            if n > 200 {
+                return Err(format!("`{s}`: {n} values; at most 200 per service"));
+            }
+            (0..n).map(|k| from + k as f64 * step).collect()
+        }
+        _ => {
+            return Err(format!(
+                "`{s}`: write SERVICE=FROM:TO:STEP, e.g. mentors=0:40:5"
+            ));
+        }
+    };
+    Ok(Vary {
+        service: id.to_string(),
+        values,
+    })
+}
+
+/// Parse `ID=FTE` for `--staff`.
+pub fn parse_staff(s: &str) -> std::result::Result<(String, f64), String> {
+    let v = parse_vary(s)?;
+    match v.values.as_slice() {
+        [x] => Ok((v.service, *x)),
+        _ => Err(format!("`{s}`: give one number, e.g. mentors=15")),
+    }
+}
+
+/// One grid point's results.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// FTE per varied service.
+    pub staff: Vec<f64>,
+    /// The run.
+    pub results: Results,
+}
+
+/// The cartesian product of the varied values, first service slowest.
+pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
+    let mut out: Vec<Vec<f64>> = vec![vec![]];
+    for v in vary {
+        out = out
+            .into_iter()
+            .flat_map(|p| {
+                v.values.iter().map(move |x| {
+                    let mut q = p.clone();
+                    q.push(*x);
+                    q
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Run every grid point. `progress` is called after each point with (done, total).
+pub fn run(
+    sc: &Scenario,
+    opts: &RunOptions,
+    vary: &[Vary],
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Vec<Point>> {
+    for v in vary {
+        let mut probe = sc.clone();
+        probe.set_staff(&v.service, 0.0).map_err(Error::Usage)?;
+    }
+    let points = grid(vary);
+    let total = points.len();
+    let mut out = Vec::with_capacity(total);
+    for (i, staff) in points.into_iter().enumerate() {
+        let mut s = sc.clone();
+        for (v, &x) in vary.iter().zip(&staff) {
+            s.set_staff(&v.service, x).map_err(Error::Usage)?;
+        }
+        let results = montecarlo::run(&s, opts)?;
+        out.push(Point { staff, results });
+        progress(i + 1, total);
+    }
+    Ok(out)
+}
+
+/// `sweep.csv`: one row per grid point — the varied FTE, the focus arm's shares in each course
+/// state at the horizon, utilisation and longest queue of each service with capacity, and the
+/// NPV per perspective (mean, 2.5 and 97.5 percentiles) with the probability it is positive.
+pub fn csv(sc: &Scenario, vary: &[Vary], points: &[Point]) -> String {
+    let arm = Results::focus_arm(sc);
+    let svs = montecarlo::capacity_services(sc, arm);
+    let mut s = String::new();
+    let mut head: Vec<String> = vary.iter().map(|v| format!("{}_fte", v.service)).collect();
+    head.extend(
+        sc.chains[COURSE]
+            .states
+            .iter()
+            .map(|st| format!("share_{}", st.id)),
+    );
+    for &k in &svs {
+        let id = &sc.arms[arm].services[k].id;
+        head.push(format!("{id}_utilisation"));
+        head.push(format!("{id}_max_queue"));
+        head.push(format!("{id}_mean_wait_months"));
+    }
+    for p in PERSPECTIVES {
+        head.extend([
+            format!("npv_{p}_mean"),
+            format!("npv_{p}_p025"),
+            format!("npv_{p}_p975"),
+            format!("p_positive_npv_{p}"),
+        ]);
+    }
+    let _ = writeln!(s, "{}", head.join(","));
+    for pt in points {
+        let r = &pt.results;
+        let mut row: Vec<String> = pt.staff.iter().map(|x| format!("{x}")).collect();
+        let n = r.replications().max(1) as f64;
+        for si in 0..sc.chains[COURSE].states.len() {
+            let m: f64 = r.reps.iter().map(|x| x.end_share[arm][si]).sum::<f64>() / n;
+            row.push(format!("{m:.6}"));
+        }
+        let staffing = summary::staffing_of(sc, r, arm);
+        for &k in &svs {
+            let st = &staffing[&sc.arms[arm].services[k].id];
+            for key in ["utilisation_mean", "max_queue", "mean_wait_months"] {
+                row.push(format!("{:.4}", st[key].as_f64().unwrap_or(0.0)));
+            }
+        }
+        for k in 0..PERSPECTIVES.len() {
+            let npv: Vec<f64> = r.reps.iter().map(|x| x.headlines[arm][k].npv).collect();
+            let st = Stat::of(&npv);
+            let pos = npv.iter().filter(|v| **v > 0.0).count() as f64 / n;
+            row.extend([
+                format!("{:.2}", st.mean),
+                format!("{:.2}", st.p025),
+                format!("{:.2}", st.p975),
+                format!("{pos:.4}"),
+            ]);
+        }
+        let _ = writeln!(s, "{}", row.join(","));
+    }
+    s
+}
+
+/// The point with the highest mean NPV for `perspective`, and the one with the least total
+/// FTE whose mean NPV is within 5 % of it (NPV ≥ best − 0.05·|best|).
+pub fn best(sc: &Scenario, points: &[Point], perspective: usize) -> Option<(usize, usize)> {
+    let arm = Results::focus_arm(sc);
+    let npv: Vec<f64> = points
+        .iter()
+        .map(|p| {
+            let n = p.results.replications().max(1) as f64;
+            p.results
+                .reps
+                .iter()
+                .map(|r| r.headlines[arm][perspective].npv)
+                .sum::<f64>()
+                / n
+        })
+        .collect();
+    let best = (0..npv.len()).max_by(|&a, &b| npv[a].total_cmp(&npv[b]).then(b.cmp(&a)))?;
+    let bar = npv[best] - 0.05 * npv[best].abs();
+    let total = |i: usize| points[i].staff.iter().sum::<f64>();
+    let lean = (0..npv.len())
+        .filter(|&i| npv[i] >= bar)
+        .min_by(|&a, &b| total(a).total_cmp(&total(b)).then(a.cmp(&b)))?;
+    Some((best, lean))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_ranges_parse_and_bad_ones_are_explained() {
+        assert_eq!(
+            parse_vary("mentors=0:40:10").unwrap().values,
+            vec![0.0, 10.0, 20.0, 30.0, 40.0]
+        );
+        assert_eq!(parse_vary("x=1.5").unwrap().values, vec![1.5]);
+        assert_eq!(parse_vary("x=0:1:0.25").unwrap().values.len(), 5);
+        for bad in [
+            "mentors",
+            "=1:2:1",
+            "m=a:2:1",
+            "m=5:1:1",
+            "m=0:4:0",
+            "m=-1:2:1",
+            "m=1:2",
+            "m=0:10000:1",
+        ] {
+            assert!(parse_vary(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_staff("mentors=15").unwrap(),
+            ("mentors".to_string(), 15.0)
+        );
+        assert!(parse_staff("mentors=1:3:1").is_err());
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product() {
+        let g = grid(&[
+            Vary {
+                service: "a".into(),
+                values: vec![1.0, 2.0],
+            },
+            Vary {
+                service: "b".into(),
+                values: vec![5.0, 6.0, 7.0],
+            },
+        ]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[0], vec![1.0, 5.0]);
+        assert_eq!(g[5], vec![2.0, 7.0]);
+    }
+}

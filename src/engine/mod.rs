@@ -132,6 +132,11 @@ pub trait Observer {
     /// Citizen `citizen` is in `states` (course, housing) at the end of `cycle`.
     #[inline(always)]
     fn citizen_cycle(&mut self, _cycle: u32, _citizen: usize, _states: [u16; 2]) {}
+
+    /// A service's queue in `cycle`, sorted by (waiting since, citizen id): the first
+    /// `served` entries got the service, the rest wait.
+    #[inline(always)]
+    fn queue(&mut self, _cycle: u32, _service: usize, _queue: &[(u32, usize)], _served: usize) {}
 }
 
 /// An observer that does nothing.
@@ -257,6 +262,9 @@ struct ServiceState {
     served: Vec<bool>,
     /// Per arm service index: the dilution ratio of a shared service (1 otherwise).
     ratio: Vec<f64>,
+    /// Per citizen: 1 + the cycle in which a service moved it (then it makes no other course
+    /// move that cycle: one move per dimension per cycle).
+    moved_in: Vec<u32>,
 }
 
 /// Mark citizen `i`'s exit tables stale (its services or attributes changed).
@@ -267,7 +275,8 @@ fn invalidate(chains: &mut [ChainState], i: usize) {
 }
 
 /// Everything the allocation step reads and changes.
-struct AllocCtx<'a> {
+struct AllocCtx<'a, O: Observer> {
+    obs: &'a mut O,
     lay: &'a Layout,
     carm: &'a CArm,
     class: &'a [u16],
@@ -284,7 +293,7 @@ struct AllocCtx<'a> {
 /// eligible (continuity); monthly services go to the first in the queue and may move the
 /// citizen or change an attribute; shared services serve everyone eligible with a diluted
 /// effect when demand exceeds capacity.
-fn allocate(m: usize, active: usize, mut x: AllocCtx) {
+fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
     let cm = x.lay.cycle_months;
     let n_sv = x.carm.services.len();
     for (si, sv) in x.carm.services.iter().enumerate() {
@@ -381,6 +390,7 @@ fn allocate(m: usize, active: usize, mut x: AllocCtx) {
                 }
                 used = holders.len() + allocated;
                 queue = q.len() - allocated;
+                x.obs.queue(m as u32, sv.index, &q, allocated);
             }
         }
         x.counts.staffing[m * n_sv + si] = [
@@ -395,7 +405,7 @@ fn allocate(m: usize, active: usize, mut x: AllocCtx) {
 
 /// What a monthly service does to the citizen served: a move (e.g. into a company
 /// placement) and/or an attribute change (e.g. a lower health burden after clarification).
-fn serve_once(sv: &CService, i: usize, m: usize, x: &mut AllocCtx) {
+fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O>) {
     if let Some((a, add)) = sv.attribute_change {
         x.attrs[i * x.n_attrs + a] += add;
     }
@@ -406,6 +416,7 @@ fn serve_once(sv: &CService, i: usize, m: usize, x: &mut AllocCtx) {
             x.counts.flows[x.lay.flow_ix(m, 0, from as usize, dest as usize, cl)] += 1;
             x.chains[0].state[i] = dest;
             x.chains[0].months[i] = 0;
+            x.st.moved_in[i] = m as u32 + 1;
             let course = &x.carm.chains[0];
             if !(course[from as usize].in_course && course[dest as usize].in_course) {
                 x.course_months[i] = 0;
@@ -467,6 +478,7 @@ pub fn run_arm<O: Observer>(
         wait_since: vec![u32::MAX; cit.n * n_sv],
         served: vec![false; cit.n * n_sv],
         ratio: vec![1.0; ratio_len],
+        moved_in: vec![0; cit.n],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
@@ -524,6 +536,7 @@ pub fn run_arm<O: Observer>(
                 m,
                 active,
                 AllocCtx {
+                    obs: &mut *obs,
                     lay,
                     carm,
                     class,
@@ -536,7 +549,7 @@ pub fn run_arm<O: Observer>(
                 },
             );
         }
-        let (mask, ratio) = (&svc.mask, &svc.ratio);
+        let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         for (i, &cl) in class.iter().enumerate().take(active) {
             let key = keys[i];
             let cl = cl as usize;
@@ -572,6 +585,8 @@ pub fn run_arm<O: Observer>(
                 if let Some(hl) = held {
                     // Housing is held by the course state (e.g. none after death).
                     dest = hl;
+                } else if c == 0 && moved_in[i] == m as u32 + 1 {
+                    // A service moved the citizen this cycle; it stays there until the next.
                 } else if !cst.edges.is_empty() || cst.on_max.is_some() {
                     let u = rng::uniform(key, m as u32, slots[c.min(1)]);
                     if cst.max_months.is_some_and(|mx| clock + cm >= mx) {

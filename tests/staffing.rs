@@ -1,0 +1,327 @@
+//! Services with capacity: capacity is never exceeded and the queue order is kept (on random
+//! staffing), zero staff is the control world, more staff never lengthens a queue, and bad
+//! --staff / --vary arguments are refused with a clear message.
+
+mod common;
+use common::*;
+use proptest::prelude::*;
+use ressim::cohort;
+use ressim::economics;
+use ressim::engine::{self, Observer, Trajectories, compile::compile_arm};
+use ressim::montecarlo::{self, RunOptions, draw_params};
+use ressim::scenario::{self, Scenario};
+
+fn staffed(mentors: f64, consultants: f64, caseworkers: f64, health: f64) -> String {
+    format!(
+        r#"[simulation]
+start = "2016-01"
+horizon = 24
+[cohort]
+inflow = [30, 30, 30, 30]
+start_state = "course"
+[cohort.attributes.health]
+dist = "categorical"
+values = [0, 1, 2]
+weights = [1, 1, 1]
+[states.course]
+in_course = true
+[states.placement]
+in_course = true
+[states.job]
+[states.pension]
+absorbing = true
+[transitions.course.job]
+prob = 0.02
+[transitions.course.pension]
+prob = 0.03
+modifiers = [{{ attribute = "health", hr_per_unit = 1.4 }}]
+[transitions.placement.job]
+prob = 0.1
+[transitions.placement.course]
+prob = 0.2
+[transitions.job.course]
+prob = 0.01
+[arms.control]
+[arms.treatment]
+[arms.treatment.services.mentors]
+kind = "caseload"
+fte = {mentors}
+capacity_per_fte = 5
+cost_per_fte_year = 480000
+payer = "sof"
+[arms.treatment.services.mentors.effects.course]
+job = 1.6
+[arms.treatment.services.consultants]
+kind = "monthly"
+fte = {consultants}
+capacity_per_fte = 1.5
+cost_per_fte_year = 500000
+payer = "bif"
+move_to = "placement"
+min_course_months = 2
+eligible_states = ["course"]
+[arms.treatment.services.caseworkers]
+kind = "shared"
+fte = {caseworkers}
+capacity_per_fte = 25
+cost_per_fte_year = 520000
+payer = "bif"
+[arms.treatment.services.caseworkers.effects.course]
+pension = 0.8
+[arms.treatment.services.health]
+kind = "monthly"
+fte = {health}
+capacity_per_fte = 3
+cost_per_fte_year = 500000
+payer = "suf"
+change = {{ attribute = "health", add = -1 }}
+when = {{ attribute = "health", min = 1 }}
+"#
+    )
+}
+
+/// Records every queue the engine allocates from.
+#[derive(Default)]
+struct Queues {
+    seen: Vec<(u32, usize, Vec<(u32, usize)>, usize)>,
+}
+impl Observer for Queues {
+    fn queue(&mut self, cycle: u32, service: usize, queue: &[(u32, usize)], served: usize) {
+        self.seen.push((cycle, service, queue.to_vec(), served));
+    }
+}
+
+fn run_treatment<O: Observer>(sc: &Scenario, rep: u32, obs: &mut O) -> engine::ArmCounts {
+    let values = draw_params(sc, 5, rep, true);
+    let cit = cohort::synthesize(sc, 5, rep);
+    let (sclass, classes) = economics::static_classes(sc, &cit);
+    let lay = montecarlo::layout(sc, classes.n_classes());
+    let carm = compile_arm(sc, &values, 1, 1.0).unwrap();
+    let class = engine::classes(&carm, &cit, &sclass);
+    let counts = engine::run_arm(&lay, &carm, &cit, &class, 5, rep, obs);
+    assert_conserved(sc, &lay, &counts, &cit.entered);
+    counts
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn capacity_is_never_exceeded_and_queues_are_served_in_order(
+        mentors in 0.0f64..30.0, consultants in 0.0f64..4.0, caseworkers in 0.0f64..6.0, health in 0.0f64..3.0, rep in 0u32..4,
+    ) {
+        let sc = scenario::load_str("staffed.toml", &staffed(mentors, consultants, caseworkers, health)).unwrap();
+        let mut q = Queues::default();
+        let counts = run_treatment(&sc, rep, &mut q);
+        for row in &counts.staffing {
+            let [capacity, used, queue, allocated, _] = *row;
+            prop_assert!(used <= capacity, "used {used} > capacity {capacity}");
+            prop_assert!(allocated <= used && queue >= 0.0);
+        }
+        for (cycle, service, queue, served) in &q.seen {
+            // The queue is sorted by (waiting since, id) and the served are its head.
+            prop_assert!(queue.windows(2).all(|w| w[0] < w[1]), "cycle {cycle}, service {service}: queue out of order");
+            prop_assert!(*served <= queue.len());
+            prop_assert!(queue.iter().all(|(since, _)| *since <= *cycle));
+        }
+    }
+}
+
+#[test]
+fn zero_staff_is_the_control_world() {
+    let sc = scenario::load_str("zero.toml", &staffed(0.0, 0.0, 0.0, 0.0)).unwrap();
+    for rep in 0..3 {
+        let values = draw_params(&sc, 5, rep, true);
+        let cit = cohort::synthesize(&sc, 5, rep);
+        let (sclass, classes) = economics::static_classes(&sc, &cit);
+        let lay = montecarlo::layout(&sc, classes.n_classes());
+        let mut t = Vec::new();
+        for a in 0..2 {
+            let carm = compile_arm(&sc, &values, a, 1.0).unwrap();
+            let class = engine::classes(&carm, &cit, &sclass);
+            let mut tr = Trajectories::default();
+            engine::run_arm(&lay, &carm, &cit, &class, 5, rep, &mut tr);
+            t.push(tr);
+        }
+        assert_eq!(
+            t[0], t[1],
+            "replication {rep}: zero staff changed trajectories"
+        );
+    }
+    let opts = RunOptions {
+        replications: 6,
+        seed: 5,
+        threads: 1,
+        psa: true,
+        effect_scale: 1.0,
+        progress: false,
+    };
+    let res = montecarlo::run(&sc, &opts).unwrap();
+    for r in &res.reps {
+        assert_eq!(r.end_share[0], r.end_share[1]);
+        for h in &r.headlines[1] {
+            assert_eq!(h.savings, 0.0);
+            assert_eq!(h.investment, 0.0);
+        }
+    }
+}
+
+#[test]
+fn more_staff_never_lengthens_a_queue() {
+    for rep in 0..3 {
+        let mut previous: Option<Vec<[f64; 5]>> = None;
+        for mentors in [0.0, 2.0, 4.0, 8.0, 16.0, 40.0] {
+            let sc = scenario::load_str("more.toml", &staffed(mentors, 1.0, 2.0, 1.0)).unwrap();
+            let counts = run_treatment(&sc, rep, &mut engine::NoObserver);
+            let n_sv = 4;
+            if let Some(prev) = &previous {
+                for (m, (now, before)) in counts
+                    .staffing
+                    .iter()
+                    .zip(prev)
+                    .enumerate()
+                    .filter(|(k, _)| k % n_sv == 0)
+                {
+                    assert!(
+                        now[2] <= before[2],
+                        "replication {rep}, cycle {}: {mentors} mentors queue {} > {}",
+                        m / n_sv,
+                        now[2],
+                        before[2]
+                    );
+                }
+            }
+            previous = Some(counts.staffing);
+        }
+    }
+}
+
+#[test]
+fn staffing_outputs_and_staff_override() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
+    let out = t.path().join("o");
+    let o = run_in(
+        t.path(),
+        &[
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "4",
+            "--quiet",
+            "--no-break-even",
+            "--staff",
+            "mentors=1",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let m = &s["staffing"]["mentors"];
+    assert_eq!(m["fte"].as_f64().unwrap(), 1.0);
+    assert!(m["utilisation_mean"].as_f64().unwrap() > 0.9, "{m}");
+    assert!(m["max_queue"].as_f64().unwrap() > 0.0, "{m}");
+    let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
+    assert!(csv.starts_with("arm,month,service,fte,capacity,used,queue,mean_wait_months\n"));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("treatment,1,mentors,1.0000,5.0000,")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn sweep_runs_the_grid_with_common_random_numbers() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
+    let out = t.path().join("sw");
+    let o = run_in(
+        t.path(),
+        &[
+            "sweep",
+            p.to_str().unwrap(),
+            "--vary",
+            "mentors=0:8:4",
+            "--vary",
+            "consultants=0:1:1",
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Best NPV (municipality)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("Smallest staffing within 5 %"),
+        "{}",
+        stdout(&o)
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 6, "{csv}");
+    assert!(
+        lines[0].starts_with("mentors_fte,consultants_fte,share_course,"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("npv_municipality_mean") && lines[0].contains("mentors_utilisation"));
+    assert!(
+        lines[1].starts_with("0,0,") && lines[6].starts_with("8,1,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn bad_staff_and_vary_arguments_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
+    let path = p.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["run", path, "--staff", "mentors"],
+            "SERVICE=FROM:TO:STEP",
+        ),
+        (vec!["run", path, "--staff", "mentors=-2"], "0 or more FTE"),
+        (vec!["run", path, "--staff", "mentors=lots"], "not a number"),
+        (
+            vec!["run", path, "--staff", "nobody=3"],
+            "no service `nobody`",
+        ),
+        (
+            vec!["sweep", path, "--vary", "mentors=5:1:1"],
+            "FROM must not be above TO",
+        ),
+        (
+            vec!["sweep", path, "--vary", "mentors=0:4:0"],
+            "step must be above 0",
+        ),
+        (
+            vec!["sweep", path, "--vary", "nobody=0:4:2"],
+            "no service `nobody`",
+        ),
+        (vec!["sweep", path], "--vary"),
+        (
+            vec![
+                "sweep",
+                path,
+                "--vary",
+                "mentors=0:4:2",
+                "--perspective",
+                "kommune",
+            ],
+            "not a perspective",
+        ),
+    ] {
+        let o = run_in(t.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}

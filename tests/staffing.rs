@@ -80,10 +80,13 @@ when = {{ attribute = "health", min = 1 }}
     )
 }
 
+/// (cycle, service, queue sorted by (waiting since, id), number served).
+type QueueSeen = (u32, usize, Vec<(u32, usize)>, usize);
+
 /// Records every queue the engine allocates from.
 #[derive(Default)]
 struct Queues {
-    seen: Vec<(u32, usize, Vec<(u32, usize)>, usize)>,
+    seen: Vec<QueueSeen>,
 }
 impl Observer for Queues {
     fn queue(&mut self, cycle: u32, service: usize, queue: &[(u32, usize)], served: usize) {

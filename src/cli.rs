@@ -21,6 +21,34 @@ pub enum Command {
     Check(CheckArgs),
     /// Run a grid of staffing levels on the same citizens and random numbers (sweep.csv).
     Sweep(SweepArgs),
+    /// One-way sensitivity of the NPV to every uncertain parameter (tornado.csv and chart),
+    /// and the NPV against the effect scale (effect_curve.csv and chart).
+    Sensitivity(SensitivityArgs),
+}
+
+/// `ressim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
+    pub scenario: Option<PathBuf>,
+    /// Perspective of the NPV.
+    #[arg(long, default_value = "municipality", value_parser = parse_perspective)]
+    pub perspective: String,
+    /// Output folder [default: outputs/<scenario name>-sensitivity].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications per run [default: the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub replications: Option<u32>,
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `ressim sweep`.

@@ -14,7 +14,130 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run(a),
         Command::Check(a) => check(a),
         Command::Sweep(a) => sweep(a),
+        Command::Sensitivity(a) => sensitivity(a),
     }
+}
+
+fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
+    use crate::analysis::sensitivity as sens;
+    use crate::economics::business_case::PERSPECTIVES;
+    use crate::report::charts;
+    let started = Instant::now();
+    let sc = load(a.scenario.as_deref())?;
+    let mut opts = RunOptions::from_scenario(&sc);
+    if let Some(r) = a.replications {
+        opts.replications = r;
+    }
+    if let Some(s) = a.seed {
+        opts.seed = s;
+    }
+    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    let k = PERSPECTIVES
+        .iter()
+        .position(|p| *p == a.perspective)
+        .unwrap_or(3);
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", sc.name)));
+    let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
+    if !a.quiet {
+        eprintln!(
+            "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
+            uncertain,
+            2 * uncertain + 1,
+            opts.replications
+        );
+    }
+    let quiet = a.quiet;
+    let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
+        if !quiet {
+            eprint!("\r  parameter {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })?;
+    let curve = sens::effect_curve(&sc, &opts)?;
+    let st = report::output::Staging::new(&out)?;
+    st.write("tornado.csv", sens::tornado_csv(&rows).as_bytes())?;
+    st.write("effect_curve.csv", sens::curve_csv(&curve).as_bytes())?;
+    let shown: Vec<charts::Bar> = rows
+        .iter()
+        .take(20)
+        .map(|r| charts::Bar {
+            label: r.parameter.clone(),
+            at_low: r.npv_low,
+            at_high: r.npv_high,
+        })
+        .collect();
+    let height = 140 + 30 * shown.len().max(1) as u32;
+    let tornado = charts::Tornado {
+        bars: shown,
+        base,
+        title: format!(
+            "NPV, {} — low (blue) / high (orange) value of each parameter",
+            a.perspective
+        ),
+        x_label: "NPV (DKK)".into(),
+    };
+    charts::both(&st.path(""), "tornado", (1100, height), &tornado)?;
+    let series = [3usize, 6, 7]
+        .iter()
+        .map(|&p| {
+            let pts = curve
+                .iter()
+                .map(|c| {
+                    (
+                        c.scale,
+                        c.npv[p].mean,
+                        (p == k || p == 3).then_some((c.npv[p].p025, c.npv[p].p975)),
+                    )
+                })
+                .collect();
+            (PERSPECTIVES[p].to_string(), pts)
+        })
+        .collect();
+    let lines = charts::Lines {
+        title: "NPV against the effect scale (mean, 95 % interval)".into(),
+        x_label: "effect scale (0 = no effect, 1 = as in the scenario)".into(),
+        y_label: "NPV (DKK)".into(),
+        series,
+    };
+    charts::both(&st.path(""), "effect_curve", (1000, 600), &lines)?;
+    let manifest = serde_json::json!({
+        "ressim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": sc.name,
+        "scenario_sha256": sc.sha256,
+        "seed": opts.seed,
+        "replications": opts.replications,
+        "perspective": a.perspective,
+        "base_npv_dkk": base,
+        "wall_time_seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        "command_line": std::env::args().collect::<Vec<_>>(),
+    });
+    let mut bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| crate::Error::Runtime(e.to_string()))?;
+    bytes.push(b'\n');
+    st.write("manifest.json", &bytes)?;
+    let dir = st.commit()?;
+    if !a.quiet {
+        println!(
+            "NPV ({}) with every parameter central: {:.1} mio. DKK",
+            a.perspective,
+            base / 1e6
+        );
+        for r in rows.iter().take(5) {
+            println!(
+                "  {:<60} {:>8.1} … {:>8.1} mio.",
+                r.parameter,
+                r.npv_low / 1e6,
+                r.npv_high / 1e6
+            );
+        }
+        println!("Results in: {}", dir.display());
+    }
+    Ok(())
 }
 
 fn sweep(a: crate::cli::SweepArgs) -> Result<()> {

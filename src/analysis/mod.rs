@@ -1,4 +1,5 @@
-//! Analyses built on repeated runs: the break-even effect and staffing sweeps.
+//! Analyses built on repeated runs: the break-even effect, staffing sweeps and sensitivity.
 
 pub mod break_even;
+pub mod sensitivity;
 pub mod sweep;

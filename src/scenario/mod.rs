@@ -4,6 +4,7 @@
 pub mod load;
 pub mod model;
 pub mod param;
+pub mod quantile;
 pub mod raw;
 pub mod validate;
 

@@ -1,0 +1,190 @@
+//! One-way sensitivity (tornado) and the effect-scale curve.
+//!
+//! One-way: every parameter with an uncertainty distribution is set in turn to its 2.5th and
+//! 97.5th percentile while all others stay at their central values (no probabilistic draws),
+//! on the same citizens and random numbers; the mean NPV of the chosen perspective at low and
+//! high is recorded, and parameters are ranked by the swing |NPV(high) − NPV(low)|.
+//!
+//! Effect-scale curve: the full probabilistic run at effect scales 0, 0.25, …, 1.5, giving the
+//! NPV's mean and 95 % interval and the probability that it is positive.
+
+use crate::economics::business_case::PERSPECTIVES;
+use crate::error::Result;
+use crate::montecarlo::{self, Results, RunOptions};
+use crate::scenario::Scenario;
+use crate::scenario::param::Param;
+use crate::scenario::quantile::quantile;
+use crate::stats::Stat;
+use std::fmt::Write;
+
+/// One row of the tornado.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoRow {
+    /// Parameter path, e.g. `arms.treatment.effects.course.placement`.
+    pub parameter: String,
+    /// Low value (2.5th percentile).
+    pub low: f64,
+    /// High value (97.5th percentile).
+    pub high: f64,
+    /// Mean NPV with the parameter low.
+    pub npv_low: f64,
+    /// Mean NPV with the parameter high.
+    pub npv_high: f64,
+    /// |npv_high − npv_low|.
+    pub swing: f64,
+}
+
+/// Mean NPV of perspective `k` of the compared arm.
+fn mean_npv(res: &Results, sc: &Scenario, k: usize) -> f64 {
+    let arm = Results::focus_arm(sc);
+    let n = res.replications().max(1) as f64;
+    res.reps
+        .iter()
+        .map(|r| r.headlines[arm][k].npv)
+        .sum::<f64>()
+        / n
+}
+
+/// A copy of the scenario with parameter `i` fixed at `v`.
+fn with_value(sc: &Scenario, i: usize, v: f64) -> Scenario {
+    let mut s = sc.clone();
+    let src = s.params[i].param.source.clone();
+    s.params[i].param = Param {
+        source: src,
+        ..Param::fixed(v)
+    };
+    s
+}
+
+/// The tornado for perspective `k`: the base NPV and rows sorted by swing, largest first
+/// (ties in scenario order). `progress(done, total)` is called after each parameter.
+pub fn tornado(
+    sc: &Scenario,
+    opts: &RunOptions,
+    k: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(f64, Vec<TornadoRow>)> {
+    let o = RunOptions {
+        psa: false,
+        progress: false,
+        ..opts.clone()
+    };
+    let base = mean_npv(&montecarlo::run(sc, &o)?, sc, k);
+    let uncertain: Vec<usize> = (0..sc.params.len())
+        .filter(|&i| sc.params[i].param.is_uncertain())
+        .collect();
+    let mut rows = Vec::with_capacity(uncertain.len());
+    for (done, &i) in uncertain.iter().enumerate() {
+        let p = &sc.params[i].param;
+        let (low, high) = (quantile(p, 0.025), quantile(p, 0.975));
+        let npv_low = mean_npv(&montecarlo::run(&with_value(sc, i, low), &o)?, sc, k);
+        let npv_high = mean_npv(&montecarlo::run(&with_value(sc, i, high), &o)?, sc, k);
+        rows.push(TornadoRow {
+            parameter: sc.params[i].path.clone(),
+            low,
+            high,
+            npv_low,
+            npv_high,
+            swing: (npv_high - npv_low).abs(),
+        });
+        progress(done + 1, uncertain.len());
+    }
+    // Stable sort keeps scenario order among equal swings.
+    rows.sort_by(|a, b| b.swing.total_cmp(&a.swing));
+    Ok((base, rows))
+}
+
+/// `tornado.csv`: `parameter,low,high,npv_low,npv_high,swing`.
+pub fn tornado_csv(rows: &[TornadoRow]) -> String {
+    let mut s = String::from("parameter,low,high,npv_low,npv_high,swing\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{:.2},{:.2},{:.2}",
+            r.parameter, r.low, r.high, r.npv_low, r.npv_high, r.swing
+        );
+    }
+    s
+}
+
+/// Effect scales of the curve.
+pub const CURVE: [f64; 7] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// One point of the effect-scale curve: per perspective the NPV stat and P(NPV > 0).
+#[derive(Debug, Clone)]
+pub struct CurvePoint {
+    /// Effect scale.
+    pub scale: f64,
+    /// NPV per perspective.
+    pub npv: Vec<Stat>,
+    /// P(NPV > 0) per perspective.
+    pub p_positive: Vec<f64>,
+}
+
+/// The effect-scale curve (probabilistic runs as `opts` says).
+pub fn effect_curve(sc: &Scenario, opts: &RunOptions) -> Result<Vec<CurvePoint>> {
+    let arm = Results::focus_arm(sc);
+    let mut out = Vec::with_capacity(CURVE.len());
+    for &x in &CURVE {
+        let res = montecarlo::run(
+            sc,
+            &RunOptions {
+                effect_scale: x,
+                progress: false,
+                ..opts.clone()
+            },
+        )?;
+        let n = res.replications().max(1) as f64;
+        let mut npv = Vec::new();
+        let mut p_positive = Vec::new();
+        for k in 0..PERSPECTIVES.len() {
+            let v: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][k].npv).collect();
+            p_positive.push(v.iter().filter(|x| **x > 0.0).count() as f64 / n);
+            npv.push(Stat::of(&v));
+        }
+        out.push(CurvePoint {
+            scale: x,
+            npv,
+            p_positive,
+        });
+    }
+    Ok(out)
+}
+
+/// `effect_curve.csv`: `effect_scale,perspective,npv_mean,npv_p025,npv_p975,p_positive_npv`.
+pub fn curve_csv(points: &[CurvePoint]) -> String {
+    let mut s =
+        String::from("effect_scale,perspective,npv_mean,npv_p025,npv_p975,p_positive_npv\n");
+    for p in points {
+        for (k, id) in PERSPECTIVES.iter().enumerate() {
+            let st = p.npv[k];
+            let _ = writeln!(
+                s,
+                "{},{id},{:.2},{:.2},{:.2},{:.4}",
+                p.scale, st.mean, st.p025, st.p975, p.p_positive[k]
+            );
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_the_contract_columns() {
+        let rows = vec![TornadoRow {
+            parameter: "a.b".into(),
+            low: 0.5,
+            high: 2.0,
+            npv_low: -1.0,
+            npv_high: 3.0,
+            swing: 4.0,
+        }];
+        assert_eq!(
+            tornado_csv(&rows),
+            "parameter,low,high,npv_low,npv_high,swing\na.b,0.5,2,-1.00,3.00,4.00\n"
+        );
+    }
+}

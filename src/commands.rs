@@ -285,6 +285,9 @@ fn run(a: RunArgs) -> Result<()> {
     let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref())?;
     if !a.quiet {
         print_summary(&sc, &res, &dir, a.lang);
+        for w in report::summary::warnings(&sc, &res) {
+            eprintln!("warning: {w}");
+        }
     }
     Ok(())
 }
@@ -325,6 +328,79 @@ fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lan
             print!("{:>14}", pct(m));
         }
         println!();
+    }
+    println!();
+    let arm = montecarlo::Results::focus_arm(sc);
+    println!(
+        "{} ({} {} {}; mio. kr., {} {})",
+        if da { "Business case" } else { "Business case" },
+        sc.arms[arm].id,
+        if da { "mod" } else { "vs" },
+        sc.arms[0].id,
+        if da { "prisår" } else { "price year" },
+        sc.sim.price_year
+    );
+    println!(
+        "{:<14}{:>12}{:>12}{:>24}{:>11}{:>13}",
+        if da { "Perspektiv" } else { "Perspective" },
+        if da { "Investering" } else { "Investment" },
+        if da { "Besparelse" } else { "Savings" },
+        if da {
+            "Nutidsværdi (95 %)"
+        } else {
+            "NPV (95 %)"
+        },
+        "P(NPV>0)",
+        if da { "Tilbagebet." } else { "Payback" },
+    );
+    let n = res.replications().max(1) as f64;
+    for (k, id) in crate::economics::business_case::PERSPECTIVES
+        .iter()
+        .enumerate()
+    {
+        let col = |f: fn(&crate::economics::business_case::Headline) -> f64| -> Vec<f64> {
+            res.reps.iter().map(|r| f(&r.headlines[arm][k])).collect()
+        };
+        let npv = crate::stats::Stat::of(&col(|h| h.npv));
+        let inv = col(|h| h.investment).iter().sum::<f64>() / n;
+        let sav = col(|h| h.savings).iter().sum::<f64>() / n;
+        let pos = col(|h| h.npv).iter().filter(|v| **v > 0.0).count() as f64 / n;
+        let payback = crate::economics::business_case::payback_month(
+            &report::summary::mean_net_discounted(res, arm, k),
+            sc.sim.cycle_months,
+        )
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| "–".into());
+        println!(
+            "{:<14}{:>12.1}{:>12.1}{:>24}{:>11}{:>13}",
+            id,
+            inv / 1e6,
+            sav / 1e6,
+            format!(
+                "{:.1} ({:.1} … {:.1})",
+                npv.mean / 1e6,
+                npv.p025 / 1e6,
+                npv.p975 / 1e6
+            ),
+            pct(pos),
+            payback
+        );
+    }
+    let staffing = report::summary::staffing_of(sc, res, arm);
+    if let Some(map) = staffing.as_object().filter(|m| !m.is_empty()) {
+        println!();
+        for (id, v) in map {
+            if let Some(u) = v["utilisation_mean"].as_f64() {
+                println!(
+                    "  {id:<14} {:>6.1} FTE  {} {:>6}  {} {:>5.0}",
+                    v["fte"].as_f64().unwrap_or(0.0),
+                    if da { "udnyttelse" } else { "utilisation" },
+                    pct(u),
+                    if da { "max kø" } else { "max queue" },
+                    v["max_queue"].as_f64().unwrap_or(0.0)
+                );
+            }
+        }
     }
     println!();
     println!(

@@ -47,6 +47,19 @@ pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
             res.replications()
         ));
     }
+    // Monte Carlo precision of the headline: the compared arm's municipal NPV.
+    let arm = Results::focus_arm(sc);
+    let npv: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][3].npv).collect();
+    let st = Stat::of(&npv);
+    if res.replications() > 1 && st.mean.abs() > 0.0 && st.mcse > 0.05 * st.mean.abs() {
+        let needed =
+            (res.replications() as f64 * (st.mcse / (0.05 * st.mean.abs())).powi(2)).ceil();
+        w.push(format!(
+            "the municipal NPV's Monte Carlo standard error is {:.0} % of its mean; about {} replications would bring it to 5 %",
+            100.0 * st.mcse / st.mean.abs(),
+            needed
+        ));
+    }
     let unsourced = sc.unsourced().len();
     if unsourced > 0 {
         w.push(format!(

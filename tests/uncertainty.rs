@@ -1,0 +1,150 @@
+//! Probabilistic analysis and one-way sensitivity: intervals contain their means, fixing the
+//! parameters narrows the NPV interval, and the tornado uses the 2.5th/97.5th percentiles and
+//! ranks by swing.
+
+mod common;
+use common::*;
+use ressim::analysis::sensitivity;
+use ressim::economics::business_case::PERSPECTIVES;
+use ressim::montecarlo::{self, Results, RunOptions};
+use ressim::scenario;
+use ressim::stats::Stat;
+
+fn opts(replications: u32, psa: bool) -> RunOptions {
+    RunOptions {
+        replications,
+        seed: 9,
+        threads: 0,
+        psa,
+        effect_scale: 1.0,
+        progress: false,
+    }
+}
+
+fn npv_stat(res: &Results, arm: usize, k: usize) -> Stat {
+    Stat::of(
+        &res.reps
+            .iter()
+            .map(|r| r.headlines[arm][k].npv)
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[test]
+fn intervals_contain_the_mean_and_psa_widens_them() {
+    let sc = scenario::load(&shipped()).unwrap();
+    let arm = Results::focus_arm(&sc);
+    let psa = montecarlo::run(&sc, &opts(60, true)).unwrap();
+    let fixed = montecarlo::run(&sc, &opts(60, false)).unwrap();
+    for k in 0..PERSPECTIVES.len() {
+        let s = npv_stat(&psa, arm, k);
+        assert!(
+            s.p025 <= s.mean && s.mean <= s.p975,
+            "{}: {s:?}",
+            PERSPECTIVES[k]
+        );
+        assert!(s.p025 <= s.p50 && s.p50 <= s.p975);
+        assert!(s.mcse > 0.0);
+    }
+    // Municipality: parameter uncertainty on top of individual randomness is wider.
+    let (p, f) = (npv_stat(&psa, arm, 3), npv_stat(&fixed, arm, 3));
+    assert!(
+        f.p975 - f.p025 < p.p975 - p.p025,
+        "no-PSA {f:?} not narrower than PSA {p:?}"
+    );
+}
+
+const TWO_PARAMS: &str = r#"[simulation]
+start = "2016-01"
+horizon = 12
+[cohort]
+size = 50
+[states.course]
+[accounts.cost]
+payer = "bif"
+amount = 1000
+states = ["course"]
+[arms.control]
+[arms.treatment]
+[arms.treatment.accounts.cost]
+amount = { dist = "uniform", min = 600, max = 1000, source = "test" }
+[arms.treatment.costs.small]
+amount = { dist = "uniform", min = 0, max = 4000, source = "test" }
+per = "once"
+payer = "bif"
+"#;
+
+#[test]
+fn tornado_uses_percentiles_and_ranks_by_swing() {
+    let sc = scenario::load_str("two.toml", TWO_PARAMS).unwrap();
+    let (base, rows) = sensitivity::tornado(&sc, &opts(3, true), 0, |_, _| {}).unwrap();
+    assert_eq!(rows.len(), 2);
+    // The participants' cost override: uniform 600–1,000 → 610 and 990. Savings per citizen
+    // month are 1,000 − amount, over 50 citizens × 12 months.
+    let cost = &rows[0];
+    assert_eq!(cost.parameter, "arms.treatment.accounts.cost.amount");
+    assert!((cost.low - 610.0).abs() < 1e-9 && (cost.high - 990.0).abs() < 1e-9);
+    // NPV (no discounting) = savings − the central once-only cost of 2,000.
+    assert!(
+        (cost.npv_low - (600.0 * (1000.0 - 610.0) - 2000.0)).abs() < 1e-6,
+        "{cost:?}"
+    );
+    assert!(
+        (cost.npv_high - (600.0 * (1000.0 - 990.0) - 2000.0)).abs() < 1e-6,
+        "{cost:?}"
+    );
+    assert!((cost.swing - 600.0 * 380.0).abs() < 1e-6, "{cost:?}");
+    // The once-only cost: uniform 0–4,000 → 100 and 3,900; swing 3,800.
+    let small = &rows[1];
+    assert_eq!(small.parameter, "arms.treatment.costs.small.amount");
+    assert!((small.low - 100.0).abs() < 1e-9 && (small.high - 3900.0).abs() < 1e-9);
+    assert!((small.swing - 3800.0).abs() < 1e-6, "{small:?}");
+    assert!(rows[0].swing >= rows[1].swing);
+    // Base: all central (amount 800, cost 2,000): savings 50 × 12 × 200 − 2,000.
+    assert!(
+        (base - (50.0 * 12.0 * 200.0 - 2000.0)).abs() < 1e-6,
+        "{base}"
+    );
+}
+
+#[test]
+fn sensitivity_command_writes_tornado_and_charts() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "two.toml", TWO_PARAMS);
+    let out = t.path().join("s");
+    let o = run_in(
+        t.path(),
+        &[
+            "sensitivity",
+            p.to_str().unwrap(),
+            "--perspective",
+            "bif",
+            "--replications",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("tornado.csv")).unwrap();
+    assert!(
+        csv.starts_with("parameter,low,high,npv_low,npv_high,swing\n"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3);
+    for f in [
+        "tornado.svg",
+        "tornado.png",
+        "effect_curve.svg",
+        "effect_curve.png",
+        "effect_curve.csv",
+    ] {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert!(bytes.len() > 1000, "{f} is only {} bytes", bytes.len());
+    }
+    let png = std::fs::read(out.join("tornado.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = std::fs::read_to_string(out.join("tornado.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("arms.treatment.accounts.cost.amount"));
+}

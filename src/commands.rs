@@ -333,7 +333,7 @@ fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lan
     let arm = montecarlo::Results::focus_arm(sc);
     println!(
         "{} ({} {} {}; mio. kr., {} {})",
-        if da { "Business case" } else { "Business case" },
+        "Business case",
         sc.arms[arm].id,
         if da { "mod" } else { "vs" },
         sc.arms[0].id,

@@ -332,8 +332,7 @@ fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lan
     println!();
     let arm = montecarlo::Results::focus_arm(sc);
     println!(
-        "{} ({} {} {}; mio. kr., {} {})",
-        "Business case",
+        "Business case ({} {} {}; mio. kr., {} {})",
         sc.arms[arm].id,
         if da { "mod" } else { "vs" },
         sc.arms[0].id,

@@ -36,13 +36,9 @@ fn intervals_contain_the_mean_and_psa_widens_them() {
     let arm = Results::focus_arm(&sc);
     let psa = montecarlo::run(&sc, &opts(60, true)).unwrap();
     let fixed = montecarlo::run(&sc, &opts(60, false)).unwrap();
-    for k in 0..PERSPECTIVES.len() {
+    for (k, id) in PERSPECTIVES.iter().enumerate() {
         let s = npv_stat(&psa, arm, k);
-        assert!(
-            s.p025 <= s.mean && s.mean <= s.p975,
-            "{}: {s:?}",
-            PERSPECTIVES[k]
-        );
+        assert!(s.p025 <= s.mean && s.mean <= s.p975, "{id}: {s:?}");
         assert!(s.p025 <= s.p50 && s.p50 <= s.p975);
         assert!(s.mcse > 0.0);
     }

@@ -445,3 +445,163 @@ fn check_lists_parameters_without_a_source() {
     assert!(out.contains("transitions.course.job.prob = 0.03"), "{out}");
     assert!(out.contains("course, job, pension (absorbing)"), "{out}");
 }
+
+/// A base scenario in which every parameter has a source: its own, or its table's.
+const SOURCED_BASE: &str = r#"[scenario]
+name = "base"
+
+[simulation]
+start = "2016-07"
+horizon = 24
+seed = 7
+replications = 20
+discount_rate = { value = 0.04, source = "Finansministeriet 2016" }
+
+[cohort]
+size = 200
+start_state = "course"
+
+[states.course]
+in_course = true
+[states.job]
+[states.pension]
+absorbing = true
+
+[transitions.course.job]
+prob = 0.03
+source = "Table A"
+[transitions.course.pension]
+prob = 0.05
+source = "Table B"
+
+[accounts.benefit]
+payer = "bif"
+amount = 10968
+states = ["course"]
+source = "Rates 2016"
+
+[arms.control]
+source = "Design"
+
+[arms.treatment]
+offer_share = 0.5
+source = "Design"
+
+[arms.treatment.effects.course]
+job = 1.5
+"#;
+
+/// The lines `ressim check` lists under "without a source" (empty when every parameter has
+/// one).
+fn unsourced(dir: &std::path::Path, file: &std::path::Path) -> Vec<String> {
+    let o = run_in(dir, &["check", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let Some((_, list)) = out.split_once("without a source") else {
+        assert!(out.contains("every parameter has a source"), "{out}");
+        return vec![];
+    };
+    list.lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_variant_number_does_not_borrow_the_base_files_source() {
+    let t = tempfile::tempdir().unwrap();
+    let base = write(t.path(), "base.toml", SOURCED_BASE);
+    assert_eq!(unsourced(t.path(), &base), Vec::<String>::new());
+    // The variant changes one number of a table whose `source` is in the base file: that
+    // source describes the old number, so the new one has none.
+    let v = write(
+        t.path(),
+        "variant.toml",
+        "extends = \"base.toml\"\n\n[arms.treatment]\noffer_share = 1.0\n",
+    );
+    assert_eq!(
+        unsourced(t.path(), &v),
+        vec!["arms.treatment.offer_share = 1"]
+    );
+    // A replaced parameter table without its own source is the same case.
+    let v = write(
+        t.path(),
+        "prob.toml",
+        "extends = \"base.toml\"\n\n[transitions.course.job]\nprob = { dist = \"beta\", mean = 0.04, sd = 0.01 }\n",
+    );
+    let list = unsourced(t.path(), &v);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(
+        list[0].starts_with("transitions.course.job.prob = beta"),
+        "{list:?}"
+    );
+    // A variant that gives the table's `source` next to the new number: it is sourced. The
+    // base's effect now sits under a `source` written in another file than its number, so it
+    // is listed instead.
+    let v = write(
+        t.path(),
+        "sourced.toml",
+        "extends = \"base.toml\"\n\n[arms.treatment]\noffer_share = 1.0\nsource = \"Everyone offered (council decision 2017)\"\n",
+    );
+    assert_eq!(
+        unsourced(t.path(), &v),
+        vec!["arms.treatment.effects.course.job = 1.5"]
+    );
+}
+
+#[test]
+fn entry_cycles_count_from_0_to_horizon_minus_1() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "s.toml", &small(""));
+    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("in cycles 0–23;"), "{out}");
+    assert!(!out.contains("0–24"), "{out}");
+    for key in ["offer_to", "offer_from"] {
+        let text = small("").replace(
+            "offer_share = 0.5",
+            &format!("offer_share = 0.5\n{key} = 24"),
+        );
+        refused(
+            &format!("{key}.toml"),
+            text.as_bytes(),
+            &format!("`{key}` must be between 0 and 23"),
+            Some(line_of(&text, &format!("{key} = 24"))),
+        );
+    }
+    let text = small("").replace("offer_share = 0.5", "offer_share = 0.5\noffer_to = 23");
+    let p = write(t.path(), "last.toml", &text);
+    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn keys_that_do_not_belong_to_the_distribution_are_refused() {
+    let text = small("").replace(
+        "prob = 0.03",
+        "prob = { dist = \"beta\", mean = 0.03, sd = 0.005,\n  value = 0.5 }",
+    );
+    refused(
+        "beta-value.toml",
+        text.as_bytes(),
+        "`value` is not a key of distribution `beta`, which takes `mean` and `sd`, or `alpha` and `beta`",
+        Some(line_of(&text, "value = 0.5")),
+    );
+    let text = small("").replace(
+        "job = 1.5",
+        "job = { dist = \"normal\", mean = 1.5, sd = 0.2, alpha = 2 }",
+    );
+    refused(
+        "normal-alpha.toml",
+        text.as_bytes(),
+        "`alpha` is not a key of distribution `normal`",
+        Some(line_of(&text, "alpha = 2")),
+    );
+    let text = small("").replace(
+        "prob = 0.03",
+        "prob = { dist = \"beta\", mean = 0.03, sd = 0.005, alpha = 3, beta = 97 }",
+    );
+    refused("mixed.toml", text.as_bytes(), "not both", None);
+}

@@ -3,6 +3,7 @@
 
 use super::raw::RawScenario;
 use crate::error::{Location, ScenarioError};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
@@ -21,10 +22,13 @@ pub struct SourceFile {
 pub struct Sources {
     /// Files in priority order: the named file first, then the file it extends, and so on.
     pub files: Vec<SourceFile>,
+    /// For each file, every key path written in it and the byte offset where it is written;
+    /// built once, when the sources are made.
+    written: Vec<HashMap<KeyPath, usize>>,
 }
 
 /// One step of a key path, e.g. `transitions` → `course` → `pension` → `prob`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Seg {
     /// A table key.
     Key(String),
@@ -74,31 +78,48 @@ pub fn path_text(path: &[Seg]) -> String {
 }
 
 impl Sources {
+    /// Sources from files in priority order (the named file first). Each file is parsed once
+    /// here to learn where its keys are written.
+    pub fn new(files: Vec<SourceFile>) -> Sources {
+        let written = files.iter().map(|f| written_paths(&f.text)).collect();
+        Sources { files, written }
+    }
+
     /// The file and place where `path` (or, failing that, its longest written prefix) is
     /// written, searching the named file first.
     pub fn locate(&self, path: &[Seg]) -> (PathBuf, Option<Location>) {
-        let mut best: Option<(usize, PathBuf, Location)> = None;
-        for f in &self.files {
-            let Ok(doc) = DeTable::parse(&f.text) else {
-                continue;
-            };
-            if let Some((depth, offset)) = find(doc.get_ref(), path) {
-                if depth == path.len() {
-                    return (f.path.clone(), Some(Location::from_offset(&f.text, offset)));
+        let mut best: Option<(usize, usize, usize)> = None;
+        for (fi, written) in self.written.iter().enumerate() {
+            for depth in (1..=path.len()).rev() {
+                if best.is_some_and(|b| depth <= b.0) {
+                    break;
                 }
-                if depth > 0 && best.as_ref().is_none_or(|b| depth > b.0) {
-                    best = Some((
-                        depth,
-                        f.path.clone(),
-                        Location::from_offset(&f.text, offset),
-                    ));
+                if let Some(&offset) = written.get(&path[..depth]) {
+                    if depth == path.len() {
+                        return self.place(fi, offset);
+                    }
+                    best = Some((depth, fi, offset));
+                    break;
                 }
             }
         }
         match best {
-            Some((_, p, l)) => (p, Some(l)),
+            Some((_, fi, offset)) => self.place(fi, offset),
             None => (self.top(), None),
         }
+    }
+
+    /// The file at index `fi` and the location of byte `offset` in it.
+    fn place(&self, fi: usize, offset: usize) -> (PathBuf, Option<Location>) {
+        let f = &self.files[fi];
+        (f.path.clone(), Some(Location::from_offset(&f.text, offset)))
+    }
+
+    /// The index in [`Sources::files`] of the file whose value of `path` the merged scenario
+    /// holds: the first file, in priority order, that writes `path`. None when no file writes
+    /// it (a default, or a built-in value).
+    pub fn file_of(&self, path: &[Seg]) -> Option<usize> {
+        self.written.iter().position(|w| w.contains_key(path))
     }
 
     /// The file the user named.
@@ -120,43 +141,42 @@ impl Sources {
     }
 }
 
-/// Walk `path` in a parsed document; returns how many segments were found and the byte offset
-/// of the deepest one found (its key for tables, its value otherwise).
-fn find(root: &DeTable<'_>, path: &[Seg]) -> Option<(usize, usize)> {
-    let mut node: Option<&toml::Spanned<DeValue<'_>>> = None;
-    let mut last: Option<(usize, usize)> = None;
-    for (depth, seg) in path.iter().enumerate() {
-        let table = match node.map(|n| n.get_ref()) {
-            None => Some(root),
-            Some(DeValue::Table(t)) => Some(t),
-            _ => None,
-        };
-        let next = match (seg, node.map(|n| n.get_ref())) {
-            (Seg::Key(k), _) if table.is_some() => table
-                .into_iter()
-                .flat_map(|t| t.iter())
-                .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
-                .map(|(key, v)| {
-                    let is_table = matches!(v.get_ref(), DeValue::Table(_));
-                    let off = if is_table {
-                        key.span().start
-                    } else {
-                        v.span().start
-                    };
-                    (v, off)
-                }),
-            (Seg::Index(i), Some(DeValue::Array(a))) => a.get(*i).map(|v| (v, v.span().start)),
-            _ => None,
-        };
-        match next {
-            Some((v, off)) => {
-                last = Some((depth + 1, off));
-                node = Some(v);
-            }
-            None => break,
-        }
+/// Every key path written in a TOML text with the byte offset to point at: a table's key, or
+/// the value of anything else. A text that does not parse writes nothing.
+fn written_paths(text: &str) -> HashMap<KeyPath, usize> {
+    let mut out = HashMap::new();
+    if let Ok(doc) = DeTable::parse(text) {
+        walk_table(&mut Vec::new(), doc.get_ref(), &mut out);
     }
-    last
+    out
+}
+
+fn walk_table(prefix: &mut KeyPath, table: &DeTable<'_>, out: &mut HashMap<KeyPath, usize>) {
+    for (key, v) in table.iter() {
+        prefix.push(Seg::Key(key.get_ref().to_string()));
+        let offset = match v.get_ref() {
+            DeValue::Table(_) => key.span().start,
+            _ => v.span().start,
+        };
+        out.insert(prefix.clone(), offset);
+        walk_value(prefix, v.get_ref(), out);
+        prefix.pop();
+    }
+}
+
+fn walk_value(prefix: &mut KeyPath, value: &DeValue<'_>, out: &mut HashMap<KeyPath, usize>) {
+    match value {
+        DeValue::Table(t) => walk_table(prefix, t, out),
+        DeValue::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                prefix.push(Seg::Index(i));
+                out.insert(prefix.clone(), v.span().start);
+                walk_value(prefix, v.get_ref(), out);
+                prefix.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Read a file as scenario text: it must exist, be UTF-8 text and not be empty.
@@ -273,7 +293,7 @@ pub fn load_chain(path: &Path) -> Result<(RawScenario, Sources), ScenarioError> 
                 let base_dir = current.parent().map(Path::to_path_buf).unwrap_or_default();
                 let next_path = base_dir.join(&rel);
                 if !next_path.exists() {
-                    let sources = Sources { files };
+                    let sources = Sources::new(files);
                     let mut e = sources.error(
                         &["extends".into()],
                         format!(
@@ -288,7 +308,7 @@ pub fn load_chain(path: &Path) -> Result<(RawScenario, Sources), ScenarioError> 
             }
         }
     }
-    let sources = Sources { files };
+    let sources = Sources::new(files);
     if tables.len() == 1 {
         let text = &sources.files[0].text;
         let (raw, _) = parse_raw(&sources.files[0].path, text)?;
@@ -321,12 +341,10 @@ pub fn load_text(label: &Path, text: &str) -> Result<(RawScenario, Sources), Sce
     }
     Ok((
         raw,
-        Sources {
-            files: vec![SourceFile {
-                path: label.to_path_buf(),
-                text,
-            }],
-        },
+        Sources::new(vec![SourceFile {
+            path: label.to_path_buf(),
+            text,
+        }]),
     ))
 }
 
@@ -373,12 +391,10 @@ mod tests {
     #[test]
     fn locate_finds_keys_values_and_prefixes() {
         let text = "[transitions.course.job]\nprob = 1.5\n[arms.control]\n";
-        let s = Sources {
-            files: vec![SourceFile {
-                path: "s.toml".into(),
-                text: text.into(),
-            }],
-        };
+        let s = Sources::new(vec![SourceFile {
+            path: "s.toml".into(),
+            text: text.into(),
+        }]);
         let (_, loc) = s.locate(&[
             "transitions".into(),
             "course".into(),
@@ -389,6 +405,37 @@ mod tests {
         assert_eq!((loc.line, loc.column), (2, 8));
         let (_, loc) = s.locate(&["arms".into(), "control".into(), "missing".into()]);
         assert_eq!(loc.unwrap().line, 3);
+    }
+
+    #[test]
+    fn file_of_names_the_first_file_that_writes_a_path() {
+        let file = |path: &str, text: &str| SourceFile {
+            path: path.into(),
+            text: text.into(),
+        };
+        let s = Sources::new(vec![
+            file("variant.toml", "[arms.t]\noffer_share = 1.0\n"),
+            file(
+                "base.toml",
+                "[arms.t]\noffer_share = 0.5\nsource = \"s\"\n[x]\nsteps = [{ rate = 1 }]\n",
+            ),
+        ]);
+        let path = |segs: &[Seg]| segs.to_vec();
+        let arm = path(&["arms".into(), "t".into()]);
+        assert_eq!(
+            s.file_of(&[arm.clone(), vec!["offer_share".into()]].concat()),
+            Some(0)
+        );
+        assert_eq!(
+            s.file_of(&[arm.clone(), vec!["source".into()]].concat()),
+            Some(1)
+        );
+        assert_eq!(s.file_of(&[arm, vec!["label_da".into()]].concat()), None);
+        let rate = path(&["x".into(), "steps".into(), 0.into(), "rate".into()]);
+        assert_eq!(s.file_of(&rate), Some(1));
+        let (file, loc) = s.locate(&rate);
+        assert_eq!(file, PathBuf::from("base.toml"));
+        assert_eq!(loc.map(|l| (l.line, l.column)), Some((5, 19)));
     }
 
     #[test]

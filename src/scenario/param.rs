@@ -15,7 +15,7 @@ use std::fmt;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
-    /// A fixed value (or the central value of the distribution when `dist` is also given).
+    /// A fixed value (only without `dist`, or with `dist = "fixed"`).
     pub value: Option<f64>,
     /// Distribution name: beta, gamma, lognormal, normal, uniform, triangular, bernoulli,
     /// categorical, fixed.
@@ -36,11 +36,11 @@ pub struct RawParam {
     pub meanlog: Option<f64>,
     /// Lognormal σ of the logarithm.
     pub sdlog: Option<f64>,
-    /// Lower bound (uniform, triangular) or lower truncation (other distributions).
+    /// Lower bound (uniform, triangular) or lower truncation (beta, gamma, lognormal, normal).
     pub min: Option<f64>,
     /// Mode (triangular).
     pub mode: Option<f64>,
-    /// Upper bound (uniform, triangular) or upper truncation (other distributions).
+    /// Upper bound (uniform, triangular) or upper truncation (beta, gamma, lognormal, normal).
     pub max: Option<f64>,
     /// Probability of 1 (bernoulli).
     pub p: Option<f64>,
@@ -325,21 +325,164 @@ pub fn fmt_num(v: f64) -> String {
 pub const DIST_NAMES: &str =
     "fixed, beta, gamma, lognormal, normal, uniform, triangular, bernoulli, categorical";
 
-/// Check a raw parameter and turn it into a [`Param`]. Errors say what is wrong and what is
-/// allowed; the caller adds the location.
-pub fn check(raw: &RawParam) -> Result<Param, String> {
-    let finite = |name: &str, v: Option<f64>| -> Result<Option<f64>, String> {
-        match v {
-            Some(x) if !x.is_finite() => Err(format!("`{name}` must be a finite number, got {x}")),
-            other => Ok(other),
+/// The keys one kind of distribution uses.
+struct DistKeys {
+    /// The name after `dist =` (`fixed` also for a table with `value` and no `dist`).
+    name: &'static str,
+    /// Every key it uses, besides `dist`, `source` and `note`.
+    keys: &'static [&'static str],
+    /// Its own pair of parameters, an alternative to `mean` and `sd`.
+    own_pair: Option<(&'static str, &'static str)>,
+    /// What it takes, for messages.
+    takes: &'static str,
+}
+
+const DISTS: [DistKeys; 9] = [
+    DistKeys {
+        name: "fixed",
+        keys: &["value"],
+        own_pair: None,
+        takes: "only `value`",
+    },
+    DistKeys {
+        name: "beta",
+        keys: &["mean", "sd", "alpha", "beta", "min", "max"],
+        own_pair: Some(("alpha", "beta")),
+        takes: "`mean` and `sd`, or `alpha` and `beta`, and optionally `min`/`max` to truncate",
+    },
+    DistKeys {
+        name: "gamma",
+        keys: &["mean", "sd", "shape", "scale", "min", "max"],
+        own_pair: Some(("shape", "scale")),
+        takes: "`mean` and `sd`, or `shape` and `scale`, and optionally `min`/`max` to truncate",
+    },
+    DistKeys {
+        name: "lognormal",
+        keys: &["mean", "sd", "meanlog", "sdlog", "min", "max"],
+        own_pair: Some(("meanlog", "sdlog")),
+        takes: "`mean` and `sd`, or `meanlog` and `sdlog`, and optionally `min`/`max` to truncate",
+    },
+    DistKeys {
+        name: "normal",
+        keys: &["mean", "sd", "min", "max"],
+        own_pair: None,
+        takes: "`mean` and `sd`, and optionally `min`/`max` to truncate",
+    },
+    DistKeys {
+        name: "uniform",
+        keys: &["min", "max"],
+        own_pair: None,
+        takes: "`min` and `max`",
+    },
+    DistKeys {
+        name: "triangular",
+        keys: &["min", "mode", "max"],
+        own_pair: None,
+        takes: "`min`, `mode` and `max`",
+    },
+    DistKeys {
+        name: "bernoulli",
+        keys: &["p"],
+        own_pair: None,
+        takes: "only `p`",
+    },
+    DistKeys {
+        name: "categorical",
+        keys: &["values", "weights"],
+        own_pair: None,
+        takes: "`values` and `weights`",
+    },
+];
+
+/// Why a parameter was refused, and the key of its table the problem sits at, if one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError {
+    /// The key to point at (e.g. `value` in a beta table), when the problem is one key.
+    pub key: Option<&'static str>,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl ParamError {
+    fn at(key: &'static str, message: impl Into<String>) -> Self {
+        ParamError {
+            key: Some(key),
+            message: message.into(),
         }
-    };
-    let value = finite("value", raw.value)?;
-    let mean = finite("mean", raw.mean)?;
-    let sd = finite("sd", raw.sd)?;
-    let min = finite("min", raw.min)?;
-    let max = finite("max", raw.max)?;
-    let name = match (&raw.dist, value) {
+    }
+}
+
+impl From<String> for ParamError {
+    fn from(message: String) -> Self {
+        ParamError { key: None, message }
+    }
+}
+
+impl From<&str> for ParamError {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The numeric keys of a parameter table with their values, in the order of [`RawParam`].
+fn numbers(raw: &RawParam) -> [(&'static str, Option<f64>); 13] {
+    [
+        ("value", raw.value),
+        ("mean", raw.mean),
+        ("sd", raw.sd),
+        ("alpha", raw.alpha),
+        ("beta", raw.beta),
+        ("shape", raw.shape),
+        ("scale", raw.scale),
+        ("meanlog", raw.meanlog),
+        ("sdlog", raw.sdlog),
+        ("min", raw.min),
+        ("mode", raw.mode),
+        ("max", raw.max),
+        ("p", raw.p),
+    ]
+}
+
+/// The keys given in a parameter table, besides `dist`, `source` and `note`.
+fn given_keys(raw: &RawParam) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = numbers(raw)
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| *k)
+        .collect();
+    if raw.values.is_some() {
+        keys.push("values");
+    }
+    if raw.weights.is_some() {
+        keys.push("weights");
+    }
+    keys
+}
+
+/// Every number given must be finite (TOML allows `nan` and `inf`).
+fn check_finite(raw: &RawParam) -> Result<(), ParamError> {
+    for (key, v) in numbers(raw) {
+        if let Some(x) = v
+            && !x.is_finite()
+        {
+            return Err(ParamError::at(
+                key,
+                format!("`{key}` must be a finite number, got {x}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The kind of distribution the table names (`fixed` when it has only `value`).
+fn kind_of(raw: &RawParam) -> Result<&'static DistKeys, ParamError> {
+    let name = match (&raw.dist, raw.value) {
         (Some(d), _) => d.to_ascii_lowercase(),
         (None, Some(_)) => "fixed".to_string(),
         (None, None) => {
@@ -350,50 +493,192 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
             );
         }
     };
-    let need = |field: &str, v: Option<f64>| -> Result<f64, String> {
-        v.ok_or_else(|| format!("distribution `{name}` needs `{field}`"))
+    DISTS.iter().find(|d| d.name == name).ok_or_else(|| {
+        ParamError::at(
+            "dist",
+            format!("unknown distribution `{name}`; allowed: {DIST_NAMES}"),
+        )
+    })
+}
+
+/// Refuse keys the distribution does not use, both of its parameterisations at once, and one
+/// half of a pair.
+fn check_keys(raw: &RawParam, kind: &DistKeys) -> Result<(), ParamError> {
+    let given = given_keys(raw);
+    let what = if kind.name == "fixed" {
+        "a fixed value".to_string()
+    } else {
+        format!("distribution `{}`", kind.name)
     };
-    let positive = |field: &str, v: f64| -> Result<f64, String> {
+    if let Some(key) = given.iter().find(|k| !kind.keys.contains(k)) {
+        let hint = if raw.dist.is_none() {
+            "; to make the number uncertain, name a distribution, e.g. \
+             { dist = \"normal\", mean = 0.1, sd = 0.02 }"
+        } else {
+            ""
+        };
+        return Err(ParamError::at(
+            key,
+            format!(
+                "`{key}` is not a key of {what}, which takes {} (`source` and `note` are \
+                 allowed everywhere){hint}",
+                kind.takes
+            ),
+        ));
+    }
+    let Some((a, b)) = kind.own_pair else {
+        return Ok(());
+    };
+    let has = |k: &str| given.contains(&k);
+    if (has(a) || has(b)) && (has("mean") || has("sd")) {
+        let key = if has(a) { a } else { b };
+        return Err(ParamError::at(
+            key,
+            format!(
+                "{what} is given either by `mean` and `sd` or by `{a}` and `{b}`, not both; \
+                 keep one pair"
+            ),
+        ));
+    }
+    if has(a) != has(b) {
+        let (present, missing) = if has(a) { (a, b) } else { (b, a) };
+        return Err(ParamError::at(
+            present,
+            format!(
+                "`{present}` needs `{missing}` as well: {what} takes {}",
+                kind.takes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a raw parameter and turn it into a [`Param`]. Errors say what is wrong and what is
+/// allowed; the caller adds the location.
+pub fn check(raw: &RawParam) -> Result<Param, String> {
+    check_located(raw).map_err(|e| e.message)
+}
+
+/// As [`check`], and say which key of the table a problem sits at, so that the caller can
+/// point at it.
+pub fn check_located(raw: &RawParam) -> Result<Param, ParamError> {
+    check_finite(raw)?;
+    let kind = kind_of(raw)?;
+    check_keys(raw, kind)?;
+    let (dist, truncate) = build(raw, kind)?;
+    let (lower, upper) = if truncate {
+        (raw.min, raw.max)
+    } else {
+        (None, None)
+    };
+    check_truncation(&dist, kind.name, lower, upper)?;
+    Ok(Param {
+        dist,
+        lower,
+        upper,
+        source: raw.source.clone().filter(|s| !s.trim().is_empty()),
+        note: raw.note.clone(),
+    })
+}
+
+/// Truncation bounds must be in order and must cut the distribution's range, not lie outside
+/// it (which would make every draw the bound).
+fn check_truncation(
+    dist: &Dist,
+    name: &str,
+    lower: Option<f64>,
+    upper: Option<f64>,
+) -> Result<(), ParamError> {
+    if let (Some(l), Some(u)) = (lower, upper) {
+        if l > u {
+            return Err(ParamError::at(
+                "min",
+                format!("`min` {} is above `max` {}", fmt_num(l), fmt_num(u)),
+            ));
+        }
+        if l == u {
+            return Err(ParamError::at(
+                "min",
+                format!(
+                    "`min` and `max` are both {0}, so every draw would be {0}; write the number \
+                     itself instead",
+                    fmt_num(l)
+                ),
+            ));
+        }
+    }
+    let natural = Param {
+        dist: dist.clone(),
+        lower: None,
+        upper: None,
+        source: None,
+        note: None,
+    };
+    let (lo, hi) = natural.support();
+    if let Some(l) = lower
+        && l >= hi
+    {
+        return Err(ParamError::at(
+            "min",
+            format!(
+                "`min` {} is at or above the largest value {name} can take ({}), so every draw \
+                 would be {}; `min` and `max` cut off the tails of the distribution",
+                fmt_num(l),
+                fmt_num(hi),
+                fmt_num(l)
+            ),
+        ));
+    }
+    if let Some(u) = upper
+        && u <= lo
+    {
+        return Err(ParamError::at(
+            "max",
+            format!(
+                "`max` {} is at or below the smallest value {name} can take ({}), so every draw \
+                 would be {}; `min` and `max` cut off the tails of the distribution",
+                fmt_num(u),
+                fmt_num(lo),
+                fmt_num(u)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Build the distribution from keys already known to belong to it; also whether `min`/`max`
+/// truncate it (they are its bounds for uniform and triangular).
+fn build(raw: &RawParam, kind: &DistKeys) -> Result<(Dist, bool), ParamError> {
+    let name = kind.name;
+    let need = |field: &'static str, v: Option<f64>| -> Result<f64, ParamError> {
+        v.ok_or_else(|| {
+            ParamError::from(format!(
+                "distribution `{name}` needs `{field}`; it takes {}",
+                kind.takes
+            ))
+        })
+    };
+    let positive = |field: &'static str, v: f64| -> Result<f64, ParamError> {
         if v > 0.0 && v.is_finite() {
             Ok(v)
         } else {
-            Err(format!(
-                "`{field}` of `{name}` must be above 0, got {}",
-                fmt_num(v)
+            Err(ParamError::at(
+                field,
+                format!("`{field}` of `{name}` must be above 0, got {}", fmt_num(v)),
             ))
         }
     };
-    let mut truncate = true;
-    let dist = match name.as_str() {
-        "fixed" => Dist::Fixed(need("value", value)?),
+    let dist = match name {
+        "fixed" => Dist::Fixed(need("value", raw.value)?),
         "beta" => match (raw.alpha, raw.beta) {
             (Some(a), Some(b)) => Dist::Beta {
                 alpha: positive("alpha", a)?,
                 beta: positive("beta", b)?,
             },
             _ => {
-                let m = need("mean", mean)?;
-                let s = positive("sd", need("sd", sd)?)?;
-                if !(m > 0.0 && m < 1.0) {
-                    return Err(format!(
-                        "beta needs a mean strictly between 0 and 1, got {}",
-                        fmt_num(m)
-                    ));
-                }
-                let v = s * s;
-                if v >= m * (1.0 - m) {
-                    return Err(format!(
-                        "beta with mean {} needs sd below {} (sqrt(mean·(1−mean))), got {}",
-                        fmt_num(m),
-                        fmt_num((m * (1.0 - m)).sqrt()),
-                        fmt_num(s)
-                    ));
-                }
-                let k = m * (1.0 - m) / v - 1.0;
-                Dist::Beta {
-                    alpha: m * k,
-                    beta: (1.0 - m) * k,
-                }
+                let m = need("mean", raw.mean)?;
+                let s = positive("sd", need("sd", raw.sd)?)?;
+                beta_from_moments(m, s)?
             }
         },
         "gamma" => match (raw.shape, raw.scale) {
@@ -402,8 +687,8 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
                 scale: positive("scale", t)?,
             },
             _ => {
-                let m = positive("mean", need("mean", mean)?)?;
-                let s = positive("sd", need("sd", sd)?)?;
+                let m = positive("mean", need("mean", raw.mean)?)?;
+                let s = positive("sd", need("sd", raw.sd)?)?;
                 Dist::Gamma {
                     shape: (m / s).powi(2),
                     scale: s * s / m,
@@ -416,8 +701,8 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
                 sigma: positive("sdlog", sig)?,
             },
             _ => {
-                let m = positive("mean", need("mean", mean)?)?;
-                let s = positive("sd", need("sd", sd)?)?;
+                let m = positive("mean", need("mean", raw.mean)?)?;
+                let s = positive("sd", need("sd", raw.sd)?)?;
                 let sigma2 = (1.0 + (s / m).powi(2)).ln();
                 Dist::LogNormal {
                     mu: m.ln() - sigma2 / 2.0,
@@ -426,24 +711,25 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
             }
         },
         "normal" => Dist::Normal {
-            mean: need("mean", mean)?,
-            sd: positive("sd", need("sd", sd)?)?,
+            mean: need("mean", raw.mean)?,
+            sd: positive("sd", need("sd", raw.sd)?)?,
         },
         "uniform" => {
-            truncate = false;
-            let (lo, hi) = (need("min", min)?, need("max", max)?);
+            let (lo, hi) = (need("min", raw.min)?, need("max", raw.max)?);
             if lo >= hi {
-                return Err(format!(
-                    "uniform needs min below max, got {} and {}",
-                    fmt_num(lo),
-                    fmt_num(hi)
+                return Err(ParamError::at(
+                    "min",
+                    format!(
+                        "uniform needs min below max, got {} and {}",
+                        fmt_num(lo),
+                        fmt_num(hi)
+                    ),
                 ));
             }
-            Dist::Uniform { min: lo, max: hi }
+            return Ok((Dist::Uniform { min: lo, max: hi }, false));
         }
         "triangular" => {
-            truncate = false;
-            let (lo, hi) = (need("min", min)?, need("max", max)?);
+            let (lo, hi) = (need("min", raw.min)?, need("max", raw.max)?);
             let mode = need("mode", raw.mode)?;
             if !(lo < hi && lo <= mode && mode <= hi) {
                 return Err(format!(
@@ -451,85 +737,108 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
                     fmt_num(lo),
                     fmt_num(mode),
                     fmt_num(hi)
-                ));
+                )
+                .into());
             }
-            Dist::Triangular {
+            let d = Dist::Triangular {
                 min: lo,
                 mode,
                 max: hi,
-            }
+            };
+            return Ok((d, false));
         }
         "bernoulli" => {
-            let p = raw.p.or(mean).ok_or("distribution `bernoulli` needs `p`")?;
+            let p = need("p", raw.p)?;
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!(
-                    "bernoulli `p` must be between 0 and 1, got {}",
-                    fmt_num(p)
+                return Err(ParamError::at(
+                    "p",
+                    format!("bernoulli `p` must be between 0 and 1, got {}", fmt_num(p)),
                 ));
             }
             Dist::Bernoulli { p }
         }
-        "categorical" => {
-            let values = raw
-                .values
-                .clone()
-                .ok_or("distribution `categorical` needs `values`")?;
-            let weights = raw
-                .weights
-                .clone()
-                .ok_or("distribution `categorical` needs `weights`")?;
-            if values.is_empty() || values.len() != weights.len() {
-                return Err(format!(
-                    "categorical needs as many weights as values (at least one), got {} values and {} weights",
-                    values.len(),
-                    weights.len()
-                ));
-            }
-            if weights.iter().any(|w| !(*w >= 0.0 && w.is_finite()))
-                || values.iter().any(|v| !v.is_finite())
-            {
-                return Err("categorical values must be finite and weights 0 or above".into());
-            }
-            let total: f64 = weights.iter().sum();
-            if total <= 0.0 {
-                return Err("categorical weights must not all be 0".into());
-            }
-            let mut acc = 0.0;
-            let mut cumulative: Vec<f64> = weights
-                .iter()
-                .map(|w| {
-                    acc += w / total;
-                    acc
-                })
-                .collect();
-            if let Some(last) = cumulative.last_mut() {
-                *last = 1.0;
-            }
-            Dist::Categorical { values, cumulative }
-        }
-        other => {
-            return Err(format!(
-                "unknown distribution `{other}`; allowed: {DIST_NAMES}"
-            ));
-        }
+        _ => categorical(raw)?,
     };
-    let (lower, upper) = if truncate { (min, max) } else { (None, None) };
-    if let (Some(l), Some(u)) = (lower, upper)
-        && l > u
-    {
-        return Err(format!(
-            "`min` {} is above `max` {}",
-            fmt_num(l),
-            fmt_num(u)
+    Ok((dist, true))
+}
+
+/// Beta by the method of moments.
+fn beta_from_moments(m: f64, s: f64) -> Result<Dist, ParamError> {
+    if !(m > 0.0 && m < 1.0) {
+        return Err(ParamError::at(
+            "mean",
+            format!(
+                "beta needs a mean strictly between 0 and 1, got {}",
+                fmt_num(m)
+            ),
         ));
     }
-    Ok(Param {
-        dist,
-        lower,
-        upper,
-        source: raw.source.clone().filter(|s| !s.trim().is_empty()),
-        note: raw.note.clone(),
+    let v = s * s;
+    if v >= m * (1.0 - m) {
+        return Err(ParamError::at(
+            "sd",
+            format!(
+                "beta with mean {} needs sd below {} (sqrt(mean·(1−mean))), got {}",
+                fmt_num(m),
+                fmt_num((m * (1.0 - m)).sqrt()),
+                fmt_num(s)
+            ),
+        ));
+    }
+    let k = m * (1.0 - m) / v - 1.0;
+    Ok(Dist::Beta {
+        alpha: m * k,
+        beta: (1.0 - m) * k,
     })
+}
+
+/// A categorical distribution: as many weights as values, finite values, weights 0 or above
+/// and not all 0.
+fn categorical(raw: &RawParam) -> Result<Dist, ParamError> {
+    let values = raw
+        .values
+        .clone()
+        .ok_or("distribution `categorical` needs `values` (and `weights`)")?;
+    let weights = raw
+        .weights
+        .clone()
+        .ok_or("distribution `categorical` needs `weights` (as many as `values`)")?;
+    if values.is_empty() || values.len() != weights.len() {
+        return Err(format!(
+            "categorical needs as many weights as values (at least one), got {} values and {} weights",
+            values.len(),
+            weights.len()
+        )
+        .into());
+    }
+    if weights.iter().any(|w| !(*w >= 0.0 && w.is_finite()))
+        || values.iter().any(|v| !v.is_finite())
+    {
+        return Err("categorical values must be finite and weights 0 or above".into());
+    }
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return Err("categorical weights must not all be 0".into());
+    }
+    if !total.is_finite() {
+        return Err(
+            "categorical weights are too large to add up; give them as shares, e.g. \
+             weights = [0.25, 0.45, 0.30]"
+                .into(),
+        );
+    }
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    if let Some(last) = cumulative.last_mut() {
+        *last = 1.0;
+    }
+    Ok(Dist::Categorical { values, cumulative })
 }
 
 #[cfg(test)]
@@ -655,5 +964,126 @@ mod tests {
         let e = toml::from_str::<W>("x = { dist = \"beta\", mean = 0.1, sdd = 0.1 }").unwrap_err();
         assert!(e.to_string().contains("sdd"), "{e}");
         assert!(e.span().is_some());
+    }
+
+    /// The error `check_located` gives for a parameter written as TOML.
+    fn refused(s: &str) -> ParamError {
+        #[derive(Deserialize)]
+        struct W {
+            x: ParamSpec,
+        }
+        let w: W = toml::from_str(&format!("x = {s}")).unwrap();
+        check_located(&w.x.0).unwrap_err()
+    }
+
+    #[test]
+    fn keys_a_distribution_does_not_use_are_refused() {
+        for (spec, key, takes) in [
+            (
+                "{ dist = \"beta\", mean = 0.001, sd = 0.0002, value = 0.5 }",
+                "value",
+                "`alpha` and `beta`",
+            ),
+            (
+                "{ dist = \"normal\", mean = 1, sd = 0.2, alpha = 2 }",
+                "alpha",
+                "`mean` and `sd`",
+            ),
+            (
+                "{ dist = \"gamma\", mean = 1, sd = 0.2, meanlog = 0 }",
+                "meanlog",
+                "`shape` and `scale`",
+            ),
+            (
+                "{ dist = \"lognormal\", mean = 1, sd = 0.2, p = 0.5 }",
+                "p",
+                "`meanlog` and `sdlog`",
+            ),
+            (
+                "{ dist = \"uniform\", min = 0, max = 1, mean = 0.5 }",
+                "mean",
+                "`min` and `max`",
+            ),
+            (
+                "{ dist = \"triangular\", min = 0, mode = 0.2, max = 1, sd = 0.1 }",
+                "sd",
+                "`min`, `mode` and `max`",
+            ),
+            ("{ dist = \"bernoulli\", mean = 0.3 }", "mean", "only `p`"),
+            (
+                "{ dist = \"bernoulli\", p = 0.3, max = 1 }",
+                "max",
+                "only `p`",
+            ),
+            (
+                "{ dist = \"categorical\", values = [1, 2], weights = [1, 1], min = 1 }",
+                "min",
+                "`values` and `weights`",
+            ),
+            ("{ value = 0.5, sd = 0.1 }", "sd", "only `value`"),
+            (
+                "{ dist = \"fixed\", value = 0.5, max = 1 }",
+                "max",
+                "only `value`",
+            ),
+        ] {
+            let e = refused(spec);
+            assert_eq!(e.key, Some(key), "{spec}: {e}");
+            assert!(
+                e.message.contains(&format!("`{key}` is not a key")),
+                "{spec}: {e}"
+            );
+            assert!(e.message.contains(takes), "{spec}: {e}");
+        }
+        // A fixed value written without `dist` is told how to become uncertain.
+        assert!(
+            refused("{ value = 0.5, sd = 0.1 }")
+                .message
+                .contains("dist = \"normal\"")
+        );
+    }
+
+    #[test]
+    fn both_parameterisations_or_half_a_pair_are_refused() {
+        let e = refused("{ dist = \"beta\", mean = 0.2, sd = 0.05, alpha = 2, beta = 8 }");
+        assert_eq!(e.key, Some("alpha"));
+        assert!(e.message.contains("not both"), "{e}");
+        let e = refused("{ dist = \"gamma\", sd = 3, shape = 2, scale = 5 }");
+        assert!(e.message.contains("not both"), "{e}");
+        let e = refused("{ dist = \"beta\", alpha = 2 }");
+        assert_eq!(e.key, Some("alpha"));
+        assert!(e.message.contains("`alpha` needs `beta`"), "{e}");
+        let e = refused("{ dist = \"lognormal\", sdlog = 0.3 }");
+        assert!(e.message.contains("`sdlog` needs `meanlog`"), "{e}");
+        let e = refused("{ dist = \"beta\", mean = 0.2 }");
+        assert!(
+            e.message.contains("needs `sd`") && e.message.contains("`alpha` and `beta`"),
+            "{e}"
+        );
+        // Each parameterisation on its own, with `source` and `note`, is fine.
+        for ok in [
+            "{ dist = \"beta\", alpha = 2, beta = 8, min = 0.1, source = \"s\", note = \"n\" }",
+            "{ dist = \"gamma\", shape = 2, scale = 5, max = 100 }",
+            "{ dist = \"lognormal\", meanlog = 0, sdlog = 0.3 }",
+            "{ dist = \"fixed\", value = 3, source = \"s\" }",
+        ] {
+            p(ok);
+        }
+    }
+
+    #[test]
+    fn non_finite_numbers_and_empty_truncations_are_refused() {
+        let e = refused("{ dist = \"lognormal\", meanlog = inf, sdlog = 0.3 }");
+        assert_eq!(e.key, Some("meanlog"));
+        assert!(e.message.contains("finite"), "{e}");
+        let e = refused("{ dist = \"triangular\", min = 0, mode = nan, max = 1 }");
+        assert_eq!(e.key, Some("mode"));
+        let e = refused("{ dist = \"beta\", mean = 0.2, sd = 0.05, min = 1 }");
+        assert_eq!(e.key, Some("min"));
+        assert!(e.message.contains("every draw would be 1"), "{e}");
+        let e = refused("{ dist = \"gamma\", mean = 5, sd = 1, max = -1 }");
+        assert_eq!(e.key, Some("max"));
+        let e = refused("{ dist = \"normal\", mean = 5, sd = 1, min = 2, max = 2 }");
+        assert!(e.message.contains("both 2"), "{e}");
     }
 }

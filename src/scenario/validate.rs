@@ -48,15 +48,15 @@ impl<'a> Checker<'a> {
         inherited_source: Option<&String>,
     ) -> ParamId {
         let id = self.params.len();
-        let mut checked = match param::check(&spec.0) {
+        let mut checked = match param::check_located(&spec.0) {
             Ok(p) => p,
-            Err(m) => {
-                self.err(path, m);
+            Err(e) => {
+                self.err(&at_key(path, e.key), e.message);
                 Param::fixed(0.0)
             }
         };
         if checked.source.is_none() {
-            checked.source = inherited_source.cloned().filter(|s| !s.trim().is_empty());
+            checked.source = self.inherited(path, inherited_source);
         }
         let (lo, hi) = checked.support();
         let range: Option<(f64, f64, &str)> = match kind {
@@ -96,6 +96,29 @@ impl<'a> Checker<'a> {
             kind,
         });
         id
+    }
+
+    /// The enclosing table's `source` for a parameter at `path` without its own, but only when
+    /// that `source` is written in the same file as the parameter's value: a variant that
+    /// changes a number without giving a source must not borrow the base file's source, which
+    /// describes the old number. A default value, or a built-in source (neither written in any
+    /// file), inherits as before.
+    fn inherited(&self, path: &[Seg], source: Option<&String>) -> Option<String> {
+        let text = source.filter(|s| !s.trim().is_empty())?;
+        match (self.sources.file_of(path), self.nearest_source_file(path)) {
+            (Some(value_file), Some(source_file)) if value_file != source_file => None,
+            _ => Some(text.clone()),
+        }
+    }
+
+    /// The file that writes the `source` of the nearest table enclosing `path` that has one.
+    /// The tables between a parameter and the table it inherits from (`effects`,
+    /// `by_duration`, `steps`, an arm's `accounts`) cannot hold a `source`, so the nearest
+    /// written one is the inherited one.
+    fn nearest_source_file(&self, path: &[Seg]) -> Option<usize> {
+        (0..path.len())
+            .rev()
+            .find_map(|n| self.sources.file_of(&with(&path[..n], "source")))
     }
 
     fn int(
@@ -154,6 +177,14 @@ impl<'a> Checker<'a> {
                 }
             },
         }
+    }
+}
+
+/// `path`, or the key `key` inside it when a problem sits at one key of a parameter table.
+fn at_key(path: &[Seg], key: Option<&str>) -> KeyPath {
+    match key {
+        Some(k) => with(path, k),
+        None => path.to_vec(),
     }
 }
 
@@ -634,12 +665,12 @@ fn check_attributes(c: &mut Checker, cohort: &RawCohort) -> Vec<Attribute> {
         for (id, spec) in map {
             let path = p(&["cohort", "attributes", id]);
             check_id(c, &path, id);
-            match param::check(&spec.0) {
+            match param::check_located(&spec.0) {
                 Ok(dist) => out.push(Attribute {
                     id: id.clone(),
                     dist,
                 }),
-                Err(m) => c.err(&path, m),
+                Err(e) => c.err(&at_key(&path, e.key), e.message),
             }
         }
     }
@@ -791,6 +822,7 @@ fn check_edges(
                         c.err(&mpath, "a modifier needs `hr_per_unit`");
                         continue;
                     };
+                    let errors_before = c.errors.len();
                     let hr_per_unit = c.param(
                         &with(&mpath, "hr_per_unit"),
                         hr,
@@ -803,6 +835,8 @@ fn check_edges(
                             &with(&mpath, "reference"),
                             "`reference` must be a finite number",
                         );
+                    } else if c.errors.len() == errors_before {
+                        check_modifier(c, &mpath, &attributes[attribute], hr_per_unit, reference);
                     }
                     modifiers.push(Modifier {
                         attribute,
@@ -821,6 +855,84 @@ fn check_edges(
         }
     }
     edges
+}
+
+/// A modifier may multiply a rate by at most this, or divide it by at most this.
+const MAX_MODIFIER_HR: f64 = 1000.0;
+
+/// A modifier's HR = hr_per_unit^(x − reference) must stay finite over every value x the
+/// attribute can take: `hr_per_unit` above 0 (at 0 the hazard is infinite below the
+/// reference), an attribute with a bounded range, and an HR between 1/1000 and 1000 (a larger
+/// one is almost always an attribute in another unit than meant, or a missing `reference`).
+fn check_modifier(c: &mut Checker, path: &[Seg], attr: &Attribute, hr: ParamId, reference: f64) {
+    let (hr_lo, hr_hi) = c.params[hr].param.support();
+    if hr_lo <= 0.0 {
+        c.err(
+            &with(path, "hr_per_unit"),
+            format!(
+                "`hr_per_unit` must be above 0, but it can be {}: the rate is multiplied by \
+                 hr_per_unit^(x − reference), which is infinite below the reference when \
+                 hr_per_unit is 0",
+                fmt_num(hr_lo)
+            ),
+        );
+        return;
+    }
+    if hr_lo == 1.0 && hr_hi == 1.0 {
+        return;
+    }
+    let (x_lo, x_hi) = attr.dist.support();
+    if !(x_lo.is_finite() && x_hi.is_finite()) {
+        c.err(
+            &with(path, "attribute"),
+            format!(
+                "attribute `{}` is {}, which has no {} bound, so hr_per_unit^(x − reference) \
+                 can grow without limit; give the attribute `min` and `max` (the lowest and \
+                 highest plausible value)",
+                attr.id,
+                attr.dist.describe(),
+                if x_lo.is_finite() { "upper" } else { "lower" }
+            ),
+        );
+        return;
+    }
+    // In logarithms, so that an absurd ratio is reported rather than overflowing.
+    let (ln_lo, ln_hi) = [hr_lo, hr_hi]
+        .iter()
+        .flat_map(|h| [x_lo, x_hi].map(|x| h.ln() * (x - reference)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let limit = MAX_MODIFIER_HR.ln();
+    if !(ln_lo >= -limit && ln_hi <= limit) {
+        c.err(
+            path,
+            format!(
+                "with `{}` from {} to {} and `reference = {}`, this modifier multiplies the rate \
+                 by {} to {}; it must stay between 0.001 and 1000 — the hazard ratio applies per \
+                 unit of the attribute, so check its unit and set `reference` to a typical value",
+                attr.id,
+                fmt_num(x_lo),
+                fmt_num(x_hi),
+                fmt_num(reference),
+                fmt_hr(ln_lo),
+                fmt_hr(ln_hi)
+            ),
+        );
+    }
+}
+
+/// A hazard ratio given by its natural logarithm, for messages: very large or small ones as a
+/// power of ten.
+fn fmt_hr(ln: f64) -> String {
+    let log10 = ln / std::f64::consts::LN_10;
+    if log10.abs() > 4.0 {
+        format!("about 10^{}", log10.round())
+    } else {
+        let v = ln.exp();
+        let digits = (2.0 - v.log10().floor()).clamp(0.0, 6.0) as usize;
+        format!("{v:.digits$}")
+    }
 }
 
 fn check_state_exits(c: &mut Checker, base: &[Seg], chain: &Chain) {
@@ -990,6 +1102,30 @@ fn check_cohort(c: &mut Checker, r: &RawCohort, chains: &[Chain], horizon: u32) 
     }
 }
 
+/// Why a move of an account's `transitions` cannot be booked as written: a state to itself
+/// (staying is not a move), or a move already covered by the list (it would be booked twice).
+fn move_problem(
+    listed: &[(usize, Option<usize>, usize)],
+    new: (usize, Option<usize>, usize),
+    text: &str,
+) -> Option<String> {
+    let (ci, from, to) = new;
+    if from == Some(to) {
+        return Some(format!(
+            "\"{text}\" is not a move: staying in a state is not a transition"
+        ));
+    }
+    let overlaps = listed.iter().any(|&(c2, f2, t2)| {
+        c2 == ci && t2 == to && (f2 == from || f2.is_none() || from.is_none())
+    });
+    overlaps.then(|| {
+        format!(
+            "\"{text}\" is already covered by another entry of `transitions` (\"*->…\" covers \
+             every move into a state); it would be booked twice"
+        )
+    })
+}
+
 /// Find a state id in either chain.
 fn find_state(chains: &[Chain], id: &str) -> Option<(usize, usize)> {
     chains
@@ -1004,6 +1140,47 @@ fn all_ids(chains: &[Chain]) -> String {
             .iter()
             .flat_map(|ch| ch.states.iter().map(|s| s.id.clone())),
     )
+}
+
+/// The range of a `when`: `min` and/or `max`, finite and in order.
+fn check_when_range(c: &mut Checker, wp: &[Seg], w: &RawCondition, attr: &Attribute) -> (f64, f64) {
+    let (min, max) = (
+        w.min.unwrap_or(f64::NEG_INFINITY),
+        w.max.unwrap_or(f64::INFINITY),
+    );
+    if w.min.is_none() && w.max.is_none() {
+        c.err(
+            wp,
+            format!(
+                "`when` needs `min` and/or `max`, e.g. {{ attribute = \"{}\", min = 1 }}; \
+                 without them it holds for every citizen",
+                attr.id
+            ),
+        );
+        return (min, max);
+    }
+    for (key, v) in [("min", w.min), ("max", w.max)] {
+        if let Some(x) = v
+            && !x.is_finite()
+        {
+            c.err(
+                &with(wp, key),
+                format!("`{key}` of `when` must be a finite number, got {x}"),
+            );
+            return (min, max);
+        }
+    }
+    if min > max {
+        c.err(
+            wp,
+            format!(
+                "`when` needs min ≤ max, got {} and {}",
+                fmt_num(min),
+                fmt_num(max)
+            ),
+        );
+    }
+    (min, max)
 }
 
 fn check_accounts(
@@ -1075,12 +1252,26 @@ fn check_accounts(
                 let mut v = Vec::new();
                 for (i, s) in states.iter().enumerate() {
                     match find_state(chains, s) {
+                        Some(cs) if v.contains(&cs) => c.err(
+                            &with(&with(&path, "states"), i),
+                            format!("state `{s}` is listed twice; it would be booked twice"),
+                        ),
                         Some(cs) => v.push(cs),
                         None => c.err(
                             &with(&with(&path, "states"), i),
                             format!("unknown state `{s}`; known: {}", all_ids(chains)),
                         ),
                     }
+                }
+                if states.is_empty() {
+                    c.err(
+                        &with(&path, "states"),
+                        format!(
+                            "`states` is empty: give the states the amount is booked in, e.g. \
+                             states = [\"course\"]; known: {}",
+                            all_ids(chains)
+                        ),
+                    );
                 }
                 Basis::States(v)
             }
@@ -1123,7 +1314,18 @@ fn check_accounts(
                             }
                         }
                     };
+                    if let Some(problem) = move_problem(&v, (ci, fi, ti), t) {
+                        c.err(&tp, problem);
+                        continue;
+                    }
                     v.push((ci, fi, ti));
+                }
+                if trs.is_empty() {
+                    c.err(
+                        &with(&path, "transitions"),
+                        "`transitions` is empty: give the moves the amount is booked on, e.g. \
+                         transitions = [\"course->job\"]",
+                    );
                 }
                 Basis::Transitions(v)
             }
@@ -1152,20 +1354,7 @@ fn check_accounts(
                 );
                 return None;
             };
-            let (min, max) = (
-                w.min.unwrap_or(f64::NEG_INFINITY),
-                w.max.unwrap_or(f64::INFINITY),
-            );
-            if min > max || min.is_nan() || max.is_nan() {
-                c.err(
-                    &wp,
-                    format!(
-                        "`when` needs min ≤ max, got {} and {}",
-                        fmt_num(min),
-                        fmt_num(max)
-                    ),
-                );
-            }
+            let (min, max) = check_when_range(c, &wp, w, &attributes[ai]);
             Some(Condition {
                 attribute: ai,
                 min,
@@ -1284,14 +1473,23 @@ fn check_refusion(
     }
     let prior_weeks_attribute = r.prior_weeks_attribute.as_ref().and_then(|id| {
         let i = attributes.iter().position(|a| &a.id == id);
-        if i.is_none() {
-            c.err(
+        match i {
+            None => c.err(
                 &with(&base, "prior_weeks_attribute"),
                 format!(
                     "unknown attribute `{id}`; known: {}",
                     known(attributes.iter().map(|a| a.id.clone()))
                 ),
-            );
+            ),
+            Some(ai) if attributes[ai].dist.support().0 < 0.0 => c.err(
+                &with(&base, "prior_weeks_attribute"),
+                format!(
+                    "attribute `{id}` holds weeks on benefits before the start, which cannot be \
+                     below 0, but it is {}; give it `min = 0`",
+                    attributes[ai].dist.describe()
+                ),
+            ),
+            Some(_) => {}
         }
         i
     });
@@ -1527,21 +1725,23 @@ fn check_arms(
             ParamKind::Share,
             a.source.as_ref(),
         );
+        // Entry cycles count from 0, so the last one of the horizon is horizon − 1.
+        let last_cycle = horizon.max(1) as i64 - 1;
         let offer_from = c.int(
             &with(&path, "offer_from"),
             a.offer_from,
             Some(0),
             0,
-            horizon as i64,
-            "first entry cycle whose starters may be offered the programme",
+            last_cycle,
+            "first entry cycle, counted from 0, whose starters may be offered the programme",
         ) as u32;
         let offer_to = c.int(
             &with(&path, "offer_to"),
             a.offer_to,
-            Some(horizon as i64),
+            Some(last_cycle),
             0,
-            horizon as i64,
-            "last entry cycle whose starters may be offered the programme",
+            last_cycle,
+            "last entry cycle, counted from 0, whose starters may be offered the programme",
         ) as u32;
         if offer_to < offer_from {
             c.err(
@@ -1719,7 +1919,10 @@ fn check_capacity(
     }
     let when = sv.when.as_ref().and_then(|w| {
         let wp = with(path, "when");
-        let attr = w.attribute.as_ref()?;
+        let Some(attr) = w.attribute.as_ref() else {
+            c.err(&wp, "`when` needs `attribute` (and `min` and/or `max`)");
+            return None;
+        };
         let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
             c.err(
                 &with(&wp, "attribute"),
@@ -1730,13 +1933,7 @@ fn check_capacity(
             );
             return None;
         };
-        let (min, max) = (
-            w.min.unwrap_or(f64::NEG_INFINITY),
-            w.max.unwrap_or(f64::INFINITY),
-        );
-        if min.is_nan() || max.is_nan() || min > max {
-            c.err(&wp, "`when` needs min ≤ max");
-        }
+        let (min, max) = check_when_range(c, &wp, w, &attributes[ai]);
         Some(Condition {
             attribute: ai,
             min,

@@ -519,6 +519,10 @@ pub fn run_arm<O: Observer>(
         }
     }
     let slots = [rng::SLOT_COURSE, rng::SLOT_HOUSING];
+    // Work the hot loop can skip when the scenario does not use it.
+    let any_held = carm.chains[0].iter().any(|s| s.housing.is_some());
+    let track_course = carm.chains[0].iter().any(|s| s.course_clock)
+        || carm.services.iter().any(|s| s.min_course_months > 0);
     let keys: Vec<u64> = (0..cit.n)
         .map(|i| rng::citizen_key(seed, rep, i as u32))
         .collect();
@@ -570,7 +574,7 @@ pub fn run_arm<O: Observer>(
             for c in 0..n_chains {
                 let s = chains[c].state[i];
                 let cst = &carm.chains[c][s as usize];
-                let held = if c == 1 {
+                let held = if c == 1 && any_held {
                     carm.chains[0][chains[0].state[i] as usize].housing
                 } else {
                     None
@@ -585,7 +589,7 @@ pub fn run_arm<O: Observer>(
                 if let Some(hl) = held {
                     // Housing is held by the course state (e.g. none after death).
                     dest = hl;
-                } else if c == 0 && moved_in[i] == m as u32 + 1 {
+                } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
                     // A service moved the citizen this cycle; it stays there until the next.
                 } else if !cst.edges.is_empty() || cst.on_max.is_some() {
                     let u = rng::uniform(key, m as u32, slots[c.min(1)]);
@@ -630,13 +634,10 @@ pub fn run_arm<O: Observer>(
                 } else {
                     ch.months[i] += cm;
                 }
-                if c == 0 {
-                    let was_in = cst.in_course;
-                    let now_in = carm.chains[0][dest as usize].in_course;
-                    course_months[i] = match (was_in, now_in) {
-                        (true, true) => course_months[i] + cm,
-                        _ => 0,
-                    };
+                if c == 0 && track_course {
+                    let stays_in =
+                        cst.in_course && (dest == s || carm.chains[0][dest as usize].in_course);
+                    course_months[i] = if stays_in { course_months[i] + cm } else { 0 };
                 }
                 if c < 2 {
                     now[c] = dest;

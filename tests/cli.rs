@@ -536,17 +536,19 @@ fn a_variant_number_does_not_borrow_the_base_files_source() {
         list[0].starts_with("transitions.course.job.prob = beta"),
         "{list:?}"
     );
-    // A variant that gives the table's `source` next to the new number: it is sourced. The
-    // base's effect now sits under a `source` written in another file than its number, so it
-    // is listed instead.
+    // A variant that gives the table's `source` next to the new number: it is sourced, and
+    // the base's effect keeps the source its own file gives it.
     let v = write(
         t.path(),
         "sourced.toml",
         "extends = \"base.toml\"\n\n[arms.treatment]\noffer_share = 1.0\nsource = \"Everyone offered (council decision 2017)\"\n",
     );
-    assert_eq!(
-        unsourced(t.path(), &v),
-        vec!["arms.treatment.effects.course.job = 1.5"]
+    assert_eq!(unsourced(t.path(), &v), Vec::<String>::new());
+    let o = run_in(t.path(), &["check", v.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("every parameter has a source"),
+        "{}",
+        stdout(&o)
     );
 }
 

@@ -256,3 +256,20 @@ fn a_service_when_needs_an_attribute_and_finite_bounds() {
     refused(&text, "`when` needs `min` and/or `max`", "when = ");
     accepted(&service("{ attribute = \"provider\", max = 0 }"));
 }
+
+#[test]
+fn kroner_spelled_otherwise_is_refused() {
+    let text = common::small("").replace(
+        "payer = \"bif\"\namount = 10968",
+        "payer = \"bif\"\nunit = \"kr\"\namount = 10968",
+    );
+    let t = tempfile::tempdir().unwrap();
+    let p = common::write(t.path(), "kr.toml", &text);
+    let o = common::run_in(t.path(), &["check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65));
+    assert!(
+        common::stderr(&o).contains("write `dkk`"),
+        "{}",
+        common::stderr(&o)
+    );
+}

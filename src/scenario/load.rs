@@ -25,6 +25,8 @@ pub struct Sources {
     /// For each file, every key path written in it and the byte offset where it is written;
     /// built once, when the sources are made.
     written: Vec<HashMap<KeyPath, usize>>,
+    /// Each file parsed on its own (None if it does not parse), for reading what one file says.
+    tables: Vec<Option<toml::Table>>,
 }
 
 /// One step of a key path, e.g. `transitions` → `course` → `pension` → `prob`.
@@ -82,7 +84,37 @@ impl Sources {
     /// here to learn where its keys are written.
     pub fn new(files: Vec<SourceFile>) -> Sources {
         let written = files.iter().map(|f| written_paths(&f.text)).collect();
-        Sources { files, written }
+        let tables = files.iter().map(|f| toml::from_str(&f.text).ok()).collect();
+        Sources {
+            files,
+            written,
+            tables,
+        }
+    }
+
+    /// The `source` text that file `fi` itself writes in the nearest table enclosing `path`.
+    pub fn source_in_file(&self, fi: usize, path: &[Seg]) -> Option<String> {
+        let table = self.tables.get(fi)?.as_ref()?;
+        let walk = |upto: &[Seg]| -> Option<&toml::Value> {
+            let mut node: Option<&toml::Value> = None;
+            for seg in upto {
+                node = match (node, seg) {
+                    (None, Seg::Key(k)) => table.get(k),
+                    (Some(v), Seg::Key(k)) => v.as_table()?.get(k),
+                    (Some(v), Seg::Index(i)) => v.as_array()?.get(*i),
+                    (None, Seg::Index(_)) => None,
+                };
+                node?;
+            }
+            node
+        };
+        (1..path.len()).rev().find_map(|n| {
+            walk(&path[..n])?
+                .as_table()?
+                .get("source")?
+                .as_str()
+                .map(str::to_string)
+        })
     }
 
     /// The file and place where `path` (or, failing that, its longest written prefix) is

@@ -103,10 +103,20 @@ impl<'a> Checker<'a> {
     /// changes a number without giving a source must not borrow the base file's source, which
     /// describes the old number. A default value, or a built-in source (neither written in any
     /// file), inherits as before.
+    ///
+    /// With several files, the source is the one the value's own file writes in the nearest
+    /// enclosing table: a base file's number keeps the base's source even when a variant gives
+    /// the same table a new `source`.
     fn inherited(&self, path: &[Seg], source: Option<&String>) -> Option<String> {
         let text = source.filter(|s| !s.trim().is_empty())?;
+        if self.sources.files.len() < 2 {
+            return Some(text.clone());
+        }
         match (self.sources.file_of(path), self.nearest_source_file(path)) {
-            (Some(value_file), Some(source_file)) if value_file != source_file => None,
+            (Some(value_file), Some(_)) => self
+                .sources
+                .source_in_file(value_file, path)
+                .filter(|s| !s.trim().is_empty()),
             _ => Some(text.clone()),
         }
     }
@@ -1208,6 +1218,13 @@ fn check_accounts(
             .clone()
             .unwrap_or_else(|| "dkk".into())
             .to_lowercase();
+        // Other spellings of kroner would silently make the account a non-money quantity.
+        if ["kr", "kr.", "kroner", "dkr", "dkk.", "mio. kr.", "mio"].contains(&unit.as_str()) {
+            c.err(
+                &with(&path, "unit"),
+                format!("unit `{unit}`: write `dkk` for amounts in kroner (amounts are always whole kroner, not millions)"),
+            );
+        }
         let payer = match a.payer.as_deref() {
             None => {
                 c.err(&path, format!("account `{id}` needs `payer`; allowed: bif, sof, suf, region, state, citizen"));

@@ -6,9 +6,11 @@ use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Comparison, Headline, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
-use crate::engine::rng::{PURPOSE_PARAMS, chacha};
+use crate::engine::rng::{PURPOSE_GROUP, PURPOSE_PARAMS, chacha};
 use crate::engine::{self, ArmCounts, Layout, NoObserver};
 use crate::error::{Error, Result};
+use crate::scenario::param::unit;
+use crate::scenario::quantile::quantile;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Hist;
 use rayon::prelude::*;
@@ -48,19 +50,38 @@ impl RunOptions {
 
 /// Draw every parameter for replication `rep` (each from its own stream, so adding a parameter
 /// does not change the draws of the others).
+///
+/// Parameters of one correlation group share one uniform per replication and take their own
+/// percentile at it (perfect rank correlation).
 pub fn draw_params(sc: &Scenario, seed: u64, rep: u32, psa: bool) -> Vec<f64> {
     sc.params
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            if psa && p.param.is_uncertain() {
-                p.param
-                    .sample(&mut chacha(seed, rep, i as u64, PURPOSE_PARAMS))
-            } else {
-                p.param.central()
+            if !(psa && p.param.is_uncertain()) {
+                return p.param.central();
+            }
+            match &p.param.group {
+                Some(g) => {
+                    let u = unit(&mut chacha(seed, rep, group_key(g), PURPOSE_GROUP));
+                    quantile(&p.param, u)
+                }
+                None => p
+                    .param
+                    .sample(&mut chacha(seed, rep, i as u64, PURPOSE_PARAMS)),
             }
         })
         .collect()
+}
+
+/// A stable 32-bit key of a group name (FNV-1a), the unit of its random stream.
+fn group_key(name: &str) -> u64 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as u64
 }
 
 /// One arm of one replication, summed over booking classes.

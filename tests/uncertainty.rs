@@ -144,3 +144,42 @@ fn sensitivity_command_writes_tornado_and_charts() {
     let svg = std::fs::read_to_string(out.join("tornado.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("arms.treatment.accounts.cost.amount"));
 }
+
+#[test]
+fn intervals_convert_and_groups_draw_together() {
+    let text = TWO_PARAMS.replace(
+        "amount = { dist = \"uniform\", min = 600, max = 1000, source = \"test\" }",
+        "amount = { dist = \"normal\", ci = [600, 1000], min = 0, group = \"effect\", source = \"test\" }",
+    )
+    .replace(
+        "amount = { dist = \"uniform\", min = 0, max = 4000, source = \"test\" }",
+        "amount = { dist = \"lognormal\", ci = [1000, 4000], group = \"effect\", source = \"test\" }",
+    );
+    let sc = scenario::load_str("ci.toml", &text).unwrap();
+    let p = |path: &str| sc.params.iter().position(|d| d.path == path).unwrap();
+    let (a, b) = (
+        p("arms.treatment.accounts.cost.amount"),
+        p("arms.treatment.costs.small.amount"),
+    );
+    // Normal from a 95 % interval: mean at the midpoint, sd = width / 3.92.
+    assert!((sc.params[a].param.central() - 800.0).abs() < 1e-9);
+    assert!(
+        (ressim::scenario::quantile::quantile(&sc.params[a].param, 0.975) - 1000.0).abs() < 1e-6
+    );
+    // Lognormal from a 95 % interval: the interval's ends are its percentiles.
+    assert!(
+        (ressim::scenario::quantile::quantile(&sc.params[b].param, 0.025) - 1000.0).abs() < 1e-6
+    );
+    // Same group: one shared uniform, so both are at the same percentile in every replication.
+    let mut pairs = Vec::new();
+    for rep in 0..200 {
+        let v = montecarlo::draw_params(&sc, 3, rep, true);
+        pairs.push((v[a], v[b]));
+    }
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    assert!(
+        pairs.windows(2).all(|w| w[0].1 <= w[1].1),
+        "draws of one group are not rank-correlated"
+    );
+    assert!(pairs.first().unwrap().0 < 700.0 && pairs.last().unwrap().0 > 900.0);
+}

@@ -18,6 +18,8 @@ use rand_chacha::ChaCha8Rng;
 pub const PURPOSE_PARAMS: u64 = 1;
 /// Purpose tag of citizen synthesis.
 pub const PURPOSE_COHORT: u64 = 2;
+/// Purpose tag of the shared uniform of a parameter correlation group.
+pub const PURPOSE_GROUP: u64 = 3;
 
 /// Uniform slots per citizen-cycle reserved for the engine (course, housing, services, …).
 pub const SLOTS: u64 = 8;

@@ -48,6 +48,13 @@ pub struct RawParam {
     pub values: Option<Vec<f64>>,
     /// Weights of the values (categorical).
     pub weights: Option<Vec<f64>>,
+    /// A 95 % interval `[low, high]` instead of `sd` (normal, lognormal; with `mean` for beta
+    /// and gamma), converted by the normal approximation: sd = (high − low) / 3.92.
+    pub ci: Option<Vec<f64>>,
+    /// Parameters with the same group are drawn together: one shared uniform per replication,
+    /// turned into each one's own percentile (perfect rank correlation, e.g. one shared effect
+    /// multiplier).
+    pub group: Option<String>,
     /// Where the number comes from (document, table, year).
     pub source: Option<String>,
     /// A free note (e.g. why it is an assumption).
@@ -135,12 +142,15 @@ pub struct Param {
     pub source: Option<String>,
     /// Note, if any.
     pub note: Option<String>,
+    /// Correlation group (see [`RawParam::group`]).
+    pub group: Option<String>,
 }
 
 impl Param {
     /// A fixed value without source (used for defaults).
     pub fn fixed(v: f64) -> Param {
         Param {
+            group: None,
             dist: Dist::Fixed(v),
             lower: None,
             upper: None,
@@ -564,6 +574,8 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
 pub fn check_located(raw: &RawParam) -> Result<Param, ParamError> {
     check_finite(raw)?;
     let kind = kind_of(raw)?;
+    let converted = with_interval(raw, kind.name)?;
+    let raw = &converted;
     check_keys(raw, kind)?;
     let (dist, truncate) = build(raw, kind)?;
     let (lower, upper) = if truncate {
@@ -578,7 +590,67 @@ pub fn check_located(raw: &RawParam) -> Result<Param, ParamError> {
         upper,
         source: raw.source.clone().filter(|s| !s.trim().is_empty()),
         note: raw.note.clone(),
+        group: raw.group.clone().filter(|g| !g.trim().is_empty()),
     })
+}
+
+/// z of the 97.5th percentile of the standard normal.
+const Z975: f64 = 1.959_963_984_540_054;
+
+/// Turn a 95 % interval `ci = [low, high]` into the distribution's own keys: `mean`/`sd` for
+/// normal (mean defaults to the midpoint), `meanlog`/`sdlog` for lognormal, and `sd` next to
+/// the given `mean` for beta and gamma (normal approximation).
+fn with_interval(raw: &RawParam, name: &str) -> Result<RawParam, ParamError> {
+    let Some(ci) = &raw.ci else {
+        return Ok(raw.clone());
+    };
+    let (lo, hi) = match ci.as_slice() {
+        [lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => (*lo, *hi),
+        _ => {
+            return Err(ParamError::at(
+                "ci",
+                "`ci` is a 95 % interval `[low, high]` of two finite numbers, low below high",
+            ));
+        }
+    };
+    if raw.sd.is_some() {
+        return Err(ParamError::at("ci", "give either `sd` or `ci`, not both"));
+    }
+    let mut out = raw.clone();
+    out.ci = None;
+    let sd = (hi - lo) / (2.0 * Z975);
+    match name {
+        "normal" => {
+            out.mean = Some(raw.mean.unwrap_or((lo + hi) / 2.0));
+            out.sd = Some(sd);
+        }
+        "lognormal" => {
+            if lo <= 0.0 || raw.mean.is_some() {
+                return Err(ParamError::at(
+                    "ci",
+                    "a lognormal `ci` needs a positive low end and no `mean` (the interval gives both μ and σ of the logarithm)",
+                ));
+            }
+            out.meanlog = Some((lo.ln() + hi.ln()) / 2.0);
+            out.sdlog = Some((hi.ln() - lo.ln()) / (2.0 * Z975));
+        }
+        "beta" | "gamma" => {
+            if raw.mean.is_none() {
+                return Err(ParamError::at(
+                    "ci",
+                    format!("a {name} with `ci` needs `mean` as well"),
+                ));
+            }
+            out.sd = Some(sd);
+        }
+        other => {
+            return Err(ParamError::at(
+                "ci",
+                format!("`ci` applies to normal, lognormal, beta and gamma, not to `{other}`"),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Truncation bounds must be in order and must cut the distribution's range, not lie outside
@@ -613,6 +685,7 @@ fn check_truncation(
         upper: None,
         source: None,
         note: None,
+        group: None,
     };
     let (lo, hi) = natural.support();
     if let Some(l) = lower
@@ -862,6 +935,36 @@ mod tests {
         let m = xs.iter().sum::<f64>() / n as f64;
         let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
         (m, v.sqrt())
+    }
+
+    #[test]
+    fn a_95_percent_interval_becomes_the_distribution() {
+        let n = p("{ dist = \"normal\", ci = [8, 12] }");
+        assert_eq!(
+            n.dist,
+            Dist::Normal {
+                mean: 10.0,
+                sd: 4.0 / (2.0 * Z975)
+            }
+        );
+        let g = p("{ dist = \"gamma\", mean = 100, ci = [80, 120] }");
+        assert!((g.central() - 100.0).abs() < 1e-9);
+        for bad in [
+            "{ dist = \"normal\", ci = [12, 8] }",
+            "{ dist = \"normal\", ci = [1, 2, 3] }",
+            "{ dist = \"normal\", ci = [8, 12], sd = 1 }",
+            "{ dist = \"gamma\", ci = [8, 12] }",
+            "{ dist = \"lognormal\", ci = [-1, 12] }",
+            "{ dist = \"uniform\", ci = [8, 12] }",
+        ] {
+            #[derive(Deserialize)]
+            struct W {
+                x: ParamSpec,
+            }
+            let w: W = toml::from_str(&format!("x = {bad}")).unwrap();
+            let e = check(&w.x.0).unwrap_err();
+            assert!(e.contains("`ci`"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ mod tests {
             upper: None,
             source: None,
             note: None,
+            group: None,
         }
     }
 

@@ -103,6 +103,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         x_label: "effect scale (0 = no effect, 1 = as in the scenario)".into(),
         y_label: "NPV (DKK)".into(),
         series,
+        y_format: charts::mio,
     };
     charts::both(&st.path(""), "effect_curve", (1000, 600), &lines)?;
     let manifest = serde_json::json!({
@@ -282,7 +283,11 @@ fn run(a: RunArgs) -> Result<()> {
         wall_time_seconds: started.elapsed().as_secs_f64(),
         started_unix,
     };
-    let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref())?;
+    let report_lang = match a.lang {
+        Lang::Da => report::format::Lang::Da,
+        Lang::En => report::format::Lang::En,
+    };
+    let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref(), report_lang)?;
     if !a.quiet {
         print_summary(&sc, &res, &dir, a.lang);
         for w in report::summary::warnings(&sc, &res) {

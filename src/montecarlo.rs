@@ -288,6 +288,9 @@ pub struct RepScalars {
     pub end_share: Vec<Vec<f64>>,
     /// Per arm (control: all zero), per perspective: the headline numbers against control.
     pub headlines: Vec<[Headline; 8]>,
+    /// Per arm (control: empty), per budget year: the cumulative discounted net at the end of
+    /// the year, per perspective (for intervals around the payback curve).
+    pub cum_net_by_year: Vec<Vec<[f64; 8]>>,
 }
 
 /// Values per (perspective or payer, cycle).
@@ -373,6 +376,8 @@ pub struct Results {
     pub staffing_max_queue: Vec<Vec<f64>>,
     /// Per arm, per service with capacity: sum of drawn FTE over replications.
     pub fte_sums: Vec<Vec<f64>>,
+    /// Last cycle of each budget (calendar) year within the horizon.
+    pub year_ends: Vec<usize>,
     /// Per replication scalars, in replication order.
     pub reps: Vec<RepScalars>,
 }
@@ -403,6 +408,13 @@ impl Results {
             fte_sums: (0..na)
                 .map(|a| vec![0.0; capacity_services(sc, a).len()])
                 .collect(),
+            year_ends: (0..h)
+                .filter(|&m| {
+                    m + 1 == h
+                        || sc.sim.calendar_year((m as u32 + 1) * sc.sim.cycle_months)
+                            != sc.sim.calendar_year(m as u32 * sc.sim.cycle_months)
+                })
+                .collect(),
             reps: Vec::with_capacity(options.replications as usize),
             layout: lay,
             options,
@@ -419,6 +431,7 @@ impl Results {
             discounted_by_payer: vec![],
             end_share: vec![],
             headlines: vec![],
+            cum_net_by_year: vec![],
         };
         for (a, arm) in r.arms.into_iter().enumerate() {
             for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
@@ -480,8 +493,22 @@ impl Results {
                         sums.add(c);
                     }
                     scal.headlines.push(business_case::headlines(c));
+                    let mut cum = [0.0; 8];
+                    let mut by_year = Vec::with_capacity(self.year_ends.len());
+                    for m in 0..h {
+                        for (k, x) in cum.iter_mut().enumerate() {
+                            *x += c.sav_d[k][m] - c.inv_d[k][m];
+                        }
+                        if self.year_ends.contains(&m) {
+                            by_year.push(cum);
+                        }
+                    }
+                    scal.cum_net_by_year.push(by_year);
                 }
-                None => scal.headlines.push([Headline::default(); 8]),
+                None => {
+                    scal.headlines.push([Headline::default(); 8]);
+                    scal.cum_net_by_year.push(vec![]);
+                }
             }
         }
         self.reps.push(scal);

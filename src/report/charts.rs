@@ -68,6 +68,16 @@ pub struct Bar {
 
 const LOW_COLOUR: RGBColor = RGBColor(66, 114, 176);
 const HIGH_COLOUR: RGBColor = RGBColor(221, 132, 82);
+const PALETTE: [RGBColor; 8] = [
+    LOW_COLOUR,
+    HIGH_COLOUR,
+    RGBColor(85, 168, 104),
+    RGBColor(196, 78, 82),
+    RGBColor(129, 114, 179),
+    RGBColor(147, 120, 96),
+    RGBColor(218, 139, 195),
+    RGBColor(140, 140, 140),
+];
 
 /// A tornado chart: one bar per parameter around the base value, largest swing on top.
 pub struct Tornado {
@@ -168,27 +178,20 @@ pub struct Lines {
     pub y_label: String,
     /// Named series.
     pub series: Vec<(String, LinePoints)>,
+    /// Format of y values.
+    pub y_format: fn(f64) -> String,
 }
 
 impl Chart for Lines {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
-        lines(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            &self.series,
-        )
+        lines(root, self)
     }
 }
 
-fn lines<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, LinePoints)],
-) -> Result<()> {
+fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &Lines) -> Result<()> {
+    let (title, x_label, y_label, series) =
+        (&spec.title, &spec.x_label, &spec.y_label, &spec.series);
+    let y_format = spec.y_format;
     let xs = series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
     let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
@@ -219,17 +222,11 @@ fn lines<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
-        .y_label_formatter(&|y| mio(*y))
+        .y_label_formatter(&|y| y_format(*y))
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(chart_err(title))?;
-    let palette = [
-        LOW_COLOUR,
-        HIGH_COLOUR,
-        RGBColor(85, 168, 104),
-        RGBColor(196, 78, 82),
-        RGBColor(129, 114, 179),
-    ];
+    let palette = PALETTE;
     for (k, (name, pts)) in series.iter().enumerate() {
         let colour = palette[k % palette.len()];
         let band: Vec<(f64, f64, f64)> = pts
@@ -272,6 +269,16 @@ pub fn mio(v: f64) -> String {
     format!("{:.1} mio.", v / 1e6)
 }
 
+/// A share as "45 %" for axis labels.
+pub fn percent(v: f64) -> String {
+    format!("{:.0} %", v * 100.0)
+}
+
+/// A count for axis labels.
+pub fn count(v: f64) -> String {
+    format!("{v:.0}")
+}
+
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -285,5 +292,155 @@ fn shorten(s: &str, max: usize) -> String {
             .rev()
             .collect();
         format!("…{tail}")
+    }
+}
+
+/// Grouped vertical bars: one group per category, one bar per series.
+pub struct Bars {
+    /// Title.
+    pub title: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Category labels (x axis).
+    pub categories: Vec<String>,
+    /// Named series, one value per category.
+    pub series: Vec<(String, Vec<f64>)>,
+    /// Format of y values (e.g. percent or mio. DKK).
+    pub y_format: fn(f64) -> String,
+}
+
+impl Chart for Bars {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        let n = self.categories.len().max(1);
+        let k = self.series.len().max(1);
+        let vals = self.series.iter().flat_map(|s| s.1.iter().copied());
+        let (mut lo, mut hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        if hi - lo < 1e-12 {
+            hi += 1.0;
+        }
+        let pad = (hi - lo) * 0.08;
+        lo = if lo < 0.0 { lo - pad } else { 0.0 };
+        let cats = self.categories.clone();
+        let x_label = |x: &f64| -> String {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cats.len() {
+                cats[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let y_format = self.y_format;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(-0.6f64..(n as f64 - 0.4), lo..(hi + pad))
+            .map_err(chart_err(&self.title))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&|y| y_format(*y))
+            .y_desc(&self.y_label)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        let palette = PALETTE;
+        let width = 0.8 / k as f64;
+        for (j, (name, values)) in self.series.iter().enumerate() {
+            let colour = palette[j % palette.len()];
+            let rects: Vec<Rectangle<(f64, f64)>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let x0 = i as f64 - 0.4 + j as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width * 0.92, *v)], colour.filled())
+                })
+                .collect();
+            chart
+                .draw_series(rects)
+                .map_err(chart_err(&self.title))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        Ok(())
+    }
+}
+
+/// A histogram of values in DKK.
+pub struct Histogram {
+    /// Title.
+    pub title: String,
+    /// X-axis label.
+    pub x_label: String,
+    /// The values.
+    pub values: Vec<f64>,
+}
+
+impl Chart for Histogram {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        let (mut lo, mut hi) = self
+            .values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            });
+        if !lo.is_finite() {
+            lo = 0.0;
+            hi = 1.0;
+        }
+        if hi - lo < 1e-9 {
+            lo -= 1.0;
+            hi += 1.0;
+        }
+        let bins = 30usize;
+        let w = (hi - lo) / bins as f64;
+        let mut counts = vec![0u32; bins];
+        for v in &self.values {
+            let b = (((v - lo) / w) as usize).min(bins - 1);
+            counts[b] += 1;
+        }
+        let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, 0.0..top * 1.1)
+            .map_err(chart_err(&self.title))?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc("replications")
+            .x_label_formatter(&|x| mio(*x))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                let x0 = lo + i as f64 * w;
+                Rectangle::new([(x0, 0.0), (x0 + w * 0.95, *c as f64)], LOW_COLOUR.filled())
+            }))
+            .map_err(chart_err(&self.title))?;
+        if lo < 0.0 && hi > 0.0 {
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, 0.0), (0.0, top * 1.1)],
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(chart_err(&self.title))?;
+        }
+        Ok(())
     }
 }

@@ -3,9 +3,13 @@
 
 pub mod charts;
 pub mod csv;
+pub mod format;
+pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod run_charts;
 pub mod summary;
+pub mod workbook;
 
 use crate::error::{Error, Result};
 use crate::montecarlo::Results;
@@ -28,6 +32,7 @@ pub fn write_run(
     dir: &Path,
     info: &RunInfo,
     break_even: Option<&[Option<f64>; 8]>,
+    lang: format::Lang,
 ) -> Result<PathBuf> {
     let st = output::Staging::new(dir)?;
     st.write("occupancy.csv", csv::occupancy(sc, res).as_bytes())?;
@@ -38,14 +43,23 @@ pub fn write_run(
     st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
     st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
     st.write("staffing.csv", csv::staffing(sc, res).as_bytes())?;
-    st.write(
-        "summary.json",
-        &pretty(&summary::summary(sc, res, break_even))?,
-    )?;
+    let summary = summary::summary(sc, res, break_even);
+    let manifest = manifest::manifest(sc, res, info);
+    let charts = run_charts::write_all(sc, res, &st.path(""), lang)?;
+    let html = html::report(
+        sc,
+        res,
+        &html::ReportInput {
+            summary: &summary,
+            manifest: &manifest,
+            charts,
+            lang,
+        },
+    );
+    st.write("report.html", html.as_bytes())?;
+    st.write("workbook.xlsx", &workbook::workbook(sc, res, &summary)?)?;
+    st.write("summary.json", &pretty(&summary)?)?;
     // The manifest goes last: its presence marks a complete set.
-    st.write(
-        "manifest.json",
-        &pretty(&manifest::manifest(sc, res, info))?,
-    )?;
+    st.write("manifest.json", &pretty(&manifest)?)?;
     st.commit()
 }

@@ -1,0 +1,731 @@
+//! `report.html`: one self-contained file — inline CSS and SVG, no scripts, fonts or images
+//! from anywhere — printable to A4. Every figure is taken from summary.json's values, so the
+//! report and the JSON agree.
+
+use super::format::{Lang, dkk, mio, num, pct};
+use crate::economics::business_case::PERSPECTIVES;
+use crate::montecarlo::Results;
+use crate::scenario::{COURSE, ParamKind, Payer, Scenario};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Words of the report in one language.
+fn tr(lang: Lang, key: &str) -> &'static str {
+    let da = lang == Lang::Da;
+    match key {
+        "headline" => {
+            if da {
+                "Hovedtal: business case"
+            } else {
+                "Headline figures: the business case"
+            }
+        }
+        "perspective" => {
+            if da {
+                "Perspektiv"
+            } else {
+                "Perspective"
+            }
+        }
+        "investment" => {
+            if da {
+                "Investering"
+            } else {
+                "Investment"
+            }
+        }
+        "savings" => {
+            if da {
+                "Bruttobesparelse"
+            } else {
+                "Gross savings"
+            }
+        }
+        "net" => {
+            if da {
+                "Netto"
+            } else {
+                "Net"
+            }
+        }
+        "npv" => {
+            if da {
+                "Nutidsværdi (95 %-interval)"
+            } else {
+                "Net present value (95 % interval)"
+            }
+        }
+        "roi" => {
+            if da {
+                "Besparelse pr. investeret krone"
+            } else {
+                "Savings per krone invested"
+            }
+        }
+        "payback" => {
+            if da {
+                "Tilbagebetalt (måned)"
+            } else {
+                "Payback (month)"
+            }
+        }
+        "ppos" => {
+            if da {
+                "Sandsynlighed for positiv nutidsværdi"
+            } else {
+                "Probability of positive NPV"
+            }
+        }
+        "breakeven" => {
+            if da {
+                "Nødvendig effektskala"
+            } else {
+                "Break-even effect scale"
+            }
+        }
+        "never" => {
+            if da {
+                "ikke inden for horisonten"
+            } else {
+                "not within the horizon"
+            }
+        }
+        "notreached" => {
+            if da {
+                "ikke nået (> 4)"
+            } else {
+                "not reached (> 4)"
+            }
+        }
+        "whopays" => {
+            if da {
+                "Hvem betaler, hvem sparer"
+            } else {
+                "Who pays, who saves"
+            }
+        }
+        "payer" => {
+            if da {
+                "Betaler"
+            } else {
+                "Payer"
+            }
+        }
+        "year" => {
+            if da {
+                "År"
+            } else {
+                "Year"
+            }
+        }
+        "citizens" => {
+            if da {
+                "Borgernes forløb"
+            } else {
+                "Citizens' outcomes"
+            }
+        }
+        "state" => {
+            if da {
+                "Status ved horisonten"
+            } else {
+                "State at the horizon"
+            }
+        }
+        "staffing" => {
+            if da {
+                "Bemanding: udnyttelse og kø"
+            } else {
+                "Staffing: utilisation and queues"
+            }
+        }
+        "service" => {
+            if da {
+                "Indsats"
+            } else {
+                "Service"
+            }
+        }
+        "fte" => {
+            if da {
+                "Årsværk"
+            } else {
+                "FTE"
+            }
+        }
+        "util" => {
+            if da {
+                "Udnyttelse"
+            } else {
+                "Utilisation"
+            }
+        }
+        "maxq" => {
+            if da {
+                "Største kø"
+            } else {
+                "Longest queue"
+            }
+        }
+        "wait" => {
+            if da {
+                "Gns. ventetid (mdr.)"
+            } else {
+                "Mean wait (months)"
+            }
+        }
+        "uncertainty" => {
+            if da {
+                "Usikkerhed"
+            } else {
+                "Uncertainty"
+            }
+        }
+        "method" => {
+            if da {
+                "Metode"
+            } else {
+                "Method"
+            }
+        }
+        "assumptions" => {
+            if da {
+                "Antagelser og kilder"
+            } else {
+                "Assumptions and sources"
+            }
+        }
+        "parameter" => "Parameter",
+        "value" => {
+            if da {
+                "Værdi eller fordeling"
+            } else {
+                "Value or distribution"
+            }
+        }
+        "kind" => {
+            if da {
+                "Art"
+            } else {
+                "Kind"
+            }
+        }
+        "source" => {
+            if da {
+                "Kilde"
+            } else {
+                "Source"
+            }
+        }
+        "assumption" => {
+            if da {
+                "Antagelse (ingen kilde)"
+            } else {
+                "Assumption (no source)"
+            }
+        }
+        "repro" => {
+            if da {
+                "Reproducerbarhed"
+            } else {
+                "Reproducibility"
+            }
+        }
+        "warnings" => {
+            if da {
+                "Advarsler"
+            } else {
+                "Warnings"
+            }
+        }
+        _ => "",
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn mean(v: &Value) -> f64 {
+    v.get("mean")
+        .and_then(Value::as_f64)
+        .or_else(|| v.as_f64())
+        .unwrap_or(f64::NAN)
+}
+
+fn payer_name(p: &str, lang: Lang) -> String {
+    let da = lang == Lang::Da;
+    match p {
+        "bif" => if da {
+            "BIF (beskæftigelse)"
+        } else {
+            "BIF (employment)"
+        }
+        .into(),
+        "sof" => if da { "SOF (socialt)" } else { "SOF (social)" }.into(),
+        "suf" => if da { "SUF (sundhed)" } else { "SUF (health)" }.into(),
+        "municipality" => if da { "Kommunen i alt" } else { "Municipality" }.into(),
+        "region" => "Region".into(),
+        "state" => if da { "Staten" } else { "State" }.into(),
+        "public" => if da {
+            "Offentlig sektor"
+        } else {
+            "Public sector"
+        }
+        .into(),
+        "society" => if da { "Samfundet" } else { "Society" }.into(),
+        "citizen" => if da { "Borgeren" } else { "Citizen" }.into(),
+        other => other.into(),
+    }
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1050px;margin:24px auto;padding:0 16px;line-height:1.4}
+h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #4272b0;padding-bottom:3px;margin-top:28px}
+table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px}th,td{border:1px solid #ccc;padding:4px 6px;text-align:right;vertical-align:top}
+th{background:#eef2f8}td.l,th.l{text-align:left}.neg{color:#a32}.small{font-size:12px;color:#555}
+figure{margin:10px 0;page-break-inside:avoid}figure svg{width:100%;height:auto}
+.warn{background:#fff5d6;border:1px solid #e0c060;padding:6px 10px}
+@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table{page-break-inside:auto}}";
+
+/// Everything the report needs besides the results.
+pub struct ReportInput<'a> {
+    /// summary.json.
+    pub summary: &'a Value,
+    /// manifest.json.
+    pub manifest: &'a Value,
+    /// Inline SVG charts: (caption, svg text).
+    pub charts: Vec<(String, String)>,
+    /// Language.
+    pub lang: Lang,
+}
+
+/// Build report.html.
+pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
+    let lang = input.lang;
+    let da = lang == Lang::Da;
+    let s = input.summary;
+    let bc = &s["business_case"];
+    let mut h = String::new();
+    let title = if da { &sc.title_da } else { &sc.title_en };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        if da { "da" } else { "en" },
+        esc(title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    let arm = bc["arm"].as_str().unwrap_or("treatment");
+    let _ = writeln!(
+        h,
+        "<p>{} <b>{}</b> {} <b>{}</b>. Start: {}, {} {} {}; {} {}; {} {}; {} {} {}. {}</p>",
+        if da {
+            "Sammenligning af"
+        } else {
+            "Comparison of"
+        },
+        esc(arm),
+        if da { "med" } else { "with" },
+        esc(bc["compared_with"].as_str().unwrap_or("control")),
+        esc(s["start"].as_str().unwrap_or("")),
+        if da { "horisont" } else { "horizon" },
+        s["horizon_months"],
+        if da { "måneder" } else { "months" },
+        if da { "prisår" } else { "price year" },
+        s["price_year"],
+        if da {
+            "diskonteringsrente"
+        } else {
+            "discount rate"
+        },
+        pct(bc["discount_rate"].as_f64().unwrap_or(0.0), lang),
+        s["replications"],
+        if da {
+            "replikationer med usikre parametre"
+        } else {
+            "replications with uncertain parameters"
+        },
+        if s["psa"].as_bool() == Some(true) {
+            ""
+        } else if da {
+            "(faste)"
+        } else {
+            "(fixed)"
+        },
+        esc(&sc.description)
+    );
+    if let Some(w) = s["warnings"].as_array().filter(|w| !w.is_empty()) {
+        let _ = write!(
+            h,
+            "<div class=\"warn\"><b>{}:</b><ul>",
+            tr(lang, "warnings")
+        );
+        for x in w {
+            let _ = write!(h, "<li>{}</li>", esc(x.as_str().unwrap_or("")));
+        }
+        let _ = writeln!(h, "</ul></div>");
+    }
+
+    // Headline table.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "headline"));
+    let _ = writeln!(
+        h,
+        "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        tr(lang, "perspective"),
+        tr(lang, "investment"),
+        tr(lang, "savings"),
+        tr(lang, "net"),
+        tr(lang, "npv"),
+        tr(lang, "roi"),
+        tr(lang, "payback"),
+        tr(lang, "ppos"),
+        tr(lang, "breakeven")
+    );
+    for id in PERSPECTIVES {
+        let p = &bc["perspectives"][id];
+        let npv = &p["npv_dkk"];
+        let roi = if p["roi"].is_null() {
+            "–".to_string()
+        } else {
+            num(mean(&p["roi"]), 2, lang)
+        };
+        let payback = p["payback_month"]
+            .as_u64()
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| tr(lang, "never").into());
+        let be = match p.get("break_even_effect_scale") {
+            None => "–".to_string(),
+            Some(Value::Null) => tr(lang, "notreached").into(),
+            Some(v) => num(v.as_f64().unwrap_or(f64::NAN), 2, lang),
+        };
+        let cls = if mean(npv) < 0.0 {
+            " class=\"neg\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td{cls}>{} ({} … {})</td><td>{roi}</td><td>{payback}</td><td>{}</td><td>{be}</td></tr>",
+            payer_name(id, lang),
+            mio(mean(&p["investment_dkk"]), lang),
+            mio(mean(&p["gross_savings_dkk"]), lang),
+            mio(mean(&p["net_dkk"]), lang),
+            mio(mean(npv), lang),
+            mio(npv["p025"].as_f64().unwrap_or(f64::NAN), lang),
+            mio(npv["p975"].as_f64().unwrap_or(f64::NAN), lang),
+            pct(p["p_positive_npv"].as_f64().unwrap_or(f64::NAN), lang),
+        );
+    }
+    let _ = writeln!(h, "</table>");
+    let _ = writeln!(
+        h,
+        "<p class=\"small\">{}</p>",
+        if da {
+            "Investering: husets personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens (ydelser efter statsrefusion, sagsbehandling, bostøtte, sundhed). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst."
+        } else {
+            "Investment: the house's staff and other costs. Gross savings: control's costs minus the arm's (benefits after state reimbursement, case handling, housing support, health). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings."
+        }
+    );
+    for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {
+        figure(&mut h, cap, svg);
+    }
+
+    // Who pays, who saves: payer × year net from business_case.csv's numbers.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "whopays"));
+    let years = crate::report::csv::years(sc, res.layout.horizon);
+    let n = res.replications().max(1) as f64;
+    let focus = Results::focus_arm(sc);
+    if let Some(c) = &res.comparison_sums[focus] {
+        let _ = write!(h, "<table><tr><th class=\"l\">{}</th>", tr(lang, "payer"));
+        for (y, _) in &years {
+            let _ = write!(h, "<th>{y}</th>");
+        }
+        let _ = writeln!(h, "<th>{}</th></tr>", if da { "I alt" } else { "Total" });
+        for (p, payer) in Payer::ALL.iter().enumerate() {
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td>",
+                payer_name(payer.id(), lang)
+            );
+            let mut total = 0.0;
+            for (_, cycles) in &years {
+                let v: f64 = cycles
+                    .iter()
+                    .map(|&m| c.payer_sav[p][m] - c.payer_inv[p][m])
+                    .sum::<f64>()
+                    / n;
+                total += v;
+                let cls = if v < -0.5 { " class=\"neg\"" } else { "" };
+                let _ = write!(h, "<td{cls}>{}</td>", num(v / 1e6, 2, lang));
+            }
+            let _ = writeln!(h, "<td>{}</td></tr>", num(total / 1e6, 2, lang));
+        }
+        let _ = writeln!(
+            h,
+            "</table><p class=\"small\">{}</p>",
+            if da {
+                "Netto (besparelse minus investering) i mio. kr. pr. budgetår, udiskonteret; negativ: betaler mere. Statens andel af ydelser efter refusionstrappen står under Staten."
+            } else {
+                "Net (savings minus investment) in DKK million per budget year, undiscounted; negative: pays more. The state's share of benefits by the refusion staircase is under State."
+            }
+        );
+    }
+    for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("payers")) {
+        figure(&mut h, cap, svg);
+    }
+
+    // Citizens.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "citizens"));
+    let _ = write!(h, "<table><tr><th class=\"l\">{}</th>", tr(lang, "state"));
+    for a in &sc.arms {
+        let _ = write!(
+            h,
+            "<th>{}</th>",
+            esc(if da { &a.label_da } else { &a.label_en })
+        );
+    }
+    let _ = writeln!(h, "</tr>");
+    for st in &sc.chains[COURSE].states {
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\">{}</td>",
+            esc(if da { &st.label_da } else { &st.label_en })
+        );
+        for a in &sc.arms {
+            let v = s["arms"][&a.id]["outcomes_at_end"][&st.id]
+                .as_f64()
+                .unwrap_or(f64::NAN);
+            let _ = write!(h, "<td>{}</td>", pct(v, lang));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table>");
+    for (cap, svg) in input
+        .charts
+        .iter()
+        .filter(|c| c.0.starts_with("outcomes") || c.0.starts_with("occupancy"))
+    {
+        figure(&mut h, cap, svg);
+    }
+
+    // Staffing.
+    if let Some(map) = s["staffing"].as_object().filter(|m| !m.is_empty()) {
+        let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "staffing"));
+        let _ = writeln!(
+            h,
+            "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            tr(lang, "service"),
+            tr(lang, "fte"),
+            tr(lang, "util"),
+            tr(lang, "maxq"),
+            tr(lang, "wait")
+        );
+        for (id, v) in map {
+            let label = v[if da { "label_da" } else { "label_en" }]
+                .as_str()
+                .unwrap_or(id);
+            let opt = |k: &str, f: &dyn Fn(f64) -> String| {
+                v[k].as_f64().map(f).unwrap_or_else(|| "–".into())
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(label),
+                opt("fte", &|x| num(x, 1, lang)),
+                opt("utilisation_mean", &|x| pct(x, lang)),
+                opt("max_queue", &|x| num(x, 0, lang)),
+                opt("mean_wait_months", &|x| num(x, 1, lang)),
+            );
+        }
+        let _ = writeln!(h, "</table>");
+        for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("staffing")) {
+            figure(&mut h, cap, svg);
+        }
+    }
+
+    // Uncertainty.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "uncertainty"));
+    let muni = &bc["perspectives"]["municipality"]["npv_dkk"];
+    let _ = writeln!(
+        h,
+        "<p>{} {} ({}: {}; {} {}).</p>",
+        if da {
+            "Kommunens nutidsværdi er i gennemsnit"
+        } else {
+            "The municipality's net present value averages"
+        },
+        mio(mean(muni), lang),
+        if da { "95 %-interval" } else { "95 % interval" },
+        format_args!(
+            "{} … {}",
+            mio(muni["p025"].as_f64().unwrap_or(f64::NAN), lang),
+            mio(muni["p975"].as_f64().unwrap_or(f64::NAN), lang)
+        ),
+        if da {
+            "Monte Carlo-standardfejl på gennemsnittet"
+        } else {
+            "Monte Carlo standard error of the mean"
+        },
+        dkk(muni["mcse"].as_f64().unwrap_or(f64::NAN), lang),
+    );
+    for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("npv")) {
+        figure(&mut h, cap, svg);
+    }
+
+    // Method.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "method"));
+    let _ = writeln!(
+        h,
+        "<p>{}</p>",
+        if da {
+            "ressim er en mikrosimulering med månedlige cyklusser. Syntetiske borgere trækkes fra scenariets fordelinger og går gennem forløbsstatus (aktivt forløb, virksomhedspraktik, fleksjob, job eller uddannelse, førtidspension, kontanthjælp, død/udvandring) og bostøtteniveauer. Alle arme kører på de samme borgere og de samme tilfældige tal, så forskellen mellem armene er indsatsens effekt og ikke støj. Konkurrerende overgange kombineres som rater; effekter er hazard ratios. Indsatser med kapacitet (mentorer, virksomhedskonsulenter, koordinerende sagsbehandlere, sundhedspersonale) fordeles hver måned efter ventetid og borger-id og overskrides aldrig. Hver replikation trækker alle usikre parametre fra deres fordelinger; intervallerne dækker både parameterusikkerhed og tilfældighed i forløbene. Ydelser er opgjort efter statsrefusion (refusionstrappen), og beløb er i scenariets prisår."
+        } else {
+            "ressim is a microsimulation with monthly cycles. Synthetic citizens drawn from the scenario's distributions move through course states (active course, company placement, flex job, job or education, disability pension, social assistance, death/emigration) and housing-support levels. All arms run on the same citizens and the same random numbers, so the difference between arms is the intervention's effect, not noise. Competing transitions are combined as rates; effects are hazard ratios. Services with capacity (mentors, business consultants, coordinating caseworkers, health staff) are allocated each month by waiting time and citizen id and never exceeded. Each replication draws every uncertain parameter from its distribution; the intervals cover parameter uncertainty and the randomness of individual courses. Benefits are net of state reimbursement (the refusion staircase), amounts are in the scenario's price year."
+        }
+    );
+
+    // Assumption register.
+    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "assumptions"));
+    let _ = writeln!(
+        h,
+        "<table><tr><th class=\"l\">{}</th><th class=\"l\">{}</th><th class=\"l\">{}</th><th class=\"l\">{}</th></tr>",
+        tr(lang, "parameter"),
+        tr(lang, "value"),
+        tr(lang, "kind"),
+        tr(lang, "source")
+    );
+    for p in &sc.params {
+        let kind = match p.kind {
+            ParamKind::Probability => {
+                if da {
+                    "sandsynlighed pr. cyklus"
+                } else {
+                    "probability per cycle"
+                }
+            }
+            ParamKind::Rate => {
+                if da {
+                    "rate / antal"
+                } else {
+                    "rate / count"
+                }
+            }
+            ParamKind::HazardRatio => "hazard ratio",
+            ParamKind::Amount => {
+                if da {
+                    "beløb"
+                } else {
+                    "amount"
+                }
+            }
+            ParamKind::Price => {
+                if da {
+                    "pris"
+                } else {
+                    "price"
+                }
+            }
+            ParamKind::Share => {
+                if da {
+                    "andel"
+                } else {
+                    "share"
+                }
+            }
+            ParamKind::DiscountRate => {
+                if da {
+                    "diskonteringsrente"
+                } else {
+                    "discount rate"
+                }
+            }
+        };
+        let source = match &p.param.source {
+            Some(src) => esc(src),
+            None => format!("<b>{}</b>", tr(lang, "assumption")),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{kind}</td><td class=\"l\">{source}</td></tr>",
+            esc(&p.path),
+            esc(&p.param.describe())
+        );
+    }
+    for a in &sc.attributes {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">cohort.attributes.{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+            esc(&a.id),
+            esc(&a.dist.describe()),
+            if da {
+                "borgerattribut"
+            } else {
+                "citizen attribute"
+            },
+            a.dist
+                .source
+                .as_deref()
+                .map(esc)
+                .unwrap_or_else(|| format!("<b>{}</b>", tr(lang, "assumption")))
+        );
+    }
+    let _ = writeln!(h, "</table>");
+
+    // Reproducibility.
+    let m = input.manifest;
+    let _ = writeln!(h, "<h2>{}</h2><table>", tr(lang, "repro"));
+    for (k, label) in [
+        ("ressim_version", "ressim"),
+        ("scenario_sha256", "scenario SHA-256"),
+        ("seed", "seed"),
+        (
+            "replications",
+            if da { "replikationer" } else { "replications" },
+        ),
+        ("threads", if da { "tråde" } else { "threads" }),
+    ] {
+        let v = match &m[k] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{label}</th><td class=\"l\">{}</td></tr>",
+            esc(&v)
+        );
+    }
+    let cmd = m["command_line"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "<tr><th class=\"l\">{}</th><td class=\"l\"><code>{}</code></td></tr></table>",
+        if da { "kommando" } else { "command line" },
+        esc(&cmd)
+    );
+    let _ = writeln!(h, "</body></html>");
+    h
+}
+
+fn figure(h: &mut String, caption: &str, svg: &str) {
+    // The caption's first word is the chart's id; the rest is shown.
+    let shown = caption.split_once(": ").map(|x| x.1).unwrap_or(caption);
+    let body = svg.trim_start_matches(|c| c != '<');
+    let body = match body.find("<svg") {
+        Some(i) => &body[i..],
+        None => body,
+    };
+    let _ = writeln!(
+        h,
+        "<figure>{body}<figcaption class=\"small\">{}</figcaption></figure>",
+        esc(shown)
+    );
+}

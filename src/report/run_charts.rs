@@ -1,0 +1,282 @@
+//! The charts of a run, written as SVG and PNG into the output folder: citizens by state over
+//! time per arm, outcome shares at the horizon, cumulative discounted net per perspective with
+//! its 95 % band, net per payer and budget year, the distribution of the NPV, and staffing
+//! utilisation.
+
+use super::charts::{self, Bars, Histogram, LinePoints, Lines};
+use super::format::Lang;
+use crate::error::Result;
+use crate::montecarlo::Results;
+use crate::scenario::{COURSE, Payer, Scenario};
+use crate::stats::quantile_sorted;
+use std::path::Path;
+
+/// Write every chart into `dir`; returns (id: caption, SVG text) for the HTML report.
+pub fn write_all(
+    sc: &Scenario,
+    res: &Results,
+    dir: &Path,
+    lang: Lang,
+) -> Result<Vec<(String, String)>> {
+    let da = lang == Lang::Da;
+    let mut out = Vec::new();
+    let focus = Results::focus_arm(sc);
+    let n = res.replications().max(1) as f64;
+    let h = res.layout.horizon;
+    let cm = sc.sim.cycle_months as f64;
+    let mut add =
+        |stem: &str, caption: String, chart: &dyn Fn(&Path, &str) -> Result<()>| -> Result<()> {
+            chart(dir, stem)?;
+            let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap_or_default();
+            out.push((format!("{stem}: {caption}"), svg));
+            Ok(())
+        };
+
+    // Cumulative discounted net, mean by month with the 95 % band at each year end.
+    let persp = [(3usize, "municipality"), (6, "public"), (7, "society")];
+    let net = Lines {
+        title: if da {
+            "Akkumuleret diskonteret netto (95 %-bånd)"
+        } else {
+            "Cumulative discounted net (95 % band)"
+        }
+        .into(),
+        x_label: if da { "måned" } else { "month" }.into(),
+        y_label: if da { "kr." } else { "DKK" }.into(),
+        series: persp
+            .iter()
+            .map(|&(k, id)| {
+                let mean = super::summary::mean_net_discounted(res, focus, k);
+                let mut cum = 0.0;
+                let pts: LinePoints = mean
+                    .iter()
+                    .enumerate()
+                    .map(|(m, v)| {
+                        cum += v;
+                        let band = res.year_ends.iter().position(|&e| e == m).map(|yi| {
+                            let mut xs: Vec<f64> = res
+                                .reps
+                                .iter()
+                                .filter_map(|r| r.cum_net_by_year[focus].get(yi).map(|c| c[k]))
+                                .collect();
+                            xs.sort_by(f64::total_cmp);
+                            (quantile_sorted(&xs, 0.025), quantile_sorted(&xs, 0.975))
+                        });
+                        ((m as f64 + 1.0) * cm, cum, band.filter(|_| k == 3))
+                    })
+                    .collect();
+                (id.to_string(), pts)
+            })
+            .collect(),
+        y_format: charts::mio,
+    };
+    add(
+        "net_cumulative",
+        if da {
+            "akkumuleret diskonteret netto pr. perspektiv; tilbagebetaling hvor kurven krydser nul"
+                .into()
+        } else {
+            "cumulative discounted net per perspective; payback where the curve crosses zero".into()
+        },
+        &|d, s| charts::both(d, s, (1000, 560), &net),
+    )?;
+
+    // Net per payer and budget year.
+    let years = super::csv::years(sc, h);
+    if let Some(c) = &res.comparison_sums[focus] {
+        let payers = Bars {
+            title: if da {
+                "Netto pr. betaler og budgetår (besparelse − investering)"
+            } else {
+                "Net per payer and budget year (savings − investment)"
+            }
+            .into(),
+            y_label: if da { "kr." } else { "DKK" }.into(),
+            categories: years.iter().map(|(y, _)| y.to_string()).collect(),
+            series: Payer::ALL
+                .iter()
+                .enumerate()
+                .map(|(p, payer)| {
+                    let v = years
+                        .iter()
+                        .map(|(_, cycles)| {
+                            cycles
+                                .iter()
+                                .map(|&m| c.payer_sav[p][m] - c.payer_inv[p][m])
+                                .sum::<f64>()
+                                / n
+                        })
+                        .collect();
+                    (payer.id().to_string(), v)
+                })
+                .collect(),
+            y_format: charts::mio,
+        };
+        add(
+            "payers",
+            if da {
+                "hvem betaler og hvem sparer, pr. budgetår".into()
+            } else {
+                "who pays and who saves, per budget year".into()
+            },
+            &|d, s| charts::both(d, s, (1000, 520), &payers),
+        )?;
+    }
+
+    // Outcome shares at the horizon per arm.
+    let chain = &sc.chains[COURSE];
+    let outcomes = Bars {
+        title: if da {
+            "Status ved horisonten"
+        } else {
+            "State at the horizon"
+        }
+        .into(),
+        y_label: if da {
+            "andel af borgerne"
+        } else {
+            "share of citizens"
+        }
+        .into(),
+        categories: chain.states.iter().map(|s| s.id.clone()).collect(),
+        series: sc
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(a, arm)| {
+                let v = (0..chain.states.len())
+                    .map(|s| res.reps.iter().map(|r| r.end_share[a][s]).sum::<f64>() / n)
+                    .collect();
+                (arm.id.clone(), v)
+            })
+            .collect(),
+        y_format: charts::percent,
+    };
+    add(
+        "outcomes",
+        if da {
+            "borgernes status ved horisonten pr. arm".into()
+        } else {
+            "citizens' state at the horizon per arm".into()
+        },
+        &|d, s| charts::both(d, s, (1000, 480), &outcomes),
+    )?;
+
+    // Citizens by state over time, one chart per arm.
+    for (a, arm) in sc.arms.iter().enumerate() {
+        let occ = Lines {
+            title: format!(
+                "{}: {}",
+                if da {
+                    "Borgere pr. status"
+                } else {
+                    "Citizens by state"
+                },
+                arm.id
+            ),
+            x_label: if da { "måned" } else { "month" }.into(),
+            y_label: if da { "borgere" } else { "citizens" }.into(),
+            series: chain
+                .states
+                .iter()
+                .enumerate()
+                .map(|(s, st)| {
+                    let pts = (0..h)
+                        .map(|m| {
+                            (
+                                (m as f64 + 1.0) * cm,
+                                res.occupancy_cell(a, m, COURSE, s).mean(),
+                                None,
+                            )
+                        })
+                        .collect();
+                    (st.id.clone(), pts)
+                })
+                .collect(),
+            y_format: charts::count,
+        };
+        add(
+            &format!("occupancy_{}", arm.id),
+            format!(
+                "{} ({})",
+                if da {
+                    "borgere pr. status over tid"
+                } else {
+                    "citizens by state over time"
+                },
+                arm.id
+            ),
+            &|d, s| charts::both(d, s, (1000, 480), &occ),
+        )?;
+    }
+
+    // NPV distribution (municipality).
+    let hist = Histogram {
+        title: if da {
+            "Fordeling af kommunens nutidsværdi over replikationer"
+        } else {
+            "Distribution of the municipal NPV over replications"
+        }
+        .into(),
+        x_label: if da {
+            "nutidsværdi (kr.)"
+        } else {
+            "net present value (DKK)"
+        }
+        .into(),
+        values: res.reps.iter().map(|r| r.headlines[focus][3].npv).collect(),
+    };
+    add(
+        "npv_distribution",
+        if da {
+            "usikkerheden om kommunens nutidsværdi".into()
+        } else {
+            "uncertainty of the municipal NPV".into()
+        },
+        &|d, s| charts::both(d, s, (1000, 440), &hist),
+    )?;
+
+    // Staffing utilisation.
+    let svs = crate::montecarlo::capacity_services(sc, focus);
+    if !svs.is_empty() {
+        let util = Lines {
+            title: if da {
+                "Udnyttelse af kapaciteten pr. måned"
+            } else {
+                "Capacity utilisation per month"
+            }
+            .into(),
+            x_label: if da { "måned" } else { "month" }.into(),
+            y_label: if da {
+                "brugt / kapacitet"
+            } else {
+                "used / capacity"
+            }
+            .into(),
+            series: svs
+                .iter()
+                .enumerate()
+                .map(|(k, &si)| {
+                    let pts = (0..h)
+                        .filter_map(|m| {
+                            let row = res.staffing_sums[focus][m * svs.len() + k];
+                            (row[0] > 0.0).then(|| ((m as f64 + 1.0) * cm, row[1] / row[0], None))
+                        })
+                        .collect();
+                    (sc.arms[focus].services[si].id.clone(), pts)
+                })
+                .collect(),
+            y_format: charts::percent,
+        };
+        add(
+            "staffing",
+            if da {
+                "udnyttelse af mentorer, konsulenter og sagsbehandlere".into()
+            } else {
+                "utilisation of mentors, consultants and caseworkers".into()
+            },
+            &|d, s| charts::both(d, s, (1000, 440), &util),
+        )?;
+    }
+    Ok(out)
+}

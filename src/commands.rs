@@ -15,6 +15,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Check(a) => check(a),
         Command::Sweep(a) => sweep(a),
         Command::Sensitivity(a) => sensitivity(a),
+        Command::Power(a) => crate::analysis::power::command(a),
     }
 }
 
@@ -485,6 +486,45 @@ fn check(a: CheckArgs) -> Result<()> {
             arm.effects.len(),
             arm.account_overrides.len()
         );
+    }
+    for arm in &sc.arms {
+        for sv in &arm.services {
+            let fte = sc.params[sv.fte].param.central();
+            let capacity = match &sv.capacity {
+                Some(c) => format!(
+                    "{:?}, {} per FTE, {} effects",
+                    c.kind,
+                    fmt_num(sc.params[c.per_fte].param.central()),
+                    c.effects.len()
+                )
+                .to_lowercase(),
+                None => "cost only".into(),
+            };
+            println!(
+                "  service {:<18} {} FTE, months {}–{}, {capacity}",
+                format!("{}.{}", arm.id, sv.id),
+                fmt_num(fte),
+                sv.from_month,
+                sv.to_month
+            );
+        }
+        for co in &arm.costs {
+            println!(
+                "  cost    {:<18} {} ({:?}), paid by {}",
+                format!("{}.{}", arm.id, co.id),
+                fmt_num(sc.params[co.amount].param.central()),
+                co.per,
+                co.payer.id()
+            );
+        }
+    }
+    if let Some(r) = &sc.refusion {
+        let steps: Vec<String> = r
+            .steps
+            .iter()
+            .map(|(w, p)| format!("week {w}: {}", fmt_num(sc.params[*p].param.central())))
+            .collect();
+        println!("  refusion:     {}", steps.join(", "));
     }
     println!("  accounts:     {}", sc.accounts.len());
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();

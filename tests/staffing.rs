@@ -328,3 +328,57 @@ fn bad_staff_and_vary_arguments_are_refused() {
         assert!(!stderr(&o).contains("panicked"));
     }
 }
+
+#[test]
+fn without_effect_services_move_and_change_nobody() {
+    // Consultants move citizens into placements and health staff lower the health burden;
+    // with --effect-scale 0 neither may happen, so the arm equals control exactly.
+    let sc = scenario::load_str("placebo.toml", &staffed(4.0, 2.0, 2.0, 2.0)).unwrap();
+    let opts = RunOptions {
+        replications: 6,
+        seed: 5,
+        threads: 1,
+        psa: true,
+        effect_scale: 0.0,
+        progress: false,
+    };
+    let res = montecarlo::run(&sc, &opts).unwrap();
+    for r in &res.reps {
+        assert_eq!(r.end_share[0], r.end_share[1]);
+        for h in &r.headlines[1] {
+            assert_eq!(h.savings, 0.0);
+        }
+    }
+    // With the effect, the consultants do place people.
+    let opts = RunOptions {
+        effect_scale: 1.0,
+        ..opts
+    };
+    let res = montecarlo::run(&sc, &opts).unwrap();
+    assert!(res.reps.iter().any(|r| r.end_share[0] != r.end_share[1]));
+}
+
+#[test]
+fn a_closed_service_has_no_queue() {
+    // The mentors work months 0–5 only; afterwards nobody holds or waits for a mentor.
+    let text = staffed(1.0, 1.0, 2.0, 1.0).replace(
+        "capacity_per_fte = 5\ncost_per_fte_year = 480000",
+        "capacity_per_fte = 5\nfrom_month = 0\nto_month = 5\ncost_per_fte_year = 480000",
+    );
+    let sc = scenario::load_str("closed.toml", &text).unwrap();
+    let counts = run_treatment(&sc, 0, &mut engine::NoObserver);
+    let n_sv = 4;
+    for (m, row) in counts
+        .staffing
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k % n_sv == 0)
+    {
+        let cycle = m / n_sv;
+        if cycle <= 5 {
+            assert!(row[0] > 0.0);
+        } else {
+            assert_eq!(*row, [0.0; 5], "cycle {cycle}");
+        }
+    }
+}

@@ -116,6 +116,9 @@ pub struct CService {
     pub min_course_months: u32,
     /// Move to this course state when served (monthly).
     pub move_to: Option<u16>,
+    /// Probability that a served citizen is moved: the effect scale, capped at 1 (so that
+    /// with no effect the service moves nobody).
+    pub move_probability: f64,
     /// Add to an attribute when served (monthly).
     pub attribute_change: Option<(usize, f64)>,
     /// At most once per citizen (monthly).
@@ -123,6 +126,12 @@ pub struct CService {
 }
 
 impl CService {
+    /// Whether the service is staffed in any month of cycle `m`.
+    pub fn is_open(&self, m: u32, cm: u32) -> bool {
+        let (first, last) = (m * cm, m * cm + cm - 1);
+        first <= self.window.1 && last >= self.window.0
+    }
+
     /// Capacity in cycle `m` (months `m·cm … (m+1)·cm − 1`): whole slots for caseloads, and
     /// for monthly services the whole services accrued in the cycle (fractions carry over,
     /// so 1.5 a month gives 1, 2, 1, 2, …).
@@ -288,7 +297,9 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     when: cap.when.as_ref().map(|w| (w.attribute, w.min, w.max)),
                     min_course_months: cap.min_course_months,
                     move_to: cap.move_to.map(|s| s as u16),
-                    attribute_change: cap.attribute_change,
+                    move_probability: effect_scale.clamp(0.0, 1.0),
+                    // An attribute change is an effect: scaled like every other effect.
+                    attribute_change: cap.attribute_change.map(|(a, add)| (a, add * effect_scale)),
                     once: cap.once,
                 })
             })

@@ -277,6 +277,7 @@ fn invalidate(chains: &mut [ChainState], i: usize) {
 /// Everything the allocation step reads and changes.
 struct AllocCtx<'a, O: Observer> {
     obs: &'a mut O,
+    keys: &'a [u64],
     lay: &'a Layout,
     carm: &'a CArm,
     class: &'a [u16],
@@ -298,6 +299,18 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
     let n_sv = x.carm.services.len();
     for (si, sv) in x.carm.services.iter().enumerate() {
         let bit = 1u32 << sv.index;
+        if !sv.is_open(m as u32, cm) {
+            // Closed (before it opens or after it closes): nobody holds it, nobody queues.
+            for i in 0..active {
+                if x.st.mask[i] & bit != 0 {
+                    x.st.mask[i] &= !bit;
+                    invalidate(x.chains, i);
+                }
+                x.st.wait_since[i * n_sv + si] = u32::MAX;
+            }
+            x.counts.staffing[m * n_sv + si] = [0.0; 5];
+            continue;
+        }
         let cap = sv.capacity_in(m as u32, cm) as usize;
         let na = x.n_attrs;
         let eligible =
@@ -362,7 +375,7 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
                 let mut q: Vec<(u32, usize)> = Vec::new();
                 for i in 0..active {
                     let w = &mut x.st.wait_since[i * n_sv + si];
-                    let done = sv.once && x.st.served[i * n_sv + si];
+                    let done = monthly && sv.once && x.st.served[i * n_sv + si];
                     if x.st.mask[i] & bit == 0
                         && !done
                         && eligible(i, x.chains, x.attrs, x.course_months)
@@ -409,7 +422,9 @@ fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O
     if let Some((a, add)) = sv.attribute_change {
         x.attrs[i * x.n_attrs + a] += add;
     }
-    if let Some(dest) = sv.move_to {
+    let moves = sv.move_probability >= 1.0
+        || rng::uniform(x.keys[i], m as u32, rng::SLOT_SERVICE) < sv.move_probability;
+    if let Some(dest) = sv.move_to.filter(|_| moves) {
         let from = x.chains[0].state[i];
         if from != dest {
             let cl = x.class[i] as usize;
@@ -541,6 +556,7 @@ pub fn run_arm<O: Observer>(
                 active,
                 AllocCtx {
                     obs: &mut *obs,
+                    keys: &keys,
                     lay,
                     carm,
                     class,

@@ -27,6 +27,8 @@ pub const SLOTS: u64 = 8;
 pub const SLOT_COURSE: u64 = 0;
 /// Slot of the housing-support transition.
 pub const SLOT_HOUSING: u64 = 1;
+/// Slot of a service's move (e.g. into a company placement) under a partial effect scale.
+pub const SLOT_SERVICE: u64 = 2;
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 

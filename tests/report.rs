@@ -1,0 +1,238 @@
+//! The report a user attaches: report.html is self-contained and agrees with summary.json in
+//! Danish and English, charts are valid, the workbook opens and holds the numbers, and a real
+//! browser renders the page.
+
+mod common;
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::*;
+use ressim::report::format::{Lang, mio};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn run(dir: &Path, lang: &str) -> PathBuf {
+    let out = dir.join(lang);
+    let o = run_in(
+        dir,
+        &[
+            "run",
+            shipped().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "12",
+            "--seed",
+            "3",
+            "--lang",
+            lang,
+            "--quiet",
+            "--no-break-even",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn report_is_self_contained_and_agrees_with_summary_in_both_languages() {
+    let t = tempfile::tempdir().unwrap();
+    for (lang, l, words) in [
+        (
+            "da",
+            Lang::Da,
+            [
+                "Nutidsværdi",
+                "Hvem betaler, hvem sparer",
+                "Antagelser og kilder",
+            ],
+        ),
+        (
+            "en",
+            Lang::En,
+            [
+                "Net present value",
+                "Who pays, who saves",
+                "Assumptions and sources",
+            ],
+        ),
+    ] {
+        let out = run(t.path(), lang);
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        for w in words {
+            assert!(html.contains(w), "{lang}: missing {w}");
+        }
+        // Nothing outside the file: no links or sources to other files or the network.
+        let lower = html.to_lowercase();
+        for bad in [
+            "src=\"http",
+            "href=\"http",
+            "src='http",
+            "href=\"//",
+            "@import",
+            "url(http",
+            "<script",
+            "<link",
+            "<img",
+        ] {
+            assert!(!lower.contains(bad), "{lang}: report references `{bad}`");
+        }
+        assert!(lower.contains("<svg"), "{lang}: no inline chart");
+        // Every headline NPV of summary.json appears, formatted, in the report.
+        let s = summary(&out);
+        for (id, p) in s["business_case"]["perspectives"].as_object().unwrap() {
+            for v in [
+                p["npv_dkk"]["mean"].as_f64().unwrap(),
+                p["npv_dkk"]["p025"].as_f64().unwrap(),
+                p["investment_dkk"]["mean"].as_f64().unwrap(),
+            ] {
+                let text = mio(v, l);
+                assert!(
+                    html.contains(&text),
+                    "{lang}: {id} figure {text} not in the report"
+                );
+            }
+        }
+        // The assumption register lists every parameter.
+        assert!(
+            html.matches("<tr><td class=\"l\">").count() > 100,
+            "{lang}: assumption register too short"
+        );
+    }
+}
+
+#[test]
+fn charts_are_valid_and_the_workbook_holds_the_numbers() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run(t.path(), "da");
+    let mut pngs = 0;
+    for e in fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        match p.extension().and_then(|x| x.to_str()) {
+            Some("png") => {
+                let bytes = fs::read(&p).unwrap();
+                let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+                let reader = decoder.read_info().unwrap();
+                let info = reader.info();
+                assert!(
+                    info.width >= 800 && info.height >= 300,
+                    "{p:?} is {}×{}",
+                    info.width,
+                    info.height
+                );
+                pngs += 1;
+                let svg = fs::read_to_string(p.with_extension("svg")).unwrap();
+                assert!(
+                    svg.starts_with("<svg") && svg.contains("</svg>") && svg.len() > 2000,
+                    "{p:?}: bad SVG twin"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(pngs >= 6, "only {pngs} charts");
+    let s = summary(&out);
+    let mut wb: Xlsx<_> = open_workbook(out.join("workbook.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    for want in [
+        "Summary",
+        "Cash flows",
+        "Payers",
+        "Occupancy",
+        "Staffing",
+        "Assumptions",
+        "Replications",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "workbook lacks sheet {want}: {names:?}"
+        );
+    }
+    let sheet = wb.worksheet_range("Summary").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][0], Data::String("perspective".into()));
+    for row in &rows[1..] {
+        let Data::String(id) = &row[0] else {
+            panic!("row without perspective")
+        };
+        let npv = match row[4] {
+            Data::Float(v) => v,
+            ref other => panic!("npv of {id} is {other:?}"),
+        };
+        let want = s["business_case"]["perspectives"][id]["npv_dkk"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (npv - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{id}: workbook {npv} vs summary {want}"
+        );
+    }
+    let reps = wb.worksheet_range("Replications").unwrap();
+    assert_eq!(reps.rows().count(), 1 + 12);
+}
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+#[test]
+fn a_real_browser_renders_the_report() {
+    let Some(browser) = chromium() else {
+        println!(
+            "SKIPPED a_real_browser_renders_the_report: no Chromium here (.ci/run installs the distribution's `chromium` package)"
+        );
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = run(t.path(), "da");
+    let shot = t.path().join("shot.png");
+    let profile = t.path().join("profile");
+    let status = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .expect("chromium starts");
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let channels = info.color_type.samples();
+    let pixels = bytes.len() / channels;
+    let dark = bytes
+        .chunks(channels)
+        .filter(|p| p.iter().take(3).any(|&c| c < 200))
+        .count();
+    // A blank page is all white; the report's text, tables and charts are not.
+    assert!(
+        dark * 100 > pixels,
+        "screenshot looks blank: {dark} of {pixels} pixels are not white"
+    );
+}

@@ -330,6 +330,22 @@ pub struct State {
     pub course_clock: bool,
     /// Housing level held while in this (course) state.
     pub housing: Option<usize>,
+    /// Trial outcomes (`ressim power`): what being in this state counts as.
+    pub flags: OutcomeFlags,
+}
+
+/// What being in a course state counts as for the trial outcomes of `ressim power`
+/// (all false unless the scenario says otherwise).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutcomeFlags {
+    /// Supports themselves: ordinary job, education or flex job.
+    pub self_supporting: bool,
+    /// On disability pension (førtidspension).
+    pub disability_pension: bool,
+    /// Receives a public benefit.
+    pub on_benefits: bool,
+    /// In employment.
+    pub employed: bool,
 }
 
 /// How an edge's base intensity is given.

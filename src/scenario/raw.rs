@@ -154,6 +154,15 @@ pub struct RawState {
     /// Course states only: the housing-support level a citizen has while in this state
     /// (e.g. `none` for death or emigration); housing transitions pause meanwhile.
     pub housing: Option<String>,
+    /// Course states only, for trial outcomes (`ressim power`): the citizen supports
+    /// themselves here (ordinary job, education, flex job).
+    pub self_supporting: Option<bool>,
+    /// Course states only, for trial outcomes: disability pension (førtidspension).
+    pub disability_pension: Option<bool>,
+    /// Course states only, for trial outcomes: the citizen receives a public benefit here.
+    pub on_benefits: Option<bool>,
+    /// Course states only, for trial outcomes: the citizen is in employment here.
+    pub employed: Option<bool>,
     /// Source of the state's definition or length.
     pub source: Option<String>,
     /// A note.

@@ -541,6 +541,7 @@ fn check_states(
             in_course: false,
             course_clock: false,
             housing: None,
+            flags: OutcomeFlags::default(),
         }];
     };
     let mut states = Vec::new();
@@ -568,6 +569,12 @@ fn check_states(
             in_course: s.in_course.unwrap_or(false),
             course_clock: false,
             housing: None,
+            flags: OutcomeFlags {
+                self_supporting: s.self_supporting.unwrap_or(false),
+                disability_pension: s.disability_pension.unwrap_or(false),
+                on_benefits: s.on_benefits.unwrap_or(false),
+                employed: s.employed.unwrap_or(false),
+            },
         });
     }
     for (i, (id, s)) in map.iter().enumerate() {
@@ -586,6 +593,26 @@ fn check_states(
             c.err(
                 &with(&path, "housing"),
                 "`housing` is set on course states, not on housing levels",
+            );
+        }
+        let outcome_keys = [
+            ("self_supporting", s.self_supporting),
+            ("disability_pension", s.disability_pension),
+            ("on_benefits", s.on_benefits),
+            ("employed", s.employed),
+        ];
+        for (key, v) in outcome_keys {
+            if v.is_some() && !required {
+                c.err(
+                    &with(&path, key),
+                    format!("`{key}` is a trial outcome of course states, not of housing levels"),
+                );
+            }
+        }
+        if s.self_supporting == Some(true) && s.disability_pension == Some(true) {
+            c.err(
+                &with(&path, "disability_pension"),
+                "a state cannot be both `self_supporting` and `disability_pension`",
             );
         }
     }

@@ -24,6 +24,57 @@ pub enum Command {
     /// One-way sensitivity of the NPV to every uncertain parameter (tornado.csv and chart),
     /// and the NPV against the effect scale (effect_curve.csv and chart).
     Sensitivity(SensitivityArgs),
+    /// Power of the randomised trial by size (power.csv, capacity.csv, power.json and chart),
+    /// the size for 80 % power and the minimum detectable effect.
+    Power(PowerArgs),
+}
+
+/// `ressim power`.
+#[derive(Debug, Args)]
+pub struct PowerArgs {
+    /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
+    pub scenario: Option<PathBuf>,
+    /// Trial sizes (citizens randomised), comma-separated [default: 200,400,800,1600].
+    #[arg(long, value_name = "N,N,...", value_parser = crate::analysis::power::parse_sizes)]
+    pub sizes: Option<::std::vec::Vec<usize>>,
+    /// Follow-up in months from each citizen's entry [default: the scenario's horizon].
+    #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub follow_up: Option<u32>,
+    /// Two-sided significance level of the planned tests.
+    #[arg(long, value_name = "A", default_value = "0.05", value_parser = crate::analysis::power::parse_alpha)]
+    pub alpha: f64,
+    /// Simulated trials per size.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub trials: u32,
+    /// Outcome to test: self_supporting, pension, benefit_months, employment_months; repeat or
+    /// give a comma-separated list [default: every outcome the scenario's states define].
+    #[arg(long, value_name = "NAME", value_parser = crate::analysis::power::parse_outcomes)]
+    pub outcome: Vec<::std::vec::Vec<crate::analysis::power::Outcome>>,
+    /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
+    pub effect_scale: f64,
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Fix every uncertain parameter at its central value instead of drawing it per trial.
+    #[arg(long)]
+    pub no_psa: bool,
+    /// Skip the search for the minimum detectable effect at the scenario's own size.
+    #[arg(long)]
+    pub no_mde: bool,
+    /// Scale the staff of services with capacity with the trial size (FTE × size ÷ the
+    /// scenario's own trial size) instead of keeping the scenario's staff at every size.
+    #[arg(long)]
+    pub scale_staff: bool,
+    /// Output folder [default: outputs/<scenario name>-power].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `ressim sensitivity`.

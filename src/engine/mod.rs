@@ -167,14 +167,22 @@ pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
         .collect()
 }
 
+/// A citizen's clock and cached exit probability in one chain, kept together so the hot loop
+/// reads one 16-byte record per citizen and chain.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// Probability of leaving this cycle (the last cumulative entry of the exit table), kept
+    /// apart from the table so that the common case — staying — reads one number.
+    p_leave: f64,
+    /// Months in the current state.
+    months: u32,
+    /// Months on the state's clock from which the cached exit table is stale (0: stale now).
+    valid_until: u32,
+}
+
 struct ChainState {
     state: Vec<u16>,
-    months: Vec<u32>,
-    /// Months on the state's clock from which the cached exit table is stale (0: stale now).
-    valid_until: Vec<u32>,
-    /// Probability of leaving this cycle (the last cumulative entry), kept apart so that the
-    /// common case — staying — reads one number.
-    p_leave: Vec<f64>,
+    slot: Vec<Slot>,
     cum: Vec<f64>,
     width: usize,
 }
@@ -270,7 +278,7 @@ struct ServiceState {
 /// Mark citizen `i`'s exit tables stale (its services or attributes changed).
 fn invalidate(chains: &mut [ChainState], i: usize) {
     for ch in chains.iter_mut() {
-        ch.valid_until[i] = 0;
+        ch.slot[i].valid_until = 0;
     }
 }
 
@@ -430,7 +438,7 @@ fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O
             let cl = x.class[i] as usize;
             x.counts.flows[x.lay.flow_ix(m, 0, from as usize, dest as usize, cl)] += 1;
             x.chains[0].state[i] = dest;
-            x.chains[0].months[i] = 0;
+            x.chains[0].slot[i].months = 0;
             x.st.moved_in[i] = m as u32 + 1;
             let course = &x.carm.chains[0];
             if !(course[from as usize].in_course && course[dest as usize].in_course) {
@@ -505,9 +513,7 @@ pub fn run_arm<O: Observer>(
                 .max(1);
             ChainState {
                 state: cit.start.iter().map(|s| s[c]).collect(),
-                months: vec![0; cit.n],
-                valid_until: vec![0; cit.n],
-                p_leave: vec![0.0; cit.n],
+                slot: vec![Slot::default(); cit.n],
                 cum: vec![0.0; cit.n * width],
                 width,
             }
@@ -599,7 +605,7 @@ pub fn run_arm<O: Observer>(
                 let clock = if cst.course_clock {
                     course_months[i]
                 } else {
-                    ch.months[i]
+                    ch.slot[i].months
                 };
                 let mut dest = s;
                 if let Some(hl) = held {
@@ -618,9 +624,10 @@ pub fn run_arm<O: Observer>(
                         };
                         dest = forced_exit(cst, &who, clock, u, s);
                     } else {
-                        if ch.valid_until[i] == 0 || clock >= ch.valid_until[i] {
+                        let sl = ch.slot[i];
+                        if sl.valid_until == 0 || clock >= sl.valid_until {
                             let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
-                            ch.valid_until[i] = refresh(
+                            ch.slot[i].valid_until = refresh(
                                 cst,
                                 &Who {
                                     attrs: &attrs[i * na..(i + 1) * na],
@@ -632,9 +639,10 @@ pub fn run_arm<O: Observer>(
                                 row,
                             )
                             .max(1);
-                            ch.p_leave[i] = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
+                            ch.slot[i].p_leave =
+                                cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
                         }
-                        if u < ch.p_leave[i] {
+                        if u < ch.slot[i].p_leave {
                             let row = &ch.cum[i * ch.width..i * ch.width + cst.edges.len()];
                             if let Some(k) = row.iter().position(|cum| u < *cum) {
                                 dest = cst.edges[k].to;
@@ -645,10 +653,10 @@ pub fn run_arm<O: Observer>(
                 if dest != s {
                     counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
                     ch.state[i] = dest;
-                    ch.months[i] = 0;
-                    ch.valid_until[i] = 0;
+                    ch.slot[i].months = 0;
+                    ch.slot[i].valid_until = 0;
                 } else {
-                    ch.months[i] += cm;
+                    ch.slot[i].months += cm;
                 }
                 if c == 0 && track_course {
                     let stays_in =

@@ -542,6 +542,8 @@ fn run_trial(p: &Prepared, scale: f64, rep: u32) -> Result<TrialOut> {
         ))
     })?;
     let mut carm = carm;
+    // The refusion clock only splits amounts between payers; the trial books no amounts.
+    carm.benefit = None;
     if p.staff_factor != 1.0 {
         for s in &mut carm.services {
             s.fte *= p.staff_factor;
@@ -1546,4 +1548,115 @@ pub fn command(a: PowerArgs) -> Result<()> {
         println!("Results in: {}", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inflow_keeps_its_shape_and_sums_to_the_size() {
+        let shape = [(0, 60), (1, 60), (2, 60), (3, 60), (4, 60), (5, 60)];
+        assert_eq!(scaled_inflow(&shape, 360), vec![60; 6]);
+        assert_eq!(scaled_inflow(&shape, 200), vec![34, 34, 33, 33, 33, 33]);
+        assert_eq!(scaled_inflow(&shape, 3), vec![1, 1, 1]);
+        // Cycles before the window stay empty; a closed cohort stays closed.
+        assert_eq!(scaled_inflow(&[(2, 10), (3, 30)], 8), vec![0, 0, 2, 6]);
+        assert_eq!(scaled_inflow(&[(0, 500)], 1600), vec![1600]);
+        for n in [2usize, 7, 199, 1601] {
+            assert_eq!(
+                scaled_inflow(&shape, n)
+                    .iter()
+                    .map(|&k| k as usize)
+                    .sum::<usize>(),
+                n
+            );
+        }
+    }
+
+    #[test]
+    fn wilson_interval_matches_the_formula() {
+        let (lo, hi) = wilson(8, 10, probit(0.975));
+        assert!(
+            (lo - 0.4902).abs() < 1e-4 && (hi - 0.9433).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 50, probit(0.975));
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.0714).abs() < 1e-3, "{hi}");
+    }
+
+    #[test]
+    fn z_test_uses_the_pooled_variance() {
+        // 60/200 vs 40/200: pooled 0.25, se = sqrt(0.25·0.75·0.01) = 0.0433, z = 2.309.
+        let z = probit(0.975);
+        assert!(z_test_rejects(60, 200, 40, 200, z));
+        assert!(!z_test_rejects(60, 200, 40, 200, probit(0.995)));
+        assert!(!z_test_rejects(0, 10, 0, 10, z));
+        assert!(!z_test_rejects(3, 0, 1, 10, z));
+    }
+
+    #[test]
+    fn welch_p_value_matches_r() {
+        // R: t.test(1:5, c(2,4,6,8,10)) gives t = -1.8974, df = 5.8824, p-value = 0.1075.
+        let p = welch_p(3.0, 2.5, 5, 6.0, 10.0, 5).unwrap();
+        assert!((p - 0.1075).abs() < 5e-4, "{p}");
+        assert_eq!(welch_p(1.0, 0.0, 5, 1.0, 0.0, 5), Some(1.0));
+        assert_eq!(welch_p(1.0, 0.0, 1, 1.0, 0.0, 5), None);
+    }
+
+    #[test]
+    fn exact_sums_give_the_sample_variance() {
+        let mut s = Sums::default();
+        for v in [2u64, 4, 4, 4, 5, 5, 7, 9] {
+            s.add(v);
+        }
+        assert_eq!(s.mean(), 5.0);
+        assert!((s.var() - 32.0 / 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn size_for_interpolates_on_the_probit_scale() {
+        assert_eq!(
+            size_for(&[(100, 0.9), (200, 0.95)], 0.8),
+            Some(SizeFor::AtMost(100))
+        );
+        assert_eq!(
+            size_for(&[(100, 0.2), (200, 0.5)], 0.8),
+            Some(SizeFor::Above(200))
+        );
+        // Power Φ(√n/10 − 1.96) reaches 80 % at n = (10·(1.96 + 0.8416))² ≈ 785.
+        let pw = |n: f64| {
+            Normal::new(0.0, 1.0)
+                .unwrap()
+                .cdf(n.sqrt() / 10.0 - 1.959964)
+        };
+        let pts = [(400, pw(400.0)), (1600, pw(1600.0))];
+        match size_for(&pts, 0.8) {
+            Some(SizeFor::About(n)) => assert!((784..=786).contains(&n), "{n}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_a_reason() {
+        assert!(parse_sizes("0").unwrap_err().contains("between 2"));
+        assert!(
+            parse_sizes("abc")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+        assert_eq!(parse_sizes("800, 200,800").unwrap(), vec![200, 800]);
+        assert!(
+            parse_alpha("1.5")
+                .unwrap_err()
+                .contains("strictly between 0 and 1")
+        );
+        assert!(parse_alpha("nan").is_err());
+        assert!(parse_outcomes("jobs").unwrap_err().contains("allowed:"));
+        assert_eq!(
+            parse_outcomes("pension,benefit_months").unwrap(),
+            vec![Outcome::Pension, Outcome::BenefitMonths]
+        );
+    }
 }

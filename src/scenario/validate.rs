@@ -1382,29 +1382,10 @@ fn check_accounts(
                 continue;
             }
         };
-        let when = a.when.as_ref().and_then(|w| {
-            let wp = with(&path, "when");
-            let Some(attr) = &w.attribute else {
-                c.err(&wp, "`when` needs `attribute` (and `min` and/or `max`)");
-                return None;
-            };
-            let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
-                c.err(
-                    &with(&wp, "attribute"),
-                    format!(
-                        "unknown attribute `{attr}`; known: {}",
-                        known(attributes.iter().map(|a| a.id.clone()))
-                    ),
-                );
-                return None;
-            };
-            let (min, max) = check_when_range(c, &wp, w, &attributes[ai]);
-            Some(Condition {
-                attribute: ai,
-                min,
-                max,
-            })
-        });
+        let when = a
+            .when
+            .as_ref()
+            .and_then(|w| check_when(c, &with(&path, "when"), w, attributes));
         let discount_rate = a.discount_rate.as_ref().map(|spec| {
             c.param(
                 &with(&path, "discount_rate"),
@@ -1793,50 +1774,13 @@ fn check_arms(
                 format!("`offer_to` ({offer_to}) is before `offer_from` ({offer_from})"),
             );
         }
-        let mut effects = Vec::new();
-        for (ci, key) in [(COURSE, "effects"), (HOUSING, "housing_effects")] {
-            let raw_eff = if ci == COURSE {
-                &a.effects
-            } else {
-                &a.housing_effects
-            };
-            let Some(eff) = raw_eff else { continue };
-            let chain = &chains[ci];
-            for (from_id, tos) in eff {
-                let fpath = with(&with(&path, key), from_id);
-                let Some(from) = chain.index(from_id) else {
-                    c.err(
-                        &fpath,
-                        format!(
-                            "unknown {} state `{from_id}`; known: {}",
-                            chain.name,
-                            known(chain.states.iter().map(|s| s.id.clone()))
-                        ),
-                    );
-                    continue;
-                };
-                for (to_id, spec) in tos {
-                    let tpath = with(&fpath, to_id);
-                    let Some(to) = chain.index(to_id) else {
-                        c.err(
-                            &tpath,
-                            format!(
-                                "unknown {} state `{to_id}`; known: {}",
-                                chain.name,
-                                known(chain.states.iter().map(|s| s.id.clone()))
-                            ),
-                        );
-                        continue;
-                    };
-                    let Some(edge) = chain.edge(from, to) else {
-                        c.err(&tpath, format!("an effect on `{from_id}` → `{to_id}`, but the scenario has no such transition; add it under [transitions] first"));
-                        continue;
-                    };
-                    let hr = c.param(&tpath, spec, ParamKind::HazardRatio, a.source.as_ref());
-                    effects.push((ci, edge, hr));
-                }
-            }
-        }
+        let effects = check_effects(
+            c,
+            &path,
+            [&a.effects, &a.housing_effects],
+            chains,
+            a.source.as_ref(),
+        );
         let mut account_overrides = Vec::new();
         if let Some(ov) = &a.accounts {
             for (acc_id, o) in ov {
@@ -1961,29 +1905,10 @@ fn check_capacity(
             }
         }
     }
-    let when = sv.when.as_ref().and_then(|w| {
-        let wp = with(path, "when");
-        let Some(attr) = w.attribute.as_ref() else {
-            c.err(&wp, "`when` needs `attribute` (and `min` and/or `max`)");
-            return None;
-        };
-        let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
-            c.err(
-                &with(&wp, "attribute"),
-                format!(
-                    "unknown attribute `{attr}`; known: {}",
-                    known(attributes.iter().map(|a| a.id.clone()))
-                ),
-            );
-            return None;
-        };
-        let (min, max) = check_when_range(c, &wp, w, &attributes[ai]);
-        Some(Condition {
-            attribute: ai,
-            min,
-            max,
-        })
-    });
+    let when = sv
+        .when
+        .as_ref()
+        .and_then(|w| check_when(c, &with(path, "when"), w, attributes));
     let min_course_months = c.int(
         &with(path, "min_course_months"),
         sv.min_course_months,
@@ -1992,37 +1917,13 @@ fn check_capacity(
         1200,
         "months in the course before a citizen is eligible",
     ) as u32;
-    let mut effects = Vec::new();
-    for (ci, key, raw) in [
-        (COURSE, "effects", &sv.effects),
-        (HOUSING, "housing_effects", &sv.housing_effects),
-    ] {
-        let chain = &chains[ci];
-        for (from_id, tos) in raw.iter().flatten() {
-            let fpath = with(&with(path, key), from_id);
-            let Some(from) = chain.index(from_id) else {
-                c.err(
-                    &fpath,
-                    format!(
-                        "unknown {} state `{from_id}`; known: {}",
-                        chain.name,
-                        known(chain.states.iter().map(|s| s.id.clone()))
-                    ),
-                );
-                continue;
-            };
-            for (to_id, spec) in tos {
-                let tpath = with(&fpath, to_id);
-                let edge = chain.index(to_id).and_then(|to| chain.edge(from, to));
-                let Some(edge) = edge else {
-                    c.err(&tpath, format!("an effect on `{from_id}` → `{to_id}`, but the scenario has no such transition; add it under [transitions] first"));
-                    continue;
-                };
-                let hr = c.param(&tpath, spec, ParamKind::HazardRatio, sv.source.as_ref());
-                effects.push((ci, edge, hr));
-            }
-        }
-    }
+    let effects = check_effects(
+        c,
+        path,
+        [&sv.effects, &sv.housing_effects],
+        chains,
+        sv.source.as_ref(),
+    );
     let monthly_only = |c: &mut Checker, key: &str, given: bool| {
         if given && kind != ServiceKind::Monthly {
             c.err(&with(path, key), format!("`{key}` applies to `kind = \"monthly\"` services (something done once when served)"));
@@ -2071,4 +1972,82 @@ fn check_capacity(
         attribute_change,
         once: sv.once.unwrap_or(true),
     })
+}
+
+/// A `when = { attribute, min, max }` condition (of an account or a service's eligibility).
+fn check_when(
+    c: &mut Checker,
+    wp: &[Seg],
+    w: &RawCondition,
+    attributes: &[Attribute],
+) -> Option<Condition> {
+    let Some(attr) = &w.attribute else {
+        c.err(wp, "`when` needs `attribute` (and `min` and/or `max`)");
+        return None;
+    };
+    let Some(ai) = attributes.iter().position(|x| &x.id == attr) else {
+        c.err(
+            &with(wp, "attribute"),
+            format!(
+                "unknown attribute `{attr}`; known: {}",
+                known(attributes.iter().map(|a| a.id.clone()))
+            ),
+        );
+        return None;
+    };
+    let (min, max) = check_when_range(c, wp, w, &attributes[ai]);
+    Some(Condition {
+        attribute: ai,
+        min,
+        max,
+    })
+}
+
+/// Raw effect tables: `[FROM] TO = hr`, by course and housing chain.
+type RawEffects = Option<IndexMap<String, IndexMap<String, ParamSpec>>>;
+
+/// Hazard-ratio effects under `path.effects` (course) and `path.housing_effects` (housing):
+/// (chain, edge, hr) for transitions that exist.
+fn check_effects(
+    c: &mut Checker,
+    path: &[Seg],
+    raw: [&RawEffects; 2],
+    chains: &[Chain],
+    source: Option<&String>,
+) -> Vec<(usize, usize, ParamId)> {
+    let mut effects = Vec::new();
+    for ((ci, key), map) in [(COURSE, "effects"), (HOUSING, "housing_effects")]
+        .into_iter()
+        .zip(raw)
+    {
+        let chain = &chains[ci];
+        let ids = || known(chain.states.iter().map(|s| s.id.clone()));
+        for (from_id, tos) in map.iter().flatten() {
+            let fpath = with(&with(path, key), from_id);
+            let Some(from) = chain.index(from_id) else {
+                c.err(
+                    &fpath,
+                    format!("unknown {} state `{from_id}`; known: {}", chain.name, ids()),
+                );
+                continue;
+            };
+            for (to_id, spec) in tos {
+                let tpath = with(&fpath, to_id);
+                let Some(to) = chain.index(to_id) else {
+                    c.err(
+                        &tpath,
+                        format!("unknown {} state `{to_id}`; known: {}", chain.name, ids()),
+                    );
+                    continue;
+                };
+                let Some(edge) = chain.edge(from, to) else {
+                    c.err(&tpath, format!("an effect on `{from_id}` → `{to_id}`, but the scenario has no such transition; add it under [transitions] first"));
+                    continue;
+                };
+                let hr = c.param(&tpath, spec, ParamKind::HazardRatio, source);
+                effects.push((ci, edge, hr));
+            }
+        }
+    }
+    effects
 }

@@ -25,14 +25,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     use crate::report::charts;
     let started = Instant::now();
     let sc = load(a.scenario.as_deref())?;
-    let mut opts = RunOptions::from_scenario(&sc);
-    if let Some(r) = a.replications {
-        opts.replications = r;
-    }
-    if let Some(s) = a.seed {
-        opts.seed = s;
-    }
-    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    let opts = options(&sc, a.replications, a.seed, a.threads);
     let k = PERSPECTIVES
         .iter()
         .position(|p| *p == a.perspective)
@@ -151,14 +144,7 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let sc = load(a.scenario.as_deref())?;
-    let mut opts = RunOptions::from_scenario(&sc);
-    if let Some(r) = a.replications {
-        opts.replications = r;
-    }
-    if let Some(s) = a.seed {
-        opts.seed = s;
-    }
-    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    let mut opts = options(&sc, a.replications, a.seed, a.threads);
     opts.psa = !a.no_psa;
     let out = a
         .out
@@ -221,6 +207,24 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     Ok(())
 }
 
+/// Run options from the scenario's defaults and the command line's overrides.
+fn options(
+    sc: &Scenario,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    threads: Option<u16>,
+) -> RunOptions {
+    let mut opts = RunOptions::from_scenario(sc);
+    if let Some(r) = replications {
+        opts.replications = r;
+    }
+    if let Some(s) = seed {
+        opts.seed = s;
+    }
+    opts.threads = threads.map(|t| t as usize).unwrap_or(0);
+    opts
+}
+
 /// Load the named scenario or the built-in one.
 pub fn load(path: Option<&Path>) -> Result<Scenario> {
     match path {
@@ -236,14 +240,7 @@ fn run(a: RunArgs) -> Result<()> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let sc = load(a.scenario.as_deref())?;
-    let mut opts = RunOptions::from_scenario(&sc);
-    if let Some(r) = a.replications {
-        opts.replications = r;
-    }
-    if let Some(s) = a.seed {
-        opts.seed = s;
-    }
-    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    let mut opts = options(&sc, a.replications, a.seed, a.threads);
     opts.psa = !a.no_psa;
     opts.effect_scale = a.effect_scale;
     opts.progress = !a.quiet;

@@ -183,3 +183,22 @@ fn intervals_convert_and_groups_draw_together() {
     );
     assert!(pairs.first().unwrap().0 < 700.0 && pairs.last().unwrap().0 > 900.0);
 }
+
+#[test]
+fn a_correlation_group_is_one_tornado_row() {
+    let text = TWO_PARAMS.replace("source = \"test\" }", "group = \"g\", source = \"test\" }");
+    let sc = scenario::load_str("grouped.toml", &text).unwrap();
+    let (_, rows) = sensitivity::tornado(&sc, &opts(2, true), 0, |_, _| {}).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!(r.parameter, "group:g");
+    // Both at their 2.5th percentile (610 and 100), then both at their 97.5th (990, 3,900).
+    assert!(
+        (r.npv_low - (600.0 * (1000.0 - 610.0) - 100.0)).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!(
+        (r.npv_high - (600.0 * (1000.0 - 990.0) - 3900.0)).abs() < 1e-6,
+        "{r:?}"
+    );
+}

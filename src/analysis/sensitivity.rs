@@ -70,24 +70,53 @@ pub fn tornado(
         ..opts.clone()
     };
     let base = mean_npv(&montecarlo::run(sc, &o)?, sc, k);
-    let uncertain: Vec<usize> = (0..sc.params.len())
-        .filter(|&i| sc.params[i].param.is_uncertain())
-        .collect();
-    let mut rows = Vec::with_capacity(uncertain.len());
-    for (done, &i) in uncertain.iter().enumerate() {
-        let p = &sc.params[i].param;
-        let (low, high) = (quantile(p, 0.025), quantile(p, 0.975));
-        let npv_low = mean_npv(&montecarlo::run(&with_value(sc, i, low), &o)?, sc, k);
-        let npv_high = mean_npv(&montecarlo::run(&with_value(sc, i, high), &o)?, sc, k);
+    // Each uncertain parameter is one row, except that the members of a correlation group
+    // move together (all at their 2.5th, then all at their 97.5th percentile) as one row
+    // named `group:<name>`; its low/high columns show the 2.5/97.5 percentile (0.025/0.975).
+    let mut units: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, d) in sc
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.param.is_uncertain())
+    {
+        match &d.param.group {
+            Some(g) => {
+                let name = format!("group:{g}");
+                match units.iter_mut().find(|u| u.0 == name) {
+                    Some(u) => u.1.push(i),
+                    None => units.push((name, vec![i])),
+                }
+            }
+            None => units.push((d.path.clone(), vec![i])),
+        }
+    }
+    let mut rows = Vec::with_capacity(units.len());
+    for (done, (name, members)) in units.iter().enumerate() {
+        let at = |q: f64| -> Result<f64> {
+            let mut s = sc.clone();
+            for &i in members {
+                s = with_value(&s, i, quantile(&sc.params[i].param, q));
+            }
+            Ok(mean_npv(&montecarlo::run(&s, &o)?, sc, k))
+        };
+        let (low, high) = match members.as_slice() {
+            [one] => {
+                let p = &sc.params[*one].param;
+                (quantile(p, 0.025), quantile(p, 0.975))
+            }
+            _ => (0.025, 0.975),
+        };
+        let (npv_low, npv_high) = (at(0.025)?, at(0.975)?);
         rows.push(TornadoRow {
-            parameter: sc.params[i].path.clone(),
+            parameter: name.clone(),
             low,
             high,
             npv_low,
             npv_high,
             swing: (npv_high - npv_low).abs(),
         });
-        progress(done + 1, uncertain.len());
+        progress(done + 1, units.len());
     }
     // Stable sort keeps scenario order among equal swings.
     rows.sort_by(|a, b| b.swing.total_cmp(&a.swing));

@@ -1165,6 +1165,20 @@ pub struct PowerChart {
     pub alpha: f64,
 }
 
+impl PowerChart {
+    /// The sizes on the x-axis, increasing, without repeats (the axis's labelled points).
+    fn sizes(&self) -> Vec<f64> {
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs
+    }
+}
+
 const PALETTE: [RGBColor; 5] = [
     RGBColor(66, 114, 176),
     RGBColor(221, 132, 82),
@@ -1187,7 +1201,10 @@ impl Chart for PowerChart {
             .margin(14)
             .x_label_area_size(48)
             .y_label_area_size(60)
-            .build_cartesian_2d((x0..x1).log_scale(), 0.0f64..1.0)
+            .build_cartesian_2d(
+                (x0..x1).log_scale().with_key_points(self.sizes()),
+                0.0f64..1.0,
+            )
             .map_err(|e| err(&e))?;
         chart
             .configure_mesh()
@@ -1273,10 +1290,10 @@ pub fn chart(sc: &Scenario, rep: &PowerReport) -> PowerChart {
             sc.name, rep.options.trials, rep.options.alpha, rep.design.follow_up_months
         ),
         x_label: if binding.is_empty() {
-            "citizens randomised (log scale); staff capacity does not bind".into()
+            "citizens randomised (log scale); staff capacity does not bind at any size".into()
         } else {
             format!(
-                "citizens randomised (log scale); staff capacity binds at {}",
+                "citizens randomised (log scale); some staff capacity binds at n = {} (capacity.csv)",
                 binding.join(", ")
             )
         },

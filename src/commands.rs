@@ -168,6 +168,16 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     })?;
     let st = report::output::Staging::new(&out)?;
     st.write("sweep.csv", sweep::csv(&sc, &a.vary, &points).as_bytes())?;
+    let chart_k = PERSPECTIVES
+        .iter()
+        .position(|p| *p == a.perspective)
+        .unwrap_or(3);
+    crate::report::charts::both(
+        &st.path(""),
+        "sweep",
+        (1000, 560),
+        &sweep::chart(&sc, &a.vary, &points, chart_k),
+    )?;
     let manifest = serde_json::json!({
         "ressim_version": env!("CARGO_PKG_VERSION"),
         "scenario": sc.name,

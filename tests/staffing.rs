@@ -266,6 +266,12 @@ fn sweep_runs_the_grid_with_common_random_numbers() {
         "{}",
         stdout(&o)
     );
+    for chart in ["sweep.svg", "sweep.png"] {
+        assert!(
+            std::fs::metadata(out.join(chart)).unwrap().len() > 2000,
+            "{chart} missing or empty"
+        );
+    }
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 6, "{csv}");

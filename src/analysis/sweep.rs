@@ -214,6 +214,49 @@ pub fn best(sc: &Scenario, points: &[Point], perspective: usize) -> Option<(usiz
     Some((best, lean))
 }
 
+/// The sweep chart: mean NPV of `perspective` (with its 95 % interval) against the first
+/// varied service's FTE — one line per value of the second varied service, if there is one.
+pub fn chart(
+    sc: &Scenario,
+    vary: &[Vary],
+    points: &[Point],
+    perspective: usize,
+) -> crate::report::charts::Lines {
+    let arm = Results::focus_arm(sc);
+    let mut series: Vec<(String, crate::report::charts::LinePoints)> = Vec::new();
+    for p in points {
+        let name = match (vary.get(1), p.staff.get(1)) {
+            (Some(v), Some(x)) => format!("{}={x}", v.service),
+            _ => PERSPECTIVES[perspective].to_string(),
+        };
+        let npv: Vec<f64> = p
+            .results
+            .reps
+            .iter()
+            .map(|r| r.headlines[arm][perspective].npv)
+            .collect();
+        let st = Stat::of(&npv);
+        let pt = (p.staff[0], st.mean, Some((st.p025, st.p975)));
+        match series.iter_mut().find(|s| s.0 == name) {
+            Some(s) => s.1.push(pt),
+            None => series.push((name, vec![pt])),
+        }
+    }
+    crate::report::charts::Lines {
+        title: format!(
+            "NPV ({}) against staffing (mean, 95 % interval)",
+            PERSPECTIVES[perspective]
+        ),
+        x_label: format!(
+            "{} (FTE)",
+            vary.first().map(|v| v.service.as_str()).unwrap_or("")
+        ),
+        y_label: "NPV (DKK)".into(),
+        series,
+        y_format: crate::report::charts::mio,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,48 +303,5 @@ mod tests {
         assert_eq!(g.len(), 6);
         assert_eq!(g[0], vec![1.0, 5.0]);
         assert_eq!(g[5], vec![2.0, 7.0]);
-    }
-}
-
-/// The sweep chart: mean NPV of `perspective` (with its 95 % interval) against the first
-/// varied service's FTE — one line per value of the second varied service, if there is one.
-pub fn chart(
-    sc: &Scenario,
-    vary: &[Vary],
-    points: &[Point],
-    perspective: usize,
-) -> crate::report::charts::Lines {
-    let arm = Results::focus_arm(sc);
-    let mut series: Vec<(String, crate::report::charts::LinePoints)> = Vec::new();
-    for p in points {
-        let name = match (vary.get(1), p.staff.get(1)) {
-            (Some(v), Some(x)) => format!("{}={x}", v.service),
-            _ => PERSPECTIVES[perspective].to_string(),
-        };
-        let npv: Vec<f64> = p
-            .results
-            .reps
-            .iter()
-            .map(|r| r.headlines[arm][perspective].npv)
-            .collect();
-        let st = Stat::of(&npv);
-        let pt = (p.staff[0], st.mean, Some((st.p025, st.p975)));
-        match series.iter_mut().find(|s| s.0 == name) {
-            Some(s) => s.1.push(pt),
-            None => series.push((name, vec![pt])),
-        }
-    }
-    crate::report::charts::Lines {
-        title: format!(
-            "NPV ({}) against staffing (mean, 95 % interval)",
-            PERSPECTIVES[perspective]
-        ),
-        x_label: format!(
-            "{} (FTE)",
-            vary.first().map(|v| v.service.as_str()).unwrap_or("")
-        ),
-        y_label: "NPV (DKK)".into(),
-        series,
-        y_format: crate::report::charts::mio,
     }
 }

@@ -388,3 +388,40 @@ fn a_closed_service_has_no_queue() {
         }
     }
 }
+
+#[test]
+fn fewer_caseworkers_mean_fewer_hours_per_citizen() {
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
+    let hours = |fte: &str| -> f64 {
+        let out = t.path().join(format!("cw{fte}"));
+        let o = run_in(
+            t.path(),
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--replications",
+                "3",
+                "--quiet",
+                "--no-break-even",
+                "--staff",
+                &format!("caseworkers={fte}"),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert!(s["staffing"]["mentors"]["hours_per_citizen_month"].is_null());
+        s["staffing"]["caseworkers"]["hours_per_citizen_month"]
+            .as_f64()
+            .unwrap()
+    };
+    let (one, four) = (hours("1"), hours("4"));
+    // FTE × 1,600 h / 12 over the citizens served; the caseload hardly changes with staff.
+    assert!(
+        four > 3.0 * one && four < 5.0 * one,
+        "1 FTE: {one} h, 4 FTE: {four} h"
+    );
+}

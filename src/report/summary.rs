@@ -186,10 +186,33 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
                 "max_queue": res.staffing_max_queue[arm][k],
                 "mean_wait_months": if allocated > 0.0 { waited / allocated } else { 0.0 },
                 "served_per_replication": allocated / n,
+                "hours_per_citizen_month": hours_per_citizen(sv.capacity.as_ref().map(|c| c.kind), res.fte_sums[arm][k] / n, &rows, n),
             }),
         );
     }
     Value::Object(out)
+}
+
+/// Productive hours per FTE per year (parameters-dk.md 1d: 1,600 h; an assumption).
+pub const PRODUCTIVE_HOURS_PER_FTE_YEAR: f64 = 1600.0;
+
+/// For a shared caseload (coordinating caseworkers): staff hours per citizen per month while
+/// staffed — FTE × 1,600 h / 12 over the citizens it serves (used + waiting) — so a caseload
+/// above the target shows as fewer hours per citizen. None for other kinds.
+/// `rows` are sums over `n` replications.
+fn hours_per_citizen(
+    kind: Option<crate::scenario::ServiceKind>,
+    fte: f64,
+    rows: &[[f64; 5]],
+    n: f64,
+) -> Option<f64> {
+    if kind != Some(crate::scenario::ServiceKind::Shared) {
+        return None;
+    }
+    let staffed: Vec<&[f64; 5]> = rows.iter().filter(|r| r[0] > 0.0).collect();
+    let demand: f64 = staffed.iter().map(|r| r[1] + r[2]).sum::<f64>() / n;
+    (demand > 0.0)
+        .then(|| fte * PRODUCTIVE_HOURS_PER_FTE_YEAR / 12.0 * staffed.len() as f64 / demand)
 }
 
 /// Build summary.json.

@@ -594,18 +594,24 @@ pub fn run_arm<O: Observer>(
             }
             let mut now = [0u16; 2];
             for c in 0..n_chains {
-                let s = chains[c].state[i];
-                let cst = &carm.chains[c][s as usize];
                 let held = if c == 1 && any_held {
                     carm.chains[0][chains[0].state[i] as usize].housing
                 } else {
                     None
                 };
-                let ch = &mut chains[c];
+                let ChainState {
+                    state,
+                    slot,
+                    cum,
+                    width,
+                } = &mut chains[c];
+                let s = state[i];
+                let cst = &carm.chains[c][s as usize];
+                let sl = &mut slot[i];
                 let clock = if cst.course_clock {
                     course_months[i]
                 } else {
-                    ch.slot[i].months
+                    sl.months
                 };
                 let mut dest = s;
                 if let Some(hl) = held {
@@ -615,48 +621,34 @@ pub fn run_arm<O: Observer>(
                     // A service moved the citizen this cycle; it stays there until the next.
                 } else if !cst.edges.is_empty() || cst.on_max.is_some() {
                     let u = rng::uniform(key, m as u32, slots[c.min(1)]);
+                    let who = || Who {
+                        attrs: &attrs[i * na..(i + 1) * na],
+                        participant,
+                        mask: mask[i],
+                        ratio,
+                    };
                     if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                        let who = Who {
-                            attrs: &attrs[i * na..(i + 1) * na],
-                            participant,
-                            mask: mask[i],
-                            ratio,
-                        };
-                        dest = forced_exit(cst, &who, clock, u, s);
+                        dest = forced_exit(cst, &who(), clock, u, s);
                     } else {
-                        let sl = ch.slot[i];
+                        let row = &mut cum[i * *width..(i + 1) * *width];
                         if sl.valid_until == 0 || clock >= sl.valid_until {
-                            let row = &mut ch.cum[i * ch.width..(i + 1) * ch.width];
-                            ch.slot[i].valid_until = refresh(
-                                cst,
-                                &Who {
-                                    attrs: &attrs[i * na..(i + 1) * na],
-                                    participant,
-                                    mask: mask[i],
-                                    ratio,
-                                },
-                                clock,
-                                row,
-                            )
-                            .max(1);
-                            ch.slot[i].p_leave =
-                                cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
+                            sl.valid_until = refresh(cst, &who(), clock, row).max(1);
+                            sl.p_leave = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
                         }
-                        if u < ch.slot[i].p_leave {
-                            let row = &ch.cum[i * ch.width..i * ch.width + cst.edges.len()];
-                            if let Some(k) = row.iter().position(|cum| u < *cum) {
-                                dest = cst.edges[k].to;
-                            }
+                        if u < sl.p_leave
+                            && let Some(k) = row[..cst.edges.len()].iter().position(|x| u < *x)
+                        {
+                            dest = cst.edges[k].to;
                         }
                     }
                 }
                 if dest != s {
                     counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
-                    ch.state[i] = dest;
-                    ch.slot[i].months = 0;
-                    ch.slot[i].valid_until = 0;
+                    state[i] = dest;
+                    sl.months = 0;
+                    sl.valid_until = 0;
                 } else {
-                    ch.slot[i].months += cm;
+                    sl.months += cm;
                 }
                 if c == 0 && track_course {
                     let stays_in =

@@ -233,3 +233,43 @@ fn a_real_browser_renders_the_report() {
         "screenshot looks blank: {dark} of {pixels} pixels are not white"
     );
 }
+
+#[test]
+fn power_writes_its_own_report_section() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("pw");
+    let o = run_in(
+        t.path(),
+        &[
+            "power",
+            shipped().to_str().unwrap(),
+            "--sizes",
+            "100,200",
+            "--trials",
+            "20",
+            "--no-mde",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Trial power")
+            && html.contains("<svg")
+            && html.contains("Size for 80 % power")
+    );
+    let lower = html.to_lowercase();
+    assert!(
+        !lower.contains("src=\"http") && !lower.contains("<script") && !lower.contains("<link")
+    );
+    // One row per outcome and size of power.csv.
+    let rows = fs::read_to_string(out.join("power.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(rows >= 6);
+    assert!(html.matches("<tr><td class=\"l\">").count() >= rows);
+}

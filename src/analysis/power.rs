@@ -1535,6 +1535,12 @@ pub fn command(a: PowerArgs) -> Result<()> {
     js.push(b'\n');
     st.write("power.json", &js)?;
     charts::both(&st.path(""), "power", (1000, 620), &chart(&sc, &rep))?;
+    let power_json = json(&sc, &rep);
+    let svg = std::fs::read_to_string(st.path("power.svg")).unwrap_or_default();
+    st.write(
+        "report.html",
+        crate::report::html::power_report(&sc.title_en, &power_json, &csv(&rep), &svg).as_bytes(),
+    )?;
     let manifest = serde_json::json!({
         "ressim_version": env!("CARGO_PKG_VERSION"),
         "scenario": sc.name,

@@ -9,21 +9,6 @@ use ressim::montecarlo::{self, RunOptions};
 use ressim::scenario;
 use std::fs;
 
-fn rows(path: &std::path::Path) -> Vec<Vec<String>> {
-    fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
-
-fn find<'a>(rows: &'a [Vec<String>], key: &[&str]) -> &'a Vec<String> {
-    rows.iter()
-        .find(|r| key.iter().enumerate().all(|(i, k)| r[i] == *k))
-        .unwrap_or_else(|| panic!("no row starting {key:?}"))
-}
-
 const REFUSION: &str = r#"[simulation]
 start = "2016-01"
 horizon = 15
@@ -69,23 +54,23 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let cash = rows(&out.join("cashflows.csv"));
+    let cash = csv_rows(&out.join("cashflows.csv"));
     // 2016: 12 months of 1,000; reimbursed 1,000 × (0.8 + 5 × 0.4 + 6 × 0.3) = 4,600.
     assert_eq!(
-        find(&cash, &["control", "2016", "benefit", "bif"])[4],
+        csv_row(&cash, &["control", "2016", "benefit", "bif"])[4],
         "7400.00"
     );
     assert_eq!(
-        find(&cash, &["control", "2016", "benefit", "state"])[4],
+        csv_row(&cash, &["control", "2016", "benefit", "state"])[4],
         "4600.00"
     );
     // 2017: 3 months at 20 %.
     assert_eq!(
-        find(&cash, &["control", "2017", "benefit", "bif"])[4],
+        csv_row(&cash, &["control", "2017", "benefit", "bif"])[4],
         "2400.00"
     );
     assert_eq!(
-        find(&cash, &["control", "2017", "benefit", "state"])[4],
+        csv_row(&cash, &["control", "2017", "benefit", "state"])[4],
         "600.00"
     );
 
@@ -109,9 +94,9 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let cash = rows(&out.join("cashflows.csv"));
+    let cash = csv_rows(&out.join("cashflows.csv"));
     assert_eq!(
-        find(&cash, &["control", "2016", "benefit", "state"])[4],
+        csv_row(&cash, &["control", "2016", "benefit", "state"])[4],
         "2400.00"
     );
     // A custom staircase.
@@ -134,10 +119,10 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let cash = rows(&out.join("cashflows.csv"));
+    let cash = csv_rows(&out.join("cashflows.csv"));
     // Months 1–3 start in weeks 1, 5.3, 9.7 → 50 %; month 4 starts in week 14 → 10 % on.
     assert_eq!(
-        find(&cash, &["control", "2016", "benefit", "state"])[4],
+        csv_row(&cash, &["control", "2016", "benefit", "state"])[4],
         "2400.00"
     );
 }
@@ -192,18 +177,18 @@ fn programme_costs_are_booked_as_investment_by_payer_and_year() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let payers = rows(&out.join("payers.csv"));
+    let payers = csv_rows(&out.join("payers.csv"));
     // Mentors: 2 × 120,000 / 12 = 20,000 a month in July–December 2016.
-    assert_eq!(find(&payers, &["sof", "2016"])[2], "120000.00");
-    assert_eq!(find(&payers, &["sof", "2017"])[2], "0.00");
+    assert_eq!(csv_row(&payers, &["sof", "2016"])[2], "120000.00");
+    assert_eq!(csv_row(&payers, &["sof", "2017"])[2], "0.00");
     // Research: 60,000 over 12 months = 5,000 a month: 6 months in 2016 and 6 in 2017.
-    assert_eq!(find(&payers, &["bif", "2016"])[2], "30000.00");
-    assert_eq!(find(&payers, &["bif", "2017"])[2], "30000.00");
+    assert_eq!(csv_row(&payers, &["bif", "2016"])[2], "30000.00");
+    assert_eq!(csv_row(&payers, &["bif", "2017"])[2], "30000.00");
     // Start-up once in month 3 (October 2016).
-    assert_eq!(find(&payers, &["suf", "2016"])[2], "7000.00");
+    assert_eq!(csv_row(&payers, &["suf", "2016"])[2], "7000.00");
     // No effect, so no savings: net = −investment.
-    assert_eq!(find(&payers, &["bif", "2016"])[3], "0.00");
-    assert_eq!(find(&payers, &["bif", "2016"])[4], "-30000.00");
+    assert_eq!(csv_row(&payers, &["bif", "2016"])[3], "0.00");
+    assert_eq!(csv_row(&payers, &["bif", "2016"])[4], "-30000.00");
     let s: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     let public = &s["business_case"]["perspectives"]["public"];
@@ -217,8 +202,8 @@ fn programme_costs_are_booked_as_investment_by_payer_and_year() {
     assert!((npv - expected).abs() < 0.005, "{npv} vs {expected}");
     assert_eq!(public["payback_month"], serde_json::Value::Null);
     assert_eq!(public["roi"]["mean"].as_f64().unwrap(), 0.0);
-    let bc = rows(&out.join("business_case.csv"));
-    let last = find(&bc, &["public", "2017"]);
+    let bc = csv_rows(&out.join("business_case.csv"));
+    let last = csv_row(&bc, &["public", "2017"]);
     assert_eq!(last[6], format!("{expected:.2}"));
 }
 

@@ -8,7 +8,6 @@ use ressim::economics;
 use ressim::engine::{self, Trajectories, compile::compile_arm};
 use ressim::montecarlo::{self, RunOptions, draw_params};
 use ressim::scenario::{self, Scenario};
-use std::fs;
 
 fn opts(replications: u32, seed: u64) -> RunOptions {
     RunOptions {
@@ -232,20 +231,13 @@ amount = 5000
 
 /// cashflows.csv rows as fields: arm, year, account, payer, dkk_mean, dkk_discounted_mean.
 fn cash_rows(dir: &std::path::Path) -> Vec<Vec<String>> {
-    fs::read_to_string(dir.join("cashflows.csv"))
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
+    csv_rows(&dir.join("cashflows.csv"))
 }
 
 /// (dkk_mean, dkk_discounted_mean) of one row.
 fn cash(rows: &[Vec<String>], arm: &str, year: &str, acc: &str) -> (String, String) {
-    rows.iter()
-        .find(|r| r[0] == arm && r[1] == year && r[2] == acc)
-        .map(|r| (r[4].clone(), r[5].clone()))
-        .unwrap_or_else(|| panic!("no row {arm},{year},{acc}"))
+    let r = csv_row(rows, &[arm, year, acc]);
+    (r[4].clone(), r[5].clone())
 }
 
 #[test]

@@ -120,3 +120,20 @@ pub fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered
         }
     }
 }
+
+/// A CSV output's data rows as fields (header skipped; ids never need quoting).
+pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .expect("CSV output exists")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// The first row whose leading fields are `key`.
+pub fn csv_row<'a>(rows: &'a [Vec<String>], key: &[&str]) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| key.iter().enumerate().all(|(i, k)| r[i] == *k))
+        .unwrap_or_else(|| panic!("no row starting {key:?}"))
+}

@@ -593,71 +593,80 @@ pub fn run_arm<O: Observer>(
                 }
             }
             let mut now = [0u16; 2];
-            for c in 0..n_chains {
-                let held = if c == 1 && any_held {
-                    carm.chains[0][chains[0].state[i] as usize].housing
-                } else {
-                    None
-                };
-                let ChainState {
-                    state,
-                    slot,
-                    cum,
-                    width,
-                } = &mut chains[c];
-                let s = state[i];
-                let cst = &carm.chains[c][s as usize];
-                let sl = &mut slot[i];
-                let clock = if cst.course_clock {
-                    course_months[i]
-                } else {
-                    sl.months
-                };
-                let mut dest = s;
-                if let Some(hl) = held {
-                    // Housing is held by the course state (e.g. none after death).
-                    dest = hl;
-                } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
-                    // A service moved the citizen this cycle; it stays there until the next.
-                } else if !cst.edges.is_empty() || cst.on_max.is_some() {
-                    let u = rng::uniform(key, m as u32, slots[c.min(1)]);
-                    let who = || Who {
-                        attrs: &attrs[i * na..(i + 1) * na],
-                        participant,
-                        mask: mask[i],
-                        ratio,
-                    };
-                    if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                        dest = forced_exit(cst, &who(), clock, u, s);
+            // One chain step, expanded for each chain with a constant index so that the
+            // chain-specific branches fold away.
+            macro_rules! chain_step {
+                ($c:expr) => {{
+                    let c: usize = $c;
+                    let held = if c == 1 && any_held {
+                        carm.chains[0][chains[0].state[i] as usize].housing
                     } else {
-                        let row = &mut cum[i * *width..(i + 1) * *width];
-                        if sl.valid_until == 0 || clock >= sl.valid_until {
-                            sl.valid_until = refresh(cst, &who(), clock, row).max(1);
-                            sl.p_leave = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
-                        }
-                        if u < sl.p_leave
-                            && let Some(k) = row[..cst.edges.len()].iter().position(|x| u < *x)
-                        {
-                            dest = cst.edges[k].to;
+                        None
+                    };
+                    let ChainState {
+                        state,
+                        slot,
+                        cum,
+                        width,
+                    } = &mut chains[c];
+                    let s = state[i];
+                    let cst = &carm.chains[c][s as usize];
+                    let sl = &mut slot[i];
+                    let clock = if cst.course_clock {
+                        course_months[i]
+                    } else {
+                        sl.months
+                    };
+                    let mut dest = s;
+                    if let Some(hl) = held {
+                        // Housing is held by the course state (e.g. none after death).
+                        dest = hl;
+                    } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
+                        // A service moved the citizen this cycle; it stays there until the next.
+                    } else if !cst.edges.is_empty() || cst.on_max.is_some() {
+                        let u = rng::uniform(key, m as u32, slots[c.min(1)]);
+                        let who = || Who {
+                            attrs: &attrs[i * na..(i + 1) * na],
+                            participant,
+                            mask: mask[i],
+                            ratio,
+                        };
+                        if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
+                            dest = forced_exit(cst, &who(), clock, u, s);
+                        } else {
+                            let row = &mut cum[i * *width..(i + 1) * *width];
+                            if sl.valid_until == 0 || clock >= sl.valid_until {
+                                sl.valid_until = refresh(cst, &who(), clock, row).max(1);
+                                sl.p_leave = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
+                            }
+                            if u < sl.p_leave
+                                && let Some(k) = row[..cst.edges.len()].iter().position(|x| u < *x)
+                            {
+                                dest = cst.edges[k].to;
+                            }
                         }
                     }
-                }
-                if dest != s {
-                    counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
-                    state[i] = dest;
-                    sl.months = 0;
-                    sl.valid_until = 0;
-                } else {
-                    sl.months += cm;
-                }
-                if c == 0 && track_course {
-                    let stays_in =
-                        cst.in_course && (dest == s || carm.chains[0][dest as usize].in_course);
-                    course_months[i] = if stays_in { course_months[i] + cm } else { 0 };
-                }
-                if c < 2 {
-                    now[c] = dest;
-                }
+                    if dest != s {
+                        counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
+                        state[i] = dest;
+                        sl.months = 0;
+                        sl.valid_until = 0;
+                    } else {
+                        sl.months += cm;
+                    }
+                    if c == 0 && track_course {
+                        let stays_in =
+                            cst.in_course && (dest == s || carm.chains[0][dest as usize].in_course);
+                        course_months[i] = if stays_in { course_months[i] + cm } else { 0 };
+                    }
+                    if c < 2 {
+                        now[c] = dest;
+                    }
+                }};
+            }
+            chain_step!(0);
+            if n_chains > 1 {
+                chain_step!(1);
             }
             if let Some(b) = benefit {
                 if on_clock {

@@ -354,7 +354,11 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             "(fixed)"
         },
-        esc(&sc.description)
+        esc(if da {
+            &sc.description_da
+        } else {
+            &sc.description
+        })
     );
     if let Some(w) = s["warnings"].as_array().filter(|w| !w.is_empty()) {
         let _ = write!(

@@ -23,6 +23,8 @@ pub struct Scenario {
     pub title_en: String,
     /// Description.
     pub description: String,
+    /// Danish description (the English one when none is given).
+    pub description_da: String,
     /// SHA-256 of the scenario text (all files of an `extends` chain, named file first).
     pub sha256: String,
     /// Paths of the files read, named file first.

@@ -68,8 +68,10 @@ pub struct RawMeta {
     pub title_da: Option<String>,
     /// English title.
     pub title_en: Option<String>,
-    /// Free description.
+    /// Free description (English, and the fallback for Danish).
     pub description: Option<String>,
+    /// Danish description, shown in the Danish report.
+    pub description_da: Option<String>,
 }
 
 /// `[simulation]`.

@@ -358,6 +358,11 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         title_en: meta.title_en.clone().unwrap_or_else(|| name.clone()),
         name,
         description: meta.description.clone().unwrap_or_default(),
+        description_da: meta
+            .description_da
+            .clone()
+            .or_else(|| meta.description.clone())
+            .unwrap_or_default(),
         sha256,
         files: sources
             .files

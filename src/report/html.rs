@@ -320,7 +320,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(
         h,
-        "<p>{} <b>{}</b> {} <b>{}</b>. Start: {}, {} {} {}; {} {}; {} {}; {} {} {}. {}</p>",
+        "<p>{} <b>{}</b> {} <b>{}</b>. Start: {}, {} {} {}; {} {}; {} {}; {} {}{}. {}</p>",
         if da {
             "Sammenligning af"
         } else {
@@ -350,9 +350,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         if s["psa"].as_bool() == Some(true) {
             ""
         } else if da {
-            "(faste)"
+            " (faste)"
         } else {
-            "(fixed)"
+            " (fixed)"
         },
         esc(if da {
             &sc.description_da

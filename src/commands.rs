@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::montecarlo::{self, RunOptions};
 use crate::report::{self, RunInfo};
 use crate::scenario::{self, COURSE, HOUSING, Scenario, param::fmt_num};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -43,7 +44,8 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
             opts.replications
         );
     }
-    let quiet = a.quiet;
+    // Progress only on a terminal, so logs and pipes stay clean.
+    let quiet = a.quiet || !std::io::stderr().is_terminal();
     let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
         if !quiet {
             eprint!("\r  parameter {done}/{total}");
@@ -157,7 +159,8 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
             total, opts.replications, sc.name
         );
     }
-    let quiet = a.quiet;
+    // Progress only on a terminal, so logs and pipes stay clean.
+    let quiet = a.quiet || !std::io::stderr().is_terminal();
     let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
         if !quiet {
             eprint!("\r  point {done}/{total}");

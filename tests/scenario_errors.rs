@@ -273,3 +273,22 @@ fn kroner_spelled_otherwise_is_refused() {
         common::stderr(&o)
     );
 }
+
+#[test]
+fn more_than_32_services_in_an_arm_are_refused() {
+    let mut extra = String::new();
+    for k in 0..33 {
+        extra.push_str(&format!(
+            "[arms.treatment.services.s{k}]\nfte = 1\ncost_per_fte_year = 1\npayer = \"bif\"\n"
+        ));
+    }
+    let t = tempfile::tempdir().unwrap();
+    let p = common::write(t.path(), "many.toml", &common::small(&extra));
+    let o = common::run_in(t.path(), &["check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("at most 32 services per arm"),
+        "{}",
+        common::stderr(&o)
+    );
+}

@@ -1822,11 +1822,9 @@ fn check_arms(
             chains,
             attributes,
         );
-        if services.iter().filter(|s| s.capacity.is_some()).count() > 32 {
-            c.err(
-                &with(&path, "services"),
-                "at most 32 services with capacity per arm",
-            );
+        // Each service is one bit of a citizen's service mask in the engine.
+        if services.len() > 32 {
+            c.err(&with(&path, "services"), "at most 32 services per arm");
         }
         let costs = check_costs(c, &path, a.costs.as_ref(), horizon_months);
         out.push(Arm {

@@ -293,56 +293,9 @@ pub struct RepScalars {
     pub cum_net_by_year: Vec<Vec<[f64; 8]>>,
 }
 
-/// Values per (perspective or payer, cycle).
-type Series = Vec<Vec<f64>>;
-
-/// Sums over replications of an arm's comparison with control, per cycle.
-#[derive(Debug, Clone)]
-pub struct ComparisonSums {
-    /// Investment per perspective and cycle.
-    pub inv: Vec<Vec<f64>>,
-    /// Savings per perspective and cycle.
-    pub sav: Vec<Vec<f64>>,
-    /// Discounted investment.
-    pub inv_d: Vec<Vec<f64>>,
-    /// Discounted savings.
-    pub sav_d: Vec<Vec<f64>>,
-    /// Per payer: investment.
-    pub payer_inv: Vec<Vec<f64>>,
-    /// Per payer: savings.
-    pub payer_sav: Vec<Vec<f64>>,
-}
-
-impl ComparisonSums {
-    fn new(h: usize) -> Self {
-        ComparisonSums {
-            inv: vec![vec![0.0; h]; 8],
-            sav: vec![vec![0.0; h]; 8],
-            inv_d: vec![vec![0.0; h]; 8],
-            sav_d: vec![vec![0.0; h]; 8],
-            payer_inv: vec![vec![0.0; h]; 6],
-            payer_sav: vec![vec![0.0; h]; 6],
-        }
-    }
-
-    fn add(&mut self, c: &Comparison) {
-        let pairs: [(&mut Series, &Series); 6] = [
-            (&mut self.inv, &c.inv),
-            (&mut self.sav, &c.sav),
-            (&mut self.inv_d, &c.inv_d),
-            (&mut self.sav_d, &c.sav_d),
-            (&mut self.payer_inv, &c.payer_inv),
-            (&mut self.payer_sav, &c.payer_sav),
-        ];
-        for (acc, add) in pairs {
-            for (a, b) in acc.iter_mut().zip(add) {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-            }
-        }
-    }
-}
+/// Sums over replications of an arm's comparison with control, per cycle (the same shape
+/// as one replication's comparison).
+pub type ComparisonSums = Comparison;
 
 /// The aggregate of a run.
 #[derive(Debug, Clone)]
@@ -397,7 +350,7 @@ impl Results {
             refunded_sums: acc,
             programme_sums: vec![vec![[0.0; 6]; h]; na],
             comparison_sums: (0..na)
-                .map(|a| (a > 0).then(|| ComparisonSums::new(h)))
+                .map(|a| (a > 0).then(|| Comparison::zeros(h)))
                 .collect(),
             staffing_sums: (0..na)
                 .map(|a| vec![[0.0; 5]; h * capacity_services(sc, a).len()])

@@ -124,17 +124,43 @@ pub struct Comparison {
     pub payer_sav: Vec<Vec<f64>>,
 }
 
+impl Comparison {
+    /// All zero, for `horizon` cycles.
+    pub fn zeros(horizon: usize) -> Comparison {
+        Comparison {
+            inv: vec![vec![0.0; horizon]; 8],
+            sav: vec![vec![0.0; horizon]; 8],
+            inv_d: vec![vec![0.0; horizon]; 8],
+            sav_d: vec![vec![0.0; horizon]; 8],
+            payer_inv: vec![vec![0.0; horizon]; 6],
+            payer_sav: vec![vec![0.0; horizon]; 6],
+        }
+    }
+
+    /// Add another comparison cell by cell (summing replications in a fixed order).
+    pub fn add(&mut self, other: &Comparison) {
+        let pairs = [
+            (&mut self.inv, &other.inv),
+            (&mut self.sav, &other.sav),
+            (&mut self.inv_d, &other.inv_d),
+            (&mut self.sav_d, &other.sav_d),
+            (&mut self.payer_inv, &other.payer_inv),
+            (&mut self.payer_sav, &other.payer_sav),
+        ];
+        for (acc, add) in pairs {
+            for (a, b) in acc.iter_mut().zip(add) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+            }
+        }
+    }
+}
+
 /// Compare an arm's ledger with control's.
 pub fn compare(ctrl: &Ledger, arm: &Ledger) -> Comparison {
     let h = ctrl.soc_cons.len();
-    let mut c = Comparison {
-        inv: vec![vec![0.0; h]; 8],
-        sav: vec![vec![0.0; h]; 8],
-        inv_d: vec![vec![0.0; h]; 8],
-        sav_d: vec![vec![0.0; h]; 8],
-        payer_inv: vec![vec![0.0; h]; 6],
-        payer_sav: vec![vec![0.0; h]; 6],
-    };
+    let mut c = Comparison::zeros(h);
     for m in 0..h {
         for p in 0..6 {
             c.payer_inv[p][m] = arm.inv[p][m] - ctrl.inv[p][m];

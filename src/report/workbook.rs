@@ -267,8 +267,9 @@ fn build(sc: &Scenario, res: &Results, summary: &Value) -> std::result::Result<V
         ws.write_string(row, 4, p.param.note.as_deref().unwrap_or(""))?;
     }
 
-    // Replications: the headline numbers of every replication.
-    let ws = wb.add_worksheet();
+    // Replications: the headline numbers of every replication, streamed to a temporary file
+    // row by row so that 10,000 replications do not sit in memory as cells.
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name("Replications")?;
     let mut cols = vec!["replication".to_string()];
     for id in PERSPECTIVES {

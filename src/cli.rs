@@ -77,6 +77,20 @@ pub struct PowerArgs {
     pub quiet: bool,
 }
 
+/// Replications, seed and threads: the options every simulating command shares.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Replications (per run, grid point or effect scale) [default: the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub replications: Option<u32>,
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
 /// `ressim sensitivity`.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -88,15 +102,9 @@ pub struct SensitivityArgs {
     /// Output folder [default: outputs/<scenario name>-sensitivity].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replications per run [default: the scenario's].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
-    pub replications: Option<u32>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core].
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Replications, seed and threads.
+    #[command(flatten)]
+    pub common: Common,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -116,15 +124,9 @@ pub struct SweepArgs {
     /// Output folder [default: outputs/<scenario name>-sweep].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replications per grid point [default: the scenario's].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
-    pub replications: Option<u32>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core].
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Replications, seed and threads.
+    #[command(flatten)]
+    pub common: Common,
     /// Fix every uncertain parameter at its central value.
     #[arg(long)]
     pub no_psa: bool,
@@ -161,15 +163,9 @@ pub struct RunArgs {
     /// Output folder [default: outputs/<scenario name>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replications [default: the scenario's].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
-    pub replications: Option<u32>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Replications, seed and threads.
+    #[command(flatten)]
+    pub common: Common,
     /// Language of the terminal summary.
     #[arg(long, value_enum, default_value = "da")]
     pub lang: Lang,

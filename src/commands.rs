@@ -26,7 +26,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     use crate::report::charts;
     let started = Instant::now();
     let sc = load(a.scenario.as_deref())?;
-    let opts = options(&sc, a.replications, a.seed, a.threads);
+    let opts = options(&sc, &a.common);
     let k = PERSPECTIVES
         .iter()
         .position(|p| *p == a.perspective)
@@ -146,7 +146,7 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let sc = load(a.scenario.as_deref())?;
-    let mut opts = options(&sc, a.replications, a.seed, a.threads);
+    let mut opts = options(&sc, &a.common);
     opts.psa = !a.no_psa;
     let out = a
         .out
@@ -221,20 +221,15 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
 }
 
 /// Run options from the scenario's defaults and the command line's overrides.
-fn options(
-    sc: &Scenario,
-    replications: Option<u32>,
-    seed: Option<u64>,
-    threads: Option<u16>,
-) -> RunOptions {
+fn options(sc: &Scenario, common: &crate::cli::Common) -> RunOptions {
     let mut opts = RunOptions::from_scenario(sc);
-    if let Some(r) = replications {
+    if let Some(r) = common.replications {
         opts.replications = r;
     }
-    if let Some(s) = seed {
+    if let Some(s) = common.seed {
         opts.seed = s;
     }
-    opts.threads = threads.map(|t| t as usize).unwrap_or(0);
+    opts.threads = common.threads.map(|t| t as usize).unwrap_or(0);
     opts
 }
 
@@ -253,7 +248,7 @@ fn run(a: RunArgs) -> Result<()> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let sc = load(a.scenario.as_deref())?;
-    let mut opts = options(&sc, a.replications, a.seed, a.threads);
+    let mut opts = options(&sc, &a.common);
     opts.psa = !a.no_psa;
     opts.effect_scale = a.effect_scale;
     opts.progress = !a.quiet;

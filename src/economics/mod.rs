@@ -13,6 +13,7 @@
 pub mod business_case;
 
 use crate::engine::{ArmCounts, Layout};
+pub use crate::scenario::MAX_CONDITIONAL_ACCOUNTS;
 use crate::scenario::{Basis, CostPer, Counting, Discounting, Scenario};
 
 /// Booking classes: which conditional accounts apply to a citizen, and whether it participates.
@@ -33,9 +34,6 @@ impl ClassMap {
         sc.accounts[j].when.is_none() || self.masks[class / 2] & (1u64 << j) != 0
     }
 }
-
-/// Largest number of accounts with a `when` condition (one bit each).
-pub const MAX_CONDITIONAL_ACCOUNTS: usize = 64;
 
 /// Each citizen's static class (its mask index) and the map of masks, in first-seen order.
 pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>, ClassMap) {

@@ -7,6 +7,9 @@ use serde::Serialize;
 /// Index of a parameter in [`Scenario::params`].
 pub type ParamId = usize;
 
+/// Largest number of accounts with a `when` condition (one bit each).
+pub const MAX_CONDITIONAL_ACCOUNTS: usize = 64;
+
 /// Index of the course-state chain in [`Scenario::chains`].
 pub const COURSE: usize = 0;
 /// Index of the housing-support chain in [`Scenario::chains`].

@@ -181,6 +181,10 @@ pub struct RunArgs {
     /// Skip the search for the break-even effect (saves ten extra runs).
     #[arg(long)]
     pub no_break_even: bool,
+    /// Also write trace.csv: every month of the first N citizens of replication 0, in every
+    /// arm (state, housing level, attributes); N at most 100000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub trace: Option<u32>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

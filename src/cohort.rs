@@ -1,8 +1,10 @@
 //! Synthetic citizens: entry cycle, start states and attributes, drawn from the scenario's
-//! distributions. Each citizen has its own random stream, so a citizen's draws do not depend on
-//! how many citizens there are before it or on the thread that builds it.
+//! distributions. Each citizen has one random stream per purpose — the offer, the start
+//! states and each attribute by its id — so a citizen's draws depend neither on how many
+//! citizens there are before it, nor on the thread that builds it, nor on the other
+//! attributes (a gamma sampler that rejects a variable number of draws cannot shift them).
 
-use crate::engine::rng::{PURPOSE_COHORT, chacha};
+use crate::engine::rng::{SplitMix, citizen_key, name_key};
 use crate::scenario::param::unit;
 use crate::scenario::{COURSE, HOUSING, Scenario};
 
@@ -60,15 +62,26 @@ pub fn synthesize(sc: &Scenario, seed: u64, rep: u32) -> Citizens {
     let mut attrs = Vec::with_capacity(n * n_attrs);
     let mut start = Vec::with_capacity(n);
     let mut offer_u = Vec::with_capacity(n);
+    let (k_offer, k_course, k_housing) = (
+        name_key("offer"),
+        name_key("start:course"),
+        name_key("start:housing"),
+    );
+    let k_attrs: Vec<u64> = sc
+        .attributes
+        .iter()
+        .map(|a| name_key(&format!("attr:{}", a.id)))
+        .collect();
     for i in 0..n {
-        let mut rng = chacha(seed, rep, i as u64, PURPOSE_COHORT);
-        // Fixed order of draws: offer, start state, start housing, then attributes.
-        offer_u.push(unit(&mut rng));
-        let s = pick(&sc.cohort.start_state, unit(&mut rng));
-        let h = pick(&sc.cohort.start_housing, unit(&mut rng));
-        start.push([s, h]);
-        for a in &sc.attributes {
-            attrs.push(a.dist.sample(&mut rng));
+        let ck = citizen_key(seed, rep, i as u32);
+        let draw = |purpose: u64| unit(&mut SplitMix::new(ck, purpose));
+        offer_u.push(draw(k_offer));
+        start.push([
+            pick(&sc.cohort.start_state, draw(k_course)),
+            pick(&sc.cohort.start_housing, draw(k_housing)),
+        ]);
+        for (a, &k) in sc.attributes.iter().zip(&k_attrs) {
+            attrs.push(a.dist.sample(&mut SplitMix::new(ck, k)));
         }
     }
     const { assert!(COURSE == 0 && HOUSING == 1) };

@@ -352,6 +352,7 @@ fn run(a: RunArgs) -> Result<()> {
         command_line: std::env::args().collect(),
         wall_time_seconds: started.elapsed().as_secs_f64(),
         started_unix,
+        trace: a.trace,
     };
     let report_lang = match a.lang {
         Lang::Da => report::format::Lang::Da,

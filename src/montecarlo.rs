@@ -6,7 +6,7 @@ use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Comparison, Headline, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
-use crate::engine::rng::{PURPOSE_GROUP, PURPOSE_PARAMS, chacha};
+use crate::engine::rng::named_stream;
 use crate::engine::{self, ArmCounts, Layout, NoObserver};
 use crate::error::{Error, Result};
 use crate::scenario::param::unit;
@@ -48,40 +48,28 @@ impl RunOptions {
     }
 }
 
-/// Draw every parameter for replication `rep` (each from its own stream, so adding a parameter
-/// does not change the draws of the others).
+/// Draw every parameter for replication `rep`. Each parameter draws from the stream named by
+/// its path (e.g. `accounts.x.amount`), so adding, removing or reordering parameters never
+/// changes the draws of the others.
 ///
 /// Parameters of one correlation group share one uniform per replication and take their own
 /// percentile at it (perfect rank correlation).
 pub fn draw_params(sc: &Scenario, seed: u64, rep: u32, psa: bool) -> Vec<f64> {
     sc.params
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|p| {
             if !(psa && p.param.is_uncertain()) {
                 return p.param.central();
             }
             match &p.param.group {
                 Some(g) => {
-                    let u = unit(&mut chacha(seed, rep, group_key(g), PURPOSE_GROUP));
+                    let u = unit(&mut named_stream(seed, &format!("group:{g}"), rep));
                     quantile(&p.param, u)
                 }
-                None => p
-                    .param
-                    .sample(&mut chacha(seed, rep, i as u64, PURPOSE_PARAMS)),
+                None => p.param.sample(&mut named_stream(seed, &p.path, rep)),
             }
         })
         .collect()
-}
-
-/// A stable 32-bit key of a group name (FNV-1a), the unit of its random stream.
-fn group_key(name: &str) -> u64 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        h ^= b as u32;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h as u64
 }
 
 /// One arm of one replication, summed over booking classes.
@@ -146,33 +134,52 @@ pub struct RepCounts {
 
 /// Run all arms of one replication and keep the raw counts.
 pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCounts> {
+    run_observed(sc, opts, rep, |_| NoObserver).map(|(rc, _)| rc)
+}
+
+/// Run all arms of one replication with an observer per arm (made by `observer(arm)`), e.g. to
+/// trace individual citizens; returns the raw counts and the observers.
+pub fn run_observed<O: engine::Observer>(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rep: u32,
+    mut observer: impl FnMut(usize) -> O,
+) -> Result<(RepCounts, Vec<O>)> {
     let values = draw_params(sc, opts.seed, rep, opts.psa);
     let cit = cohort::synthesize(sc, opts.seed, rep);
     let (static_class, classes) = economics::static_classes(sc, &cit);
     let lay = layout(sc, classes.n_classes());
     let mut arms = Vec::with_capacity(sc.arms.len());
     let mut fte = Vec::with_capacity(sc.arms.len());
+    let mut observers = Vec::with_capacity(sc.arms.len());
     for a in 0..sc.arms.len() {
-        let carm = compile_arm(sc, &values, a, opts.effect_scale).map_err(|e| {
+        let in_arm = |e: Error| {
             Error::Runtime(format!(
                 "replication {rep}, arm `{}`: {}",
                 sc.arms[a].id,
                 strip(e)
             ))
-        })?;
+        };
+        let carm = compile_arm(sc, &values, a, opts.effect_scale).map_err(in_arm)?;
         let class = engine::classes(&carm, &cit, &static_class);
-        let counts = engine::run_arm(&lay, &carm, &cit, &class, opts.seed, rep, &mut NoObserver);
+        let mut obs = observer(a);
+        let counts =
+            engine::run_arm(&lay, &carm, &cit, &class, opts.seed, rep, &mut obs).map_err(in_arm)?;
         arms.push((counts, class));
         fte.push(carm.services.iter().map(|s| s.fte).collect());
+        observers.push(obs);
     }
-    Ok(RepCounts {
-        values,
-        citizens: cit,
-        classes,
-        layout: lay,
-        arms,
-        fte,
-    })
+    Ok((
+        RepCounts {
+            values,
+            citizens: cit,
+            classes,
+            layout: lay,
+            arms,
+            fte,
+        },
+        observers,
+    ))
 }
 
 fn strip(e: Error) -> String {

@@ -30,7 +30,7 @@ fn trajectories(sc: &Scenario, seed: u64, rep: u32, effect_scale: f64) -> Vec<Tr
             let carm = compile_arm(sc, &values, a, effect_scale).unwrap();
             let class = engine::classes(&carm, &cit, &sclass);
             let mut t = Trajectories::default();
-            let counts = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, &mut t);
+            let counts = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, &mut t).unwrap();
             assert_conserved(sc, &lay, &counts, &cit.entered);
             // The counts must equal an independent tally of every citizen's state.
             let mut tally = vec![0u32; counts.end.len()];

@@ -101,7 +101,7 @@ fn run_treatment<O: Observer>(sc: &Scenario, rep: u32, obs: &mut O) -> engine::A
     let lay = montecarlo::layout(sc, classes.n_classes());
     let carm = compile_arm(sc, &values, 1, 1.0).unwrap();
     let class = engine::classes(&carm, &cit, &sclass);
-    let counts = engine::run_arm(&lay, &carm, &cit, &class, 5, rep, obs);
+    let counts = engine::run_arm(&lay, &carm, &cit, &class, 5, rep, obs).unwrap();
     assert_conserved(sc, &lay, &counts, &cit.entered);
     counts
 }
@@ -143,7 +143,7 @@ fn zero_staff_is_the_control_world() {
             let carm = compile_arm(&sc, &values, a, 1.0).unwrap();
             let class = engine::classes(&carm, &cit, &sclass);
             let mut tr = Trajectories::default();
-            engine::run_arm(&lay, &carm, &cit, &class, 5, rep, &mut tr);
+            engine::run_arm(&lay, &carm, &cit, &class, 5, rep, &mut tr).unwrap();
             t.push(tr);
         }
         assert_eq!(

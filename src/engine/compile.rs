@@ -6,8 +6,9 @@
 //! R = −ln(1 − Σp) and rᵢ = R·pᵢ/Σp — so that without modifiers the engine reproduces the
 //! given probabilities exactly. Hazard ratios (duration, attributes, arm effects) multiply
 //! rates. Each cycle a citizen leaves with probability 1 − exp(−Σr) and goes to destination i
-//! with probability rᵢ/Σr of that.
+//! with probability rᵢ/Σr of that (see [`crate::engine`] for how the exits are drawn).
 
+use super::rng::name_key;
 use crate::error::{Error, Result};
 use crate::scenario::{EdgeBase, Scenario, ServiceKind};
 
@@ -16,6 +17,8 @@ use crate::scenario::{EdgeBase, Scenario, ServiceKind};
 pub struct CEdge {
     /// Destination state.
     pub to: u16,
+    /// Key of this exit's own uniform: the name `chain:from->to`.
+    pub key: u64,
     /// Rate per cycle before hazard ratios.
     pub rate: f64,
     /// Duration steps (from month, hazard ratio), sorted.
@@ -47,16 +50,16 @@ impl CEdge {
 /// One state, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct CState {
+    /// Id (for messages).
+    pub id: String,
     /// Outgoing transitions.
     pub edges: Vec<CEdge>,
     /// Months in state at which the rates change (duration steps), sorted, deduplicated.
     pub breakpoints: Vec<u32>,
     /// Planned length.
     pub max_months: Option<u32>,
-    /// Destinations at the planned length (state, cumulative share).
-    pub on_max: Option<Vec<(u16, f64)>>,
-    /// Whether any edge has attribute modifiers (then the exit table is per citizen).
-    pub has_modifiers: bool,
+    /// Destinations at the planned length: (state, share, key of its uniform).
+    pub on_max: Option<Vec<(u16, f64, u64)>>,
     /// Part of the course.
     pub in_course: bool,
     /// Planned length and duration steps count months since entering the course.
@@ -119,6 +122,9 @@ pub struct CService {
     /// Probability that a served citizen is moved: the effect scale, capped at 1 (so that
     /// with no effect the service moves nobody).
     pub move_probability: f64,
+    /// Key of the uniform that decides the move: the name `service:<id>:move`, so two
+    /// services never share one uniform.
+    pub move_key: u64,
     /// Add to an attribute when served (monthly).
     pub attribute_change: Option<(usize, f64)>,
     /// At most once per citizen (monthly).
@@ -207,14 +213,24 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
             }
             let prob_total_rate = if psum > 0.0 { -(1.0 - psum).ln() } else { 0.0 };
             let mut cs = CState {
+                id: st.id.clone(),
                 in_course: st.in_course,
                 course_clock: st.course_clock,
                 housing: st.housing.map(|h| h as u16),
                 max_months: st.max_months,
-                on_max: st
-                    .on_max
-                    .as_ref()
-                    .map(|v| v.iter().map(|&(s, c)| (s as u16, c)).collect()),
+                on_max: st.on_max.as_ref().map(|v| {
+                    // The model keeps cumulative shares; the engine wants each share.
+                    let mut prev = 0.0;
+                    v.iter()
+                        .map(|&(s, c)| {
+                            let share = c - prev;
+                            prev = c;
+                            let to = &chain.states[s].id;
+                            let key = name_key(&format!("{}:{}=>{to}", chain.name, st.id));
+                            (s as u16, share, key)
+                        })
+                        .collect()
+                }),
                 ..Default::default()
             };
             for &e in &out {
@@ -246,7 +262,6 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     .iter()
                     .map(|m| (m.attribute, values[m.hr_per_unit].ln(), m.reference))
                     .collect();
-                cs.has_modifiers |= !modifiers.is_empty();
                 let service_hr = a
                     .services
                     .iter()
@@ -259,8 +274,16 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                             .map(move |&(_, _, hr)| (k, values[hr].powf(effect_scale)))
                     })
                     .collect();
+                if !rate.is_finite() {
+                    return Err(Error::Runtime(format!(
+                        "the rate of `{}` → `{}` is not a number ({rate}); check its parameters",
+                        st.id, chain.states[edge.to].id
+                    )));
+                }
+                let to_id = &chain.states[edge.to].id;
                 cs.edges.push(CEdge {
                     to: edge.to as u16,
+                    key: name_key(&format!("{}:{}->{to_id}", chain.name, st.id)),
                     rate,
                     duration,
                     modifiers,
@@ -298,6 +321,7 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     min_course_months: cap.min_course_months,
                     move_to: cap.move_to.map(|s| s as u16),
                     move_probability: effect_scale.clamp(0.0, 1.0),
+                    move_key: name_key(&format!("service:{}:move", sv.id)),
                     // An attribute change is an effect: scaled like every other effect.
                     attribute_change: cap.attribute_change.map(|(a, add)| (a, add * effect_scale)),
                     once: cap.once,

@@ -12,6 +12,7 @@ pub mod compile;
 pub mod rng;
 
 use crate::cohort::Citizens;
+use crate::error::{Error, Result};
 use crate::scenario::ServiceKind;
 use compile::{CArm, CService, CState};
 
@@ -133,6 +134,13 @@ pub trait Observer {
     #[inline(always)]
     fn citizen_cycle(&mut self, _cycle: u32, _citizen: usize, _states: [u16; 2]) {}
 
+    /// The same with the citizen's attributes at the end of `cycle` (for traces); by default
+    /// it calls [`Observer::citizen_cycle`].
+    #[inline(always)]
+    fn citizen_state(&mut self, cycle: u32, citizen: usize, states: [u16; 2], _attrs: &[f64]) {
+        self.citizen_cycle(cycle, citizen, states);
+    }
+
     /// A service's queue in `cycle`, sorted by (waiting since, citizen id): the first
     /// `served` entries got the service, the rest wait.
     #[inline(always)]
@@ -167,23 +175,31 @@ pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
         .collect()
 }
 
-/// A citizen's clock and cached exit probability in one chain, kept together so the hot loop
-/// reads one 16-byte record per citizen and chain.
+/// A citizen's clock and whether its cached exit table can fire, kept together so the hot
+/// loop reads one small record per citizen and chain.
 #[derive(Clone, Copy, Default)]
 struct Slot {
-    /// Probability of leaving this cycle (the last cumulative entry of the exit table), kept
-    /// apart from the table so that the common case — staying — reads one number.
-    p_leave: f64,
+    /// Whether any exit of the cached table can fire this cycle; a citizen whose state nobody
+    /// leaves draws nothing.
+    live: bool,
     /// Months in the current state.
     months: u32,
     /// Months on the state's clock from which the cached exit table is stale (0: stale now).
     valid_until: u32,
 }
 
+/// One exit of a citizen's cached exit table: the exit fires this cycle when its uniform,
+/// as 64 bits, is below `threshold` = P(fire)·2⁶⁴ with P(fire) = 1 − exp(−rate).
+#[derive(Clone, Copy, Default)]
+struct Exit {
+    threshold: u64,
+    rate: f64,
+}
+
 struct ChainState {
     state: Vec<u16>,
     slot: Vec<Slot>,
-    cum: Vec<f64>,
+    exits: Vec<Exit>,
     width: usize,
 }
 
@@ -196,10 +212,17 @@ struct Who<'a> {
     ratio: &'a [f64],
 }
 
-/// Fill the exit table of a citizen for its state and months on the state's clock.
+/// A rate that is not a number: the index of the exit in its state.
+struct NanRate(usize);
+
+/// The rate of each exit of a citizen in its state at `months` on the state's clock.
 #[inline]
-fn refresh(cst: &CState, who: &Who, months: u32, out: &mut [f64]) -> u32 {
-    let mut total = 0.0;
+fn rates(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [f64],
+) -> std::result::Result<(), NanRate> {
     for (k, e) in cst.edges.iter().enumerate() {
         let mut r = e.rate * e.duration_hr(months);
         if who.participant {
@@ -217,46 +240,114 @@ fn refresh(cst: &CState, who: &Who, months: u32, out: &mut [f64]) -> u32 {
                 r *= if q < 1.0 { hr.powf(q) } else { hr };
             }
         }
-        if !r.is_finite() {
-            r = 1e6;
+        if r.is_nan() {
+            return Err(NanRate(k));
         }
-        total += r;
-        out[k] = total;
+        // An infinite rate (a hazard ratio that overflowed) is a certain exit.
+        out[k] = r.min(1e300);
     }
-    let p_leave = if total > 0.0 {
-        1.0 - (-total).exp()
-    } else {
-        0.0
-    };
-    let scale = if total > 0.0 { p_leave / total } else { 0.0 };
-    for v in out.iter_mut().take(cst.edges.len()) {
-        *v *= scale;
-    }
-    cst.next_breakpoint(months)
+    Ok(())
 }
 
-/// The destination at the planned length: by `on_max` shares, or in proportion to the
-/// state's current rates. Returns the state itself when nothing can leave.
-fn forced_exit(cst: &CState, who: &Who, months: u32, u: f64, me: u16) -> u16 {
+/// Fill the cached exit table of a citizen for its state and months on the state's clock;
+/// returns the months from which it is stale and whether any exit can fire.
+#[inline]
+fn refresh(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+) -> std::result::Result<(u32, bool), NanRate> {
+    let mut r = [0.0f64; 16];
+    let mut big;
+    let rs: &mut [f64] = if cst.edges.len() <= r.len() {
+        &mut r[..cst.edges.len()]
+    } else {
+        big = vec![0.0; cst.edges.len()];
+        &mut big
+    };
+    rates(cst, who, months, rs)?;
+    let mut live = false;
+    for (e, &rate) in out.iter_mut().zip(rs.iter()) {
+        // P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴ (the cast saturates at 1).
+        let p = -(-rate).exp_m1();
+        let threshold = (p * 18_446_744_073_709_551_616.0) as u64;
+        live |= threshold > 0;
+        *e = Exit { threshold, rate };
+    }
+    Ok((cst.next_breakpoint(months), live))
+}
+
+/// The exponential waiting time of an exit whose 64-bit uniform is `bits`: −ln(1 − U)/rate.
+#[inline]
+fn waiting_time(bits: u64, rate: f64) -> f64 {
+    -(-rng::to_unit(bits)).ln_1p() / rate
+}
+
+/// Competing exits, each with its own uniform: every exit whose uniform fires competes, and
+/// the one with the shortest exponential waiting time wins. Returns the winning exit.
+///
+/// The guarantee: whether exit k fires depends only on exit k's own rate and uniform, and a
+/// fired exit's waiting time only on its own, so lowering one exit's rate can only move the
+/// citizens who would have taken that exit — nobody moves between the other exits. The
+/// marginals are those of competing risks: P(leave) = 1 − exp(−Σr), P(exit k) = rₖ/Σr of that.
+#[inline]
+fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<usize> {
+    let mut best: Option<(usize, u64)> = None;
+    let mut best_t = f64::INFINITY;
+    for (k, (e, x)) in cst.edges.iter().zip(exits).enumerate() {
+        let u = rng::mix64(bits ^ e.key);
+        if u < x.threshold {
+            match best {
+                None => best = Some((k, u)),
+                Some((b, bu)) => {
+                    // Several exits fired: compare waiting times (rare, so computed lazily).
+                    if best_t.is_infinite() {
+                        best_t = waiting_time(bu, exits[b].rate);
+                    }
+                    let t = waiting_time(u, x.rate);
+                    if t < best_t {
+                        best = Some((k, u));
+                        best_t = t;
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(k, _)| k)
+}
+
+/// The destination at the planned length: by the `on_max` shares, or in proportion to the
+/// state's current rates. Either way each destination has its own uniform and the shortest
+/// exponential waiting time (uniform ÷ share or rate) wins, with the same guarantee as
+/// [`competing`]. Returns the state itself when nothing can leave.
+fn forced_exit(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    bits: u64,
+    me: u16,
+) -> std::result::Result<u16, NanRate> {
+    let pick = |cands: &mut dyn Iterator<Item = (u16, f64, u64)>| {
+        let mut best = (me, f64::INFINITY);
+        for (to, w, key) in cands {
+            if w > 0.0 {
+                let t = waiting_time(rng::mix64(bits ^ key), w);
+                if t < best.1 {
+                    best = (to, t);
+                }
+            }
+        }
+        best.0
+    };
     if let Some(shares) = &cst.on_max {
-        return shares
-            .iter()
-            .find(|(_, c)| u < *c)
-            .or(shares.last())
-            .map(|s| s.0)
-            .unwrap_or(me);
+        return Ok(pick(&mut shares.iter().copied()));
     }
-    let mut tmp = vec![0.0; cst.edges.len()];
-    refresh(cst, who, months, &mut tmp);
-    let total = tmp.last().copied().unwrap_or(0.0);
-    if total <= 0.0 {
-        return me;
-    }
-    let x = u * total;
-    tmp.iter()
-        .position(|c| x < *c)
-        .map(|k| cst.edges[k].to)
-        .unwrap_or(cst.edges[cst.edges.len() - 1].to)
+    let mut r = vec![0.0; cst.edges.len()];
+    rates(cst, who, months, &mut r)?;
+    Ok(pick(
+        &mut cst.edges.iter().zip(&r).map(|(e, &r)| (e.to, r, e.key)),
+    ))
 }
 
 /// The arm's services: who holds or received which, who waits since when.
@@ -431,7 +522,8 @@ fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O
         x.attrs[i * x.n_attrs + a] += add;
     }
     let moves = sv.move_probability >= 1.0
-        || rng::uniform(x.keys[i], m as u32, rng::SLOT_SERVICE) < sv.move_probability;
+        || rng::event_uniform(rng::cycle_bits(x.keys[i], m as u32), sv.move_key)
+            < sv.move_probability;
     if let Some(dest) = sv.move_to.filter(|_| moves) {
         let from = x.chains[0].state[i];
         if from != dest {
@@ -462,7 +554,8 @@ fn step_ix(
     lay.state_ix(cycle, chain, state, class) * n_steps + step
 }
 
-/// Run one arm of one replication.
+/// Run one arm of one replication. Fails only when a rate is not a number (for example a
+/// hazard ratio of 0 times one that overflowed to infinity).
 pub fn run_arm<O: Observer>(
     lay: &Layout,
     carm: &CArm,
@@ -471,7 +564,7 @@ pub fn run_arm<O: Observer>(
     seed: u64,
     rep: u32,
     obs: &mut O,
-) -> ArmCounts {
+) -> Result<ArmCounts> {
     let h = lay.horizon;
     let cm = lay.cycle_months;
     let n_chains = carm.chains.len();
@@ -514,7 +607,7 @@ pub fn run_arm<O: Observer>(
             ChainState {
                 state: cit.start.iter().map(|s| s[c]).collect(),
                 slot: vec![Slot::default(); cit.n],
-                cum: vec![0.0; cit.n * width],
+                exits: vec![Exit::default(); cit.n * width],
                 width,
             }
         })
@@ -539,7 +632,6 @@ pub fn run_arm<O: Observer>(
             }
         }
     }
-    let slots = [rng::SLOT_COURSE, rng::SLOT_HOUSING];
     // Work the hot loop can skip when the scenario does not use it.
     let any_held = carm.chains[0].iter().any(|s| s.housing.is_some());
     let track_course = carm.chains[0].iter().any(|s| s.course_clock)
@@ -606,7 +698,7 @@ pub fn run_arm<O: Observer>(
                     let ChainState {
                         state,
                         slot,
-                        cum,
+                        exits,
                         width,
                     } = &mut chains[c];
                     let s = state[i];
@@ -624,23 +716,26 @@ pub fn run_arm<O: Observer>(
                     } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
                         // A service moved the citizen this cycle; it stays there until the next.
                     } else if !cst.edges.is_empty() || cst.on_max.is_some() {
-                        let u = rng::uniform(key, m as u32, slots[c.min(1)]);
                         let who = || Who {
                             attrs: &attrs[i * na..(i + 1) * na],
                             participant,
                             mask: mask[i],
                             ratio,
                         };
+                        let nan = |NanRate(k): NanRate| nan_error(carm, c, s, k, i, m);
                         if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                            dest = forced_exit(cst, &who(), clock, u, s);
+                            let bits = rng::cycle_bits(key, m as u32);
+                            dest = forced_exit(cst, &who(), clock, bits, s).map_err(nan)?;
                         } else {
-                            let row = &mut cum[i * *width..(i + 1) * *width];
+                            let row = &mut exits[i * *width..(i + 1) * *width];
                             if sl.valid_until == 0 || clock >= sl.valid_until {
-                                sl.valid_until = refresh(cst, &who(), clock, row).max(1);
-                                sl.p_leave = cst.edges.len().checked_sub(1).map_or(0.0, |k| row[k]);
+                                let (until, live) =
+                                    refresh(cst, &who(), clock, row).map_err(nan)?;
+                                sl.valid_until = until.max(1);
+                                sl.live = live;
                             }
-                            if u < sl.p_leave
-                                && let Some(k) = row[..cst.edges.len()].iter().position(|x| u < *x)
+                            if sl.live
+                                && let Some(k) = competing(cst, row, rng::cycle_bits(key, m as u32))
                             {
                                 dest = cst.edges[k].to;
                             }
@@ -680,7 +775,7 @@ pub fn run_arm<O: Observer>(
                     }
                 }
             }
-            obs.citizen_cycle(m as u32, i, now);
+            obs.citizen_state(m as u32, i, now, &attrs[i * na..(i + 1) * na]);
         }
         // End-of-cycle counts follow from the start counts and the moves, so the hot loop
         // only touches counters when somebody moves.
@@ -701,5 +796,28 @@ pub fn run_arm<O: Observer>(
             }
         }
     }
-    counts
+    Ok(counts)
+}
+
+/// The error for a rate that is not a number.
+fn nan_error(
+    carm: &CArm,
+    chain: usize,
+    state: u16,
+    exit: usize,
+    citizen: usize,
+    m: usize,
+) -> Error {
+    let states = &carm.chains[chain];
+    let from = &states[state as usize];
+    let to = from
+        .edges
+        .get(exit)
+        .map_or("?", |e| states[e.to as usize].id.as_str());
+    Error::Runtime(format!(
+        "the rate of `{}` → `{to}` for citizen {citizen} in cycle {m} is not a number: a \
+         hazard ratio of 0 met one that is infinite; check the hazard ratios and attribute \
+         modifiers of that transition",
+        from.id
+    ))
 }

@@ -1,34 +1,26 @@
-//! Random numbers that do not depend on thread count or on what else was drawn.
+//! Random numbers that depend neither on the thread count nor on what else was drawn.
 //!
-//! Two named, portable generators are used, each keyed by (seed, replication, unit, purpose):
+//! Every random purpose has its own stream, keyed by a **stable name** rather than by its
+//! position in a list, so adding, removing or changing one parameter, attribute, exit or
+//! service never changes the draws of another:
 //!
-//! * **ChaCha8** (`rand_chacha`), one stream per (replication, unit, purpose), for draws whose
-//!   number varies: parameter draws (gamma and beta samplers reject) and citizen synthesis.
-//! * **SplitMix64 in counter mode** for the monthly uniforms of the engine: the uniform for
-//!   (citizen, cycle, slot) is the SplitMix64 output at position `cycle·SLOTS + slot` of a stream
-//!   seeded by (seed, replication, citizen). It is random access, so every arm reads exactly
-//!   the same uniform for the same citizen-cycle whatever happened before — common random
-//!   numbers hold by construction — and it costs a few nanoseconds, which matters at tens of
-//!   millions of citizen-months per second.
+//! * **Parameter draws** (once per replication): a ChaCha8 stream keyed by (seed, the
+//!   parameter's path, e.g. `accounts.x.amount`) with the replication as its stream number.
+//!   A correlation group draws its shared uniform from the stream of `group:<name>`.
+//! * **Citizen synthesis**: a SplitMix64 stream per (seed, replication, citizen, purpose),
+//!   where the purpose is `offer`, `start:course`, `start:housing` or `attr:<id>`. The gamma
+//!   and beta samplers reject a variable number of draws; with one stream per attribute that
+//!   can never shift another attribute.
+//! * **Monthly decisions of the engine**: one uniform per (citizen, cycle, event), where an
+//!   event is an exit `course:from->to` (or `housing:…`), a planned-length end or a service's
+//!   move, each keyed by its name. It is SplitMix64 in counter mode — random access, so every
+//!   arm and every variant reads exactly the same uniform for the same citizen, cycle and
+//!   event, whatever happened before — and costs a few nanoseconds.
 
 use rand::SeedableRng;
+use rand::TryRng;
 use rand_chacha::ChaCha8Rng;
-
-/// Purpose tag of parameter draws.
-pub const PURPOSE_PARAMS: u64 = 1;
-/// Purpose tag of citizen synthesis.
-pub const PURPOSE_COHORT: u64 = 2;
-/// Purpose tag of the shared uniform of a parameter correlation group.
-pub const PURPOSE_GROUP: u64 = 3;
-
-/// Uniform slots per citizen-cycle reserved for the engine (course, housing, services, …).
-pub const SLOTS: u64 = 8;
-/// Slot of the course-state transition.
-pub const SLOT_COURSE: u64 = 0;
-/// Slot of the housing-support transition.
-pub const SLOT_HOUSING: u64 = 1;
-/// Slot of a service's move (e.g. into a company placement) under a partial effect scale.
-pub const SLOT_SERVICE: u64 = 2;
+use std::convert::Infallible;
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -40,38 +32,106 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A ChaCha8 stream for (seed, replication, unit, purpose).
-pub fn chacha(seed: u64, rep: u32, unit: u64, purpose: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    // 24 bits of replication, 32 bits of unit, 8 bits of purpose: distinct for every
-    // combination the validator allows.
-    rng.set_stream(((rep as u64) << 40) | ((unit & 0xFFFF_FFFF) << 8) | (purpose & 0xFF));
+/// A stable 64-bit key of a name: FNV-1a over its UTF-8 bytes, then mixed. The same name gives
+/// the same key on every platform and in every version that keeps this function.
+pub fn name_key(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    mix64(h)
+}
+
+/// The ChaCha8 stream of a named purpose in replication `rep`: the key holds the master seed
+/// and the name's key, the stream number the replication.
+pub fn named_stream(seed: u64, name: &str, rep: u32) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&name_key(name).to_le_bytes());
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(rep as u64);
     rng
 }
 
-/// The key of a citizen's monthly stream.
+/// The key of a citizen's random numbers in one replication.
 #[inline]
 pub fn citizen_key(seed: u64, rep: u32, citizen: u32) -> u64 {
     mix64(mix64(seed ^ GOLDEN) ^ mix64(((rep as u64) << 32) | citizen as u64))
 }
 
-/// The uniform in [0, 1) for (citizen key, cycle, slot).
+/// A SplitMix64 stream (Steele, Lea & Flood 2014): a 64-bit counter stepped by the golden
+/// ratio and mixed. Cheap to create, so every (citizen, purpose) can have its own.
+#[derive(Debug, Clone)]
+pub struct SplitMix {
+    state: u64,
+}
+
+impl SplitMix {
+    /// The stream of `purpose` (a [`name_key`]) for a citizen key.
+    pub fn new(citizen_key: u64, purpose: u64) -> SplitMix {
+        SplitMix {
+            state: mix64(citizen_key ^ purpose),
+        }
+    }
+}
+
+impl TryRng for SplitMix {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.try_next_u64().map(|x| (x >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.state = self.state.wrapping_add(GOLDEN);
+        Ok(mix64(self.state))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let w = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// The 64 random bits shared by all events of one citizen-cycle; combine them with an event's
+/// key by [`event_uniform`].
 #[inline(always)]
-pub fn uniform(key: u64, cycle: u32, slot: u64) -> f64 {
-    let pos = (cycle as u64) * SLOTS + slot + 1;
-    let bits = mix64(key.wrapping_add(pos.wrapping_mul(GOLDEN)));
+pub fn cycle_bits(citizen_key: u64, cycle: u32) -> u64 {
+    mix64(citizen_key.wrapping_add((cycle as u64 + 1).wrapping_mul(GOLDEN)))
+}
+
+/// The uniform in [0, 1) of one event (an exit, a planned-length end, a service's move) in one
+/// citizen-cycle, from [`cycle_bits`] and the event's [`name_key`].
+#[inline(always)]
+pub fn event_uniform(cycle_bits: u64, event: u64) -> f64 {
+    to_unit(mix64(cycle_bits ^ event))
+}
+
+/// A uniform in [0, 1) from the top 53 bits of a word.
+#[inline(always)]
+pub fn to_unit(bits: u64) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
 
     #[test]
-    fn counter_uniforms_are_uniform_and_independent_of_order() {
+    fn event_uniforms_are_uniform_and_independent_of_order() {
         let key = citizen_key(42, 3, 17);
+        let ev = name_key("course:a->b");
         let n = 100_000u32;
-        let xs: Vec<f64> = (0..n).map(|c| uniform(key, c, SLOT_COURSE)).collect();
+        let xs: Vec<f64> = (0..n)
+            .map(|c| event_uniform(cycle_bits(key, c), ev))
+            .collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         // sd of a U(0,1) mean: sqrt(1/12/n) ≈ 0.00091; allow 5 standard errors.
         assert!(
@@ -80,9 +140,13 @@ mod tests {
         );
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
         // Random access: the same position gives the same number whenever it is read.
-        assert_eq!(uniform(key, 500, 1), uniform(key, 500, 1));
-        assert_ne!(uniform(key, 500, 0), uniform(key, 500, 1));
-        // Lag-1 correlation near zero.
+        let b = cycle_bits(key, 500);
+        assert_eq!(event_uniform(b, ev), event_uniform(b, ev));
+        assert_ne!(
+            event_uniform(b, ev),
+            event_uniform(b, name_key("course:a->c"))
+        );
+        // Lag-1 correlation over cycles near zero.
         let c: f64 = xs
             .windows(2)
             .map(|w| (w[0] - 0.5) * (w[1] - 0.5))
@@ -93,13 +157,39 @@ mod tests {
     }
 
     #[test]
-    fn chacha_streams_differ_by_each_key_part() {
-        use rand::Rng;
-        let a = chacha(1, 0, 0, PURPOSE_PARAMS).next_u64();
-        assert_eq!(a, chacha(1, 0, 0, PURPOSE_PARAMS).next_u64());
-        assert_ne!(a, chacha(2, 0, 0, PURPOSE_PARAMS).next_u64());
-        assert_ne!(a, chacha(1, 1, 0, PURPOSE_PARAMS).next_u64());
-        assert_ne!(a, chacha(1, 0, 1, PURPOSE_PARAMS).next_u64());
-        assert_ne!(a, chacha(1, 0, 0, PURPOSE_COHORT).next_u64());
+    fn two_events_of_one_cycle_are_uncorrelated() {
+        let (e1, e2) = (name_key("course:a->b"), name_key("course:a->c"));
+        let n = 100_000u32;
+        let c: f64 = (0..n)
+            .map(|i| {
+                let b = cycle_bits(citizen_key(7, 0, i), 3);
+                (event_uniform(b, e1) - 0.5) * (event_uniform(b, e2) - 0.5)
+            })
+            .sum::<f64>()
+            / n as f64
+            * 12.0;
+        assert!(c.abs() < 5.0 / (n as f64).sqrt(), "{c}");
+    }
+
+    #[test]
+    fn named_streams_differ_by_each_key_part_and_not_by_anything_else() {
+        let a = named_stream(1, "accounts.x.amount", 0).next_u64();
+        assert_eq!(a, named_stream(1, "accounts.x.amount", 0).next_u64());
+        assert_ne!(a, named_stream(2, "accounts.x.amount", 0).next_u64());
+        assert_ne!(a, named_stream(1, "accounts.x.amount", 1).next_u64());
+        assert_ne!(a, named_stream(1, "accounts.y.amount", 0).next_u64());
+        let s = SplitMix::new(citizen_key(1, 0, 5), name_key("attr:age")).next_u64();
+        assert_eq!(
+            s,
+            SplitMix::new(citizen_key(1, 0, 5), name_key("attr:age")).next_u64()
+        );
+        assert_ne!(
+            s,
+            SplitMix::new(citizen_key(1, 0, 5), name_key("attr:sex")).next_u64()
+        );
+        assert_ne!(
+            s,
+            SplitMix::new(citizen_key(1, 0, 6), name_key("attr:age")).next_u64()
+        );
     }
 }

@@ -13,6 +13,8 @@ pub struct RunInfo {
     pub wall_time_seconds: f64,
     /// Seconds since 1970 at the start.
     pub started_unix: u64,
+    /// `--trace N`: write trace.csv for the first N citizens of replication 0.
+    pub trace: Option<u32>,
 }
 
 /// Build manifest.json.
@@ -27,7 +29,7 @@ pub fn manifest(sc: &Scenario, res: &Results, info: &RunInfo) -> Value {
         "threads": res.threads_used,
         "psa": res.options.psa,
         "effect_scale": res.options.effect_scale,
-        "random_generators": "ChaCha8 (rand_chacha 0.10) per replication × unit × purpose; SplitMix64 counter streams per replication × citizen for monthly draws",
+        "random_generators": "ChaCha8 (rand_chacha 0.10) per (seed, parameter path) with the replication as stream; SplitMix64 streams per (replication, citizen, purpose) for citizen synthesis; SplitMix64 counter-based uniforms per (replication, citizen, cycle, event name) for monthly draws",
         "wall_time_seconds": (info.wall_time_seconds * 1000.0).round() / 1000.0,
         "started_unix": info.started_unix,
         "command_line": info.command_line,

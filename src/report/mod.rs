@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod output;
 pub mod run_charts;
 pub mod summary;
+pub mod trace;
 pub mod workbook;
 
 use crate::error::{Error, Result};
@@ -43,6 +44,9 @@ pub fn write_run(
     st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
     st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
     st.write("staffing.csv", csv::staffing(sc, res).as_bytes())?;
+    if let Some(n) = info.trace {
+        trace::write_trace(sc, &res.options, n, &st.path("trace.csv"))?;
+    }
     let summary = summary::summary(sc, res, break_even);
     let manifest = manifest::manifest(sc, res, info);
     let charts = run_charts::write_all(sc, res, &st.path(""), lang)?;

@@ -173,7 +173,7 @@ pub(super) fn run_trial(p: &Prepared, scale: f64, rep: u32) -> Result<TrialOut> 
         employed: vec![0; cit.n],
         end_state: vec![0; cit.n],
     };
-    let counts = engine::run_arm(&p.lay, &carm, &cit, &class, opts.seed, rep, &mut fu);
+    let counts = engine::run_arm(&p.lay, &carm, &cit, &class, opts.seed, rep, &mut fu)?;
     // Index 0: participants, 1: non-participants.
     let mut sums = vec![[Sums::default(); 2]; opts.outcomes.len()];
     for (i, &cl) in class.iter().enumerate() {

@@ -439,7 +439,11 @@ fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lan
         let npv = crate::stats::Stat::of(&col(|h| h.npv));
         let inv = col(|h| h.investment).iter().sum::<f64>() / n;
         let sav = col(|h| h.savings).iter().sum::<f64>() / n;
-        let pos = col(|h| h.npv).iter().filter(|v| **v > 0.0).count() as f64 / n;
+        let pos = col(|h| h.npv)
+            .iter()
+            .filter(|v| crate::economics::business_case::above_zero(**v))
+            .count() as f64
+            / n;
         let payback = crate::economics::business_case::payback_month(
             &report::summary::mean_net_discounted(res, arm, k),
             sc.sim.cycle_months,

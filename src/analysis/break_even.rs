@@ -4,11 +4,12 @@
 //!
 //! The run is repeated on a fixed grid of effect scales with the same seed — common random
 //! numbers make the mean NPV a smooth function of the scale — and the first crossing from
-//! negative to non-negative is found by linear interpolation between grid points. The answer
+//! not above zero to above zero (see [`above_zero`]) is found by linear interpolation between
+//! grid points. The answer
 //! is therefore accurate to the grid (steps of 0.25 up to 2, then 3 and 4); beyond 4 it is
 //! reported as not reached.
 
-use crate::economics::business_case::PERSPECTIVES;
+use crate::economics::business_case::{PERSPECTIVES, above_zero};
 use crate::error::Result;
 use crate::montecarlo::{self, Results, RunOptions};
 use crate::scenario::Scenario;
@@ -28,18 +29,19 @@ pub fn mean_npv(res: &Results, arm: usize) -> [f64; 8] {
     out
 }
 
-/// The first scale where `npv` (on `grid`) turns non-negative, interpolated; None if never.
+/// The first scale where `npv` (on `grid`) turns above zero, interpolated to the scale where
+/// it is 0; None if never.
 ///
-/// When the NPV is already non-negative without any effect (nothing invested), the answer is
-/// 0 if the NPV stays non-negative over the whole grid, and None if the effect makes it
-/// negative (there is no effect size at which such a perspective breaks even).
+/// When the NPV is already above zero without any effect, the answer is 0 if it stays above
+/// zero over the whole grid, and None if the effect brings it down (there is no effect size at
+/// which such a perspective breaks even).
 pub fn crossing(grid: &[f64], npv: &[f64]) -> Option<f64> {
-    if npv.first().is_some_and(|v| *v >= 0.0) {
-        return npv.iter().all(|v| *v >= 0.0).then_some(grid[0]);
+    if npv.first().is_some_and(|v| above_zero(*v)) {
+        return npv.iter().all(|v| above_zero(*v)).then_some(grid[0]);
     }
     for i in 1..grid.len().min(npv.len()) {
         let (a, b) = (npv[i - 1], npv[i]);
-        if a < 0.0 && b >= 0.0 {
+        if !above_zero(a) && above_zero(b) {
             let t = -a / (b - a);
             return Some(grid[i - 1] + t * (grid[i] - grid[i - 1]));
         }
@@ -83,5 +85,7 @@ mod tests {
         assert_eq!(crossing(&[0.0, 1.0], &[0.0, -3.0]), None);
         assert_eq!(crossing(&[0.0, 1.0], &[-2.0, -1.0]), None);
         assert_eq!(crossing(&[0.0, 0.5, 1.0], &[-4.0, 0.0, 1.0]), Some(0.5));
+        // Exactly zero is not above zero: a flat zero never breaks even.
+        assert_eq!(crossing(&[0.0, 1.0], &[0.0, 0.0]), None);
     }
 }

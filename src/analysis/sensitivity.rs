@@ -8,7 +8,7 @@
 //! Effect-scale curve: the full probabilistic run at effect scales 0, 0.25, …, 1.5, giving the
 //! NPV's mean and 95 % interval and the probability that it is positive.
 
-use crate::economics::business_case::PERSPECTIVES;
+use crate::economics::business_case::{PERSPECTIVES, above_zero};
 use crate::error::Result;
 use crate::montecarlo::{self, Results, RunOptions};
 use crate::scenario::Scenario;
@@ -168,7 +168,7 @@ pub fn effect_curve(sc: &Scenario, opts: &RunOptions) -> Result<Vec<CurvePoint>>
         let mut p_positive = Vec::new();
         for k in 0..PERSPECTIVES.len() {
             let v: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][k].npv).collect();
-            p_positive.push(v.iter().filter(|x| **x > 0.0).count() as f64 / n);
+            p_positive.push(v.iter().filter(|x| above_zero(**x)).count() as f64 / n);
             npv.push(Stat::of(&v));
         }
         out.push(CurvePoint {

@@ -2,7 +2,7 @@
 //! citizens and random numbers (common random numbers), so that differences between points
 //! come from the staffing and the curves are smooth.
 
-use crate::economics::business_case::PERSPECTIVES;
+use crate::economics::business_case::{PERSPECTIVES, above_zero};
 use crate::error::{Error, Result};
 use crate::montecarlo::{self, Results, RunOptions};
 use crate::report::summary;
@@ -176,7 +176,7 @@ pub fn csv(sc: &Scenario, vary: &[Vary], points: &[Point]) -> String {
         for k in 0..PERSPECTIVES.len() {
             let npv: Vec<f64> = r.reps.iter().map(|x| x.headlines[arm][k].npv).collect();
             let st = Stat::of(&npv);
-            let pos = npv.iter().filter(|v| **v > 0.0).count() as f64 / n;
+            let pos = npv.iter().filter(|v| above_zero(**v)).count() as f64 / n;
             row.extend([
                 format!("{:.2}", st.mean),
                 format!("{:.2}", st.p025),

@@ -223,17 +223,32 @@ pub fn headlines(c: &Comparison) -> [Headline; 8] {
     out
 }
 
-/// The first month (1-based, the end of the cycle) in which the cumulative discounted net
-/// is non-negative, given the net per cycle; None if it never is within the horizon.
+/// The one definition of "above zero" used everywhere a result is called positive: P(NPV > 0)
+/// counts the replications whose NPV is above zero, payback is reached when the cumulative
+/// discounted net stays above zero, and the break-even effect is where the mean NPV turns
+/// above zero. Above zero means strictly greater than 0 kr., with no tolerance: a payer that
+/// neither pays nor saves (NPV exactly 0) is not counted as paying off.
+#[inline]
+pub fn above_zero(x: f64) -> bool {
+    x > 0.0
+}
+
+/// Payback: the first month (1-based, the end of the cycle) from which the cumulative
+/// discounted net stays [`above_zero`] to the horizon, given the net per cycle; None when it
+/// never does — in particular for every payer that ends the horizon at a loss, whatever its
+/// cumulative net was earlier.
 pub fn payback_month(net_d: &[f64], cycle_months: u32) -> Option<u32> {
     let mut cum = 0.0;
+    let mut from = None;
     for (m, v) in net_d.iter().enumerate() {
         cum += v;
-        if cum >= -1e-6 {
-            return Some((m as u32 + 1) * cycle_months);
+        if above_zero(cum) {
+            from.get_or_insert(m);
+        } else {
+            from = None;
         }
     }
-    None
+    from.map(|m| (m as u32 + 1) * cycle_months)
 }
 
 #[cfg(test)]
@@ -249,9 +264,24 @@ mod tests {
             Some(60)
         );
         assert_eq!(payback_month(&[-100.0, 10.0, 10.0], 1), None);
-        // Exactly zero counts as paid back.
-        assert_eq!(payback_month(&[-50.0, 50.0], 1), Some(2));
-        assert_eq!(payback_month(&[0.0, -1.0], 1), Some(1));
+        // Exactly zero is not above zero: paid back only once the cumulative net is positive.
+        assert_eq!(payback_month(&[-50.0, 50.0], 1), None);
+        assert_eq!(payback_month(&[-50.0, 50.0, 1.0], 1), Some(3));
+    }
+
+    #[test]
+    fn no_payback_for_a_loss_even_if_the_net_was_once_zero_or_positive() {
+        // Nothing happens in the first year, then a large loss: never paid back (the first
+        // version called this month 12).
+        let mut net = vec![0.0; 12];
+        net.extend([-6.6e9, 1.0e6, 1.0e6]);
+        assert_eq!(payback_month(&net, 1), None);
+        // Above zero early, below at the horizon: no payback either.
+        assert_eq!(payback_month(&[10.0, -5.0, -20.0], 1), None);
+        // Dips below zero and recovers for good: payback where it stays above.
+        assert_eq!(payback_month(&[10.0, -20.0, 5.0, 10.0, 1.0], 1), Some(4));
+        // A payer that never pays nor saves has no payback.
+        assert_eq!(payback_month(&[0.0, 0.0], 1), None);
     }
 
     #[test]

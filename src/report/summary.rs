@@ -1,6 +1,6 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
-use crate::economics::business_case::{PERSPECTIVES, payback_month};
+use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
@@ -101,7 +101,8 @@ pub fn perspectives(
         } else {
             Value::Null
         };
-        let positive = npv.iter().filter(|v| **v > 0.0).count() as f64 / npv.len().max(1) as f64;
+        let positive =
+            npv.iter().filter(|v| above_zero(**v)).count() as f64 / npv.len().max(1) as f64;
         let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
         let mut o = Map::new();
         o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));

@@ -281,8 +281,16 @@ fn refunded_part(steps: &[f64], n: f64, rates: &[f64]) -> f64 {
 }
 
 /// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
-/// (Payer::ALL order), in DKK.
-pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) -> Vec<[f64; 6]> {
+/// (Payer::ALL order), in DKK. `staffed[k]` is the FTE the engine staffed in each cycle for
+/// the arm's service k when it has capacity (None for a service modelled by its cost only,
+/// whose FTE follows its fixed staff or schedule): the cost follows the FTE actually staffed.
+pub fn programme_costs(
+    sc: &Scenario,
+    values: &[f64],
+    arm: usize,
+    lay: &Layout,
+    staffed: &[Option<Vec<f64>>],
+) -> Vec<[f64; 6]> {
     let a = &sc.arms[arm];
     let months = lay.horizon * lay.cycle_months as usize;
     let mut monthly = vec![[0.0f64; 6]; months];
@@ -292,14 +300,20 @@ pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) 
             .position(|&x| x == p)
             .unwrap_or(0)
     };
-    for sv in &a.services {
-        let per_month = values[sv.fte] * values[sv.cost_per_fte_year] / 12.0;
-        for row in monthly
+    let cm = lay.cycle_months as usize;
+    for (k, sv) in a.services.iter().enumerate() {
+        let cost_month = values[sv.cost_per_fte_year] / 12.0;
+        for (mo, row) in monthly
             .iter_mut()
+            .enumerate()
             .take(sv.to_month as usize + 1)
             .skip(sv.from_month as usize)
         {
-            row[pix(sv.payer)] += per_month;
+            let fte = match staffed.get(k).and_then(|s| s.as_ref()) {
+                Some(by_cycle) => by_cycle.get(mo / cm).copied().unwrap_or(0.0),
+                None => values[sv.fte] * sv.staffing.share_at(mo as u32),
+            };
+            row[pix(sv.payer)] += fte * cost_month;
         }
     }
     for co in &a.costs {

@@ -93,6 +93,9 @@ pub struct ArmRep {
     pub participants: u32,
     /// Years participants spent in the course states (`in_course`) within the horizon.
     pub participant_years: f64,
+    /// Per account: the discounted amount not booked because citizens held a service
+    /// (`while_served`), in the account's unit or DKK.
+    pub while_served_d: Vec<f64>,
     /// Per (cycle, service with capacity): capacity, used, queue, allocated, summed wait.
     pub staffing: Vec<StaffRow>,
     /// Drawn FTE per service with capacity.
@@ -232,6 +235,7 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
         );
         let mut ledger = Ledger::new(h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
+        let mut credit_d = Vec::with_capacity(sc.accounts.len());
         for (j, acc) in sc.accounts.iter().enumerate() {
             let factors: Vec<f64> = match acc.discount_rate {
                 Some(r) => (0..h)
@@ -244,6 +248,13 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
                 .zip(&factors)
                 .map(|(v, f)| v * f)
                 .collect();
+            credit_d.push(
+                booked.while_served[j]
+                    .iter()
+                    .zip(&factors)
+                    .map(|(v, f)| v * f)
+                    .sum(),
+            );
             if acc.in_dkk() {
                 let p = business_case::payer_index(acc.payer);
                 for (m, &f) in factors.iter().enumerate() {
@@ -315,6 +326,7 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
             ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
             participant_years: participant_years(sc, lay, counts),
+            while_served_d: credit_d,
             staffing: counts.staffing.clone(),
             fte: rc.fte[a].clone(),
         });
@@ -366,6 +378,8 @@ pub struct Results {
     pub flow_sums: Vec<Vec<u64>>,
     /// Per arm, per account, per cycle: sum over replications.
     pub amount_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account: summed discounted `while_served` credit.
+    pub while_served_sums: Vec<Vec<f64>>,
     /// Per arm, per account, per cycle: discounted sum over replications.
     pub discounted_sums: Vec<Vec<Vec<f64>>>,
     /// Per arm, per account, per cycle: reimbursed (refusion) sum over replications.
@@ -398,6 +412,7 @@ impl Results {
             occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
             flow_sums: vec![vec![0; h * lay.n_flows]; na],
             amount_sums: acc.clone(),
+            while_served_sums: vec![vec![0.0; sc.accounts.len()]; na],
             discounted_sums: acc.clone(),
             refunded_sums: acc,
             programme_sums: vec![vec![[0.0; 6]; h]; na],
@@ -486,6 +501,12 @@ impl Results {
                 *q = q.max(row[2]);
             }
             for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
+                *x += y;
+            }
+            for (x, y) in self.while_served_sums[a]
+                .iter_mut()
+                .zip(&arm.while_served_d)
+            {
                 *x += y;
             }
             scal.participants.push(arm.participants);

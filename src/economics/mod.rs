@@ -105,6 +105,9 @@ pub struct Booked {
     pub gross: Vec<Vec<f64>>,
     /// The part of `gross` the state reimburses (refusion accounts only; else 0).
     pub refunded: Vec<Vec<f64>>,
+    /// What an account with `while_served` did not book because citizens held the service
+    /// (already left out of `gross`): the credit for what the service replaces or lowers.
+    pub while_served: Vec<Vec<f64>>,
 }
 
 /// Counts of one (cycle, state) cell, merged over the classes that book the same amount, so
@@ -116,6 +119,8 @@ struct Group {
     end: f64,
     steps_start: Vec<f64>,
     steps_end: Vec<f64>,
+    held_start: f64,
+    held_end: f64,
 }
 
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
@@ -142,7 +147,17 @@ pub fn book(
     let n_steps = rates.len();
     let mut gross = Vec::with_capacity(sc.accounts.len());
     let mut refunded = Vec::with_capacity(sc.accounts.len());
+    let mut served_credit = Vec::with_capacity(sc.accounts.len());
+    let held_ids = crate::engine::compile::held_services(sc);
+    let n_held = held_ids.len();
     for (j, acc) in sc.accounts.iter().enumerate() {
+        // While a held service is held, the amount is multiplied by the factor, scaled like
+        // every effect: 1 + X·(factor − 1), so the placebo world changes nothing.
+        let held: Option<(usize, f64)> = acc.while_served.as_ref().and_then(|w| {
+            let t = held_ids.iter().position(|id| *id == w.service)?;
+            (!counts.held_start.is_empty())
+                .then(|| (t, 1.0 - (1.0 + effect_scale * (values[w.factor] - 1.0))))
+        });
         let base = values[acc.amount];
         let over = arm_def
             .account_overrides
@@ -172,8 +187,9 @@ pub fn book(
         let refund = acc.refusion && n_steps > 0 && !counts.steps_start.is_empty();
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
+        let mut c_series = vec![0.0; h];
         for m in 0..h {
-            let (mut g, mut r) = (0.0, 0.0);
+            let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
@@ -207,6 +223,10 @@ pub fn book(
                             let gr = &mut groups[k];
                             gr.start += start;
                             gr.end += end;
+                            if let Some((t, _)) = held {
+                                gr.held_start += counts.held_start[ix * n_held + t] as f64;
+                                gr.held_end += counts.held_end[ix * n_held + t] as f64;
+                            }
                             if refund {
                                 for b in 0..n_steps {
                                     gr.steps_start[b] +=
@@ -222,6 +242,10 @@ pub fn book(
                         };
                         for gr in &groups {
                             g += (ws * gr.start + we * gr.end) * gr.amount * cm;
+                            if let Some((_, cut)) = held {
+                                credit +=
+                                    (ws * gr.held_start + we * gr.held_end) * gr.amount * cm * cut;
+                            }
                             if refund {
                                 r += ws
                                     * gr.amount
@@ -256,13 +280,19 @@ pub fn book(
                     }
                 }
             }
-            g_series[m] = g * price;
+            g_series[m] = (g - credit) * price;
             r_series[m] = r * price;
+            c_series[m] = credit * price;
         }
         gross.push(g_series);
         refunded.push(r_series);
+        served_credit.push(c_series);
     }
-    Booked { gross, refunded }
+    Booked {
+        gross,
+        refunded,
+        while_served: served_credit,
+    }
 }
 
 /// Citizen-weighted reimbursed share of `n` citizens whose refusion steps are counted in

@@ -98,6 +98,27 @@ pub struct CArm {
     pub benefit: Option<BenefitClock>,
     /// Services with capacity, in scenario order.
     pub services: Vec<CService>,
+    /// Positions in `services` of the services whose holders are counted per state
+    /// (accounts with `while_served`), in [`held_services`] order.
+    pub held: Vec<usize>,
+    /// Whether starters count at the start of their entry cycle (`count_time_zero`).
+    pub count_time_zero: bool,
+}
+
+/// The ids of the services named by accounts' `while_served`, in first-named order: the
+/// services whose holders the engine counts per state (see [`ArmCounts::held_start`]).
+///
+/// [`ArmCounts::held_start`]: crate::engine::ArmCounts::held_start
+pub fn held_services(sc: &Scenario) -> Vec<&str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for a in &sc.accounts {
+        if let Some(w) = &a.while_served
+            && !ids.contains(&w.service.as_str())
+        {
+            ids.push(&w.service);
+        }
+    }
+    ids
 }
 
 /// A service with capacity, compiled for one replication.
@@ -360,7 +381,20 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
         }
         chains.push(states);
     }
+    let services: Vec<&crate::scenario::Service> =
+        a.services.iter().filter(|s| s.capacity.is_some()).collect();
+    let held = held_services(sc)
+        .iter()
+        .map(|id| {
+            services
+                .iter()
+                .position(|s| s.id == *id)
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
     Ok(CArm {
+        held,
+        count_time_zero: sc.sim.count_time_zero,
         chains,
         offer_share: values[a.offer_share],
         offer_from: a.offer_from,

@@ -114,6 +114,13 @@ pub struct ArmCounts {
     pub steps_end: Vec<u32>,
     /// Per (cycle, service with capacity): see [`StaffRow`].
     pub staffing: Vec<StaffRow>,
+    /// Holders of the services counted per state ([`compile::held_services`]): per (cycle,
+    /// state, class, held service), citizens holding the service in the cycle, counted in
+    /// their state at the start of the cycle (starters only with `count_time_zero`); empty
+    /// when no account uses `while_served`.
+    pub held_start: Vec<u32>,
+    /// The same, counted in the state at the end of the cycle.
+    pub held_end: Vec<u32>,
 }
 
 impl ArmCounts {
@@ -637,7 +644,16 @@ pub fn run_arm<O: Observer>(
         steps_start: vec![0; step_cells],
         steps_end: vec![0; step_cells],
         staffing: vec![[0.0; 7]; h * n_sv],
+        held_start: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
+        held_end: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
     };
+    let n_held = carm.held.len();
+    // Bit in the service mask of each held service (0: not in this arm, never held).
+    let held_bits: Vec<u32> = carm
+        .held
+        .iter()
+        .map(|&si| carm.services.get(si).map_or(0, |s| 1u32 << s.index))
+        .collect();
     // Attributes may change (a monthly service can lower a health burden), so each arm
     // works on its own copy.
     let na = cit.n_attrs;
@@ -741,6 +757,7 @@ pub fn run_arm<O: Observer>(
                 }
             }
             let mut now = [0u16; 2];
+            let before = [chains[0].state[i], chains.get(1).map_or(0, |c| c.state[i])];
             // One chain step, expanded for each chain with a constant index so that the
             // chain-specific branches fold away.
             macro_rules! chain_step {
@@ -828,6 +845,22 @@ pub fn run_arm<O: Observer>(
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
                         counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
+                    }
+                }
+            }
+            if n_held > 0 {
+                let counted_at_start = cit.entry[i] < m as u32 || carm.count_time_zero;
+                for (t, &bit) in held_bits.iter().enumerate() {
+                    if bit == 0 || svc.mask[i] & bit == 0 {
+                        continue;
+                    }
+                    for c in 0..n_chains.min(2) {
+                        if counted_at_start {
+                            let ix = lay.state_ix(m, c, before[c] as usize, cl);
+                            counts.held_start[ix * n_held + t] += 1;
+                        }
+                        let ix = lay.state_ix(m, c, chains[c].state[i] as usize, cl);
+                        counts.held_end[ix * n_held + t] += 1;
                     }
                 }
             }

@@ -155,6 +155,28 @@ pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f
         "perspectives".into(),
         perspectives(sc, res, focus, break_even),
     );
+    // What the compared arm did not book on accounts with `while_served` because citizens held
+    // the service: the credit for the ordinary effort the house replaces or the support it
+    // lowers (part of the gross saving on those accounts; the rest is changed outcomes).
+    let n = res.replications().max(1) as f64;
+    let credit: Vec<Value> = sc
+        .accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(j, acc)| {
+            let w = acc.while_served.as_ref()?;
+            Some(json!({
+                "account": acc.id,
+                "label_da": acc.label_da,
+                "label_en": acc.label_en,
+                "payer": acc.payer,
+                "service": w.service,
+                "unit": if acc.in_dkk() { "dkk" } else { acc.unit.as_str() },
+                "discounted_mean": res.while_served_sums[focus][j] / n,
+            }))
+        })
+        .collect();
+    block.insert("while_served_credit".into(), Value::Array(credit));
     if sc.arms.len() > 2 {
         let mut arms = Map::new();
         for a in 1..sc.arms.len() {

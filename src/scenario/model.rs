@@ -520,6 +520,18 @@ pub struct Account {
     pub transfer: bool,
     /// A cost of the intervention itself.
     pub investment: bool,
+    /// The amount is multiplied by a factor while the citizen holds a service.
+    pub while_served: Option<WhileServed>,
+}
+
+/// An account whose amount changes while a citizen holds a service of its arm: the ordinary
+/// effort the house replaces (factor 0: suspended) or a lower support level (factor below 1).
+#[derive(Debug, Clone)]
+pub struct WhileServed {
+    /// Service id (looked up in each arm; an arm without it books the full amount).
+    pub service: String,
+    /// Multiplier of the amount while the service is held.
+    pub factor: ParamId,
 }
 
 impl Account {

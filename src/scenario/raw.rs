@@ -256,10 +256,24 @@ pub struct RawAccount {
     /// A cost of the intervention itself (counted as investment, not as a consequence; not
     /// scaled by `--effect-scale`).
     pub investment: Option<bool>,
+    /// The amount changes while the citizen holds a service of the arm:
+    /// `{ service = "mentors", factor = 0 }` suspends it (what the house replaces),
+    /// `factor = 0.6` lowers it by 40 % (e.g. fewer § 85 support hours).
+    pub while_served: Option<RawWhileServed>,
     /// Source.
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+}
+
+/// `while_served = { service = "mentors", factor = 0 }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhileServed {
+    /// The service (with capacity) whose holders book the changed amount.
+    pub service: Option<String>,
+    /// The amount is multiplied by this while the service is held (0 suspends it).
+    pub factor: Option<ParamSpec>,
 }
 
 /// `when = { attribute = "children", min = 1 }`.

@@ -81,7 +81,8 @@ fn survival_by_age_matches_the_life_table() {
         s_m *= 1.0 - table.qx(x, false);
         s_f *= 1.0 - table.qx(x, true);
         let expected = 0.5 * (s_m + s_f);
-        let got = counts.at_end(&rc.layout, (12 * year - 1) as usize, COURSE, alive) as f64 / n as f64;
+        let got =
+            counts.at_end(&rc.layout, (12 * year - 1) as usize, COURSE, alive) as f64 / n as f64;
         let mcse = (expected * (1.0 - expected) / n as f64).sqrt();
         assert!(
             (got - expected).abs() < 3.0 * mcse,
@@ -102,8 +103,7 @@ fn excess_mortality_multiplies_the_death_rate() {
     let alive = sc.chains[COURSE].index("alive").unwrap();
     let got = rc.arms[0].0.at_end(&rc.layout, 11, COURSE, alive) as f64 / n as f64;
     // Under hazard ratio 3 a year survives with (1 − qx)³.
-    let expected =
-        0.5 * ((1.0 - table.qx(50, false)).powi(3) + (1.0 - table.qx(50, true)).powi(3));
+    let expected = 0.5 * ((1.0 - table.qx(50, false)).powi(3) + (1.0 - table.qx(50, true)).powi(3));
     let mcse = (expected * (1.0 - expected) / n as f64).sqrt();
     assert!((got - expected).abs() < 3.0 * mcse, "{got} vs {expected}");
 }
@@ -128,9 +128,20 @@ fn nobody_is_older_than_the_tables_last_age() {
             );
         }
     }
-    assert!(oldest > last, "someone lived into the last year of age: {oldest}");
-    let ends: Vec<u16> = rows[0].0.iter().filter(|r| r.0 == 149).map(|r| r.2).collect();
-    assert!(ends.iter().all(|&s| s != alive), "everybody has died by then");
+    assert!(
+        oldest > last,
+        "someone lived into the last year of age: {oldest}"
+    );
+    let ends: Vec<u16> = rows[0]
+        .0
+        .iter()
+        .filter(|r| r.0 == 149)
+        .map(|r| r.2)
+        .collect();
+    assert!(
+        ends.iter().all(|&s| s != alive),
+        "everybody has died by then"
+    );
 }
 
 fn pension_at_67(mortality: bool) -> String {
@@ -205,7 +216,10 @@ fn the_at_age_rule_moves_everyone_in_the_cycle_they_reach_67() {
                 moved += 1;
             }
             if s != old && s != dead {
-                assert!(age_end < 67.0 - 1e-9, "citizen {i} still in {s} at {age_end}");
+                assert!(
+                    age_end < 67.0 - 1e-9,
+                    "citizen {i} still in {s} at {age_end}"
+                );
             }
             died += (s == dead && was != Some(dead)) as usize;
             prev[i] = Some(s);
@@ -214,10 +228,22 @@ fn the_at_age_rule_moves_everyone_in_the_cycle_they_reach_67() {
         assert_eq!(died > 0, mortality, "{died} died");
         // Nothing is booked on the førtidspension account after everyone has turned 67.
         let rc = montecarlo::run_counts(&sc, &RunOptions::from_scenario(&sc), 0).unwrap();
-        let b = economics::book(&sc, &rc.values, 0, &rc.layout, &rc.classes, &rc.arms[0].0, 1.0);
+        let b = economics::book(
+            &sc,
+            &rc.values,
+            0,
+            &rc.layout,
+            &rc.classes,
+            &rc.arms[0].0,
+            1.0,
+        );
         // The youngest (60 at entry) turn 67 at the end of cycle 83.
         assert!(b.gross[0][..80].iter().all(|&x| x > 0.0));
-        assert!(b.gross[0][84..].iter().all(|&x| x == 0.0), "{:?}", &b.gross[0][80..90]);
+        assert!(
+            b.gross[0][84..].iter().all(|&x| x == 0.0),
+            "{:?}",
+            &b.gross[0][80..90]
+        );
     }
 }
 
@@ -356,7 +382,15 @@ to_month = 4
 "#;
     let sc = load(text);
     let rc = montecarlo::run_counts(&sc, &RunOptions::from_scenario(&sc), 0).unwrap();
-    let b = economics::book(&sc, &rc.values, 0, &rc.layout, &rc.classes, &rc.arms[0].0, 1.0);
+    let b = economics::book(
+        &sc,
+        &rc.values,
+        0,
+        &rc.layout,
+        &rc.classes,
+        &rc.arms[0].0,
+        1.0,
+    );
     let expected: Vec<f64> = (0..12)
         .map(|m| if (2..=4).contains(&m) { 1000.0 } else { 0.0 })
         .collect();
@@ -367,7 +401,10 @@ to_month = 4
 fn placebo_world_with_a_life_course_saves_exactly_nothing() {
     let text = format!(
         "{}\n[arms.treatment.effects.course]\npension = 0.7\n",
-        pension_at_67(true).replace("[arms.treatment]\n", "[arms.treatment]\noffer_share = 0.5\n")
+        pension_at_67(true).replace(
+            "[arms.treatment]\n",
+            "[arms.treatment]\noffer_share = 0.5\n"
+        )
     );
     let sc = load(&text);
     let arm = montecarlo::Results::focus_arm(&sc);
@@ -411,7 +448,12 @@ fn life_course_outputs_are_byte_identical_across_thread_counts() {
         assert!(o.status.success(), "{}", stderr(&o));
         outs.push(out);
     }
-    for f in ["summary.json", "occupancy.csv", "cashflows.csv", "flows.csv"] {
+    for f in [
+        "summary.json",
+        "occupancy.csv",
+        "cashflows.csv",
+        "flows.csv",
+    ] {
         assert!(
             fs::read(outs[0].join(f)).unwrap() == fs::read(outs[1].join(f)).unwrap(),
             "{f} differs between thread counts"
@@ -426,20 +468,40 @@ fn life_course_errors_say_where_and_what_is_allowed() {
         .replace("[mortality]\n", "[mortality]\ntable = \"missing.csv\"\n");
     let e = scenario::load(&write(t.path(), "a.toml", &bad_table)).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("a.toml: line") && msg.contains("missing.csv"), "{msg}");
+    assert!(
+        msg.contains("a.toml: line") && msg.contains("missing.csv"),
+        "{msg}"
+    );
     write(t.path(), "t.csv", "age,qx\n0,0.5\n1,2\n");
     let text = cohort_alive(10, 12, "value = 0", "")
         .replace("[mortality]\n", "[mortality]\ntable = \"t.csv\"\n")
         .replace("sex_attribute = \"female\"\n", "");
-    let msg = scenario::load(&write(t.path(), "b.toml", &text)).unwrap_err().to_string();
-    assert!(msg.contains("t.csv: line 3, column 3") && msg.contains("between 0 and 1"), "{msg}");
+    let msg = scenario::load(&write(t.path(), "b.toml", &text))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("t.csv: line 3, column 3") && msg.contains("between 0 and 1"),
+        "{msg}"
+    );
     let text = cohort_alive(10, 12, "value = 60", "").replace("ageing = true\n", "");
-    let msg = scenario::load(&write(t.path(), "c.toml", &text)).unwrap_err().to_string();
+    let msg = scenario::load(&write(t.path(), "c.toml", &text))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("ageing = true"), "{msg}");
-    let text = small("[accounts.old]\npayer = \"bif\"\namount = 1\nstates = [\"course\"]\nwhen = { attribute = \"age\", min = 60 }\n[cohort.attributes.age]\nvalue = 40\nageing = true\n");
-    let msg = scenario::load(&write(t.path(), "d.toml", &text)).unwrap_err().to_string();
-    assert!(msg.contains("ageing attribute") && msg.contains("line"), "{msg}");
-    let text = small("[accounts.w]\npayer = \"bif\"\namount = 1\nstates = [\"course\"]\nto_month = 99\n");
-    let msg = scenario::load(&write(t.path(), "e.toml", &text)).unwrap_err().to_string();
+    let text = small(
+        "[accounts.old]\npayer = \"bif\"\namount = 1\nstates = [\"course\"]\nwhen = { attribute = \"age\", min = 60 }\n[cohort.attributes.age]\nvalue = 40\nageing = true\n",
+    );
+    let msg = scenario::load(&write(t.path(), "d.toml", &text))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("ageing attribute") && msg.contains("line"),
+        "{msg}"
+    );
+    let text =
+        small("[accounts.w]\npayer = \"bif\"\namount = 1\nstates = [\"course\"]\nto_month = 99\n");
+    let msg = scenario::load(&write(t.path(), "e.toml", &text))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("between 0 and 23"), "{msg}");
 }

@@ -150,9 +150,7 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         })
         .collect();
     let events = (0..n)
-        .map(|s| {
-            at_age[s].is_some() || mortality.as_ref().is_some_and(|m| m.hr[s] > 0.0)
-        })
+        .map(|s| at_age[s].is_some() || mortality.as_ref().is_some_and(|m| m.hr[s] > 0.0))
         .collect();
     let ages = |a: usize| life.ageing.contains(&a);
     let refresh_every_cycle = sc

@@ -762,11 +762,16 @@ pub fn run_arm<O: Observer>(
                                 let (until, live) =
                                     refresh(cst, &who(), clock, row).map_err(nan)?;
                                 // Rates that read an age change with it: refresh next cycle.
-                                let ages = life.is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
+                                let ages =
+                                    life.is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
                                 sl.valid_until = if ages { clock + 1 } else { until.max(1) };
                                 sl.live = live;
                             }
-                            let won = if sl.live { competing(cst, row, bits) } else { None };
+                            let won = if sl.live {
+                                competing(cst, row, bits)
+                            } else {
+                                None
+                            };
                             dest = match (won, death) {
                                 (None, None) => s,
                                 (None, Some((_, dead))) => dead,

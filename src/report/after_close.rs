@@ -56,16 +56,26 @@ pub fn sentence(sc: &Scenario, lang: Lang) -> Option<String> {
     };
     if !windowed.is_empty() {
         s += &if da {
-            format!(" og ikke kontiene {}, der kun tæller mens huset kører", windowed.join(", "))
+            format!(
+                " og ikke kontiene {}, der kun tæller mens huset kører",
+                windowed.join(", ")
+            )
         } else {
-            format!(" and not the accounts {}, which count only while the house runs", windowed.join(", "))
+            format!(
+                " and not the accounts {}, which count only while the house runs",
+                windowed.join(", ")
+            )
         };
     }
     s += match (ends, da) {
         (true, true) => "; dødsfald og overgang til folkepension afslutter borgernes ydelser.",
         (true, false) => "; deaths and moves at an age (folkepension) end the citizens' benefits.",
-        (false, true) => "; ingen dør eller når folkepensionsalderen i modellen, så en lang horisont overvurderer besparelserne.",
-        (false, false) => "; nobody dies or reaches folkepension age in this model, so a long horizon overstates the savings.",
+        (false, true) => {
+            "; ingen dør eller når folkepensionsalderen i modellen, så en lang horisont overvurderer besparelserne."
+        }
+        (false, false) => {
+            "; nobody dies or reaches folkepension age in this model, so a long horizon overstates the savings."
+        }
     };
     Some(s)
 }

@@ -221,8 +221,22 @@ fn check_window(
     }
     let last = horizon_months.max(1) as i64 - 1;
     let what = "a month of the horizon, 0-based";
-    let from = c.int(&with(path, "from_month"), a.from_month, Some(0), 0, last, what);
-    let to = c.int(&with(path, "to_month"), a.to_month, Some(last), 0, last, what);
+    let from = c.int(
+        &with(path, "from_month"),
+        a.from_month,
+        Some(0),
+        0,
+        last,
+        what,
+    );
+    let to = c.int(
+        &with(path, "to_month"),
+        a.to_month,
+        Some(last),
+        0,
+        last,
+        what,
+    );
     if from > to {
         c.err(
             &with(path, "to_month"),

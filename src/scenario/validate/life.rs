@@ -60,15 +60,22 @@ pub(super) fn check_life(
                     "`mortality_hr` multiplies the death rate of the life table: it needs a \
                      [mortality] section",
                 ),
-                Some(m) if m.death_state == i => c.err(
-                    &hp,
-                    format!("`{id}` is the death state; nobody dies there"),
-                ),
+                Some(m) if m.death_state == i => {
+                    c.err(&hp, format!("`{id}` is the death state; nobody dies there"))
+                }
                 Some(m) => m.state_hr[i] = Some(hr),
             }
         }
         if let Some(a) = &s.at_age {
-            at_age[i] = check_at_age(c, &with(&path, "at_age"), a, i, course, attributes, default_age);
+            at_age[i] = check_at_age(
+                c,
+                &with(&path, "at_age"),
+                a,
+                i,
+                course,
+                attributes,
+                default_age,
+            );
             if mortality.as_ref().is_some_and(|m| m.death_state == i) {
                 c.err(
                     &with(&path, "at_age"),
@@ -138,14 +145,20 @@ fn check_at_age(
             None
         }
         None => {
-            c.err(ap, "`at_age` needs `age`, e.g. { age = 67, to = \"old_age_pension\" }");
+            c.err(
+                ap,
+                "`at_age` needs `age`, e.g. { age = 67, to = \"old_age_pension\" }",
+            );
             None
         }
     };
     let to = match &a.to {
         Some(id) => match course.index(id) {
             Some(t) if t == from => {
-                c.err(&with(ap, "to"), format!("`at_age` cannot lead `{id}` to itself"));
+                c.err(
+                    &with(ap, "to"),
+                    format!("`at_age` cannot lead `{id}` to itself"),
+                );
                 None
             }
             Some(t) => Some(t),
@@ -161,7 +174,10 @@ fn check_at_age(
             }
         },
         None => {
-            c.err(ap, "`at_age` needs `to`: the course state citizens move to at that age");
+            c.err(
+                ap,
+                "`at_age` needs `to`: the course state citizens move to at that age",
+            );
             None
         }
     };

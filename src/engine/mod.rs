@@ -8,6 +8,12 @@
 //! citizen who can leave its state draws one uniform per exit of that state — each keyed by
 //! the exit's name, see [`rng`] — and moves to the exit with the shortest waiting time among
 //! those that fire, or stays; (4) the states at the end of the cycle are counted.
+//!
+//! With a life course ([`life`]): death is one more competing exit of every course state but
+//! the death state, with its own uniform keyed `mortality`, so adding it moves only the
+//! citizens who die; a move at an age (`at_age`) is a forced move of the cycle in which the
+//! age is reached; ageing attributes grow by the cycle's length at the end of each cycle, and
+//! the cached exit tables of states whose rates read an age are refreshed every cycle.
 
 pub mod compile;
 pub mod life;

@@ -79,3 +79,20 @@ pub fn sentence(sc: &Scenario, lang: Lang) -> Option<String> {
     };
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_scenario_says_what_is_counted_after_the_house_closes() {
+        let sc = crate::scenario::load_default().unwrap();
+        assert_eq!(last_programme_month(&sc), Some(41));
+        let en = sentence(&sc, Lang::En).unwrap();
+        assert!(en.contains("after month 42 (2019-12)"), "{en}");
+        assert!(en.contains("remaining 30 months"), "{en}");
+        assert!(en.contains("nobody dies"), "{en}");
+        let da = sentence(&sc, Lang::Da).unwrap();
+        assert!(da.contains("måned 42"), "{da}");
+    }
+}

@@ -43,14 +43,14 @@ pub struct CMortality {
     pub age: usize,
     /// The sex attribute (≥ 0.5: female), if the table is by sex.
     pub sex: Option<usize>,
-    /// Force of mortality per cycle by completed age from `first_age`: [men or both, women].
-    pub force: [Vec<f64>; 2],
     /// First age of the table.
     pub first_age: u32,
     /// The death state.
     pub death_state: u16,
-    /// Per course state: multiplier of the force (0 in the death state).
-    pub hr: Vec<f64>,
+    /// Per course state, per sex [men or both, women], per completed age from `first_age`:
+    /// the death's threshold P(death in the cycle)·2⁶⁴ and its rate per cycle (the table's
+    /// force × cycle_months/12 × the state's `mortality_hr`). Empty where nobody dies.
+    pub cells: Vec<[Vec<(u64, f64)>; 2]>,
     /// Key of the death's own uniform: the name `mortality`.
     pub key: u64,
 }
@@ -59,33 +59,28 @@ pub struct CMortality {
 const AGE_EPS: f64 = 1e-9;
 
 impl CMortality {
-    /// The death's rate per cycle for a citizen with attributes `attrs` in course state `s`.
-    #[inline]
-    pub fn rate(&self, s: u16, attrs: &[f64]) -> f64 {
-        let hr = self.hr[s as usize];
-        if hr == 0.0 {
-            return 0.0;
-        }
-        let female = self.sex.is_some_and(|k| attrs[k] >= 0.5) as usize;
-        let col = &self.force[female];
-        let age = (attrs[self.age] + AGE_EPS).floor().max(0.0) as u32;
-        let i = (age.saturating_sub(self.first_age) as usize).min(col.len() - 1);
-        col[i] * hr
-    }
-
     /// The death's exponential waiting time this cycle if it fires (0 for a certain death),
-    /// or None.
+    /// or None, for a citizen with attributes `attrs` in course state `s`.
     #[inline]
     pub fn fires(&self, s: u16, attrs: &[f64], bits: u64) -> Option<f64> {
-        let rate = self.rate(s, attrs);
-        if rate <= 0.0 {
+        let female = self.sex.is_some_and(|k| attrs[k] >= 0.5) as usize;
+        let col = &self.cells[s as usize][female];
+        if col.is_empty() {
             return None;
         }
+        let age = (attrs[self.age] + AGE_EPS).floor().max(0.0) as u32;
+        let (threshold, rate) =
+            col[(age.saturating_sub(self.first_age) as usize).min(col.len() - 1)];
         if rate.is_infinite() {
             return Some(0.0);
         }
-        let u = rng::to_unit(rng::mix64(bits ^ self.key));
-        (u < -(-rate).exp_m1()).then(|| -(-u).ln_1p() / rate)
+        let u = rng::mix64(bits ^ self.key);
+        (u < threshold).then(|| -(-rng::to_unit(u)).ln_1p() / rate)
+    }
+
+    /// Whether anybody can die in course state `s`.
+    pub fn in_state(&self, s: usize) -> bool {
+        !self.cells[s][0].is_empty()
     }
 }
 
@@ -121,22 +116,30 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
     let n = chains.first().map_or(0, |c| c.len());
     let mortality = life.mortality.as_ref().map(|m| {
         let forces = m.table.forces();
-        let scale = |v: &Vec<f64>| v.iter().map(|f| f * cm / 12.0).collect::<Vec<_>>();
+        let cells = (0..n)
+            .map(|s| {
+                let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
+                if s == m.death_state || hr <= 0.0 {
+                    return [Vec::new(), Vec::new()];
+                }
+                forces.clone().map(|col| {
+                    col.iter()
+                        .map(|f| {
+                            let rate = f * cm / 12.0 * hr;
+                            // P(death) = 1 − exp(−rate) as a fraction of 2⁶⁴ (saturating).
+                            let p = -(-rate).exp_m1();
+                            ((p * 18_446_744_073_709_551_616.0) as u64, rate)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
         CMortality {
             age: m.age_attribute,
             sex: m.sex_attribute,
-            force: [scale(&forces[0]), scale(&forces[1])],
             first_age: m.table.first_age,
             death_state: m.death_state as u16,
-            hr: (0..n)
-                .map(|s| {
-                    if s == m.death_state {
-                        0.0
-                    } else {
-                        m.state_hr[s].map_or(1.0, |p| values[p])
-                    }
-                })
-                .collect(),
+            cells,
             key: name_key("mortality"),
         }
     });
@@ -150,7 +153,7 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         })
         .collect();
     let events = (0..n)
-        .map(|s| at_age[s].is_some() || mortality.as_ref().is_some_and(|m| m.hr[s] > 0.0))
+        .map(|s| at_age[s].is_some() || mortality.as_ref().is_some_and(|m| m.in_state(s)))
         .collect();
     let ages = |a: usize| life.ageing.contains(&a);
     let refresh_every_cycle = sc

@@ -207,7 +207,8 @@ pub fn parse(path: &Path, label: &str, text: &str) -> Result<LifeTable, Scenario
 
 /// The built-in table.
 pub fn builtin() -> Result<LifeTable, ScenarioError> {
-    parse(Path::new(BUILTIN_PATH), BUILTIN_PATH, BUILTIN_TEXT)
+    let label = format!("{BUILTIN_PATH} (built in)");
+    parse(Path::new(BUILTIN_PATH), &label, BUILTIN_TEXT)
 }
 
 #[cfg(test)]

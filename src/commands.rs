@@ -600,6 +600,9 @@ fn check(a: CheckArgs) -> Result<()> {
             .collect();
         println!("  refusion:     {}", steps.join(", "));
     }
+    for line in sc.life_lines() {
+        println!("  {line}");
+    }
     println!("  accounts:     {}", sc.accounts.len());
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
     println!(

@@ -1,0 +1,242 @@
+//! Step (2) of a cycle: each service's capacity allocated in a fixed order (waiting since,
+//! then citizen id), never beyond capacity; staff that follow a schedule or the demand.
+
+use super::compile::{CArm, CService};
+use super::exits::ChainState;
+use super::{ArmCounts, Layout, Observer, rng};
+use crate::scenario::ServiceKind;
+
+/// The arm's services: who holds or received which, who waits since when.
+pub(super) struct ServiceState {
+    /// Per citizen: bit k set while receiving arm service k.
+    pub(super) mask: Vec<u32>,
+    /// Per (citizen, capacity service): cycle since which the citizen waits (u32::MAX: not
+    /// waiting).
+    pub(super) wait_since: Vec<u32>,
+    /// Per (citizen, capacity service): has been served (for once-only services).
+    pub(super) served: Vec<bool>,
+    /// Per arm service index: the dilution ratio of a shared service (1 otherwise).
+    pub(super) ratio: Vec<f64>,
+    /// Per citizen: 1 + the cycle in which a service moved it (then it makes no other course
+    /// move that cycle: one move per dimension per cycle).
+    pub(super) moved_in: Vec<u32>,
+    /// Per capacity service, per cycle: citizens eligible (holding or waiting).
+    pub(super) demand: Vec<Vec<u32>>,
+    /// Per capacity service: fraction of a monthly service carried to the next cycle.
+    pub(super) carry: Vec<f64>,
+}
+
+/// Mark citizen `i`'s exit tables stale (its services or attributes changed).
+pub(super) fn invalidate(chains: &mut [ChainState], i: usize) {
+    for ch in chains.iter_mut() {
+        ch.slot[i].valid_until = 0;
+    }
+}
+
+/// Everything the allocation step reads and changes.
+pub(super) struct AllocCtx<'a, O: Observer> {
+    pub(super) obs: &'a mut O,
+    pub(super) keys: &'a [u64],
+    pub(super) lay: &'a Layout,
+    pub(super) carm: &'a CArm,
+    pub(super) class: &'a [u16],
+    pub(super) course_months: &'a mut [u32],
+    pub(super) chains: &'a mut [ChainState],
+    pub(super) attrs: &'a mut [f64],
+    pub(super) n_attrs: usize,
+    pub(super) st: &'a mut ServiceState,
+    pub(super) counts: &'a mut ArmCounts,
+}
+
+/// Step (2) of a cycle: allocate each service's capacity in a fixed order — by waiting time,
+/// then citizen id — never beyond capacity. Caseload slots are kept while the citizen stays
+/// eligible (continuity); monthly services go to the first in the queue and may move the
+/// citizen or change an attribute; shared services serve everyone eligible with a diluted
+/// effect when demand exceeds capacity.
+pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
+    let cm = x.lay.cycle_months;
+    let n_sv = x.carm.services.len();
+    for (si, sv) in x.carm.services.iter().enumerate() {
+        let bit = 1u32 << sv.index;
+        if !sv.is_open(m as u32, cm) {
+            // Closed (before it opens or after it closes): nobody holds it, nobody queues.
+            for i in 0..active {
+                if x.st.mask[i] & bit != 0 {
+                    x.st.mask[i] &= !bit;
+                    invalidate(x.chains, i);
+                }
+                x.st.wait_since[i * n_sv + si] = u32::MAX;
+            }
+            x.counts.staffing[m * n_sv + si] = [0.0; 7];
+            continue;
+        }
+        let na = x.n_attrs;
+        let eligible =
+            |i: usize, chains: &[ChainState], attrs: &[f64], course_months: &[u32]| -> bool {
+                sv.eligible[chains[0].state[i] as usize]
+                    && (!sv.participants_only || x.class[i] & 1 == 1)
+                    && sv.when.is_none_or(|(a, lo, hi)| {
+                        let v = attrs[i * na + a];
+                        v >= lo && v <= hi
+                    })
+                    && course_months[i] >= sv.min_course_months
+            };
+        let (mut allocated, mut wait_sum) = (0usize, 0.0f64);
+        let (used, queue, cap);
+        let mut fte = 0.0;
+        match sv.kind {
+            ServiceKind::Shared => {
+                let el: Vec<bool> = (0..active)
+                    .map(|i| eligible(i, x.chains, x.attrs, x.course_months))
+                    .collect();
+                let demand = el.iter().filter(|e| **e).count();
+                cap = capacity(sv, m, cm, demand, x.st, si, &mut fte);
+                let ratio = if demand > cap {
+                    cap as f64 / demand as f64
+                } else {
+                    1.0
+                };
+                let changed = ratio != x.st.ratio[sv.index];
+                x.st.ratio[sv.index] = ratio;
+                for (i, &e) in el.iter().enumerate() {
+                    let had = x.st.mask[i] & bit != 0;
+                    if e {
+                        x.st.mask[i] |= bit;
+                    } else {
+                        x.st.mask[i] &= !bit;
+                    }
+                    if had != e || (e && changed) {
+                        invalidate(x.chains, i);
+                    }
+                }
+                used = demand.min(cap);
+                queue = demand - used;
+            }
+            ServiceKind::Caseload | ServiceKind::Monthly => {
+                let monthly = sv.kind == ServiceKind::Monthly;
+                let mut holders = Vec::new();
+                for i in 0..active {
+                    if x.st.mask[i] & bit != 0 {
+                        if monthly || !eligible(i, x.chains, x.attrs, x.course_months) {
+                            x.st.mask[i] &= !bit;
+                            invalidate(x.chains, i);
+                        } else {
+                            holders.push(i);
+                        }
+                    }
+                }
+                let mut q: Vec<(u32, usize)> = Vec::new();
+                for i in 0..active {
+                    let w = &mut x.st.wait_since[i * n_sv + si];
+                    let done = monthly && sv.once && x.st.served[i * n_sv + si];
+                    if x.st.mask[i] & bit == 0
+                        && !done
+                        && eligible(i, x.chains, x.attrs, x.course_months)
+                    {
+                        if *w == u32::MAX {
+                            *w = m as u32;
+                        }
+                        q.push((*w, i));
+                    } else {
+                        *w = u32::MAX;
+                    }
+                }
+                cap = capacity(sv, m, cm, holders.len() + q.len(), x.st, si, &mut fte);
+                // Fewer slots than holders (the service closes or shrinks): the latest ids
+                // leave first and queue again from this month.
+                while holders.len() > cap {
+                    if let Some(i) = holders.pop() {
+                        x.st.mask[i] &= !bit;
+                        invalidate(x.chains, i);
+                        x.st.wait_since[i * n_sv + si] = m as u32;
+                        q.push((m as u32, i));
+                    }
+                }
+                q.sort_unstable();
+                let free = cap - holders.len();
+                for &(w, i) in q.iter().take(free) {
+                    x.st.mask[i] |= bit;
+                    x.st.wait_since[i * n_sv + si] = u32::MAX;
+                    x.st.served[i * n_sv + si] = true;
+                    invalidate(x.chains, i);
+                    allocated += 1;
+                    wait_sum += ((m as u32 - w) * cm) as f64;
+                    if monthly {
+                        serve_once(sv, i, m, &mut x);
+                    }
+                }
+                used = holders.len() + allocated;
+                queue = q.len() - allocated;
+                x.obs.queue(m as u32, sv.index, &q, allocated);
+            }
+        }
+        x.counts.staffing[m * n_sv + si] = [
+            cap as f64,
+            used as f64,
+            queue as f64,
+            allocated as f64,
+            wait_sum,
+            fte,
+            x.st.demand[si][m] as f64,
+        ];
+    }
+}
+
+/// The capacity of service `sv` (position `si`) in cycle `m`, given this cycle's demand; sets
+/// the FTE staffed. Fixed staff keep the first version's capacity exactly; staff that vary
+/// get FTE(m) × capacity per FTE, with monthly services carrying fractions of a service over.
+pub(super) fn capacity(
+    sv: &CService,
+    m: usize,
+    cm: u32,
+    demand: usize,
+    st: &mut ServiceState,
+    si: usize,
+    fte: &mut f64,
+) -> usize {
+    st.demand[si][m] = demand as u32;
+    if !sv.varies() {
+        *fte = sv.fte;
+        return sv.capacity_in(m as u32, cm) as usize;
+    }
+    *fte = sv.fte_in(m as u32, cm, &st.demand[si]);
+    let per_cycle = *fte * sv.per_fte;
+    match sv.kind {
+        ServiceKind::Caseload | ServiceKind::Shared => (per_cycle + 1e-9).floor().max(0.0) as usize,
+        ServiceKind::Monthly => {
+            let first = m as u32 * cm;
+            let staffed = (first..first + cm)
+                .filter(|mo| *mo >= sv.window.0 && *mo <= sv.window.1)
+                .count() as f64;
+            let acc = st.carry[si] + per_cycle * staffed;
+            let whole = (acc + 1e-9).floor().max(0.0);
+            st.carry[si] = (acc - whole).max(0.0);
+            whole as usize
+        }
+    }
+}
+
+/// What a monthly service does to the citizen served: a move (e.g. into a company
+/// placement) and/or an attribute change (e.g. a lower health burden after clarification).
+pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O>) {
+    if let Some((a, add)) = sv.attribute_change {
+        x.attrs[i * x.n_attrs + a] += add;
+    }
+    let moves = sv.move_probability >= 1.0
+        || rng::event_uniform(rng::cycle_bits(x.keys[i], m as u32), sv.move_key)
+            < sv.move_probability;
+    if let Some(dest) = sv.move_to.filter(|_| moves) {
+        let from = x.chains[0].state[i];
+        if from != dest {
+            let cl = x.class[i] as usize;
+            x.counts.flows[x.lay.flow_ix(m, 0, from as usize, dest as usize, cl)] += 1;
+            x.chains[0].state[i] = dest;
+            x.chains[0].slot[i].months = 0;
+            x.st.moved_in[i] = m as u32 + 1;
+            let course = &x.carm.chains[0];
+            if !(course[from as usize].in_course && course[dest as usize].in_course) {
+                x.course_months[i] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Step (3) of a cycle: a citizen's exits. Each exit of a state has its own uniform per
+//! (citizen, cycle, exit name); an exit fires when its uniform is below 1 − exp(−rate), and
+//! among fired exits the shortest exponential waiting time wins (see [`competing`]).
+
+use super::compile::{CArm, CState};
+use super::rng;
+use crate::error::Error;
+
+/// A citizen's clock and whether its cached exit table can fire, kept together so the hot
+/// loop reads one small record per citizen and chain.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Slot {
+    /// Whether any exit of the cached table can fire this cycle; a citizen whose state nobody
+    /// leaves draws nothing.
+    pub(super) live: bool,
+    /// Months in the current state.
+    pub(super) months: u32,
+    /// Months on the state's clock from which the cached exit table is stale (0: stale now).
+    pub(super) valid_until: u32,
+}
+
+/// One exit of a citizen's cached exit table: the exit fires this cycle when its uniform,
+/// as 64 bits, is below `threshold` = P(fire)·2⁶⁴ with P(fire) = 1 − exp(−rate).
+#[derive(Clone, Copy, Default)]
+pub(super) struct Exit {
+    pub(super) threshold: u64,
+    pub(super) rate: f64,
+}
+
+pub(super) struct ChainState {
+    pub(super) state: Vec<u16>,
+    pub(super) slot: Vec<Slot>,
+    pub(super) exits: Vec<Exit>,
+    pub(super) width: usize,
+}
+
+/// What about a citizen changes its rates besides state and time: attributes, participation,
+/// the services it receives (bit k: service k) and each service's dilution ratio.
+pub(super) struct Who<'a> {
+    pub(super) attrs: &'a [f64],
+    pub(super) participant: bool,
+    pub(super) mask: u32,
+    pub(super) ratio: &'a [f64],
+}
+
+/// A rate that is not a number: the index of the exit in its state.
+pub(super) struct NanRate(pub(super) usize);
+
+/// The rate of each exit of a citizen in its state at `months` on the state's clock.
+#[inline]
+pub(super) fn rates(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [f64],
+) -> std::result::Result<(), NanRate> {
+    for (k, e) in cst.edges.iter().enumerate() {
+        let mut r = e.rate * e.duration_hr(months);
+        if who.participant {
+            r *= e.participant_hr;
+        }
+        for &(a, ln_hr, reference) in &e.modifiers {
+            let x = who.attrs[a] - reference;
+            if x != 0.0 {
+                r *= (ln_hr * x).exp();
+            }
+        }
+        for (a, steps) in &e.bands {
+            let x = who.attrs[*a] + 1e-9;
+            if let Some(&(_, hr)) = steps.iter().rev().find(|(from, _)| x >= *from) {
+                r *= hr;
+            }
+        }
+        for &(sv, hr) in &e.service_hr {
+            if who.mask & (1 << sv) != 0 {
+                let q = who.ratio[sv];
+                r *= if q < 1.0 { hr.powf(q) } else { hr };
+            }
+        }
+        if r.is_nan() {
+            return Err(NanRate(k));
+        }
+        // An infinite rate (a hazard ratio that overflowed) is a certain exit.
+        out[k] = r.min(1e300);
+    }
+    Ok(())
+}
+
+/// Fill the cached exit table of a citizen for its state and months on the state's clock;
+/// returns the months from which it is stale and whether any exit can fire.
+#[inline]
+pub(super) fn refresh(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+) -> std::result::Result<(u32, bool), NanRate> {
+    let mut r = [0.0f64; 16];
+    let mut big;
+    let rs: &mut [f64] = if cst.edges.len() <= r.len() {
+        &mut r[..cst.edges.len()]
+    } else {
+        big = vec![0.0; cst.edges.len()];
+        &mut big
+    };
+    rates(cst, who, months, rs)?;
+    let mut live = false;
+    for (e, &rate) in out.iter_mut().zip(rs.iter()) {
+        // P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴ (the cast saturates at 1).
+        let p = -(-rate).exp_m1();
+        let threshold = (p * 18_446_744_073_709_551_616.0) as u64;
+        live |= threshold > 0;
+        *e = Exit { threshold, rate };
+    }
+    Ok((cst.next_breakpoint(months), live))
+}
+
+/// The exponential waiting time of an exit whose 64-bit uniform is `bits`: −ln(1 − U)/rate.
+#[inline]
+pub(super) fn waiting_time(bits: u64, rate: f64) -> f64 {
+    -(-rng::to_unit(bits)).ln_1p() / rate
+}
+
+/// Competing exits, each with its own uniform: every exit whose uniform fires competes, and
+/// the one with the shortest exponential waiting time wins. Returns the winning exit.
+///
+/// The guarantee: whether exit k fires depends only on exit k's own rate and uniform, and a
+/// fired exit's waiting time only on its own, so lowering one exit's rate can only move the
+/// citizens who would have taken that exit — nobody moves between the other exits. The
+/// marginals are those of competing risks: P(leave) = 1 − exp(−Σr), P(exit k) = rₖ/Σr of that.
+#[inline]
+pub(super) fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<(usize, u64)> {
+    let mut best: Option<(usize, u64)> = None;
+    let mut best_t = f64::INFINITY;
+    for (k, (e, x)) in cst.edges.iter().zip(exits).enumerate() {
+        let u = rng::mix64(bits ^ e.key);
+        if u < x.threshold {
+            match best {
+                None => best = Some((k, u)),
+                Some((b, bu)) => {
+                    // Several exits fired: compare waiting times (rare, so computed lazily).
+                    if best_t.is_infinite() {
+                        best_t = waiting_time(bu, exits[b].rate);
+                    }
+                    let t = waiting_time(u, x.rate);
+                    if t < best_t {
+                        best = Some((k, u));
+                        best_t = t;
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The destination at the planned length: by the `on_max` shares, or in proportion to the
+/// state's current rates. Either way each destination has its own uniform and the shortest
+/// exponential waiting time (uniform ÷ share or rate) wins, with the same guarantee as
+/// [`competing`]. Returns the state itself when nothing can leave.
+pub(super) fn forced_exit(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    bits: u64,
+    me: u16,
+) -> std::result::Result<u16, NanRate> {
+    let pick = |cands: &mut dyn Iterator<Item = (u16, f64, u64)>| {
+        let mut best = (me, f64::INFINITY);
+        for (to, w, key) in cands {
+            if w > 0.0 {
+                let t = waiting_time(rng::mix64(bits ^ key), w);
+                if t < best.1 {
+                    best = (to, t);
+                }
+            }
+        }
+        best.0
+    };
+    if let Some(shares) = &cst.on_max {
+        return Ok(pick(&mut shares.iter().copied()));
+    }
+    let mut r = vec![0.0; cst.edges.len()];
+    rates(cst, who, months, &mut r)?;
+    Ok(pick(
+        &mut cst.edges.iter().zip(&r).map(|(e, &r)| (e.to, r, e.key)),
+    ))
+}
+
+/// The error for a rate that is not a number.
+pub(super) fn nan_error(
+    carm: &CArm,
+    chain: usize,
+    state: u16,
+    exit: usize,
+    citizen: usize,
+    m: usize,
+) -> Error {
+    let states = &carm.chains[chain];
+    let from = &states[state as usize];
+    let to = from
+        .edges
+        .get(exit)
+        .map_or("?", |e| states[e.to as usize].id.as_str());
+    Error::Runtime(format!(
+        "the rate of `{}` → `{to}` for citizen {citizen} in cycle {m} is not a number: a \
+         hazard ratio of 0 met one that is infinite; check the hazard ratios and attribute \
+         modifiers of that transition",
+        from.id
+    ))
+}

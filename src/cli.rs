@@ -37,7 +37,8 @@ pub struct PowerArgs {
     /// Trial sizes (citizens randomised), comma-separated [default: 200,400,800,1600].
     #[arg(long, value_name = "N,N,...", value_parser = crate::analysis::power::parse_sizes)]
     pub sizes: Option<::std::vec::Vec<usize>>,
-    /// Follow-up in months from each citizen's entry [default: the scenario's horizon].
+    /// Follow-up in months from each citizen's entry [default: the scenario's horizon, at most
+    /// 72 months].
     #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=1200))]
     pub follow_up: Option<u32>,
     /// Two-sided significance level of the planned tests.

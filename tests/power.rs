@@ -211,7 +211,12 @@ fn with_no_effect_the_rejection_rate_is_alpha() {
 
 #[test]
 fn shipped_trial_reports_binding_capacity_and_scaled_staff_restores_power() {
-    let sc = scenario::load(&shipped()).unwrap();
+    // The shipped house staffs its mentors to the demand; this test is about a house with the
+    // seed's fixed 20 mentors, whose capacity binds as the trial grows.
+    let mut sc = scenario::load(&shipped()).unwrap();
+    for sv in sc.arms[1].services.iter_mut() {
+        sv.staffing = ressim::scenario::Staffing::Fixed;
+    }
     let mut o = PowerOptions::from_scenario(&sc);
     o.sizes = vec![200, 1600];
     o.trials = 300;

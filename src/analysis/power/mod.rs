@@ -60,6 +60,10 @@ mod report;
 mod stats_tests;
 mod trial;
 
+/// The longest default follow-up of a trial, in months: six years, a trial's evaluation
+/// period. A lifetime horizon is for the business case; a trial reports long before it ends.
+pub const DEFAULT_MAX_FOLLOW_UP_MONTHS: u32 = 72;
+
 pub use report::*;
 pub use stats_tests::*;
 pub use trial::*;
@@ -285,7 +289,9 @@ pub fn design(sc: &Scenario, opts: &PowerOptions) -> Result<Design> {
         )));
     }
     let cm = sc.sim.cycle_months;
-    let follow_up_months = opts.follow_up_months.unwrap_or(sc.sim.horizon_months());
+    let follow_up_months = opts
+        .follow_up_months
+        .unwrap_or(sc.sim.horizon_months().min(DEFAULT_MAX_FOLLOW_UP_MONTHS));
     if follow_up_months == 0 || !follow_up_months.is_multiple_of(cm) {
         return Err(Error::Usage(format!(
             "--follow-up {follow_up_months}: the scenario moves in cycles of {cm} months, so \

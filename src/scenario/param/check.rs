@@ -1,335 +1,9 @@
-//! Numeric parameters: a fixed value or a distribution, each with its source.
-//!
-//! In a scenario file a parameter is written either as a plain number (`prob = 0.02`) or as a
-//! table (`prob = { dist = "beta", mean = 0.02, sd = 0.005, source = "…" }`). Parameters of the
-//! model are drawn once per replication; citizen attributes use the same distributions but are
-//! drawn once per citizen.
+//! Checking a parameter as written: the keys its distribution takes, the conversion of
+//! `mean`/`sd` and `ci` to the distribution's own parameters, truncation, and the limits within
+//! which every number must lie so that every draw is finite and takes bounded time.
 
-use rand::Rng;
-use rand_distr::Distribution;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use super::{Dist, Param, RawParam, fmt_num};
 use std::fmt;
-
-/// A parameter as written in the file, before its distribution is checked.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawParam {
-    /// A fixed value (only without `dist`, or with `dist = "fixed"`).
-    pub value: Option<f64>,
-    /// Distribution name: beta, gamma, lognormal, normal, uniform, triangular, bernoulli,
-    /// categorical, fixed.
-    pub dist: Option<String>,
-    /// Mean (beta, gamma, lognormal, normal; method of moments with `sd`).
-    pub mean: Option<f64>,
-    /// Standard deviation.
-    pub sd: Option<f64>,
-    /// Beta shape α.
-    pub alpha: Option<f64>,
-    /// Beta shape β.
-    pub beta: Option<f64>,
-    /// Gamma shape k.
-    pub shape: Option<f64>,
-    /// Gamma scale θ.
-    pub scale: Option<f64>,
-    /// Lognormal μ of the logarithm.
-    pub meanlog: Option<f64>,
-    /// Lognormal σ of the logarithm.
-    pub sdlog: Option<f64>,
-    /// Lower bound (uniform, triangular) or lower truncation (beta, gamma, lognormal, normal).
-    pub min: Option<f64>,
-    /// Mode (triangular).
-    pub mode: Option<f64>,
-    /// Upper bound (uniform, triangular) or upper truncation (beta, gamma, lognormal, normal).
-    pub max: Option<f64>,
-    /// Probability of 1 (bernoulli).
-    pub p: Option<f64>,
-    /// Values (categorical).
-    pub values: Option<Vec<f64>>,
-    /// Weights of the values (categorical).
-    pub weights: Option<Vec<f64>>,
-    /// A 95 % interval `[low, high]` instead of `sd` (normal, lognormal; with `mean` for beta
-    /// and gamma), converted by the normal approximation: sd = (high − low) / 3.92.
-    pub ci: Option<Vec<f64>>,
-    /// Parameters with the same group are drawn together: one shared uniform per replication,
-    /// turned into each one's own percentile (perfect rank correlation, e.g. one shared effect
-    /// multiplier).
-    pub group: Option<String>,
-    /// Where the number comes from (document, table, year).
-    pub source: Option<String>,
-    /// A free note (e.g. why it is an assumption).
-    pub note: Option<String>,
-}
-
-impl RawParam {
-    /// A fixed value without source.
-    pub fn fixed(v: f64) -> Self {
-        RawParam {
-            value: Some(v),
-            ..Default::default()
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for ParamSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ParamSpec;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    "a number or a table such as { value = 0.1, source = \"…\" } or \
-                     { dist = \"beta\", mean = 0.1, sd = 0.02 }",
-                )
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParamSpec, E> {
-                Ok(ParamSpec(RawParam::fixed(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParamSpec, E> {
-                Ok(ParamSpec(RawParam::fixed(v as f64)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParamSpec, E> {
-                Ok(ParamSpec(RawParam::fixed(v as f64)))
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<ParamSpec, M::Error> {
-                RawParam::deserialize(de::value::MapAccessDeserializer::new(map)).map(ParamSpec)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A parameter as read from a scenario file: a number or a table (see [`RawParam`]).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ParamSpec(pub RawParam);
-
-/// A checked distribution.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dist {
-    /// Always this value.
-    Fixed(f64),
-    /// Beta(α, β) on [0, 1].
-    Beta { alpha: f64, beta: f64 },
-    /// Gamma with shape k and scale θ (mean kθ).
-    Gamma { shape: f64, scale: f64 },
-    /// exp(Normal(μ, σ)).
-    LogNormal { mu: f64, sigma: f64 },
-    /// Normal(mean, sd), optionally truncated by clamping to [min, max].
-    Normal { mean: f64, sd: f64 },
-    /// Uniform on [min, max].
-    Uniform { min: f64, max: f64 },
-    /// Triangular on [min, max] with the given mode.
-    Triangular { min: f64, mode: f64, max: f64 },
-    /// 1 with probability p, else 0.
-    Bernoulli { p: f64 },
-    /// One of the values, with probabilities proportional to the weights.
-    Categorical {
-        values: Vec<f64>,
-        cumulative: Vec<f64>,
-    },
-}
-
-/// A checked parameter: its distribution, optional clamping bounds and provenance.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Param {
-    /// The distribution.
-    pub dist: Dist,
-    /// Draws are clamped to at least this (a truncation; not for uniform/triangular).
-    pub lower: Option<f64>,
-    /// Draws are clamped to at most this.
-    pub upper: Option<f64>,
-    /// Source text, if any.
-    pub source: Option<String>,
-    /// Note, if any.
-    pub note: Option<String>,
-    /// Correlation group (see [`RawParam::group`]).
-    pub group: Option<String>,
-}
-
-impl Param {
-    /// A fixed value without source (used for defaults).
-    pub fn fixed(v: f64) -> Param {
-        Param {
-            group: None,
-            dist: Dist::Fixed(v),
-            lower: None,
-            upper: None,
-            source: None,
-            note: None,
-        }
-    }
-
-    /// The central value: the fixed value or the mean of the distribution (clamped).
-    pub fn central(&self) -> f64 {
-        let m = match &self.dist {
-            Dist::Fixed(v) => *v,
-            Dist::Beta { alpha, beta } => alpha / (alpha + beta),
-            Dist::Gamma { shape, scale } => shape * scale,
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
-            Dist::Normal { mean, .. } => *mean,
-            Dist::Uniform { min, max } => (min + max) / 2.0,
-            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            Dist::Bernoulli { p } => *p,
-            Dist::Categorical { values, cumulative } => {
-                let mut prev = 0.0;
-                let mut m = 0.0;
-                for (v, c) in values.iter().zip(cumulative) {
-                    m += v * (c - prev);
-                    prev = *c;
-                }
-                m
-            }
-        };
-        self.clamp(m)
-    }
-
-    /// The smallest and largest values a draw can take.
-    pub fn support(&self) -> (f64, f64) {
-        let (lo, hi) = match &self.dist {
-            Dist::Fixed(v) => (*v, *v),
-            Dist::Beta { .. } => (0.0, 1.0),
-            Dist::Gamma { .. } | Dist::LogNormal { .. } => (0.0, f64::INFINITY),
-            Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
-            Dist::Uniform { min, max } | Dist::Triangular { min, max, .. } => (*min, *max),
-            Dist::Bernoulli { .. } => (0.0, 1.0),
-            Dist::Categorical { values, .. } => values
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                    (a.min(*v), b.max(*v))
-                }),
-        };
-        (self.clamp(lo), self.clamp(hi))
-    }
-
-    /// Whether draws vary.
-    pub fn is_uncertain(&self) -> bool {
-        let (lo, hi) = self.support();
-        lo != hi
-    }
-
-    fn clamp(&self, v: f64) -> f64 {
-        let v = match self.lower {
-            Some(l) if v < l => l,
-            _ => v,
-        };
-        match self.upper {
-            Some(u) if v > u => u,
-            _ => v,
-        }
-    }
-
-    /// One draw.
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let v = match &self.dist {
-            Dist::Fixed(v) => *v,
-            // The constructors were checked in `check`, so these cannot fail; fall back to the
-            // central value rather than panic should that ever change.
-            Dist::Beta { alpha, beta } => rand_distr::Beta::new(*alpha, *beta)
-                .map(|d| d.sample(rng))
-                .unwrap_or_else(|_| alpha / (alpha + beta)),
-            Dist::Gamma { shape, scale } => rand_distr::Gamma::new(*shape, *scale)
-                .map(|d| d.sample(rng))
-                .unwrap_or(shape * scale),
-            Dist::LogNormal { mu, sigma } => rand_distr::LogNormal::new(*mu, *sigma)
-                .map(|d| d.sample(rng))
-                .unwrap_or_else(|_| mu.exp()),
-            Dist::Normal { mean, sd } => rand_distr::Normal::new(*mean, *sd)
-                .map(|d| d.sample(rng))
-                .unwrap_or(*mean),
-            Dist::Uniform { min, max } => min + (max - min) * unit(rng),
-            Dist::Triangular { min, mode, max } => {
-                let u = unit(rng);
-                let c = (mode - min) / (max - min);
-                if u < c {
-                    min + ((max - min) * (mode - min) * u).sqrt()
-                } else {
-                    max - ((max - min) * (max - mode) * (1.0 - u)).sqrt()
-                }
-            }
-            Dist::Bernoulli { p } => {
-                if unit(rng) < *p {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Dist::Categorical { values, cumulative } => {
-                let u = unit(rng);
-                let i = cumulative
-                    .iter()
-                    .position(|c| u < *c)
-                    .unwrap_or(values.len() - 1);
-                values[i]
-            }
-        };
-        self.clamp(v)
-    }
-
-    /// A one-line description, e.g. `beta(mean 0.02, sd 0.005)` or `0.02`.
-    pub fn describe(&self) -> String {
-        let mut s = match &self.dist {
-            Dist::Fixed(v) => fmt_num(*v),
-            Dist::Beta { alpha, beta } => format!(
-                "beta(α {}, β {}; mean {})",
-                fmt_num(*alpha),
-                fmt_num(*beta),
-                fmt_num(self.central())
-            ),
-            Dist::Gamma { shape, scale } => format!(
-                "gamma(shape {}, scale {}; mean {})",
-                fmt_num(*shape),
-                fmt_num(*scale),
-                fmt_num(shape * scale)
-            ),
-            Dist::LogNormal { mu, sigma } => format!(
-                "lognormal(μ {}, σ {}; mean {})",
-                fmt_num(*mu),
-                fmt_num(*sigma),
-                fmt_num(self.central())
-            ),
-            Dist::Normal { mean, sd } => {
-                format!("normal(mean {}, sd {})", fmt_num(*mean), fmt_num(*sd))
-            }
-            Dist::Uniform { min, max } => format!("uniform({} – {})", fmt_num(*min), fmt_num(*max)),
-            Dist::Triangular { min, mode, max } => format!(
-                "triangular({}, mode {}, {})",
-                fmt_num(*min),
-                fmt_num(*mode),
-                fmt_num(*max)
-            ),
-            Dist::Bernoulli { p } => format!("bernoulli(p {})", fmt_num(*p)),
-            Dist::Categorical { values, .. } => format!(
-                "categorical({})",
-                values
-                    .iter()
-                    .map(|v| fmt_num(*v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        if self.lower.is_some() || self.upper.is_some() {
-            let lo = self.lower.map(fmt_num).unwrap_or_default();
-            let hi = self.upper.map(fmt_num).unwrap_or_default();
-            s.push_str(&format!(" within [{lo}, {hi}]"));
-        }
-        s
-    }
-}
-
-/// A uniform draw in [0, 1) from the top 53 bits of one 64-bit word.
-pub fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// A short, exact-enough rendering of a number for messages and the assumption register.
-pub fn fmt_num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{:.6}", v);
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
 
 /// The kinds of distribution a scenario may name, for messages.
 pub const DIST_NAMES: &str =
@@ -490,6 +164,180 @@ fn check_finite(raw: &RawParam) -> Result<(), ParamError> {
     Ok(())
 }
 
+/// No number in a parameter may be larger than this in size (10^15: a thousand times the
+/// Danish state's yearly budget in kroner), so that sums over citizens, months and
+/// replications stay finite.
+pub const LIMIT: f64 = 1e15;
+/// The smallest shape (beta α and β, gamma shape) a sampler draws from reliably.
+pub const SHAPE_MIN: f64 = 1e-3;
+/// The largest shape (beta α and β, gamma shape) a sampler draws from in bounded time; a
+/// larger one is a distribution so narrow that it is a fixed number.
+pub const SHAPE_MAX: f64 = 1e10;
+/// The largest σ of a lognormal's logarithm (e^(6σ) must stay finite and meaningful).
+const SIGMA_MAX: f64 = 10.0;
+/// The most values a categorical distribution may list.
+const CATEGORIES_MAX: usize = 10_000;
+
+/// Every number within ±[`LIMIT`].
+fn check_magnitude(raw: &RawParam) -> Result<(), ParamError> {
+    let too_big = |key: &'static str, x: f64| {
+        ParamError::at(
+            key,
+            format!(
+                "`{key}` is {}, beyond the limit of ±10^15 for any number in a scenario (sums \
+                 over citizens and months would not stay finite)",
+                fmt_big(x)
+            ),
+        )
+    };
+    for (key, v) in numbers(raw) {
+        if let Some(x) = v
+            && x.abs() > LIMIT
+        {
+            return Err(too_big(key, x));
+        }
+    }
+    for (key, list) in [
+        ("values", &raw.values),
+        ("weights", &raw.weights),
+        ("ci", &raw.ci),
+    ] {
+        if let Some(list) = list {
+            if let Some(x) = list.iter().find(|x| !x.is_finite()) {
+                return Err(ParamError::at(
+                    key,
+                    format!("`{key}` must hold finite numbers, got {x}"),
+                ));
+            }
+            if let Some(x) = list.iter().find(|x| x.abs() > LIMIT) {
+                return Err(too_big(key, *x));
+            }
+            if list.len() > CATEGORIES_MAX {
+                return Err(ParamError::at(
+                    key,
+                    format!(
+                        "`{key}` lists {} numbers, above the limit of {CATEGORIES_MAX}",
+                        list.len()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A number for a message, in scientific notation when it is very large or small.
+fn fmt_big(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        fmt_num(x)
+    }
+}
+
+/// The distribution's own parameters, derived from `mean`/`sd` or `ci`, must be finite and in
+/// the range a sampler draws from in bounded time, and its mean and spread within ±[`LIMIT`].
+/// The message names the key that makes it so (`sd` when it is given, else the pair's first
+/// key) and the limit.
+fn check_derived(dist: &Dist, raw: &RawParam) -> Result<(), ParamError> {
+    let by_moments = raw.mean.is_some() || raw.sd.is_some();
+    let blame = |own: &'static str| -> &'static str {
+        if by_moments {
+            if raw.sd.is_some() { "sd" } else { "mean" }
+        } else {
+            own
+        }
+    };
+    let shape = |key: &'static str, what: &str, v: f64, name: &str| -> Result<(), ParamError> {
+        if !(v.is_finite() && (SHAPE_MIN..=SHAPE_MAX).contains(&v)) {
+            let how = if by_moments {
+                format!(
+                    " (from mean {} and sd {})",
+                    fmt_big(raw.mean.unwrap_or(f64::NAN)),
+                    fmt_big(raw.sd.unwrap_or(f64::NAN))
+                )
+            } else {
+                String::new()
+            };
+            return Err(ParamError::at(
+                key,
+                format!(
+                    "the {what} of this {name} would be {}{how}, outside the limits 10^-3 to \
+                     10^10 within which it can be drawn reliably; a narrower distribution is a \
+                     fixed number (write `value`), a wider one needs other parameters",
+                    fmt_big(v)
+                ),
+            ));
+        }
+        Ok(())
+    };
+    match dist {
+        Dist::Beta { alpha, beta } => {
+            shape(blame("alpha"), "α", *alpha, "beta")?;
+            shape(blame("beta"), "β", *beta, "beta")?;
+        }
+        Dist::Gamma { shape: k, scale } => {
+            shape(blame("shape"), "shape", *k, "gamma")?;
+            let sd = k.sqrt() * scale;
+            let mean = k * scale;
+            if !(mean.is_finite() && sd.is_finite() && mean <= LIMIT && sd <= LIMIT) {
+                return Err(ParamError::at(
+                    blame("scale"),
+                    format!(
+                        "this gamma would have mean {} and sd {}, beyond the limit of 10^15",
+                        fmt_big(mean),
+                        fmt_big(sd)
+                    ),
+                ));
+            }
+        }
+        Dist::LogNormal { mu, sigma } => {
+            let key = if by_moments { blame("sdlog") } else { "sdlog" };
+            if !(sigma.is_finite() && *sigma <= SIGMA_MAX) {
+                return Err(ParamError::at(
+                    key,
+                    format!(
+                        "the σ of this lognormal's logarithm would be {}, above the limit of \
+                         {SIGMA_MAX}",
+                        fmt_big(*sigma)
+                    ),
+                ));
+            }
+            let mean = (mu + sigma * sigma / 2.0).exp();
+            let top = (mu + 6.0 * sigma).exp();
+            if !(mean.is_finite() && mean <= LIMIT && top.is_finite()) {
+                return Err(ParamError::at(
+                    if by_moments {
+                        blame("meanlog")
+                    } else {
+                        "meanlog"
+                    },
+                    format!(
+                        "this lognormal would have mean {}, beyond the limit of 10^15",
+                        fmt_big(mean)
+                    ),
+                ));
+            }
+        }
+        Dist::Categorical { values, cumulative } => {
+            if values.len() != cumulative.len() || cumulative.iter().any(|c| !c.is_finite()) {
+                return Err(ParamError::at(
+                    "weights",
+                    "categorical weights must add up to a finite, positive total",
+                ));
+            }
+        }
+        // Normal, uniform, triangular, bernoulli and fixed use the given numbers as they are,
+        // already within ±10^15 and finite (so max − min is finite too).
+        Dist::Normal { .. }
+        | Dist::Uniform { .. }
+        | Dist::Triangular { .. }
+        | Dist::Bernoulli { .. }
+        | Dist::Fixed(_) => {}
+    }
+    Ok(())
+}
+
 /// The kind of distribution the table names (`fixed` when it has only `value`).
 fn kind_of(raw: &RawParam) -> Result<&'static DistKeys, ParamError> {
     let name = match (&raw.dist, raw.value) {
@@ -573,6 +421,7 @@ pub fn check(raw: &RawParam) -> Result<Param, String> {
 /// point at it.
 pub fn check_located(raw: &RawParam) -> Result<Param, ParamError> {
     check_finite(raw)?;
+    check_magnitude(raw)?;
     let kind = kind_of(raw)?;
     let converted = with_interval(raw, kind.name)?;
     let raw = &converted;
@@ -584,6 +433,7 @@ pub fn check_located(raw: &RawParam) -> Result<Param, ParamError> {
         (None, None)
     };
     check_truncation(&dist, kind.name, lower, upper)?;
+    check_derived(&dist, raw)?;
     Ok(Param {
         dist,
         lower,
@@ -916,9 +766,11 @@ fn categorical(raw: &RawParam) -> Result<Dist, ParamError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ParamSpec;
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use serde::Deserialize;
 
     fn p(s: &str) -> Param {
         #[derive(Deserialize)]
@@ -1172,6 +1024,114 @@ mod tests {
         ] {
             p(ok);
         }
+    }
+
+    #[test]
+    fn distributions_no_sampler_can_draw_from_are_refused_naming_key_and_limit() {
+        for (spec, key, words) in [
+            // The issue's case: mean²/sd² overflows and `run` spun forever.
+            (
+                "{ dist = \"gamma\", mean = 1e200, sd = 50000 }",
+                "mean",
+                "10^15",
+            ),
+            (
+                "{ dist = \"gamma\", mean = 1e10, sd = 1e-5 }",
+                "sd",
+                "10^10",
+            ),
+            (
+                "{ dist = \"gamma\", shape = 1e-9, scale = 2 }",
+                "shape",
+                "10^-3",
+            ),
+            (
+                "{ dist = \"gamma\", shape = 1e9, scale = 1e12 }",
+                "scale",
+                "10^15",
+            ),
+            ("{ dist = \"beta\", mean = 0.5, sd = 1e-9 }", "sd", "10^10"),
+            (
+                "{ dist = \"beta\", alpha = 1e11, beta = 2 }",
+                "alpha",
+                "10^10",
+            ),
+            (
+                "{ dist = \"lognormal\", meanlog = 0, sdlog = 50 }",
+                "sdlog",
+                "10",
+            ),
+            (
+                "{ dist = \"lognormal\", meanlog = 40, sdlog = 1 }",
+                "meanlog",
+                "10^15",
+            ),
+            (
+                "{ dist = \"lognormal\", mean = 1e14, sd = 1e16 }",
+                "sd",
+                "10^15",
+            ),
+            ("{ dist = \"normal\", mean = 0, sd = 1e300 }", "sd", "10^15"),
+            (
+                "{ dist = \"uniform\", min = -1e308, max = 1e308 }",
+                "min",
+                "10^15",
+            ),
+            (
+                "{ dist = \"triangular\", min = 0, mode = 1, max = 1e20 }",
+                "max",
+                "10^15",
+            ),
+            (
+                "{ dist = \"categorical\", values = [1, 1e300], weights = [1, 1] }",
+                "values",
+                "10^15",
+            ),
+            (
+                "{ dist = \"categorical\", values = [1, 2], weights = [1, 1e300] }",
+                "weights",
+                "10^15",
+            ),
+            ("{ dist = \"normal\", ci = [0, 1e200] }", "ci", "10^15"),
+            ("{ value = 1e308 }", "value", "10^15"),
+            ("{ dist = \"bernoulli\", p = 2 }", "p", "between 0 and 1"),
+        ] {
+            let e = refused(spec);
+            assert_eq!(e.key, Some(key), "{spec}: {e}");
+            assert!(e.message.contains(words), "{spec}: {e}");
+        }
+        let many = format!(
+            "{{ dist = \"categorical\", values = [{}], weights = [{}] }}",
+            vec!["1"; 10_001].join(","),
+            vec!["1"; 10_001].join(",")
+        );
+        assert_eq!(refused(&many).key, Some("values"));
+    }
+
+    #[test]
+    fn every_family_at_its_limits_draws_finite_values_quickly() {
+        let started = std::time::Instant::now();
+        for spec in [
+            "{ dist = \"gamma\", shape = 0.001, scale = 1e12 }",
+            "{ dist = \"gamma\", shape = 1e10, scale = 1e-5 }",
+            "{ dist = \"beta\", alpha = 0.001, beta = 0.001 }",
+            "{ dist = \"beta\", alpha = 1e10, beta = 1e10 }",
+            "{ dist = \"beta\", alpha = 0.001, beta = 1e10 }",
+            "{ dist = \"lognormal\", meanlog = -30, sdlog = 10 }",
+            "{ dist = \"normal\", mean = 1e15, sd = 1e15 }",
+            "{ dist = \"uniform\", min = -1e15, max = 1e15 }",
+            "{ dist = \"triangular\", min = -1e15, mode = 1e15, max = 1e15 }",
+            "{ dist = \"bernoulli\", p = 1 }",
+        ] {
+            let q = p(spec);
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            for _ in 0..2000 {
+                let v = q.sample(&mut rng);
+                assert!(v.is_finite(), "{spec}: {v}");
+            }
+            assert!(q.central().is_finite(), "{spec}");
+        }
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 
     #[test]

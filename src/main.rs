@@ -2,21 +2,25 @@
 
 use clap::Parser;
 use ressim::cli::Cli;
+use ressim::error::Error;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2);
+            // a closed pipe while printing help is ignored.
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
     match ressim::commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output has gone (`ressim check | head -1`): stop quietly.
+        Err(Error::ClosedOutput) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
+            ressim::errln!("{e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -1,6 +1,7 @@
 //! Charts as SVG and PNG with plotters, using a bundled font (DejaVu Sans, see
 //! assets/fonts/DejaVu-LICENSE.txt) so that nothing depends on the system's fonts.
 
+use super::format::{Lang, axis};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -137,6 +138,8 @@ fn tornado<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label_of)
         .x_label_formatter(&|x| mio(*x))
@@ -180,6 +183,8 @@ pub struct Lines {
     pub series: Vec<(String, LinePoints)>,
     /// Format of y values.
     pub y_format: fn(f64) -> String,
+    /// Format of x values (e.g. [`count`] for months, [`decimal`] for a scale).
+    pub x_format: fn(f64) -> String,
 }
 
 impl Chart for Lines {
@@ -218,10 +223,14 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &Lines) -> Res
         .y_label_area_size(80)
         .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
         .map_err(chart_err(title))?;
+    let x_format = spec.x_format;
     chart
         .configure_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&|x| x_format(*x))
         .y_label_formatter(&|y| y_format(*y))
         .label_style(("sans-serif", 13))
         .draw()
@@ -278,6 +287,29 @@ pub fn percent(v: f64) -> String {
 pub fn count(v: f64) -> String {
     format!("{v:.0}")
 }
+
+/// A number with up to two decimals for axis labels (`0.5`).
+pub fn decimal(v: f64) -> String {
+    axis::decimal(v, Lang::En)
+}
+
+/// DKK as `−12,5 mio.` for Danish axis labels (decimal comma, thousands separator).
+pub fn mio_da(v: f64) -> String {
+    axis::mio(v, Lang::Da)
+}
+
+/// A count with Danish thousands separators (`1.200`) for axis labels.
+pub fn count_da(v: f64) -> String {
+    axis::count(v, Lang::Da)
+}
+
+/// A number with a decimal comma (`0,5`) for Danish axis labels.
+pub fn decimal_da(v: f64) -> String {
+    axis::decimal(v, Lang::Da)
+}
+
+/// The colour of the few grid lines a chart keeps: a light grey, as in a printed report.
+const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.08);
 
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -340,6 +372,8 @@ impl Chart for Bars {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
             .x_labels(n * 2 + 1)
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| y_format(*y))
@@ -384,6 +418,12 @@ pub struct Histogram {
     pub title: String,
     /// X-axis label.
     pub x_label: String,
+    /// Y-axis label (what is counted, e.g. replications).
+    pub y_label: String,
+    /// Format of x values (e.g. [`mio`] or [`mio_da`]).
+    pub x_format: fn(f64) -> String,
+    /// Format of the counts on the y axis (e.g. [`count`] or [`count_da`]).
+    pub y_format: fn(f64) -> String,
     /// The values.
     pub values: Vec<f64>,
 }
@@ -419,11 +459,15 @@ impl Chart for Histogram {
             .y_label_area_size(60)
             .build_cartesian_2d(lo..hi, 0.0..top * 1.1)
             .map_err(chart_err(&self.title))?;
+        let (x_format, y_format) = (self.x_format, self.y_format);
         chart
             .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
             .x_desc(&self.x_label)
-            .y_desc("replications")
-            .x_label_formatter(&|x| mio(*x))
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|x| x_format(*x))
+            .y_label_formatter(&|y| y_format(*y))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(chart_err(&self.title))?;

@@ -335,7 +335,13 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
     check_competing(&mut c, &chains, sim.cycle_months);
 
     let cohort = check_cohort(&mut c, &cohort_raw, &chains, sim.horizon);
-    let accounts = check_accounts(&mut c, raw.accounts.as_ref(), &chains, &attributes);
+    let accounts = check_accounts(
+        &mut c,
+        raw.accounts.as_ref(),
+        &chains,
+        &attributes,
+        sim.cycle_months,
+    );
     let arms = check_arms(
         &mut c,
         raw.arms.as_ref(),

@@ -151,7 +151,7 @@ pub fn run_observed<O: engine::Observer>(
 ) -> Result<(RepCounts, Vec<O>)> {
     let values = draw_params(sc, opts.seed, rep, opts.psa);
     let cit = cohort::synthesize(sc, opts.seed, rep);
-    let (static_class, classes) = economics::static_classes(sc, &cit);
+    let (static_class, classes) = economics::static_classes(sc, &cit)?;
     let lay = layout(sc, classes.n_classes());
     let mut arms = Vec::with_capacity(sc.arms.len());
     let mut fte = Vec::with_capacity(sc.arms.len());

@@ -36,8 +36,18 @@ impl ClassMap {
     }
 }
 
+/// The most distinct groups of account conditions (`when`) in one replication. Each group is
+/// two booking classes (participants or not) and every class has its own count arrays, so the
+/// limit keeps both the class id (a `u16`) and the memory bounded.
+pub const MAX_CONDITION_GROUPS: usize = 2048;
+
 /// Each citizen's static class (its mask index) and the map of masks, in first-seen order.
-pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>, ClassMap) {
+/// Fails when the accounts' conditions split the citizens into more than
+/// [`MAX_CONDITION_GROUPS`] groups.
+pub fn static_classes(
+    sc: &Scenario,
+    cit: &crate::cohort::Citizens,
+) -> crate::error::Result<(Vec<u16>, ClassMap)> {
     let mut masks: Vec<u64> = Vec::new();
     let mut out = Vec::with_capacity(cit.n);
     for i in 0..cit.n {
@@ -57,9 +67,16 @@ pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>
         }
         let k = match masks.iter().position(|&m| m == mask) {
             Some(k) => k,
-            None => {
+            None if masks.len() < MAX_CONDITION_GROUPS => {
                 masks.push(mask);
                 masks.len() - 1
+            }
+            None => {
+                return Err(crate::error::Error::Runtime(format!(
+                    "the accounts' `when` conditions split the citizens into more than \
+                     {MAX_CONDITION_GROUPS} groups; use fewer conditional accounts or coarser \
+                     conditions"
+                )));
             }
         };
         out.push(k as u16);
@@ -67,7 +84,7 @@ pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>
     if masks.is_empty() {
         masks.push(0);
     }
-    (out, ClassMap { masks })
+    Ok((out, ClassMap { masks }))
 }
 
 /// Discount factor of cycle `cycle` at annual rate `rate`.

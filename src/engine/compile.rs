@@ -12,6 +12,10 @@ use super::rng::name_key;
 use crate::error::{Error, Result};
 use crate::scenario::{EdgeBase, Scenario, ServiceKind};
 
+/// The largest probability of leaving a state in one cycle that drawn probabilities are
+/// combined into (a draw whose probabilities add up to 1 or more is capped here).
+pub const MAX_EXIT_PROBABILITY: f64 = 1.0 - 1e-9;
+
 /// One outgoing transition, compiled.
 #[derive(Debug, Clone)]
 pub struct CEdge {
@@ -204,14 +208,16 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     _ => None,
                 })
                 .sum();
-            if psum >= 1.0 {
-                return Err(Error::Runtime(format!(
-                    "the drawn probabilities out of `{}` add up to {psum:.4}, which cannot be \
-                     combined (they must stay below 1); narrow their distributions",
-                    st.id
-                )));
-            }
-            let prob_total_rate = if psum > 0.0 { -(1.0 - psum).ln() } else { 0.0 };
+            // Validation keeps the 99.9th percentiles of competing probabilities below 1 in
+            // sum, so a draw reaches 1 in fewer than k in 1,000 replications. Such a draw is
+            // capped: the state is left within the cycle with probability 1 − 10⁻⁹, to each
+            // exit in proportion to its probability.
+            let psum_capped = psum.min(MAX_EXIT_PROBABILITY);
+            let prob_total_rate = if psum > 0.0 {
+                -(1.0 - psum_capped).ln()
+            } else {
+                0.0
+            };
             let mut cs = CState {
                 id: st.id.clone(),
                 in_course: st.in_course,

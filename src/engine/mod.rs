@@ -3,10 +3,11 @@
 //! moved between states. Amounts are computed from these counts afterwards (see
 //! [`crate::economics`]), so the engine itself never touches money.
 //!
-//! Each cycle: (1) the cycle's starters enter in their start states; (2) service capacity
-//! would be allocated here (the staffing issue fills this step in); (3) every present citizen
-//! draws one uniform per chain from its own counter-based stream and moves or stays; (4) the
-//! states at the end of the cycle are counted.
+//! Each cycle: (1) the cycle's starters enter in their start states; (2) each service's
+//! capacity is allocated in a fixed order (waiting since, then citizen id); (3) every present
+//! citizen who can leave its state draws one uniform per exit of that state — each keyed by
+//! the exit's name, see [`rng`] — and moves to the exit with the shortest waiting time among
+//! those that fire, or stays; (4) the states at the end of the cycle are counted.
 
 pub mod compile;
 pub mod rng;

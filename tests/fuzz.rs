@@ -123,7 +123,8 @@ fn strings(line: &str) -> Vec<(usize, usize)> {
     out
 }
 
-const NUMBERS: [&str; 12] = [
+/// Replacements for a number: the list, and valid but extreme values that reach `run`.
+const NUMBERS: [&str; 18] = [
     "0",
     "-1",
     "1e308",
@@ -135,7 +136,13 @@ const NUMBERS: [&str; 12] = [
     "9223372036854775807",
     "4294967296",
     "1e15",
+    "-1e15",
+    "1e-300",
     "0.5",
+    "0.999999",
+    "1",
+    "1000000",
+    "0.0",
 ];
 
 /// One mutation of `lines` in place.

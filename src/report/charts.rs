@@ -343,7 +343,19 @@ pub struct Bars {
 
 impl Chart for Bars {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        // Long category names (e.g. Danish state labels) do not fit side by side under the
+        // bars: the chart turns so that they are read along the left edge.
+        let (w, _) = root.dim_in_pixel();
         let n = self.categories.len().max(1);
+        let widest = self
+            .categories
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        if widest as f64 * 7.5 > (w as f64 - 130.0) / n as f64 {
+            return self.draw_horizontal(root, widest);
+        }
         let k = self.series.len().max(1);
         let vals = self.series.iter().flat_map(|s| s.1.iter().copied());
         let (mut lo, mut hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
@@ -409,6 +421,93 @@ impl Chart for Bars {
             .draw()
             .map_err(chart_err(&self.title))?;
         Ok(())
+    }
+}
+
+impl Bars {
+    /// Bars from the left edge, one group per category from the top down, the category names
+    /// along the left edge and the values along the bottom.
+    fn draw_horizontal<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        widest: usize,
+    ) -> Result<()> {
+        let n = self.categories.len().max(1);
+        let k = self.series.len().max(1);
+        let vals = self.series.iter().flat_map(|s| s.1.iter().copied());
+        let (mut lo, mut hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        if hi - lo < 1e-12 {
+            hi += 1.0;
+        }
+        let pad = (hi - lo) * 0.08;
+        lo = if lo < 0.0 { lo - pad } else { 0.0 };
+        let labels: Vec<String> = self.categories.iter().map(|c| shorten_end(c, 48)).collect();
+        let label_of = |y: &f64| -> String {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[n - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_format = self.y_format;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size((widest.min(48) as f64 * 7.5 + 20.0) as u32)
+            .build_cartesian_2d(lo..(hi + pad), -0.6f64..(n as f64 - 0.4))
+            .map_err(chart_err(&self.title))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| x_format(*x))
+            .x_desc(&self.y_label)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        let width = 0.8 / k as f64;
+        for (j, (name, values)) in self.series.iter().enumerate() {
+            let colour = PALETTE[j % PALETTE.len()];
+            let rects: Vec<Rectangle<(f64, f64)>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let y1 = (n - 1 - i) as f64 + 0.4 - j as f64 * width;
+                    Rectangle::new([(0.0, y1), (*v, y1 - width * 0.92)], colour.filled())
+                })
+                .collect();
+            chart
+                .draw_series(rects)
+                .map_err(chart_err(&self.title))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        Ok(())
+    }
+}
+
+/// `s` cut to `max` characters, keeping its start, with `…` at the end.
+fn shorten_end(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(max - 1).collect();
+        format!("{head}…")
     }
 }
 

@@ -249,6 +249,23 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The label of the arm with id `id` in the report's language (the id if it has none).
+fn arm_label(sc: &Scenario, id: &str, lang: Lang) -> String {
+    sc.arms
+        .iter()
+        .find(|a| a.id == id)
+        .map(|a| {
+            if lang == Lang::Da {
+                &a.label_da
+            } else {
+                &a.label_en
+            }
+        })
+        .filter(|l| !l.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| id.to_string())
+}
+
 /// A stat's mean in mio. with its 95 % interval, or the mean alone when there is no interval
 /// (one replication).
 fn with_interval(v: &Value, lang: Lang) -> String {
@@ -341,9 +358,13 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             "Comparison of"
         },
-        esc(arm),
+        esc(&arm_label(sc, arm, lang)),
         if da { "med" } else { "with" },
-        esc(bc["compared_with"].as_str().unwrap_or("control")),
+        esc(&arm_label(
+            sc,
+            bc["compared_with"].as_str().unwrap_or("control"),
+            lang
+        )),
         esc(s["start"].as_str().unwrap_or("")),
         if da { "horisont" } else { "horizon" },
         s["horizon_months"],

@@ -127,6 +127,18 @@ pub fn ratios(sc: &Scenario, res: &Results, a: usize) -> Value {
     Value::Object(out)
 }
 
+/// A unit for readers: `hours` is "timer" in Danish, `months` "måneder", `qaly` "QALY"; other
+/// units as written.
+pub fn unit_name(unit: &str, lang: Lang) -> String {
+    let da = lang == Lang::Da;
+    match unit {
+        "hours" | "hour" => if da { "timer" } else { "hours" }.into(),
+        "months" | "month" => if da { "måneder" } else { "months" }.into(),
+        "qaly" | "qalys" => "QALY".into(),
+        other => other.into(),
+    }
+}
+
 /// A CSV number, empty when unknown.
 fn cell(v: f64) -> String {
     if v.is_finite() {
@@ -303,7 +315,7 @@ pub fn html(sc: &Scenario, summary: &Value, lang: Lang) -> String {
             h,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(if da { &acc.label_da } else { &acc.label_en }),
-            esc(&acc.unit),
+            esc(&unit_name(&acc.unit, lang)),
             if acc.discounts_quantity() {
                 if da { ", diskonteret" } else { ", discounted" }
             } else {

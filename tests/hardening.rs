@@ -100,6 +100,22 @@ fn a_real_shell_pipe_into_head_is_quiet() {
 }
 
 #[test]
+fn usage_errors_with_huge_arguments_stay_short() {
+    let huge = "x".repeat(100_000);
+    for args in [
+        vec!["run".to_string(), format!("--{huge}")],
+        vec!["run".to_string(), "--staff".into(), format!("{huge}=3")],
+        vec!["check".to_string(), huge.clone()],
+    ] {
+        let o = ressim().args(&args).output().expect("ressim runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(matches!(o.status.code(), Some(2 | 65)), "{:?}", o.status);
+        assert!(err.len() <= 8192, "{} bytes", err.len());
+        assert!(err.contains('…'), "{}", &err[..err.len().min(300)]);
+    }
+}
+
+#[test]
 fn one_replication_gives_null_mcse_and_no_interval_never_zero() {
     let sc = scenario::load(&shipped()).expect("shipped scenario");
     let res = run_reps(&sc, 1);

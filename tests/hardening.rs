@@ -355,3 +355,36 @@ fn the_danish_terminal_summary_names_perspectives_in_danish_and_aligns() {
     let w0 = width(rows[1]);
     assert!(rows[1..].iter().all(|l| width(l) == w0), "{rows:#?}");
 }
+
+#[test]
+fn the_workbook_has_a_quantities_sheet_matching_summary_json() {
+    use calamine::{Data, Reader, Xlsx};
+    let sc = scenario::load(&shipped()).expect("shipped scenario");
+    let res = run_reps(&sc, 3);
+    let s = summary::summary(&sc, &res, None);
+    let bytes = ressim::report::workbook::workbook(&sc, &res, &s).expect("workbook");
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx");
+    let rows: Vec<Vec<Data>> = wb
+        .worksheet_range("Quantities")
+        .expect("a Quantities sheet")
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    assert_eq!(rows[0][0], Data::String("arm".into()));
+    let row = rows
+        .iter()
+        .find(|r| {
+            r[0] == Data::String("treatment".into())
+                && r[1] == Data::String("employment_months".into())
+        })
+        .expect("treatment's employment months");
+    let want = s["arms"]["treatment"]["quantities"]["employment_months"]["total"]["mean"]
+        .as_f64()
+        .expect("a mean");
+    assert_eq!(row[4], Data::Float(want));
+    let diff =
+        s["difference_vs_control_quantities"]["treatment"]["employment_months"]["total"]["mean"]
+            .as_f64()
+            .expect("a difference");
+    assert_eq!(row[9], Data::Float(diff));
+}

@@ -283,10 +283,18 @@ fn staff_that_never_binds_changes_nothing_but_the_staff_cost() {
         for (k, (ha, hb)) in ra.headlines[1].iter().zip(&rb.headlines[1]).enumerate() {
             assert_eq!(ha.savings, hb.savings, "savings must not change ({k})");
             // SOF employs the mentors: 100 more FTE × 480,000 kr. a year × 2 years.
-            let extra = if k == sof { 100.0 * 480_000.0 * 2.0 } else { 0.0 };
+            let extra = if k == sof {
+                100.0 * 480_000.0 * 2.0
+            } else {
+                0.0
+            };
             let got = hb.investment - ha.investment;
             if PERSPECTIVES[k] == "bif" || PERSPECTIVES[k] == "suf" || k == sof {
-                assert!((got - extra).abs() < 1e-3, "{}: {got} ≠ {extra}", PERSPECTIVES[k]);
+                assert!(
+                    (got - extra).abs() < 1e-3,
+                    "{}: {got} ≠ {extra}",
+                    PERSPECTIVES[k]
+                );
             }
         }
     }

@@ -48,7 +48,7 @@ proptest! {
         let mut q = Queues::default();
         let counts = run_treatment(&sc, rep, &mut q);
         for row in &counts.staffing {
-            let [capacity, used, queue, allocated, _] = *row;
+            let [capacity, used, queue, allocated, ..] = *row;
             prop_assert!(used <= capacity, "used {used} > capacity {capacity}");
             prop_assert!(allocated <= used && queue >= 0.0);
         }
@@ -103,7 +103,7 @@ fn zero_staff_is_the_control_world() {
 #[test]
 fn more_staff_never_lengthens_a_queue() {
     for rep in 0..3 {
-        let mut previous: Option<Vec<[f64; 5]>> = None;
+        let mut previous: Option<Vec<[f64; 7]>> = None;
         for mentors in [0.0, 2.0, 4.0, 8.0, 16.0, 40.0] {
             let sc = scenario::load_str("more.toml", &staffed(mentors, 1.0, 2.0, 1.0)).unwrap();
             let counts = run_treatment(&sc, rep, &mut engine::NoObserver);
@@ -158,7 +158,7 @@ fn staffing_outputs_and_staff_override() {
     assert!(m["utilisation_mean"].as_f64().unwrap() > 0.9, "{m}");
     assert!(m["max_queue"].as_f64().unwrap() > 0.0, "{m}");
     let csv = std::fs::read_to_string(out.join("staffing.csv")).unwrap();
-    assert!(csv.starts_with("arm,month,service,fte,capacity,used,queue,mean_wait_months\n"));
+    assert!(csv.starts_with("arm,month,service,fte,capacity,used,queue,mean_wait_months,demand\n"));
     assert!(
         csv.lines()
             .any(|l| l.starts_with("treatment,1,mentors,1.0000,5.0000,")),
@@ -315,7 +315,7 @@ fn a_closed_service_has_no_queue() {
         if cycle <= 5 {
             assert!(row[0] > 0.0);
         } else {
-            assert_eq!(*row, [0.0; 5], "cycle {cycle}");
+            assert_eq!(*row, [0.0; 7], "cycle {cycle}");
         }
     }
 }

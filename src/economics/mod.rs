@@ -109,6 +109,9 @@ pub struct Booked {
     /// Amount per account and cycle in the account's own unit, before `price` (hours, months,
     /// QALYs; the same as `gross` for an account without a price).
     pub units: Vec<Vec<f64>>,
+    /// What an account with `while_served` did not book because citizens held the service
+    /// (already left out of `gross`): the credit for what the service replaces or lowers.
+    pub while_served: Vec<Vec<f64>>,
 }
 
 /// Counts of one (cycle, state) cell, merged over the classes that book the same amount, so
@@ -120,6 +123,8 @@ struct Group {
     end: f64,
     steps_start: Vec<f64>,
     steps_end: Vec<f64>,
+    held_start: f64,
+    held_end: f64,
 }
 
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
@@ -147,7 +152,17 @@ pub fn book(
     let mut gross = Vec::with_capacity(sc.accounts.len());
     let mut refunded = Vec::with_capacity(sc.accounts.len());
     let mut units = Vec::with_capacity(sc.accounts.len());
+    let mut served_credit = Vec::with_capacity(sc.accounts.len());
+    let held_ids = crate::engine::compile::held_services(sc);
+    let n_held = held_ids.len();
     for (j, acc) in sc.accounts.iter().enumerate() {
+        // While a held service is held, the amount is multiplied by the factor, scaled like
+        // every effect: 1 + X·(factor − 1), so the placebo world changes nothing.
+        let held: Option<(usize, f64)> = acc.while_served.as_ref().and_then(|w| {
+            let t = held_ids.iter().position(|id| *id == w.service)?;
+            (!counts.held_start.is_empty())
+                .then(|| (t, 1.0 - (1.0 + effect_scale * (values[w.factor] - 1.0))))
+        });
         let base = values[acc.amount];
         let over = arm_def
             .account_overrides
@@ -180,8 +195,9 @@ pub fn book(
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
         let mut u_series = vec![0.0; h];
+        let mut c_series = vec![0.0; h];
         for m in 0..h {
-            let (mut g, mut r) = (0.0, 0.0);
+            let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
@@ -215,6 +231,10 @@ pub fn book(
                             let gr = &mut groups[k];
                             gr.start += start;
                             gr.end += end;
+                            if let Some((t, _)) = held {
+                                gr.held_start += counts.held_start[ix * n_held + t] as f64;
+                                gr.held_end += counts.held_end[ix * n_held + t] as f64;
+                            }
                             if refund {
                                 for b in 0..n_steps {
                                     gr.steps_start[b] +=
@@ -230,6 +250,10 @@ pub fn book(
                         };
                         for gr in &groups {
                             g += (ws * gr.start + we * gr.end) * gr.amount * cm;
+                            if let Some((_, cut)) = held {
+                                credit +=
+                                    (ws * gr.held_start + we * gr.held_end) * gr.amount * cm * cut;
+                            }
                             if refund {
                                 r += ws
                                     * gr.amount
@@ -264,18 +288,21 @@ pub fn book(
                     }
                 }
             }
-            u_series[m] = g;
-            g_series[m] = g * price;
+            u_series[m] = g - credit;
+            g_series[m] = (g - credit) * price;
             r_series[m] = r * price;
+            c_series[m] = credit * price;
         }
         gross.push(g_series);
         refunded.push(r_series);
         units.push(u_series);
+        served_credit.push(c_series);
     }
     Booked {
         gross,
         refunded,
         units,
+        while_served: served_credit,
     }
 }
 
@@ -295,8 +322,16 @@ fn refunded_part(steps: &[f64], n: f64, rates: &[f64]) -> f64 {
 }
 
 /// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
-/// (Payer::ALL order), in DKK.
-pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) -> Vec<[f64; 6]> {
+/// (Payer::ALL order), in DKK. `staffed[k]` is the FTE the engine staffed in each cycle for
+/// the arm's service k when it has capacity (None for a service modelled by its cost only,
+/// whose FTE follows its fixed staff or schedule): the cost follows the FTE actually staffed.
+pub fn programme_costs(
+    sc: &Scenario,
+    values: &[f64],
+    arm: usize,
+    lay: &Layout,
+    staffed: &[Option<Vec<f64>>],
+) -> Vec<[f64; 6]> {
     let a = &sc.arms[arm];
     let months = lay.horizon * lay.cycle_months as usize;
     let mut monthly = vec![[0.0f64; 6]; months];
@@ -306,14 +341,20 @@ pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) 
             .position(|&x| x == p)
             .unwrap_or(0)
     };
-    for sv in &a.services {
-        let per_month = values[sv.fte] * values[sv.cost_per_fte_year] / 12.0;
-        for row in monthly
+    let cm = lay.cycle_months as usize;
+    for (k, sv) in a.services.iter().enumerate() {
+        let cost_month = values[sv.cost_per_fte_year] / 12.0;
+        for (mo, row) in monthly
             .iter_mut()
+            .enumerate()
             .take(sv.to_month as usize + 1)
             .skip(sv.from_month as usize)
         {
-            row[pix(sv.payer)] += per_month;
+            let fte = match staffed.get(k).and_then(|s| s.as_ref()) {
+                Some(by_cycle) => by_cycle.get(mo / cm).copied().unwrap_or(0.0),
+                None => values[sv.fte] * sv.staffing.share_at(mo as u32),
+            };
+            row[pix(sv.payer)] += fte * cost_month;
         }
     }
     for co in &a.costs {

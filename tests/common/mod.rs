@@ -209,3 +209,23 @@ pub fn csv_row<'a>(rows: &'a [Vec<String>], key: &[&str]) -> &'a Vec<String> {
         .find(|r| key.iter().enumerate().all(|(i, k)| r[i] == *k))
         .unwrap_or_else(|| panic!("no row starting {key:?}"))
 }
+
+/// A CSV output's rows as maps from column name to field.
+pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).expect("CSV output exists");
+    let mut lines = text.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_string))
+                .collect()
+        })
+        .collect()
+}

@@ -5,6 +5,7 @@
 //!
 //! * `default_scenario/replication`: one whole replication of the shipped scenario (parameter
 //!   draws, cohort synthesis, every arm, booking).
+//! * `default_scenario_25y/replication`: the same with a 300-month (25-year) horizon.
 //! * `engine_100k_120m/one_arm`: the month loop alone for 100,000 citizens over 120 months with
 //!   table-driven transitions (no attribute modifiers), one arm, one thread.
 
@@ -96,6 +97,22 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rep += 1;
             black_box(montecarlo::run_rep(&sc, &opts, rep).expect("replication runs"))
+        })
+    });
+    g.finish();
+
+    // The same scenario over a lifetime horizon (25 years = 300 months): the cost of ageing,
+    // the long tail after the house closes and the bookings of every month.
+    let mut long = sc.clone();
+    long.sim.horizon = 300;
+    let months = long.cohort.size() as u64 * long.sim.horizon as u64 * long.arms.len() as u64;
+    let mut g = c.benchmark_group("default_scenario_25y");
+    g.throughput(Throughput::Elements(months));
+    g.bench_function("replication", |b| {
+        let mut rep = 0;
+        b.iter(|| {
+            rep += 1;
+            black_box(montecarlo::run_rep(&long, &opts, rep).expect("replication runs"))
         })
     });
     g.finish();

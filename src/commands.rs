@@ -486,6 +486,9 @@ fn check(a: CheckArgs) -> Result<()> {
             .collect();
         crate::outln!("  refusion:     {}", steps.join(", "))?;
     }
+    for line in sc.life_lines() {
+        crate::outln!("  {line}")?;
+    }
     crate::outln!("  accounts:     {}", sc.accounts.len())?;
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
     crate::outln!(

@@ -288,10 +288,11 @@ pub fn book(
                     }
                 }
             }
-            u_series[m] = g - credit;
-            g_series[m] = (g - credit) * price;
-            r_series[m] = r * price;
-            c_series[m] = credit * price;
+            let share = window_share(acc.window, m, lay.cycle_months);
+            u_series[m] = (g - credit) * share;
+            g_series[m] = (g - credit) * price * share;
+            r_series[m] = r * price * share;
+            c_series[m] = credit * price * share;
         }
         gross.push(g_series);
         refunded.push(r_series);
@@ -304,6 +305,19 @@ pub fn book(
         units,
         while_served: served_credit,
     }
+}
+
+/// The share of cycle `m`'s months that lie in an account's window (1 without a window):
+/// with monthly cycles 1 inside the window and 0 outside it.
+pub fn window_share(window: Option<(u32, u32)>, m: usize, cycle_months: u32) -> f64 {
+    let Some((from, to)) = window else {
+        return 1.0;
+    };
+    let first = m as u32 * cycle_months;
+    let inside = (first..first + cycle_months)
+        .filter(|mo| *mo >= from && *mo <= to)
+        .count();
+    inside as f64 / cycle_months as f64
 }
 
 /// Citizen-weighted reimbursed share of `n` citizens whose refusion steps are counted in

@@ -33,6 +33,8 @@ pub struct CEdge {
     pub participant_hr: f64,
     /// Hazard ratios while receiving a service: (service index, hr).
     pub service_hr: Vec<(usize, f64)>,
+    /// Banded attribute modifiers: (attribute, [(from, hr)] by increasing `from`).
+    pub bands: Vec<(usize, Vec<(f64, f64)>)>,
 }
 
 impl CEdge {
@@ -98,6 +100,8 @@ pub struct CArm {
     pub benefit: Option<BenefitClock>,
     /// Services with capacity, in scenario order.
     pub services: Vec<CService>,
+    /// Ages, deaths and moves at an age, when the scenario has them.
+    pub life: Option<super::life::CLife>,
     /// Positions in `services` of the services whose holders are counted per state
     /// (accounts with `while_served`), in [`held_services`] order.
     pub held: Vec<usize>,
@@ -373,6 +377,14 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     modifiers,
                     participant_hr,
                     service_hr,
+                    bands: edge
+                        .bands
+                        .iter()
+                        .map(|b| {
+                            let steps = b.steps.iter().map(|&(f, hr)| (f, values[hr])).collect();
+                            (b.attribute, steps)
+                        })
+                        .collect(),
                 });
             }
             cs.breakpoints.sort_unstable();
@@ -392,9 +404,11 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                 .unwrap_or(usize::MAX)
         })
         .collect();
+    let life = super::life::compile_life(sc, values, &chains);
     Ok(CArm {
         held,
         count_time_zero: sc.sim.count_time_zero,
+        life,
         chains,
         offer_share: values[a.offer_share],
         offer_from: a.offer_from,

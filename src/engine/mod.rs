@@ -8,8 +8,15 @@
 //! citizen who can leave its state draws one uniform per exit of that state — each keyed by
 //! the exit's name, see [`rng`] — and moves to the exit with the shortest waiting time among
 //! those that fire, or stays; (4) the states at the end of the cycle are counted.
+//!
+//! With a life course ([`life`]): death is one more competing exit of every course state but
+//! the death state, with its own uniform keyed `mortality`, so adding it moves only the
+//! citizens who die; a move at an age (`at_age`) is a forced move of the cycle in which the
+//! age is reached; ageing attributes grow by the cycle's length at the end of each cycle, and
+//! the cached exit tables of states whose rates read an age are refreshed every cycle.
 
 pub mod compile;
+pub mod life;
 pub mod rng;
 
 use crate::cohort::Citizens;
@@ -250,6 +257,12 @@ fn rates(
                 r *= (ln_hr * x).exp();
             }
         }
+        for (a, steps) in &e.bands {
+            let x = who.attrs[*a] + 1e-9;
+            if let Some(&(_, hr)) = steps.iter().rev().find(|(from, _)| x >= *from) {
+                r *= hr;
+            }
+        }
         for &(sv, hr) in &e.service_hr {
             if who.mask & (1 << sv) != 0 {
                 let q = who.ratio[sv];
@@ -308,7 +321,7 @@ fn waiting_time(bits: u64, rate: f64) -> f64 {
 /// citizens who would have taken that exit — nobody moves between the other exits. The
 /// marginals are those of competing risks: P(leave) = 1 − exp(−Σr), P(exit k) = rₖ/Σr of that.
 #[inline]
-fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<usize> {
+fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<(usize, u64)> {
     let mut best: Option<(usize, u64)> = None;
     let mut best_t = f64::INFINITY;
     for (k, (e, x)) in cst.edges.iter().zip(exits).enumerate() {
@@ -330,7 +343,7 @@ fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<usize> {
             }
         }
     }
-    best.map(|(k, _)| k)
+    best
 }
 
 /// The destination at the planned length: by the `on_max` shares, or in proportion to the
@@ -708,6 +721,7 @@ pub fn run_arm<O: Observer>(
     let any_held = carm.chains[0].iter().any(|s| s.housing.is_some());
     let track_course = carm.chains[0].iter().any(|s| s.course_clock)
         || carm.services.iter().any(|s| s.min_course_months > 0);
+    let life = carm.life.as_ref();
     let keys: Vec<u64> = (0..cit.n)
         .map(|i| rng::citizen_key(seed, rep, i as u32))
         .collect();
@@ -788,30 +802,67 @@ pub fn run_arm<O: Observer>(
                         dest = hl;
                     } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
                         // A service moved the citizen this cycle; it stays there until the next.
-                    } else if !cst.edges.is_empty() || cst.on_max.is_some() {
+                    } else if !cst.edges.is_empty()
+                        || cst.on_max.is_some()
+                        || (c == 0 && life.is_some_and(|l| l.events[s as usize]))
+                    {
+                        let a_row = &attrs[i * na..(i + 1) * na];
                         let who = || Who {
-                            attrs: &attrs[i * na..(i + 1) * na],
+                            attrs: a_row,
                             participant,
                             mask: mask[i],
                             ratio,
                         };
                         let nan = |NanRate(k): NanRate| nan_error(carm, c, s, k, i, m);
-                        if cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                            let bits = rng::cycle_bits(key, m as u32);
-                            dest = forced_exit(cst, &who(), clock, bits, s).map_err(nan)?;
+                        let bits = rng::cycle_bits(key, m as u32);
+                        // The life course (course chain only): a death that fires, a move at
+                        // an age.
+                        let (death, aged) = match life.filter(|_| c == 0) {
+                            Some(l) => (
+                                l.mortality.as_ref().and_then(|d| {
+                                    d.fires(s, a_row, bits).map(|t| (t, d.death_state))
+                                }),
+                                l.aged_out(s, a_row),
+                            ),
+                            None => (None, None),
+                        };
+                        if aged.is_some() || cst.max_months.is_some_and(|mx| clock + cm >= mx) {
+                            dest = match (death, aged) {
+                                (Some((_, dead)), _) => dead,
+                                (None, Some(to)) => to,
+                                (None, None) => {
+                                    forced_exit(cst, &who(), clock, bits, s).map_err(nan)?
+                                }
+                            };
                         } else {
                             let row = &mut exits[i * *width..(i + 1) * *width];
                             if sl.valid_until == 0 || clock >= sl.valid_until {
                                 let (until, live) =
                                     refresh(cst, &who(), clock, row).map_err(nan)?;
-                                sl.valid_until = until.max(1);
+                                // Rates that read an age change with it: refresh next cycle.
+                                let ages =
+                                    life.is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
+                                sl.valid_until = if ages { clock + 1 } else { until.max(1) };
                                 sl.live = live;
                             }
-                            if sl.live
-                                && let Some(k) = competing(cst, row, rng::cycle_bits(key, m as u32))
-                            {
-                                dest = cst.edges[k].to;
-                            }
+                            let won = if sl.live {
+                                competing(cst, row, bits)
+                            } else {
+                                None
+                            };
+                            dest = match (won, death) {
+                                (None, None) => s,
+                                (None, Some((_, dead))) => dead,
+                                (Some((k, _)), None) => cst.edges[k].to,
+                                (Some((k, u)), Some((t, dead))) => {
+                                    // Both fired: the shorter waiting time wins.
+                                    if t < waiting_time(u, row[k].rate) {
+                                        dead
+                                    } else {
+                                        cst.edges[k].to
+                                    }
+                                }
+                            };
                         }
                     }
                     if dest != s {
@@ -863,6 +914,9 @@ pub fn run_arm<O: Observer>(
                         counts.held_end[ix * n_held + t] += 1;
                     }
                 }
+            }
+            if let Some(l) = life {
+                l.grow(now[0], &mut attrs[i * na..(i + 1) * na]);
             }
             obs.citizen_state(m as u32, i, now, &attrs[i * na..(i + 1) * na]);
         }

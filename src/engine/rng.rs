@@ -12,8 +12,8 @@
 //!   and beta samplers reject a variable number of draws; with one stream per attribute that
 //!   can never shift another attribute.
 //! * **Monthly decisions of the engine**: one uniform per (citizen, cycle, event), where an
-//!   event is an exit `course:from->to` (or `housing:…`), a planned-length end or a service's
-//!   move, each keyed by its name. It is SplitMix64 in counter mode — random access, so every
+//!   event is an exit `course:from->to` (or `housing:…`), a planned-length end, a service's
+//!   move or a death (`mortality`), each keyed by its name. It is SplitMix64 in counter mode — random access, so every
 //!   arm and every variant reads exactly the same uniform for the same citizen, cycle and
 //!   event, whatever happened before — and costs a few nanoseconds.
 

@@ -396,6 +396,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
             &sc.description
         })
     );
+    if let Some(t) = super::after_close::sentence(sc, lang) {
+        let _ = writeln!(h, "<p>{}</p>", esc(&t));
+    }
     if let Some(w) = s["warnings"].as_array().filter(|w| !w.is_empty()) {
         let _ = write!(
             h,

@@ -1,6 +1,7 @@
 //! Writing results: CSV tables, summary.json and manifest.json into an output folder that
 //! appears only when complete.
 
+pub mod after_close;
 pub mod charts;
 pub mod csv;
 pub mod format;

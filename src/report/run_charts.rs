@@ -319,6 +319,77 @@ pub fn write_all(
             },
             &|d, s| charts::both(d, s, (1000, 440), &util),
         )?;
+        // FTE staffed per month next to the FTE the demand calls for (citizens eligible ÷
+        // capacity per FTE), so a planner sees staff follow the participants — or not.
+        let n = res.replications().max(1) as f64;
+        let mut series = Vec::new();
+        for (k, &si) in svs.iter().enumerate() {
+            let sv = &sc.arms[focus].services[si];
+            let label = if da { &sv.label_da } else { &sv.label_en };
+            let per_fte = sv
+                .capacity
+                .as_ref()
+                .map_or(0.0, |c| sc.params[c.per_fte].param.central());
+            let row = |m: usize| res.staffing_sums[focus][m * svs.len() + k];
+            let staffed: charts::LinePoints = (0..h)
+                .map(|m| {
+                    (
+                        (m as f64 + 1.0) * cm,
+                        row(m)[crate::engine::ROW_FTE] / n,
+                        None,
+                    )
+                })
+                .collect();
+            series.push((
+                format!("{label}: {}", if da { "FTE ansat" } else { "FTE staffed" }),
+                staffed,
+            ));
+            if per_fte > 0.0 {
+                let needed: charts::LinePoints = (0..h)
+                    .map(|m| {
+                        let d = row(m)[crate::engine::ROW_DEMAND] / n / per_fte;
+                        ((m as f64 + 1.0) * cm, d, None)
+                    })
+                    .collect();
+                series.push((
+                    format!(
+                        "{label}: {}",
+                        if da {
+                            "FTE efterspurgt"
+                        } else {
+                            "FTE demanded"
+                        }
+                    ),
+                    needed,
+                ));
+            }
+        }
+        let fte = Lines {
+            title: if da {
+                "Ansatte (FTE) og efterspørgsel pr. måned"
+            } else {
+                "Staff (FTE) and demand per month"
+            }
+            .into(),
+            x_label: if da { "måned" } else { "month" }.into(),
+            y_label: "FTE".into(),
+            series,
+            y_format: if da {
+                charts::decimal_da
+            } else {
+                charts::decimal
+            },
+            x_format: count,
+        };
+        add(
+            "staffing_fte",
+            if da {
+                "ansatte (FTE) pr. måned og de FTE, som efterspørgslen kalder på (berettigede borgere ÷ kapacitet pr. FTE)".into()
+            } else {
+                "staff (FTE) per month and the FTE the demand calls for (eligible citizens ÷ capacity per FTE)".into()
+            },
+            &|d, s| charts::both(d, s, (1000, 440), &fte),
+        )?;
     }
     Ok(out)
 }

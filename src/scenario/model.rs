@@ -48,6 +48,47 @@ pub struct Scenario {
     pub params: Vec<ParamDef>,
     /// State reimbursement of benefits, when any account uses it.
     pub refusion: Option<Refusion>,
+    /// Ageing attributes, deaths from a life table and moves at an age.
+    pub life: Life,
+}
+
+/// The life course: which attributes are ages, deaths, and moves at an age.
+#[derive(Debug, Clone, Default)]
+pub struct Life {
+    /// Attributes that are ages in years: they grow by the cycle's length every cycle.
+    pub ageing: Vec<usize>,
+    /// Deaths from a life table, when the scenario has `[mortality]`.
+    pub mortality: Option<Mortality>,
+    /// Per course state: everyone who reaches an age there moves on in that cycle.
+    pub at_age: Vec<Option<AtAge>>,
+}
+
+/// `[mortality]`, checked.
+#[derive(Debug, Clone)]
+pub struct Mortality {
+    /// The life table.
+    pub table: super::lifetable::LifeTable,
+    /// The age attribute (an ageing attribute).
+    pub age_attribute: usize,
+    /// The attribute that is 1 for women, 0 for men (None: a table for both sexes).
+    pub sex_attribute: Option<usize>,
+    /// The absorbing course state of the dead.
+    pub death_state: usize,
+    /// Per course state: multiplier of the table's death rate (None: 1).
+    pub state_hr: Vec<Option<ParamId>>,
+    /// Source of the table.
+    pub source: Option<String>,
+}
+
+/// A move at an age: `at_age = { age = 67, to = "old_age_pension" }`.
+#[derive(Debug, Clone, Copy)]
+pub struct AtAge {
+    /// The ageing attribute read.
+    pub attribute: usize,
+    /// The age in years.
+    pub age: f64,
+    /// The course state moved to.
+    pub to: usize,
 }
 
 /// The refusion staircase.
@@ -331,6 +372,8 @@ pub struct Attribute {
     pub id: String,
     /// Distribution.
     pub dist: Param,
+    /// An age in years that grows by the cycle's length every cycle.
+    pub ageing: bool,
 }
 
 /// A chain of states with its transitions.
@@ -422,6 +465,18 @@ pub struct Edge {
     pub duration: Vec<(u32, ParamId)>,
     /// Attribute modifiers.
     pub modifiers: Vec<Modifier>,
+    /// Banded attribute modifiers (e.g. age bands).
+    pub bands: Vec<Bands>,
+}
+
+/// HR by bands of an attribute: the band with the largest `from` not above the value applies;
+/// below the first band the ratio is 1.
+#[derive(Debug, Clone)]
+pub struct Bands {
+    /// Attribute index.
+    pub attribute: usize,
+    /// (from, hr), by increasing `from`.
+    pub steps: Vec<(f64, ParamId)>,
 }
 
 /// HR = hr_per_unit^(attribute − reference).
@@ -523,6 +578,8 @@ pub struct Account {
     pub transfer: bool,
     /// A cost of the intervention itself.
     pub investment: bool,
+    /// Months (0-based, inclusive) in which the account books; None: the whole horizon.
+    pub window: Option<(u32, u32)>,
     /// The amount is multiplied by a factor while the citizen holds a service.
     pub while_served: Option<WhileServed>,
 }
@@ -615,6 +672,49 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// What the life course of the scenario holds, one line each, for `ressim check`.
+    pub fn life_lines(&self) -> Vec<String> {
+        let life = &self.life;
+        let id = |a: usize| self.attributes[a].id.as_str();
+        let course = &self.chains[COURSE].states;
+        let mut out = Vec::new();
+        if !life.ageing.is_empty() {
+            let ids: Vec<&str> = life.ageing.iter().map(|&a| id(a)).collect();
+            out.push(format!("ageing:       {}", ids.join(", ")));
+        }
+        if let Some(m) = &life.mortality {
+            out.push(format!(
+                "mortality:    {} (ages {}–{}), age `{}`{}, deaths to `{}`",
+                m.table.label,
+                m.table.first_age,
+                m.table.last_age(),
+                id(m.age_attribute),
+                m.sex_attribute
+                    .map(|s| format!(", sex `{}`", id(s)))
+                    .unwrap_or_default(),
+                course[m.death_state].id
+            ));
+            for (s, hr) in m.state_hr.iter().enumerate() {
+                if let Some(p) = hr {
+                    let v = super::param::fmt_num(self.params[*p].param.central());
+                    out.push(format!("  mortality_hr {} × in `{}`", v, course[s].id));
+                }
+            }
+        }
+        for (s, r) in life.at_age.iter().enumerate() {
+            if let Some(r) = r {
+                out.push(format!(
+                    "at age {} (`{}`): `{}` → `{}`",
+                    super::param::fmt_num(r.age),
+                    id(r.attribute),
+                    course[s].id,
+                    course[r.to].id
+                ));
+            }
+        }
+        out
+    }
+
     /// Whether service `id` is staffed to demand in the arms compared with control.
     pub fn staffed_to_demand(&self, id: &str) -> bool {
         self.arms[1..].iter().any(|a| {

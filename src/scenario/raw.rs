@@ -31,6 +31,28 @@ pub struct RawScenario {
     pub arms: Option<IndexMap<String, RawArm>>,
     /// State reimbursement of municipal benefit spending (the refusion staircase).
     pub refusion: Option<RawRefusion>,
+    /// Deaths from a life table, in every course state.
+    pub mortality: Option<RawMortality>,
+}
+
+/// `[mortality]`: deaths by age and sex from a life table, as one more competing exit of every
+/// course state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMortality {
+    /// The life table, a CSV file (path relative to the scenario file that writes it), or
+    /// `"builtin"` / absent for the shipped approximation.
+    pub table: Option<String>,
+    /// The attribute that is the citizen's age in years (it must have `ageing = true`).
+    pub age_attribute: Option<String>,
+    /// The attribute that is 1 for women and 0 for men (needed with a table by sex).
+    pub sex_attribute: Option<String>,
+    /// The absorbing course state a citizen who dies moves to.
+    pub death_state: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Note.
+    pub note: Option<String>,
 }
 
 /// `[refusion]`: the share of a benefit the state reimburses, by the citizen's cumulative weeks
@@ -165,10 +187,29 @@ pub struct RawState {
     pub on_benefits: Option<bool>,
     /// Course states only, for trial outcomes: the citizen is in employment here.
     pub employed: Option<bool>,
+    /// Course states only: the death rate of the life table is multiplied by this here
+    /// (excess mortality, e.g. on førtidspension). Default 1.
+    pub mortality_hr: Option<ParamSpec>,
+    /// Course states only: everyone here who reaches an age moves to another state in that
+    /// cycle, e.g. `{ age = 67, to = "old_age_pension" }`.
+    pub at_age: Option<RawAtAge>,
     /// Source of the state's definition or length.
     pub source: Option<String>,
     /// A note.
     pub note: Option<String>,
+}
+
+/// `at_age = { age = 67, to = "old_age_pension" }` on a course state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAtAge {
+    /// The age in years at which the move happens.
+    pub age: Option<f64>,
+    /// The course state moved to.
+    pub to: Option<String>,
+    /// The ageing attribute read (default: `[mortality] age_attribute`, or the only ageing
+    /// attribute).
+    pub attribute: Option<String>,
 }
 
 /// `[transitions.FROM.TO]`.
@@ -211,6 +252,19 @@ pub struct RawModifier {
     pub hr_per_unit: Option<ParamSpec>,
     /// Attribute value with HR 1 (default 0).
     pub reference: Option<f64>,
+    /// Instead of `hr_per_unit`: hazard ratios by bands of the attribute,
+    /// `[{ from = 50, hr = 1.3 }, { from = 60, hr = 1.8 }]` (1 below the first band).
+    pub bands: Option<Vec<RawBand>>,
+}
+
+/// One band of a banded modifier.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBand {
+    /// From this attribute value on (included).
+    pub from: Option<f64>,
+    /// Hazard ratio from then on.
+    pub hr: Option<ParamSpec>,
 }
 
 /// `[housing]`.
@@ -262,6 +316,11 @@ pub struct RawAccount {
     /// `{ service = "mentors", factor = 0 }` suspends it (what the house replaces),
     /// `factor = 0.6` lowers it by 40 % (e.g. fewer § 85 support hours).
     pub while_served: Option<RawWhileServed>,
+    /// First month (0-based) the account books (default 0): a window, e.g. for amounts that
+    /// count only while the house runs.
+    pub from_month: Option<i64>,
+    /// Last month (0-based, inclusive) the account books (default: the horizon's last).
+    pub to_month: Option<i64>,
     /// Source.
     pub source: Option<String>,
     /// Note.

@@ -59,6 +59,9 @@ pub struct RawParam {
     pub source: Option<String>,
     /// A free note (e.g. why it is an assumption).
     pub note: Option<String>,
+    /// Cohort attributes only: the attribute is an age in years and grows by the cycle's
+    /// length every cycle.
+    pub ageing: Option<bool>,
 }
 
 impl RawParam {

@@ -8,6 +8,7 @@ pub(super) fn check_accounts(
     chains: &[Chain],
     attributes: &[Attribute],
     cycle_months: u32,
+    horizon_months: u32,
 ) -> Vec<Account> {
     let mut out = Vec::new();
     let Some(map) = raw else { return out };
@@ -169,6 +170,18 @@ pub(super) fn check_accounts(
             .when
             .as_ref()
             .and_then(|w| check_when(c, &with(&path, "when"), w, attributes));
+        if let Some(w) = &when
+            && attributes[w.attribute].ageing
+        {
+            c.err(
+                &with(&with(&path, "when"), "attribute"),
+                format!(
+                    "`when` cannot read `{}`: it is an ageing attribute, and an account's                      condition is fixed at entry; move citizens to another state at an age                      with `at_age` and book that state instead",
+                    attributes[w.attribute].id
+                ),
+            );
+        }
+        let window = check_window(c, &path, a, horizon_months);
         let discount_rate = a.discount_rate.as_ref().map(|spec| {
             c.param(
                 &with(&path, "discount_rate"),
@@ -217,6 +230,7 @@ pub(super) fn check_accounts(
             transfer: a.transfer.unwrap_or(false),
             investment: a.investment.unwrap_or(false),
             while_served,
+            window,
         });
     }
     out
@@ -314,6 +328,43 @@ fn check_per(
         }
     }
     months
+}
+
+/// An account's `from_month`–`to_month` window (0-based months, both included).
+fn check_window(
+    c: &mut Checker,
+    path: &[Seg],
+    a: &RawAccount,
+    horizon_months: u32,
+) -> Option<(u32, u32)> {
+    if a.from_month.is_none() && a.to_month.is_none() {
+        return None;
+    }
+    let last = horizon_months.max(1) as i64 - 1;
+    let what = "a month of the horizon, 0-based";
+    let from = c.int(
+        &with(path, "from_month"),
+        a.from_month,
+        Some(0),
+        0,
+        last,
+        what,
+    );
+    let to = c.int(
+        &with(path, "to_month"),
+        a.to_month,
+        Some(last),
+        0,
+        last,
+        what,
+    );
+    if from > to {
+        c.err(
+            &with(path, "to_month"),
+            format!("`to_month` ({to}) must not be before `from_month` ({from})"),
+        );
+    }
+    Some((from as u32, to as u32))
 }
 
 /// The 2016 staircase: weeks 1–4 80 %, 5–26 40 %, 27–52 30 %, from week 53 20 %.

@@ -12,6 +12,7 @@ pub(super) fn check_attributes(c: &mut Checker, cohort: &RawCohort) -> Vec<Attri
                 Ok(dist) => out.push(Attribute {
                     id: id.clone(),
                     dist,
+                    ageing: spec.0.ageing.unwrap_or(false),
                 }),
                 Err(e) => c.err(&at_key(&path, e.key), e.message),
             }

@@ -13,12 +13,14 @@ use sha2::{Digest, Sha256};
 mod accounts;
 mod arms;
 mod cohort;
+mod life;
 mod simulation;
 mod states;
 
 use accounts::*;
 use arms::*;
 use cohort::*;
+use life::*;
 use simulation::*;
 use states::*;
 
@@ -33,6 +35,8 @@ struct Checker<'a> {
     sources: &'a Sources,
     errors: Vec<ScenarioError>,
     params: Vec<ParamDef>,
+    /// The horizon in years (an ageing attribute grows by this much at most).
+    horizon_years: f64,
 }
 
 fn p(segs: &[&str]) -> KeyPath {
@@ -60,6 +64,13 @@ impl<'a> Checker<'a> {
         inherited_source: Option<&String>,
     ) -> ParamId {
         let id = self.params.len();
+        if spec.0.ageing.is_some() {
+            self.err(
+                &with(path, "ageing"),
+                "`ageing` is a key of cohort attributes only ([cohort.attributes.ID]), not of \
+                 a model parameter",
+            );
+        }
         let mut checked = match param::check_located(&spec.0) {
             Ok(p) => p,
             Err(e) => {
@@ -233,6 +244,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         sources,
         errors: Vec::new(),
         params: Vec::new(),
+        horizon_years: 0.0,
     };
     let meta = raw.scenario.clone().unwrap_or_default();
     let default_name = sources
@@ -253,6 +265,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
     }
 
     let sim = check_simulation(&mut c, raw.simulation.as_ref());
+    c.horizon_years = sim.horizon_months() as f64 / 12.0;
 
     // States of both chains first: everything else refers to them.
     let course_states = check_states(&mut c, &p(&["states"]), raw.states.as_ref(), true);
@@ -341,7 +354,9 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         &chains,
         &attributes,
         sim.cycle_months,
+        sim.horizon_months(),
     );
+    let life = check_life(&mut c, raw, &chains, &attributes);
     let arms = check_arms(
         &mut c,
         raw.arms.as_ref(),
@@ -420,6 +435,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         arms,
         params: c.params,
         refusion,
+        life,
     })
 }
 

@@ -294,6 +294,7 @@ pub(super) fn check_edges(
                 }
             }
             let mut modifiers = Vec::new();
+            let mut bands = Vec::new();
             if let Some(mods) = &t.modifiers {
                 for (i, m) in mods.iter().enumerate() {
                     let mpath = with(&with(&tpath, "modifiers"), i);
@@ -311,8 +312,27 @@ pub(super) fn check_edges(
                         );
                         continue;
                     };
+                    if let Some(steps) = &m.bands {
+                        if m.hr_per_unit.is_some() || m.reference.is_some() {
+                            c.err(
+                                &mpath,
+                                "a modifier has either `hr_per_unit` (and `reference`) or \
+                                 `bands`, not both",
+                            );
+                            continue;
+                        }
+                        let src = t.source.as_ref();
+                        if let Some(b) = check_bands(c, &mpath, attribute, steps, src) {
+                            bands.push(b);
+                        }
+                        continue;
+                    }
                     let Some(hr) = &m.hr_per_unit else {
-                        c.err(&mpath, "a modifier needs `hr_per_unit`");
+                        c.err(
+                            &mpath,
+                            "a modifier needs `hr_per_unit` (a hazard ratio per unit) or \
+                             `bands` (e.g. bands = [{ from = 50, hr = 1.3 }])",
+                        );
                         continue;
                     };
                     let errors_before = c.errors.len();
@@ -344,10 +364,65 @@ pub(super) fn check_edges(
                 base: edge_base,
                 duration,
                 modifiers,
+                bands,
             });
         }
     }
     edges
+}
+
+/// `bands = [{ from = 50, hr = 1.3 }, { from = 60, hr = 1.8 }]`: at least one band, each with
+/// a finite `from` (increasing) and an `hr`.
+fn check_bands(
+    c: &mut Checker,
+    mpath: &[Seg],
+    attribute: usize,
+    steps: &[RawBand],
+    source: Option<&String>,
+) -> Option<Bands> {
+    let bpath = with(mpath, "bands");
+    if steps.is_empty() {
+        c.err(
+            &bpath,
+            "`bands` is empty: give at least one band, e.g. [{ from = 50, hr = 1.3 }]",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut last: Option<f64> = None;
+    for (i, b) in steps.iter().enumerate() {
+        let sp = with(&bpath, i);
+        let Some(from) = b.from.filter(|f| f.is_finite()) else {
+            c.err(
+                &sp,
+                "a band needs `from`, a finite attribute value from which its `hr` applies",
+            );
+            return None;
+        };
+        if let Some(l) = last
+            && from <= l
+        {
+            c.err(
+                &with(&sp, "from"),
+                format!(
+                    "bands must be in increasing `from` order; {} follows {}",
+                    fmt_num(from),
+                    fmt_num(l)
+                ),
+            );
+        }
+        last = Some(from);
+        let Some(hr) = &b.hr else {
+            c.err(&sp, "a band needs `hr`");
+            return None;
+        };
+        let id = c.param(&with(&sp, "hr"), hr, ParamKind::HazardRatio, source);
+        out.push((from, id));
+    }
+    Some(Bands {
+        attribute,
+        steps: out,
+    })
 }
 
 /// A modifier may multiply a rate by at most this, or divide it by at most this.
@@ -380,7 +455,11 @@ pub(super) fn check_modifier(
     if hr_lo == 1.0 && hr_hi == 1.0 {
         return;
     }
-    let (x_lo, x_hi) = attr.dist.support();
+    let (x_lo, mut x_hi) = attr.dist.support();
+    if attr.ageing {
+        // An age grows by the horizon's length during the simulation.
+        x_hi += c.horizon_years;
+    }
     if !(x_lo.is_finite() && x_hi.is_finite()) {
         c.err(
             &with(path, "attribute"),

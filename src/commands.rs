@@ -101,7 +101,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", sc.name)));
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
     if !a.quiet {
-        eprintln!(
+        crate::errln!(
             "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
             uncertain,
             2 * uncertain + 1,
@@ -112,9 +112,9 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     let quiet = a.quiet || !std::io::stderr().is_terminal();
     let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
         if !quiet {
-            eprint!("\r  parameter {done}/{total}");
+            crate::err!("\r  parameter {done}/{total}");
             if done == total {
-                eprintln!();
+                crate::errln!();
             }
         }
     })?;
@@ -164,6 +164,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         y_label: "NPV (DKK)".into(),
         series,
         y_format: charts::mio,
+        x_format: charts::decimal,
     };
     charts::both(&st.path(""), "effect_curve", (1000, 600), &lines)?;
     let manifest = serde_json::json!({
@@ -183,20 +184,20 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     st.write("manifest.json", &bytes)?;
     let dir = st.commit()?;
     if !a.quiet {
-        println!(
+        crate::outln!(
             "NPV ({}) with every parameter central: {:.1} mio. DKK",
             a.perspective,
             base / 1e6
-        );
+        )?;
         for r in rows.iter().take(5) {
-            println!(
+            crate::outln!(
                 "  {:<60} {:>8.1} … {:>8.1} mio.",
                 r.parameter,
                 r.npv_low / 1e6,
                 r.npv_high / 1e6
-            );
+            )?;
         }
-        println!("Results in: {}", dir.display());
+        crate::outln!("Results in: {}", dir.display())?;
     }
     Ok(())
 }
@@ -218,18 +219,20 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sweep", sc.name)));
     let total: usize = a.vary.iter().map(|v| v.values.len()).product();
     if !a.quiet {
-        eprintln!(
+        crate::errln!(
             "ressim: sweeping {} staffing points × {} replications of {}",
-            total, opts.replications, sc.name
+            total,
+            opts.replications,
+            sc.name
         );
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let quiet = a.quiet || !std::io::stderr().is_terminal();
     let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
         if !quiet {
-            eprint!("\r  point {done}/{total}");
+            crate::err!("\r  point {done}/{total}");
             if done == total {
-                eprintln!();
+                crate::errln!();
             }
         }
     })?;
@@ -276,10 +279,10 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            println!("Best NPV ({}): {}", a.perspective, show(best));
-            println!("Smallest staffing within 5 % of it: {}", show(lean));
+            crate::outln!("Best NPV ({}): {}", a.perspective, show(best))?;
+            crate::outln!("Smallest staffing within 5 % of it: {}", show(lean))?;
         }
-        println!("Results in: {}", dir.display());
+        crate::outln!("Results in: {}", dir.display())?;
     }
     Ok(())
 }
@@ -327,7 +330,7 @@ fn run(a: RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
     if !a.quiet {
-        eprintln!(
+        crate::errln!(
             "ressim: {} — {} citizens, {} arms, {} months, {} replications",
             sc.name,
             sc.cohort.size(),
@@ -341,7 +344,7 @@ fn run(a: RunArgs) -> Result<()> {
         None
     } else {
         if !a.quiet {
-            eprintln!(
+            crate::errln!(
                 "ressim: searching the break-even effect ({} more runs)",
                 crate::analysis::break_even::GRID.len() - 1
             );
@@ -360,9 +363,9 @@ fn run(a: RunArgs) -> Result<()> {
     };
     let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref(), report_lang)?;
     if !a.quiet {
-        print_summary(&sc, &res, &dir, a.lang);
+        report::terminal::print_summary(&sc, &res, &dir, report_lang)?;
         for w in report::summary::warnings(&sc, &res) {
-            eprintln!("warning: {w}");
+            crate::errln!("warning: {w}");
         }
     }
     Ok(())
@@ -372,130 +375,13 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
-fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lang) {
-    let da = lang == Lang::Da;
-    let chain = &sc.chains[COURSE];
-    println!();
-    println!(
-        "{} ({} {}, {} {})",
-        if da { &sc.title_da } else { &sc.title_en },
-        res.replications(),
-        if da { "replikationer" } else { "replications" },
-        sc.sim.horizon_months(),
-        if da { "måneder" } else { "months" }
-    );
-    print!(
-        "{:<34}",
-        if da {
-            "Status ved horisonten"
-        } else {
-            "State at the horizon"
-        }
-    );
-    for arm in &sc.arms {
-        print!("{:>14}", arm.id);
-    }
-    println!();
-    for (s, st) in chain.states.iter().enumerate() {
-        print!("{:<34}", if da { &st.label_da } else { &st.label_en });
-        for a in 0..sc.arms.len() {
-            let m: f64 = res.reps.iter().map(|r| r.end_share[a][s]).sum::<f64>()
-                / res.replications().max(1) as f64;
-            print!("{:>14}", pct(m));
-        }
-        println!();
-    }
-    println!();
-    let arm = montecarlo::Results::focus_arm(sc);
-    println!(
-        "Business case ({} {} {}; mio. kr., {} {})",
-        sc.arms[arm].id,
-        if da { "mod" } else { "vs" },
-        sc.arms[0].id,
-        if da { "prisår" } else { "price year" },
-        sc.sim.price_year
-    );
-    println!(
-        "{:<14}{:>12}{:>12}{:>24}{:>11}{:>13}",
-        if da { "Perspektiv" } else { "Perspective" },
-        if da { "Investering" } else { "Investment" },
-        if da { "Besparelse" } else { "Savings" },
-        if da {
-            "Nutidsværdi (95 %)"
-        } else {
-            "NPV (95 %)"
-        },
-        "P(NPV>0)",
-        if da { "Tilbagebet." } else { "Payback" },
-    );
-    let n = res.replications().max(1) as f64;
-    for (k, id) in crate::economics::business_case::PERSPECTIVES
-        .iter()
-        .enumerate()
-    {
-        let col = |f: fn(&crate::economics::business_case::Headline) -> f64| -> Vec<f64> {
-            res.reps.iter().map(|r| f(&r.headlines[arm][k])).collect()
-        };
-        let npv = crate::stats::Stat::of(&col(|h| h.npv));
-        let inv = col(|h| h.investment).iter().sum::<f64>() / n;
-        let sav = col(|h| h.savings).iter().sum::<f64>() / n;
-        let pos = col(|h| h.npv)
-            .iter()
-            .filter(|v| crate::economics::business_case::above_zero(**v))
-            .count() as f64
-            / n;
-        let payback = crate::economics::business_case::payback_month(
-            &report::summary::mean_net_discounted(res, arm, k),
-            sc.sim.cycle_months,
-        )
-        .map(|m| m.to_string())
-        .unwrap_or_else(|| "–".into());
-        println!(
-            "{:<14}{:>12.1}{:>12.1}{:>24}{:>11}{:>13}",
-            id,
-            inv / 1e6,
-            sav / 1e6,
-            format!(
-                "{:.1} ({:.1} … {:.1})",
-                npv.mean / 1e6,
-                npv.p025 / 1e6,
-                npv.p975 / 1e6
-            ),
-            pct(pos),
-            payback
-        );
-    }
-    let staffing = report::summary::staffing_of(sc, res, arm);
-    if let Some(map) = staffing.as_object().filter(|m| !m.is_empty()) {
-        println!();
-        for (id, v) in map {
-            if let Some(u) = v["utilisation_mean"].as_f64() {
-                println!(
-                    "  {id:<14} {:>6.1} FTE  {} {:>6}  {} {:>5.0}",
-                    v["fte"].as_f64().unwrap_or(0.0),
-                    if da { "udnyttelse" } else { "utilisation" },
-                    pct(u),
-                    if da { "max kø" } else { "max queue" },
-                    v["max_queue"].as_f64().unwrap_or(0.0)
-                );
-            }
-        }
-    }
-    println!();
-    println!(
-        "{}: {}",
-        if da { "Resultater i" } else { "Results in" },
-        dir.display()
-    );
-}
-
 fn check(a: CheckArgs) -> Result<()> {
     let sc = load(a.scenario.as_deref())?;
     let sim = &sc.sim;
-    println!("Scenario `{}` is valid: {}", sc.name, sc.title_en);
-    println!("  files:        {}", sc.files.join(" → "));
-    println!("  sha256:       {}", sc.sha256);
-    println!(
+    crate::outln!("Scenario `{}` is valid: {}", sc.name, sc.title_en)?;
+    crate::outln!("  files:        {}", sc.files.join(" → "))?;
+    crate::outln!("  sha256:       {}", sc.sha256)?;
+    crate::outln!(
         "  time:         from {} for {} {} ({} months), counting {:?}, discounting {:?}",
         sim.start_text(),
         sim.horizon,
@@ -507,14 +393,14 @@ fn check(a: CheckArgs) -> Result<()> {
         sim.horizon_months(),
         sim.counting,
         sim.discounting
-    );
+    )?;
     let inflow = &sc.cohort.inflow;
     let cohort_text = if inflow.len() == 1 {
         format!("closed cohort of {}", inflow[0])
     } else {
         format!("{} starters over {} cycles", sc.cohort.size(), inflow.len())
     };
-    println!("  cohort:       {cohort_text}");
+    crate::outln!("  cohort:       {cohort_text}")?;
     for (ci, name) in [(COURSE, "states"), (HOUSING, "housing")] {
         let ch = &sc.chains[ci];
         let list: Vec<String> = ch
@@ -531,13 +417,13 @@ fn check(a: CheckArgs) -> Result<()> {
                 t
             })
             .collect();
-        println!(
+        crate::outln!(
             "  {name:<13} {} — {} transitions",
             list.join(", "),
             ch.edges.len()
-        );
+        )?;
     }
-    println!(
+    crate::outln!(
         "  attributes:   {}",
         if sc.attributes.is_empty() {
             "none".to_string()
@@ -548,10 +434,10 @@ fn check(a: CheckArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
-    );
+    )?;
     for arm in &sc.arms {
         let share = sc.params[arm.offer_share].param.central();
-        println!(
+        crate::outln!(
             "  arm {:<10} offered to {} of starters in cycles {}–{}; {} effects, {} amount overrides",
             arm.id,
             pct(share),
@@ -559,7 +445,7 @@ fn check(a: CheckArgs) -> Result<()> {
             arm.offer_to,
             arm.effects.len(),
             arm.account_overrides.len()
-        );
+        )?;
     }
     for arm in &sc.arms {
         for sv in &arm.services {
@@ -574,22 +460,22 @@ fn check(a: CheckArgs) -> Result<()> {
                 .to_lowercase(),
                 None => "cost only".into(),
             };
-            println!(
+            crate::outln!(
                 "  service {:<18} {} FTE, months {}–{}, {capacity}",
                 format!("{}.{}", arm.id, sv.id),
                 fmt_num(fte),
                 sv.from_month,
                 sv.to_month
-            );
+            )?;
         }
         for co in &arm.costs {
-            println!(
+            crate::outln!(
                 "  cost    {:<18} {} ({:?}), paid by {}",
                 format!("{}.{}", arm.id, co.id),
                 fmt_num(sc.params[co.amount].param.central()),
                 co.per,
                 co.payer.id()
-            );
+            )?;
         }
     }
     if let Some(r) = &sc.refusion {
@@ -598,25 +484,25 @@ fn check(a: CheckArgs) -> Result<()> {
             .iter()
             .map(|(w, p)| format!("week {w}: {}", fmt_num(sc.params[*p].param.central())))
             .collect();
-        println!("  refusion:     {}", steps.join(", "));
+        crate::outln!("  refusion:     {}", steps.join(", "))?;
     }
     for line in sc.life_lines() {
-        println!("  {line}");
+        crate::outln!("  {line}")?;
     }
-    println!("  accounts:     {}", sc.accounts.len());
+    crate::outln!("  accounts:     {}", sc.accounts.len())?;
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
-    println!(
+    crate::outln!(
         "  parameters:   {} ({} with an uncertainty distribution)",
         sc.params.len(),
         uncertain
-    );
+    )?;
     let unsourced = sc.unsourced();
     if unsourced.is_empty() {
-        println!("  sources:      every parameter has a source");
+        crate::outln!("  sources:      every parameter has a source")?;
     } else {
-        println!("  without a source ({}):", unsourced.len());
+        crate::outln!("  without a source ({}):", unsourced.len())?;
         for p in unsourced {
-            println!("    {} = {}", p.path, p.param.describe());
+            crate::outln!("    {} = {}", p.path, p.param.describe())?;
         }
     }
     Ok(())

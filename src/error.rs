@@ -56,6 +56,51 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// At most this many characters of the scenario line are shown under a located error.
+pub const EXCERPT_CHARS: usize = 120;
+/// At most this many characters of one message (or file name) are shown.
+pub const MESSAGE_CHARS: usize = 600;
+/// At most this many problems are listed; the rest are counted.
+pub const MAX_LISTED: usize = 10;
+
+/// At most `width` characters of `line` around the 1-based character `column`, with `…`
+/// where the line is cut; returns the excerpt and the column of the same character in it.
+pub fn excerpt(line: &str, column: usize, width: usize) -> (String, usize) {
+    let n = line.chars().count();
+    if n <= width {
+        return (line.to_string(), column);
+    }
+    let width = width.max(2);
+    let at = column.clamp(1, n) - 1;
+    // Centre the column in the window, then keep the window inside the line.
+    let start = at.saturating_sub(width / 2).min(n - width);
+    let end = start + width;
+    let mut s = String::with_capacity(width * 4 + 6);
+    if start > 0 {
+        s.push('…');
+    }
+    s.extend(line.chars().skip(start).take(end - start));
+    if end < n {
+        s.push('…');
+    }
+    let col = column.clamp(1, n + 1) - start + usize::from(start > 0);
+    (s, col)
+}
+
+/// `text` cut to at most `max` characters, keeping its start and end with `…` between.
+pub fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = text.chars().count();
+    if n <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let head = max * 2 / 3;
+    let tail = max.saturating_sub(head + 1);
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(n - tail));
+    std::borrow::Cow::Owned(s)
+}
+
 /// A scenario that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioError {
@@ -85,17 +130,23 @@ impl fmt::Display for ScenarioError {
                 writeln!(
                     f,
                     "{}: line {}, column {}: {}",
-                    self.file.display(),
+                    bounded(&self.file.display().to_string(), MESSAGE_CHARS),
                     loc.line,
                     loc.column,
-                    self.message
+                    bounded(&self.message, MESSAGE_CHARS)
                 )?;
                 let gutter = loc.line.to_string().len();
+                let (text, col) = excerpt(&loc.line_text, loc.column, EXCERPT_CHARS);
                 writeln!(f, "{:gutter$} |", "")?;
-                writeln!(f, "{} | {}", loc.line, loc.line_text)?;
-                write!(f, "{:gutter$} | {:>col$}", "", "^", col = loc.column.max(1))
+                writeln!(f, "{} | {}", loc.line, text)?;
+                write!(f, "{:gutter$} | {:>col$}", "", "^", col = col.max(1))
             }
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            None => write!(
+                f,
+                "{}: {}",
+                bounded(&self.file.display().to_string(), MESSAGE_CHARS),
+                bounded(&self.message, MESSAGE_CHARS)
+            ),
         }
     }
 }
@@ -111,6 +162,9 @@ pub enum Error {
     Usage(String),
     /// Something failed while running or writing results (exit code 1).
     Runtime(String),
+    /// Standard output was closed by its reader (`ressim check | head -1`): the command
+    /// stops quietly with exit code 0, as other Unix tools do.
+    ClosedOutput,
 }
 
 impl Error {
@@ -120,6 +174,7 @@ impl Error {
             Error::Scenario(_) => EXIT_BAD_SCENARIO,
             Error::Usage(_) => EXIT_USAGE,
             Error::Runtime(_) => EXIT_RUNTIME,
+            Error::ClosedOutput => EXIT_OK,
         }
     }
 
@@ -139,19 +194,27 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Scenario(errs) => {
-                for (i, e) in errs.iter().enumerate() {
+                for (i, e) in errs.iter().take(MAX_LISTED).enumerate() {
                     if i > 0 {
                         writeln!(f)?;
                     }
                     write!(f, "error: {e}")?;
+                }
+                if errs.len() > MAX_LISTED {
+                    write!(
+                        f,
+                        "\n… and {} more (the first {MAX_LISTED} are shown)",
+                        errs.len() - MAX_LISTED
+                    )?;
                 }
                 if errs.len() > 1 {
                     write!(f, "\n{} problems in the scenario", errs.len())?;
                 }
                 Ok(())
             }
-            Error::Usage(m) => write!(f, "error: {m}"),
-            Error::Runtime(m) => write!(f, "error: {m}"),
+            Error::Usage(m) => write!(f, "error: {}", bounded(m, 4 * MESSAGE_CHARS)),
+            Error::Runtime(m) => write!(f, "error: {}", bounded(m, 4 * MESSAGE_CHARS)),
+            Error::ClosedOutput => Ok(()),
         }
     }
 }
@@ -173,6 +236,51 @@ mod tests {
         assert_eq!(l.line_text, "  c = 3");
         let l = Location::from_offset(t, 0);
         assert_eq!((l.line, l.column), (1, 1));
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_around_the_column_with_ellipses() {
+        let line = format!("{}X{}", "a".repeat(5_000_000), "b".repeat(1000));
+        let text = format!("ok = 1\n{line}\n");
+        let e = ScenarioError {
+            file: PathBuf::from("x.toml"),
+            location: Some(Location::from_offset(&text, text.find('X').unwrap())),
+            message: "bad".into(),
+        };
+        let s = e.to_string();
+        assert!(s.len() < 1000, "{} bytes", s.len());
+        let lines: Vec<&str> = s.lines().collect();
+        let shown = lines[2].split_once(" | ").unwrap().1;
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(shown.chars().count() <= EXCERPT_CHARS + 2, "{shown}");
+        // The caret still points at the X.
+        let caret = lines[3].split_once(" | ").unwrap().1;
+        let x_col = shown.chars().position(|c| c == 'X').unwrap();
+        assert_eq!(caret.chars().count() - 1, x_col, "{shown}\n{caret}");
+        // At the start or end of a long line only one side is cut.
+        let (s, c) = excerpt(&"z".repeat(500), 1, 120);
+        assert!(!s.starts_with('…') && s.ends_with('…') && c == 1);
+        let (s, c) = excerpt(&"z".repeat(500), 500, 120);
+        assert!(s.starts_with('…') && !s.ends_with('…'));
+        assert_eq!(c, 121);
+        assert_eq!(excerpt("short", 3, 120), ("short".to_string(), 3));
+    }
+
+    #[test]
+    fn every_message_is_bounded() {
+        let huge = "k".repeat(3_000_000);
+        let one = ScenarioError {
+            file: PathBuf::from(&huge),
+            location: None,
+            message: format!("unknown key `{huge}`"),
+        };
+        let many = Error::Scenario(vec![one; 1000]);
+        let s = many.to_string();
+        assert!(s.len() < 16_384, "{} bytes", s.len());
+        assert!(s.contains("and 990 more"), "{}", &s[s.len() - 200..]);
+        assert!(Error::Runtime(huge.clone()).to_string().len() < 8192);
+        assert!(Error::Usage(huge).to_string().len() < 8192);
+        assert_eq!(Error::ClosedOutput.exit_code(), EXIT_OK);
     }
 
     #[test]

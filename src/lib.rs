@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod cohort;
 pub mod commands;
+pub mod console;
 pub mod economics;
 pub mod engine;
 pub mod error;

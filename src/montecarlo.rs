@@ -85,6 +85,10 @@ pub struct ArmRep {
     pub discounted: Vec<Vec<f64>>,
     /// The reimbursed (refusion) part of each account per cycle.
     pub refunded: Vec<Vec<f64>>,
+    /// Amount per account and cycle in the account's own unit (before its price).
+    pub units: Vec<Vec<f64>>,
+    /// The same, discounted at the account's rate (its own, else the simulation's).
+    pub units_discounted: Vec<Vec<f64>>,
     /// Programme costs per cycle and payer.
     pub programme: Vec<[f64; 6]>,
     /// Amounts by payer, consequences and investment.
@@ -235,6 +239,7 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
         );
         let mut ledger = Ledger::new(h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
+        let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
         for (j, acc) in sc.accounts.iter().enumerate() {
             let factors: Vec<f64> = match acc.discount_rate {
@@ -274,6 +279,13 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
                 }
             }
             discounted.push(series);
+            units_discounted.push(
+                booked.units[j]
+                    .iter()
+                    .zip(&factors)
+                    .map(|(v, f)| v * f)
+                    .collect::<Vec<f64>>(),
+            );
         }
         // The FTE staffed per cycle of each capacity service, in the arm's service order.
         let n_cap = rc.fte[a].len().max(1);
@@ -322,6 +334,8 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
             amounts: booked.gross,
             discounted,
             refunded: booked.refunded,
+            units: booked.units,
+            units_discounted,
             programme,
             ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
@@ -355,6 +369,9 @@ pub struct RepScalars {
     /// Per arm (control: empty), per budget year: the cumulative discounted net at the end of
     /// the year, per perspective (for intervals around the payback curve).
     pub cum_net_by_year: Vec<Vec<[f64; 8]>>,
+    /// Per arm, per quantity account ([`Results::quantity_accounts`] order): the total over
+    /// the horizon in the account's unit and its discounted total.
+    pub quantities: Vec<Vec<[f64; 2]>>,
 }
 
 /// Sums over replications of an arm's comparison with control, per cycle (the same shape
@@ -386,6 +403,12 @@ pub struct Results {
     pub refunded_sums: Vec<Vec<Vec<f64>>>,
     /// Per arm, per cycle, per payer: programme cost sum over replications.
     pub programme_sums: Vec<Vec<[f64; 6]>>,
+    /// Per arm, per account, per cycle: sum over replications in the account's own unit.
+    pub unit_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account, per cycle: discounted sum over replications in the account's unit.
+    pub unit_discounted_sums: Vec<Vec<Vec<f64>>>,
+    /// Indices of the accounts that count a quantity (unit not `dkk`), in account order.
+    pub quantity_accounts: Vec<usize>,
     /// Per arm (None for control): sums of the comparison with control.
     pub comparison_sums: Vec<Option<ComparisonSums>>,
     /// Per arm, per (cycle, service with capacity): sums over replications of capacity, used,
@@ -414,7 +437,12 @@ impl Results {
             amount_sums: acc.clone(),
             while_served_sums: vec![vec![0.0; sc.accounts.len()]; na],
             discounted_sums: acc.clone(),
+            unit_sums: acc.clone(),
+            unit_discounted_sums: acc.clone(),
             refunded_sums: acc,
+            quantity_accounts: (0..sc.accounts.len())
+                .filter(|&j| sc.accounts[j].is_quantity())
+                .collect(),
             programme_sums: vec![vec![[0.0; 6]; h]; na],
             comparison_sums: (0..na)
                 .map(|a| (a > 0).then(|| Comparison::zeros(h)))
@@ -453,6 +481,7 @@ impl Results {
             end_share: vec![],
             headlines: vec![],
             cum_net_by_year: vec![],
+            quantities: vec![],
         };
         for (a, arm) in r.arms.into_iter().enumerate() {
             for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
@@ -465,6 +494,8 @@ impl Results {
                 (&mut self.amount_sums[a], &arm.amounts),
                 (&mut self.discounted_sums[a], &arm.discounted),
                 (&mut self.refunded_sums[a], &arm.refunded),
+                (&mut self.unit_sums[a], &arm.units),
+                (&mut self.unit_discounted_sums[a], &arm.units_discounted),
             ] {
                 for (x, y) in sums.iter_mut().flatten().zip(add.iter().flatten()) {
                     *x += y;
@@ -503,6 +534,17 @@ impl Results {
             for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
                 *x += y;
             }
+            scal.quantities.push(
+                self.quantity_accounts
+                    .iter()
+                    .map(|&j| {
+                        [
+                            arm.units[j].iter().sum(),
+                            arm.units_discounted[j].iter().sum(),
+                        ]
+                    })
+                    .collect(),
+            );
             for (x, y) in self.while_served_sums[a]
                 .iter_mut()
                 .zip(&arm.while_served_d)
@@ -609,12 +651,12 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         }
         done = end;
         if show {
-            eprint!("\r  replication {done}/{total}");
+            crate::err!("\r  replication {done}/{total}");
             let _ = std::io::stderr().flush();
         }
     }
     if show {
-        eprintln!();
+        crate::errln!();
     }
     Ok(res)
 }

@@ -264,6 +264,7 @@ pub fn chart(
         y_label: "NPV (DKK)".into(),
         series,
         y_format: crate::report::charts::mio,
+        x_format: crate::report::charts::decimal,
     }
 }
 

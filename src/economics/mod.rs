@@ -4,7 +4,8 @@
 //! * `counting = "start"`: a cycle's amount uses the states at the start of the cycle (starters
 //!   included only with `count_time_zero = true`); `"end"`: the states at its end;
 //!   `"half-cycle"`: half of each.
-//! * A monthly amount is multiplied by the months per cycle; a transition amount is booked
+//! * A monthly amount is multiplied by the months per cycle (an amount `per = "year"` is first
+//!   divided by 12, one `per = "cycle"` is booked as it is); a transition amount is booked
 //!   once, in the cycle the move happens.
 //! * The discount factor of a cycle is (1 + r)^−(t + discount_start), where t is counted at the
 //!   cycle's first month: budget years since the start year (`budget-year`), whole years since
@@ -105,6 +106,9 @@ pub struct Booked {
     pub gross: Vec<Vec<f64>>,
     /// The part of `gross` the state reimburses (refusion accounts only; else 0).
     pub refunded: Vec<Vec<f64>>,
+    /// Amount per account and cycle in the account's own unit, before `price` (hours, months,
+    /// QALYs; the same as `gross` for an account without a price).
+    pub units: Vec<Vec<f64>>,
     /// What an account with `while_served` did not book because citizens held the service
     /// (already left out of `gross`): the credit for what the service replaces or lowers.
     pub while_served: Vec<Vec<f64>>,
@@ -147,6 +151,7 @@ pub fn book(
     let n_steps = rates.len();
     let mut gross = Vec::with_capacity(sc.accounts.len());
     let mut refunded = Vec::with_capacity(sc.accounts.len());
+    let mut units = Vec::with_capacity(sc.accounts.len());
     let mut served_credit = Vec::with_capacity(sc.accounts.len());
     let held_ids = crate::engine::compile::held_services(sc);
     let n_held = held_ids.len();
@@ -172,6 +177,8 @@ pub fn book(
                 }
             });
         let price = acc.price.map(|p| values[p]).unwrap_or(1.0);
+        // A states amount is per `per_months` months; a cycle holds `cm` months.
+        let cm = cm / acc.per_months;
         // Amount per class (None where the account does not apply).
         let per_class: Vec<Option<f64>> = (0..lay.n_classes)
             .map(|cl| {
@@ -187,6 +194,7 @@ pub fn book(
         let refund = acc.refusion && n_steps > 0 && !counts.steps_start.is_empty();
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
+        let mut u_series = vec![0.0; h];
         let mut c_series = vec![0.0; h];
         for m in 0..h {
             let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
@@ -281,17 +289,20 @@ pub fn book(
                 }
             }
             let share = window_share(acc.window, m, lay.cycle_months);
+            u_series[m] = (g - credit) * share;
             g_series[m] = (g - credit) * price * share;
             r_series[m] = r * price * share;
             c_series[m] = credit * price * share;
         }
         gross.push(g_series);
         refunded.push(r_series);
+        units.push(u_series);
         served_credit.push(c_series);
     }
     Booked {
         gross,
         refunded,
+        units,
         while_served: served_credit,
     }
 }

@@ -1,6 +1,7 @@
 //! Charts as SVG and PNG with plotters, using a bundled font (DejaVu Sans, see
 //! assets/fonts/DejaVu-LICENSE.txt) so that nothing depends on the system's fonts.
 
+use super::format::{Lang, axis};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -137,6 +138,8 @@ fn tornado<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label_of)
         .x_label_formatter(&|x| mio(*x))
@@ -180,6 +183,8 @@ pub struct Lines {
     pub series: Vec<(String, LinePoints)>,
     /// Format of y values.
     pub y_format: fn(f64) -> String,
+    /// Format of x values (e.g. [`count`] for months, [`decimal`] for a scale).
+    pub x_format: fn(f64) -> String,
 }
 
 impl Chart for Lines {
@@ -218,10 +223,14 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &Lines) -> Res
         .y_label_area_size(80)
         .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
         .map_err(chart_err(title))?;
+    let x_format = spec.x_format;
     chart
         .configure_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&|x| x_format(*x))
         .y_label_formatter(&|y| y_format(*y))
         .label_style(("sans-serif", 13))
         .draw()
@@ -279,6 +288,29 @@ pub fn count(v: f64) -> String {
     format!("{v:.0}")
 }
 
+/// A number with up to two decimals for axis labels (`0.5`).
+pub fn decimal(v: f64) -> String {
+    axis::decimal(v, Lang::En)
+}
+
+/// DKK as `−12,5 mio.` for Danish axis labels (decimal comma, thousands separator).
+pub fn mio_da(v: f64) -> String {
+    axis::mio(v, Lang::Da)
+}
+
+/// A count with Danish thousands separators (`1.200`) for axis labels.
+pub fn count_da(v: f64) -> String {
+    axis::count(v, Lang::Da)
+}
+
+/// A number with a decimal comma (`0,5`) for Danish axis labels.
+pub fn decimal_da(v: f64) -> String {
+    axis::decimal(v, Lang::Da)
+}
+
+/// The colour of the few grid lines a chart keeps: a light grey, as in a printed report.
+const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.08);
+
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -311,7 +343,19 @@ pub struct Bars {
 
 impl Chart for Bars {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        // Long category names (e.g. Danish state labels) do not fit side by side under the
+        // bars: the chart turns so that they are read along the left edge.
+        let (w, _) = root.dim_in_pixel();
         let n = self.categories.len().max(1);
+        let widest = self
+            .categories
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        if widest as f64 * 7.5 > (w as f64 - 130.0) / n as f64 {
+            return self.draw_horizontal(root, widest);
+        }
         let k = self.series.len().max(1);
         let vals = self.series.iter().flat_map(|s| s.1.iter().copied());
         let (mut lo, mut hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
@@ -340,6 +384,8 @@ impl Chart for Bars {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
             .x_labels(n * 2 + 1)
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| y_format(*y))
@@ -378,12 +424,105 @@ impl Chart for Bars {
     }
 }
 
+impl Bars {
+    /// Bars from the left edge, one group per category from the top down, the category names
+    /// along the left edge and the values along the bottom.
+    fn draw_horizontal<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        widest: usize,
+    ) -> Result<()> {
+        let n = self.categories.len().max(1);
+        let k = self.series.len().max(1);
+        let vals = self.series.iter().flat_map(|s| s.1.iter().copied());
+        let (mut lo, mut hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        if hi - lo < 1e-12 {
+            hi += 1.0;
+        }
+        let pad = (hi - lo) * 0.08;
+        lo = if lo < 0.0 { lo - pad } else { 0.0 };
+        let labels: Vec<String> = self.categories.iter().map(|c| shorten_end(c, 48)).collect();
+        let label_of = |y: &f64| -> String {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[n - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_format = self.y_format;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size((widest.min(48) as f64 * 7.5 + 20.0) as u32)
+            .build_cartesian_2d(lo..(hi + pad), -0.6f64..(n as f64 - 0.4))
+            .map_err(chart_err(&self.title))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| x_format(*x))
+            .x_desc(&self.y_label)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        let width = 0.8 / k as f64;
+        for (j, (name, values)) in self.series.iter().enumerate() {
+            let colour = PALETTE[j % PALETTE.len()];
+            let rects: Vec<Rectangle<(f64, f64)>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let y1 = (n - 1 - i) as f64 + 0.4 - j as f64 * width;
+                    Rectangle::new([(0.0, y1), (*v, y1 - width * 0.92)], colour.filled())
+                })
+                .collect();
+            chart
+                .draw_series(rects)
+                .map_err(chart_err(&self.title))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(chart_err(&self.title))?;
+        Ok(())
+    }
+}
+
+/// `s` cut to `max` characters, keeping its start, with `…` at the end.
+fn shorten_end(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(max - 1).collect();
+        format!("{head}…")
+    }
+}
+
 /// A histogram of values in DKK.
 pub struct Histogram {
     /// Title.
     pub title: String,
     /// X-axis label.
     pub x_label: String,
+    /// Y-axis label (what is counted, e.g. replications).
+    pub y_label: String,
+    /// Format of x values (e.g. [`mio`] or [`mio_da`]).
+    pub x_format: fn(f64) -> String,
+    /// Format of the counts on the y axis (e.g. [`count`] or [`count_da`]).
+    pub y_format: fn(f64) -> String,
     /// The values.
     pub values: Vec<f64>,
 }
@@ -419,11 +558,15 @@ impl Chart for Histogram {
             .y_label_area_size(60)
             .build_cartesian_2d(lo..hi, 0.0..top * 1.1)
             .map_err(chart_err(&self.title))?;
+        let (x_format, y_format) = (self.x_format, self.y_format);
         chart
             .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID)
             .x_desc(&self.x_label)
-            .y_desc("replications")
-            .x_label_formatter(&|x| mio(*x))
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|x| x_format(*x))
+            .y_label_formatter(&|y| y_format(*y))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(chart_err(&self.title))?;

@@ -13,19 +13,24 @@ fn month_end(sc: &Scenario, cycle: usize) -> u32 {
 
 fn occupancy_of(sc: &Scenario, res: &Results, chain: usize) -> String {
     let mut s = String::from("arm,month,state,mean,p025,p975\n");
+    // One replication gives no interval: the percentile columns stay empty.
+    let one = res.replications() < 2;
     for (a, arm) in sc.arms.iter().enumerate() {
         for m in 0..res.layout.horizon {
             for (si, st) in sc.chains[chain].states.iter().enumerate() {
                 let h = res.occupancy_cell(a, m, chain, si);
+                let (lo, hi) = if one {
+                    (String::new(), String::new())
+                } else {
+                    (h.quantile(0.025).to_string(), h.quantile(0.975).to_string())
+                };
                 let _ = writeln!(
                     s,
-                    "{},{},{},{:.4},{},{}",
+                    "{},{},{},{:.4},{lo},{hi}",
                     arm.id,
                     month_end(sc, m),
                     st.id,
                     h.mean(),
-                    h.quantile(0.025),
-                    h.quantile(0.975)
                 );
             }
         }
@@ -165,27 +170,10 @@ pub fn cashflows(sc: &Scenario, res: &Results) -> String {
     s
 }
 
-/// `quantities.csv`: `arm,year,account,unit,mean` for accounts not valued in DKK (hours,
-/// employment months, QALYs, …).
+/// `quantities.csv`: `arm,year,account,unit,mean` and more for accounts in another unit than
+/// DKK (hours, employment months, QALYs); see [`super::quantities::csv`].
 pub fn quantities(sc: &Scenario, res: &Results) -> String {
-    let mut s = String::from("arm,year,account,unit,mean\n");
-    let n = res.replications().max(1) as f64;
-    for (a, arm) in sc.arms.iter().enumerate() {
-        for (year, cycles) in years(sc, res.layout.horizon) {
-            for (j, acc) in sc.accounts.iter().enumerate() {
-                if acc.in_dkk() {
-                    continue;
-                }
-                let v: f64 = cycles
-                    .iter()
-                    .map(|&m| res.amount_sums[a][j][m])
-                    .sum::<f64>()
-                    / n;
-                let _ = writeln!(s, "{},{},{},{},{:.4}", arm.id, year, acc.id, acc.unit, v);
-            }
-        }
-    }
-    s
+    super::quantities::csv(sc, res)
 }
 
 /// `business_case.csv`: `perspective,year,investment_dkk,savings_dkk,net_dkk,net_discounted_dkk,cumulative_discounted_dkk`

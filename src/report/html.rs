@@ -249,6 +249,37 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The label of the arm with id `id` in the report's language (the id if it has none).
+fn arm_label(sc: &Scenario, id: &str, lang: Lang) -> String {
+    sc.arms
+        .iter()
+        .find(|a| a.id == id)
+        .map(|a| {
+            if lang == Lang::Da {
+                &a.label_da
+            } else {
+                &a.label_en
+            }
+        })
+        .filter(|l| !l.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// A stat's mean in mio. with its 95 % interval, or the mean alone when there is no interval
+/// (one replication).
+fn with_interval(v: &Value, lang: Lang) -> String {
+    match (v["p025"].as_f64(), v["p975"].as_f64()) {
+        (Some(lo), Some(hi)) => format!(
+            "{} ({} … {})",
+            mio(mean(v), lang),
+            mio(lo, lang),
+            mio(hi, lang)
+        ),
+        _ => mio(mean(v), lang),
+    }
+}
+
 fn mean(v: &Value) -> f64 {
     v.get("mean")
         .and_then(Value::as_f64)
@@ -256,7 +287,8 @@ fn mean(v: &Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn payer_name(p: &str, lang: Lang) -> String {
+/// The name of a payer or perspective id (`bif`, `municipality`, …) for readers.
+pub fn payer_name(p: &str, lang: Lang) -> String {
     let da = lang == Lang::Da;
     match p {
         "bif" => if da {
@@ -326,9 +358,13 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             "Comparison of"
         },
-        esc(arm),
+        esc(&arm_label(sc, arm, lang)),
         if da { "med" } else { "with" },
-        esc(bc["compared_with"].as_str().unwrap_or("control")),
+        esc(&arm_label(
+            sc,
+            bc["compared_with"].as_str().unwrap_or("control"),
+            lang
+        )),
         esc(s["start"].as_str().unwrap_or("")),
         if da { "horisont" } else { "horizon" },
         s["horizon_months"],
@@ -414,14 +450,12 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         };
         let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td{cls}>{} ({} … {})</td><td>{roi}</td><td>{payback}</td><td>{}</td><td>{be}</td></tr>",
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td{cls}>{}</td><td>{roi}</td><td>{payback}</td><td>{}</td><td>{be}</td></tr>",
             payer_name(id, lang),
             mio(mean(&p["investment_dkk"]), lang),
             mio(mean(&p["gross_savings_dkk"]), lang),
             mio(mean(&p["net_dkk"]), lang),
-            mio(mean(npv), lang),
-            mio(npv["p025"].as_f64().unwrap_or(f64::NAN), lang),
-            mio(npv["p975"].as_f64().unwrap_or(f64::NAN), lang),
+            with_interval(npv, lang),
             pct(p["p_positive_npv"].as_f64().unwrap_or(f64::NAN), lang),
         );
     }
@@ -430,9 +464,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         h,
         "<p class=\"small\">{}</p>",
         if da {
-            "Investering: husets personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens (ydelser efter statsrefusion, sagsbehandling, bostøtte, sundhed). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst."
+            "Investering: husets personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens (ydelser efter statsrefusion, sagsbehandling, bostøtte, sundhed). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst. Tilbagebetalt: den første måned, hvorfra den gennemsnitlige akkumulerede diskonterede netto forbliver over 0 kr. til horisonten; »aldrig«, hvis det ikke sker. Over nul betyder strengt over 0 kr., både for tilbagebetaling, P(NPV>0) og break-even-effekten, så et perspektiv, der ikke mærker noget (netto præcis 0), hverken tilbagebetales eller tæller som positivt."
         } else {
-            "Investment: the house's staff and other costs. Gross savings: control's costs minus the arm's (benefits after state reimbursement, case handling, housing support, health). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings."
+            "Investment: the house's staff and other costs. Gross savings: control's costs minus the arm's (benefits after state reimbursement, case handling, housing support, health). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings. Payback: the first month from which the mean cumulative discounted net stays above 0 kr. up to the horizon; \"never\" when that does not happen. Above zero means strictly above 0 kr. for payback, P(NPV>0) and the break-even effect alike, so a perspective that feels nothing (a net of exactly 0) neither pays back nor counts as positive."
         }
     );
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {
@@ -552,31 +586,51 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         }
     }
 
+    h.push_str(&super::quantities::html(sc, s, lang));
+
     // Uncertainty.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "uncertainty"));
     let muni = &bc["perspectives"]["municipality"]["npv_dkk"];
-    let _ = writeln!(
-        h,
-        "<p>{} {} ({}: {}; {} {}).</p>",
-        if da {
-            "Kommunens nutidsværdi er i gennemsnit"
-        } else {
-            "The municipality's net present value averages"
-        },
-        mio(mean(muni), lang),
-        if da { "95 %-interval" } else { "95 % interval" },
-        format_args!(
-            "{} … {}",
-            mio(muni["p025"].as_f64().unwrap_or(f64::NAN), lang),
-            mio(muni["p975"].as_f64().unwrap_or(f64::NAN), lang)
-        ),
-        if da {
-            "Monte Carlo-standardfejl på gennemsnittet"
-        } else {
-            "Monte Carlo standard error of the mean"
-        },
-        dkk(muni["mcse"].as_f64().unwrap_or(f64::NAN), lang),
-    );
+    if muni["mcse"].is_null() {
+        let _ = writeln!(
+            h,
+            "<p>{} {}. {}</p>",
+            if da {
+                "Kommunens nutidsværdi er"
+            } else {
+                "The municipality's net present value is"
+            },
+            mio(mean(muni), lang),
+            if da {
+                "Med én replikation kan hverken Monte Carlo-standardfejlen eller et 95 %-interval beregnes; de er tomme (null) i summary.json og ikke 0. Kør mindst 200 replikationer for resultater, der skal bruges."
+            } else {
+                "With one replication neither the Monte Carlo standard error nor a 95 % interval can be estimated; they are empty (null) in summary.json, not 0. Run 200 replications or more for results you report."
+            }
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>{} {} ({}: {}; {} {}).</p>",
+            if da {
+                "Kommunens nutidsværdi er i gennemsnit"
+            } else {
+                "The municipality's net present value averages"
+            },
+            mio(mean(muni), lang),
+            if da { "95 %-interval" } else { "95 % interval" },
+            format_args!(
+                "{} … {}",
+                mio(muni["p025"].as_f64().unwrap_or(f64::NAN), lang),
+                mio(muni["p975"].as_f64().unwrap_or(f64::NAN), lang)
+            ),
+            if da {
+                "Monte Carlo-standardfejl på gennemsnittet"
+            } else {
+                "Monte Carlo standard error of the mean"
+            },
+            dkk(muni["mcse"].as_f64().unwrap_or(f64::NAN), lang),
+        );
+    }
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("npv")) {
         figure(&mut h, cap, svg);
     }

@@ -8,8 +8,10 @@ pub mod format;
 pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod quantities;
 pub mod run_charts;
 pub mod summary;
+pub mod terminal;
 pub mod trace;
 pub mod workbook;
 

@@ -5,6 +5,7 @@
 
 use super::charts::{self, Bars, Histogram, LinePoints, Lines};
 use super::format::Lang;
+use super::html::payer_name;
 use crate::error::Result;
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
@@ -24,6 +25,35 @@ pub fn write_all(
     let n = res.replications().max(1) as f64;
     let h = res.layout.horizon;
     let cm = sc.sim.cycle_months as f64;
+    // Numbers in the report's format, names instead of ids.
+    let (mio, count) = if da {
+        (
+            charts::mio_da as fn(f64) -> String,
+            charts::count_da as fn(f64) -> String,
+        )
+    } else {
+        (
+            charts::mio as fn(f64) -> String,
+            charts::count as fn(f64) -> String,
+        )
+    };
+    let arm_label = |a: usize| -> String {
+        let arm = &sc.arms[a];
+        let l = if da { &arm.label_da } else { &arm.label_en };
+        if l.trim().is_empty() {
+            arm.id.clone()
+        } else {
+            l.clone()
+        }
+    };
+    let state_label = |st: &crate::scenario::State| -> String {
+        let l = if da { &st.label_da } else { &st.label_en };
+        if l.trim().is_empty() {
+            st.id.clone()
+        } else {
+            l.clone()
+        }
+    };
     let mut add =
         |stem: &str, caption: String, chart: &dyn Fn(&Path, &str) -> Result<()>| -> Result<()> {
             chart(dir, stem)?;
@@ -65,10 +95,11 @@ pub fn write_all(
                         ((m as f64 + 1.0) * cm, cum, band.filter(|_| k == 3))
                     })
                     .collect();
-                (id.to_string(), pts)
+                (payer_name(id, lang), pts)
             })
             .collect(),
-        y_format: charts::mio,
+        y_format: mio,
+        x_format: count,
     };
     add(
         "net_cumulative",
@@ -107,10 +138,10 @@ pub fn write_all(
                                 / n
                         })
                         .collect();
-                    (payer.id().to_string(), v)
+                    (payer_name(payer.id(), lang), v)
                 })
                 .collect(),
-            y_format: charts::mio,
+            y_format: mio,
         };
         add(
             "payers",
@@ -138,16 +169,13 @@ pub fn write_all(
             "share of citizens"
         }
         .into(),
-        categories: chain.states.iter().map(|s| s.id.clone()).collect(),
-        series: sc
-            .arms
-            .iter()
-            .enumerate()
-            .map(|(a, arm)| {
+        categories: chain.states.iter().map(state_label).collect(),
+        series: (0..sc.arms.len())
+            .map(|a| {
                 let v = (0..chain.states.len())
                     .map(|s| res.reps.iter().map(|r| r.end_share[a][s]).sum::<f64>() / n)
                     .collect();
-                (arm.id.clone(), v)
+                (arm_label(a), v)
             })
             .collect(),
         y_format: charts::percent,
@@ -172,7 +200,7 @@ pub fn write_all(
                 } else {
                     "Citizens by state"
                 },
-                arm.id
+                arm_label(a)
             ),
             x_label: if da { "måned" } else { "month" }.into(),
             y_label: if da { "borgere" } else { "citizens" }.into(),
@@ -190,10 +218,11 @@ pub fn write_all(
                             )
                         })
                         .collect();
-                    (st.id.clone(), pts)
+                    (state_label(st), pts)
                 })
                 .collect(),
-            y_format: charts::count,
+            y_format: count,
+            x_format: count,
         };
         add(
             &format!("occupancy_{}", arm.id),
@@ -204,7 +233,7 @@ pub fn write_all(
                 } else {
                     "citizens by state over time"
                 },
-                arm.id
+                arm_label(a)
             ),
             &|d, s| charts::both(d, s, (1000, 480), &occ),
         )?;
@@ -224,6 +253,9 @@ pub fn write_all(
             "net present value (DKK)"
         }
         .into(),
+        y_label: if da { "replikationer" } else { "replications" }.into(),
+        x_format: mio,
+        y_format: count,
         values: res.reps.iter().map(|r| r.headlines[focus][3].npv).collect(),
     };
     add(
@@ -263,10 +295,20 @@ pub fn write_all(
                             (row[0] > 0.0).then(|| ((m as f64 + 1.0) * cm, row[1] / row[0], None))
                         })
                         .collect();
-                    (sc.arms[focus].services[si].id.clone(), pts)
+                    let sv = &sc.arms[focus].services[si];
+                    let l = if da { &sv.label_da } else { &sv.label_en };
+                    (
+                        if l.trim().is_empty() {
+                            sv.id.clone()
+                        } else {
+                            l.clone()
+                        },
+                        pts,
+                    )
                 })
                 .collect(),
             y_format: charts::percent,
+            x_format: count,
         };
         add(
             "staffing",
@@ -332,7 +374,12 @@ pub fn write_all(
             x_label: if da { "måned" } else { "month" }.into(),
             y_label: "FTE".into(),
             series,
-            y_format: charts::count,
+            y_format: if da {
+                charts::decimal_da
+            } else {
+                charts::decimal
+            },
+            x_format: count,
         };
         add(
             "staffing_fte",

@@ -7,8 +7,35 @@ use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
 use serde_json::{Map, Value, json};
 
-fn stat(v: &[f64]) -> Value {
-    serde_json::to_value(Stat::of(v)).unwrap_or(Value::Null)
+/// A stat `{mean, mcse, p025, p50, p975}` over replications. From one replication the MCSE and
+/// the 95 % interval cannot be estimated: they are `null` (never 0), and `p50` is the one value.
+pub fn stat(v: &[f64]) -> Value {
+    let s = Stat::of(v);
+    if v.len() < 2 {
+        return json!({"mean": finite(s.mean), "mcse": null, "p025": null, "p50": finite(s.p50), "p975": null});
+    }
+    json!({
+        "mean": finite(s.mean),
+        "mcse": finite(s.mcse),
+        "p025": finite(s.p025),
+        "p50": finite(s.p50),
+        "p975": finite(s.p975),
+    })
+}
+
+/// A number, or `null` when it is not finite.
+fn finite(v: f64) -> Value {
+    if v.is_finite() { json!(v) } else { Value::Null }
+}
+
+/// How the MCSEs in summary.json were estimated: `replications` (the standard deviation across
+/// replications ÷ √replications) or `none` (one replication: the MCSE is `null`).
+pub fn mcse_basis(res: &Results) -> &'static str {
+    if res.replications() >= 2 {
+        "replications"
+    } else {
+        "none"
+    }
 }
 
 /// Share of exits from the course (states marked `in_course`) by destination, over the horizon
@@ -42,7 +69,11 @@ pub fn leaver_mix(sc: &Scenario, res: &Results, arm: usize) -> Option<Vec<(usize
 /// Warnings worth a user's attention (empty when none).
 pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
     let mut w = Vec::new();
-    if res.replications() < 30 {
+    if res.replications() < 2 {
+        w.push(
+            "one replication: Monte Carlo standard errors and 95 % intervals cannot be estimated; they are null in summary.json (mcse_basis \"none\"); use --replications 200 or more for results you report".into(),
+        );
+    } else if res.replications() < 30 {
         w.push(format!(
             "only {} replications: intervals and standard errors are rough; use --replications 200 or more for results you report",
             res.replications()
@@ -154,6 +185,10 @@ pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f
     block.insert(
         "perspectives".into(),
         perspectives(sc, res, focus, break_even),
+    );
+    block.insert(
+        "net_cost_per_quantity".into(),
+        super::quantities::ratios(sc, res, focus),
     );
     // What the compared arm did not book on accounts with `while_served` because citizens held
     // the service: the credit for the ordinary effort the house replaces or the support it
@@ -295,7 +330,11 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
             outcomes.insert(st.id.clone(), json!(st_stat.mean));
             intervals.insert(
                 st.id.clone(),
-                json!({"p025": st_stat.p025, "p975": st_stat.p975}),
+                if shares.len() < 2 {
+                    json!({"p025": null, "p975": null})
+                } else {
+                    json!({"p025": st_stat.p025, "p975": st_stat.p975})
+                },
             );
         }
         let mut leavers = Map::new();
@@ -330,6 +369,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
                 "leavers_outcome_mix": leavers,
                 "amounts_by_payer_dkk": cost,
                 "amounts_by_payer_discounted_dkk": cost_disc,
+                "quantities": super::quantities::of_arm(sc, res, a),
             }),
         );
     }
@@ -359,6 +399,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
         "cycle_months": sc.sim.cycle_months,
         "price_year": sc.sim.price_year,
         "psa": o.psa,
+        "mcse_basis": mcse_basis(res),
         "effect_scale": o.effect_scale,
         "conventions": {
             "counting": sc.sim.counting,
@@ -368,6 +409,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
         },
         "arms": arms,
         "difference_vs_control_discounted_dkk": diffs,
+        "difference_vs_control_quantities": super::quantities::differences(sc, res),
         "business_case": business_case(sc, res, break_even),
         "staffing": staffing_of(sc, res, Results::focus_arm(sc)),
         "staffing_by_arm": sc.arms.iter().enumerate().map(|(a, arm)| (arm.id.clone(), staffing_of(sc, res, a))).collect::<Map<String, Value>>(),

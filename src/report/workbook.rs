@@ -1,5 +1,5 @@
 //! `workbook.xlsx` (rust_xlsxwriter): Summary, Cash flows, Payers, Occupancy, Staffing,
-//! Assumptions and Replications — numbers stored as numbers with DKK formats, frozen headers
+//! Assumptions, Quantities and Replications — numbers stored as numbers with DKK formats, frozen headers
 //! and column widths set, so finance staff can continue in Excel.
 
 use crate::economics::business_case::PERSPECTIVES;
@@ -269,6 +269,7 @@ fn build(sc: &Scenario, res: &Results, summary: &Value) -> std::result::Result<V
 
     // Replications: the headline numbers of every replication, streamed to a temporary file
     // row by row so that 10,000 replications do not sit in memory as cells.
+    super::quantities::sheet(wb.add_worksheet(), sc, summary, &f.head)?;
     let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name("Replications")?;
     let mut cols = vec!["replication".to_string()];

@@ -561,6 +561,9 @@ pub struct Account {
     pub payer: Payer,
     /// Amount per citizen-month or per transition.
     pub amount: ParamId,
+    /// For an amount booked in states: how many months the amount is for (1 per month, 12 per
+    /// year, the cycle's months per cycle); 1 for amounts booked on transitions.
+    pub per_months: f64,
     /// DKK per unit when the unit is not DKK.
     pub price: Option<ParamId>,
     /// What it is booked on.
@@ -595,6 +598,17 @@ impl Account {
     /// Whether the account is valued in DKK (its amount, or through its price).
     pub fn in_dkk(&self) -> bool {
         self.unit == "dkk" || self.price.is_some()
+    }
+
+    /// Whether the account counts a quantity in a unit other than kroner (hours, employment
+    /// months, QALYs), with or without a price.
+    pub fn is_quantity(&self) -> bool {
+        self.unit != "dkk"
+    }
+
+    /// Whether the quantity is discounted: the account gives its own `discount_rate`.
+    pub fn discounts_quantity(&self) -> bool {
+        self.discount_rate.is_some()
     }
 }
 

@@ -291,6 +291,8 @@ pub struct RawAccount {
     pub payer: Option<String>,
     /// Amount per citizen-month in one of `states`, or per transition in `transitions`.
     pub amount: Option<ParamSpec>,
+    /// What a `states` amount is per: `month` (the default), `year` or `cycle`.
+    pub per: Option<String>,
     /// DKK per unit for accounts not in DKK (e.g. DKK per case-handling hour).
     pub price: Option<ParamSpec>,
     /// States (course states or housing levels) in which `amount` is booked each month.

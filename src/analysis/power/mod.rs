@@ -494,13 +494,13 @@ pub fn command(sc: &Scenario, opts: &PowerOptions, c: &CommandOptions) -> Result
     let d = design(sc, opts)?;
     if !c.quiet {
         for o in &c.skipped {
-            eprintln!(
+            crate::errln!(
                 "warning: outcome `{}` is left out: no course state has `{} = true`",
                 o.id(),
                 o.flag_key()
             );
         }
-        eprintln!(
+        crate::errln!(
             "ressim: trial power of {} — sizes {}, {} trials each, follow-up {} months{}",
             sc.name,
             opts.sizes
@@ -520,16 +520,16 @@ pub fn command(sc: &Scenario, opts: &PowerOptions, c: &CommandOptions) -> Result
     let show = !c.quiet && std::io::stderr().is_terminal();
     let rep = run(sc, opts, |what, done, total| {
         if show {
-            eprint!("\r  {what}: trial {done}/{total}      ");
+            crate::err!("\r  {what}: trial {done}/{total}      ");
             if done == total {
-                eprintln!();
+                crate::errln!();
             }
         }
     })?;
     let dir = write(sc, opts, &rep, c)?;
     if !c.quiet {
-        print!("{}", summary_text(sc, &rep));
-        println!("Results in: {}", dir.display());
+        crate::out!("{}", summary_text(sc, &rep))?;
+        crate::outln!("Results in: {}", dir.display())?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub(super) fn check_accounts(
     raw: Option<&IndexMap<String, RawAccount>>,
     chains: &[Chain],
     attributes: &[Attribute],
+    cycle_months: u32,
     horizon_months: u32,
 ) -> Vec<Account> {
     let mut out = Vec::new();
@@ -189,6 +190,7 @@ pub(super) fn check_accounts(
                 a.source.as_ref(),
             )
         });
+        let per_months = check_per(c, &path, a, id, &unit, amount, cycle_months);
         let while_served = a.while_served.as_ref().and_then(|w| {
             let wp = with(&path, "while_served");
             if !matches!(basis, Basis::States(_)) {
@@ -213,6 +215,7 @@ pub(super) fn check_accounts(
             Some(WhileServed { service, factor })
         });
         out.push(Account {
+            per_months,
             id: id.clone(),
             label_da: a.label_da.clone().unwrap_or_else(|| id.clone()),
             label_en: a.label_en.clone().unwrap_or_else(|| id.clone()),
@@ -231,6 +234,100 @@ pub(super) fn check_accounts(
         });
     }
     out
+}
+
+/// Words in a label or note that say an amount is per year.
+const YEARLY_WORDS: [&str; 8] = [
+    "per year", "a year", "annual", "yearly", "pr. år", "per år", "om året", "årlig",
+];
+
+/// `per`: what an amount booked in states is per — `month` (the default), `year` or `cycle` —
+/// as months. Refuses an unknown value, `per` on an amount booked on transitions (once per
+/// move), and mismatches that are obviously wrong: more hours than a month has, more months
+/// than the period, more than one QALY a year, or a label or note that says "per year" on an
+/// amount booked per month without saying so.
+fn check_per(
+    c: &mut Checker,
+    path: &[Seg],
+    a: &RawAccount,
+    id: &str,
+    unit: &str,
+    amount: ParamId,
+    cycle_months: u32,
+) -> f64 {
+    let per_path = with(path, "per");
+    let months = match a.per.as_deref() {
+        None | Some("month") => 1.0,
+        Some("year") => 12.0,
+        Some("cycle") => cycle_months as f64,
+        Some(other) => {
+            c.err(
+                &per_path,
+                format!(
+                    "`per = \"{}\"`: allowed are \"month\", \"year\" and \"cycle\"",
+                    crate::error::bounded(other, 60)
+                ),
+            );
+            return 1.0;
+        }
+    };
+    if a.per.is_some() && a.transitions.is_some() {
+        c.err(
+            &per_path,
+            format!(
+                "account `{id}` is booked once per move (`transitions`), so `per` does not \
+                 apply; `per` says what an amount booked in `states` is per"
+            ),
+        );
+        return 1.0;
+    }
+    if a.transitions.is_some() {
+        return 1.0;
+    }
+    let per_text = match a.per.as_deref() {
+        Some("year") => "per year".to_string(),
+        Some("cycle") if cycle_months == 12 => "per cycle (a year)".to_string(),
+        _ => "per month".to_string(),
+    };
+    // The largest a citizen can have in one month.
+    let monthly_max = match unit {
+        "hours" | "hour" | "timer" => Some((744.0, "hours (a month has at most 744)")),
+        "months" | "month" | "måneder" => Some((1.0, "months (a month holds one)")),
+        "qaly" | "qalys" => Some((1.0 / 12.0, "QALYs (a year holds at most one)")),
+        _ => None,
+    };
+    let central = c.params[amount].param.central();
+    if let Some((max, what)) = monthly_max
+        && central / months > max * (1.0 + 1e-9)
+    {
+        c.err(
+            &with(path, "amount"),
+            format!(
+                "{} {what} {per_text} is more than a citizen can have; is the amount per year \
+                 (`per = \"year\"`) or per cycle (`per = \"cycle\"`)?",
+                crate::scenario::param::fmt_num(central)
+            ),
+        );
+    }
+    if a.per.is_none() {
+        let text = [&a.label_da, &a.label_en, &a.note]
+            .iter()
+            .filter_map(|t| t.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if let Some(w) = YEARLY_WORDS.iter().find(|w| text.contains(*w)) {
+            c.err(
+                &with(path, "amount"),
+                format!(
+                    "the label or note of account `{id}` says \"{w}\", but the amount is booked \
+                     per month; write `per = \"year\"` if it is a yearly amount (ressim divides \
+                     it by 12), or `per = \"month\"` if it is monthly"
+                ),
+            );
+        }
+    }
+    months
 }
 
 /// An account's `from_month`–`to_month` window (0-based months, both included).

@@ -353,6 +353,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         raw.accounts.as_ref(),
         &chains,
         &attributes,
+        sim.cycle_months,
         sim.horizon_months(),
     );
     let life = check_life(&mut c, raw, &chains, &attributes);

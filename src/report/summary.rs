@@ -115,9 +115,48 @@ pub fn perspectives(
         if let Some(be) = break_even {
             o.insert("break_even_effect_scale".into(), json!(be[k]));
         }
+        o.insert("lines".into(), lines_of(res, arm, k));
         out.insert((*id).into(), Value::Object(o));
     }
     Value::Object(out)
+}
+
+/// The lines of arm `arm` in perspective `k` that are not zero in every replication, as
+/// `(line index, discounted total per replication)`, in line order.
+pub fn line_values(res: &Results, arm: usize, k: usize) -> Vec<(usize, Vec<f64>)> {
+    let n = res.lines.len();
+    (0..n)
+        .map(|l| {
+            let v: Vec<f64> = res
+                .reps
+                .iter()
+                .map(|r| r.line_npv[arm].get(k * n + l).copied().unwrap_or(0.0))
+                .collect();
+            (l, v)
+        })
+        .filter(|(_, v)| v.iter().any(|x| *x != 0.0))
+        .collect()
+}
+
+/// `lines` of one perspective: `[{line, label, label_en, kind, payer, discounted_dkk: stat}]`
+/// (the label in Danish, the default language; `label_en` in English).
+fn lines_of(res: &Results, arm: usize, k: usize) -> Value {
+    Value::Array(
+        line_values(res, arm, k)
+            .into_iter()
+            .map(|(l, v)| {
+                let d = &res.lines[l];
+                json!({
+                    "line": d.id,
+                    "label": d.label_da,
+                    "label_en": d.label_en,
+                    "kind": d.kind.id(),
+                    "payer": d.payer.id(),
+                    "discounted_dkk": stat(&v),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The `business_case` block.

@@ -316,16 +316,40 @@ fn run(a: RunArgs) -> Result<()> {
     opts.psa = !a.no_psa;
     opts.effect_scale = a.effect_scale;
     opts.progress = !a.quiet;
+    // Every change is applied before anything runs or is written, and recorded.
+    let mut changes = Vec::new();
     let mut sc = sc;
     for (id, fte) in &a.staff {
-        sc.set_staff(id, *fte)
-            .map_err(|m| crate::Error::Usage(format!("--staff {id}={fte}: {m}")))?;
+        if let Some(c) = scenario::overrides::staff(&mut sc, id, *fte)
+            .map_err(|m| crate::Error::Usage(format!("--staff {id}={fte}: {m}")))?
+        {
+            changes.retain(|x: &scenario::overrides::Change| x.key != c.key);
+            changes.push(c);
+        }
     }
     let sc = sc;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
+    use scenario::overrides::option;
+    changes.extend(option(
+        "effect_scale",
+        fmt_num(opts.effect_scale),
+        fmt_num(1.0),
+    ));
+    if !opts.psa {
+        changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
+    }
+    changes.extend(option(
+        "seed",
+        opts.seed.to_string(),
+        sc.sim.seed.to_string(),
+    ));
+    changes.extend(option(
+        "replications",
+        opts.replications.to_string(),
+        sc.sim.replications.to_string(),
+    ));
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("outputs").join(scenario::overrides::folder_name(&sc.name, &changes))
+    });
     if !a.quiet {
         eprintln!(
             "ressim: {} — {} citizens, {} arms, {} months, {} replications",
@@ -353,6 +377,7 @@ fn run(a: RunArgs) -> Result<()> {
         wall_time_seconds: started.elapsed().as_secs_f64(),
         started_unix,
         trace: a.trace,
+        changes,
     };
     let report_lang = match a.lang {
         Lang::Da => report::format::Lang::Da,
@@ -361,6 +386,7 @@ fn run(a: RunArgs) -> Result<()> {
     let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref(), report_lang)?;
     if !a.quiet {
         print_summary(&sc, &res, &dir, a.lang);
+        print_verdict(&sc, &res, break_even.as_ref(), a.lang);
         for w in report::summary::warnings(&sc, &res) {
             eprintln!("warning: {w}");
         }
@@ -487,6 +513,24 @@ fn print_summary(sc: &Scenario, res: &montecarlo::Results, dir: &Path, lang: Lan
         if da { "Resultater i" } else { "Results in" },
         dir.display()
     );
+}
+
+/// The verdict in words, the same sentences as the report's first section.
+fn print_verdict(
+    sc: &Scenario,
+    res: &montecarlo::Results,
+    break_even: Option<&[Option<f64>; 8]>,
+    lang: Lang,
+) {
+    let lang = match lang {
+        Lang::Da => report::format::Lang::Da,
+        Lang::En => report::format::Lang::En,
+    };
+    let ex = report::explain::Explained::new(sc, res, break_even, report::explain::MUNICIPALITY);
+    println!();
+    for s in ex.sentences(lang) {
+        println!("{s}");
+    }
 }
 
 fn check(a: CheckArgs) -> Result<()> {

@@ -607,3 +607,67 @@ fn keys_that_do_not_belong_to_the_distribution_are_refused() {
     );
     refused("mixed.toml", text.as_bytes(), "not both", None);
 }
+
+/// The README's examples with command-line changes (`--lang en --staff mentors=15`,
+/// `--effect-scale 0`) never write into the unchanged scenario's default folder: the baseline
+/// result stays byte for byte, each changed run gets its own folder named by its changes, and
+/// its manifest and report list the changes and describe the staffing as run.
+#[test]
+fn readme_examples_with_changes_leave_the_baseline_untouched() {
+    let t = tempfile::tempdir().unwrap();
+    let base = ["run", "--replications", "2", "--no-break-even", "--quiet"];
+    let o = run_in(t.path(), &base);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let outputs = t.path().join("outputs");
+    let folders = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    };
+    let baseline = folders(&outputs);
+    assert_eq!(baseline.len(), 1, "{baseline:?}");
+    let summary = outputs.join(&baseline[0]).join("summary.json");
+    let before = std::fs::read(&summary).unwrap();
+    for extra in [
+        &["--lang", "en", "--staff", "mentors=15"][..],
+        &["--effect-scale", "0"][..],
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let o = run_in(t.path(), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(
+        std::fs::read(&summary).unwrap(),
+        before,
+        "the baseline was overwritten"
+    );
+    let all = folders(&outputs);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let staffed = all
+        .iter()
+        .find(|n| n.contains("mentors-15"))
+        .expect("a folder named by the change");
+    let dir = outputs.join(staffed);
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"staff.mentors\"") && manifest.contains("\"scenario_value\": \"20\""),
+        "{manifest}"
+    );
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        report.contains("15 FTE (scenario: 20)"),
+        "the report does not list the change"
+    );
+    assert!(
+        report.contains("Mentors / personal guides (SOF's mentor corps) 15,0 FTE")
+            || report.contains("Mentors / personal guides (SOF's mentor corps) 15.0 FTE")
+    );
+    let summary15: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary15["staffing"]["mentors"]["fte"].as_f64(), Some(15.0));
+    assert!(all.iter().any(|n| n.contains("effect-0")), "{all:?}");
+}

@@ -242,7 +242,7 @@ fn tr(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -256,7 +256,7 @@ fn mean(v: &Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn payer_name(p: &str, lang: Lang) -> String {
+pub(super) fn payer_name(p: &str, lang: Lang) -> String {
     let da = lang == Lang::Da;
     match p {
         "bif" => if da {
@@ -300,6 +300,10 @@ pub struct ReportInput<'a> {
     pub charts: Vec<(String, String)>,
     /// Language.
     pub lang: Lang,
+    /// The verdict and lines of the explained perspective.
+    pub explained: &'a super::explain::Explained,
+    /// The bridge chart (SVG text).
+    pub bridge_svg: &'a str,
 }
 
 /// Build report.html.
@@ -317,6 +321,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         esc(title)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    super::explain_html::verdict(&mut h, input.explained, lang);
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(
         h,
@@ -354,12 +359,27 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             " (fixed)"
         },
-        esc(if da {
-            &sc.description_da
-        } else {
-            &sc.description
-        })
+        esc(&description(sc, input.manifest, lang))
     );
+    if let Some(ch) = input.manifest["changes"]
+        .as_array()
+        .filter(|c| !c.is_empty())
+    {
+        let key = if da { "text_da" } else { "text_en" };
+        let _ = writeln!(
+            h,
+            "<p class=\"changes\"><b>{}:</b> {}.</p>",
+            if da {
+                "Ændret ved kørslen"
+            } else {
+                "Changed for this run"
+            },
+            ch.iter()
+                .map(|c| esc(c[key].as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     if let Some(w) = s["warnings"].as_array().filter(|w| !w.is_empty()) {
         let _ = write!(
             h,
@@ -435,6 +455,8 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {
         figure(&mut h, cap, svg);
     }
+
+    super::explain_html::lines(&mut h, input.explained, input.bridge_svg, lang);
 
     // Who pays, who saves: payer × year net from business_case.csv's numbers.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "whopays"));
@@ -719,7 +741,47 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     h
 }
 
-fn figure(h: &mut String, caption: &str, svg: &str) {
+/// The scenario's own description, or — when the run changed its staffing, so that the
+/// description's figures may no longer hold — the staffing as run, built from the model.
+fn description(sc: &Scenario, manifest: &Value, lang: Lang) -> String {
+    let da = lang == Lang::Da;
+    let staff_changed = manifest["changes"].as_array().is_some_and(|c| {
+        c.iter()
+            .any(|x| x["key"].as_str().is_some_and(|k| k.starts_with("staff.")))
+    });
+    if !staff_changed {
+        return if da {
+            sc.description_da.clone()
+        } else {
+            sc.description.clone()
+        };
+    }
+    let arm = Results::focus_arm(sc);
+    let staff: Vec<String> = sc.arms[arm]
+        .services
+        .iter()
+        .map(|sv| {
+            format!(
+                "{} {} FTE",
+                if da { &sv.label_da } else { &sv.label_en },
+                num(sc.params[sv.fte].param.central(), 1, lang)
+            )
+        })
+        .collect();
+    if da {
+        format!(
+            "Bemandingen i denne kørsel: {}. (Scenariets egen beskrivelse er udeladt, fordi kørslen ændrer bemandingen.)",
+            staff.join(", ")
+        )
+    } else {
+        format!(
+            "Staffing in this run: {}. (The scenario's own description is left out because the run changes its staffing.)",
+            staff.join(", ")
+        )
+    }
+}
+
+pub(super) fn figure(h: &mut String, caption: &str, svg: &str) {
     // The caption's first word is the chart's id; the rest is shown.
     let shown = caption.split_once(": ").map(|x| x.1).unwrap_or(caption);
     let body = svg.trim_start_matches(|c| c != '<');

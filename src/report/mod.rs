@@ -1,8 +1,11 @@
 //! Writing results: CSV tables, summary.json and manifest.json into an output folder that
 //! appears only when complete.
 
+pub mod bridge;
 pub mod charts;
 pub mod csv;
+pub mod explain;
+pub mod explain_html;
 pub mod format;
 pub mod html;
 pub mod manifest;
@@ -43,6 +46,7 @@ pub fn write_run(
     st.write("quantities.csv", csv::quantities(sc, res).as_bytes())?;
     st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
     st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
+    st.write("lines.csv", csv::lines(sc, res, lang).as_bytes())?;
     st.write("staffing.csv", csv::staffing(sc, res).as_bytes())?;
     if let Some(n) = info.trace {
         trace::write_trace(sc, &res.options, n, &st.path("trace.csv"))?;
@@ -50,6 +54,10 @@ pub fn write_run(
     let summary = summary::summary(sc, res, break_even);
     let manifest = manifest::manifest(sc, res, info);
     let charts = run_charts::write_all(sc, res, &st.path(""), lang)?;
+    let explained = explain::Explained::new(sc, res, break_even, explain::MUNICIPALITY);
+    let bridge = bridge::Bridge::new(&explained, lang);
+    charts::both(&st.path(""), "bridge", bridge.size(), &bridge)?;
+    let bridge_svg = std::fs::read_to_string(st.path("bridge.svg")).unwrap_or_default();
     let html = html::report(
         sc,
         res,
@@ -58,6 +66,8 @@ pub fn write_run(
             manifest: &manifest,
             charts,
             lang,
+            explained: &explained,
+            bridge_svg: &bridge_svg,
         },
     );
     st.write("report.html", html.as_bytes())?;

@@ -3,6 +3,7 @@
 
 pub mod load;
 pub mod model;
+pub mod overrides;
 pub mod param;
 pub mod quantile;
 pub mod raw;

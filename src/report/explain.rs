@@ -92,6 +92,9 @@ pub struct Explained {
     pub start_month: u32,
     /// Replications.
     pub replications: usize,
+    /// Net (savings − investment, undiscounted, mean) per budget year and payer
+    /// (Payer::ALL order).
+    pub payer_years: Vec<(i32, [f64; 6])>,
 }
 
 /// What the result says, by P(NPV > 0).
@@ -202,6 +205,23 @@ impl Explained {
             start_year: sc.sim.start_year,
             start_month: sc.sim.start_month,
             replications: res.replications(),
+            payer_years: match &res.comparison_sums[arm] {
+                Some(c) => super::csv::years(sc, res.layout.horizon)
+                    .into_iter()
+                    .map(|(y, cycles)| {
+                        let mut row = [0.0; 6];
+                        for (p, x) in row.iter_mut().enumerate() {
+                            *x = cycles
+                                .iter()
+                                .map(|&m| c.payer_sav[p][m] - c.payer_inv[p][m])
+                                .sum::<f64>()
+                                / n;
+                        }
+                        (y, row)
+                    })
+                    .collect(),
+                None => vec![],
+            },
         }
     }
 
@@ -428,7 +448,11 @@ impl Explained {
                 (None, None, _) => String::new(),
             });
         }
-        s
+        // An amount ending in "kr." closes the sentence by itself.
+        s.into_iter()
+            .filter(|x| !x.is_empty())
+            .map(|x| x.replace("kr..", "kr."))
+            .collect()
     }
 
     /// The bridge: (label, start, end) per step — investment lines down from zero, saving

@@ -10,8 +10,10 @@ pub mod format;
 pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod pdf;
 pub mod run_charts;
 pub mod summary;
+pub mod sweep_html;
 pub mod trace;
 pub mod workbook;
 
@@ -71,7 +73,24 @@ pub fn write_run(
         },
     );
     st.write("report.html", html.as_bytes())?;
-    st.write("workbook.xlsx", &workbook::workbook(sc, res, &summary)?)?;
+    let pdf = pdf::attachment(
+        sc,
+        res,
+        &pdf::PdfInput {
+            explained: &explained,
+            lang,
+            changes: info
+                .changes
+                .iter()
+                .map(|c| c.text(lang == format::Lang::Da))
+                .collect(),
+        },
+    )?;
+    st.write("attachment.pdf", &pdf)?;
+    st.write(
+        "workbook.xlsx",
+        &workbook::workbook(sc, res, &summary, lang)?,
+    )?;
     st.write("summary.json", &pretty(&summary)?)?;
     // The manifest goes last: its presence marks a complete set.
     st.write("manifest.json", &pretty(&manifest)?)?;

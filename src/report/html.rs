@@ -288,7 +288,10 @@ table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px}th,td
 th{background:#eef2f8}td.l,th.l{text-align:left}.neg{color:#a32}.small{font-size:12px;color:#555}
 figure{margin:10px 0;page-break-inside:avoid}figure svg{width:100%;height:auto}
 .warn{background:#fff5d6;border:1px solid #e0c060;padding:6px 10px}
-@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table{page-break-inside:auto}}";
+table.lines td,table.lines th{font-size:12px}section.verdict p{font-size:15px}
+@media (max-width:700px){body{margin:8px auto;padding:0 8px}table{font-size:11px;display:block;overflow-x:auto}h1{font-size:20px}}
+@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:11px}h2{page-break-after:avoid;break-after:avoid}h2.page{break-before:page}
+figure,tr,.verdict,.warn{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}table{page-break-inside:auto}figure svg{max-height:120mm}}";
 
 /// Everything the report needs besides the results.
 pub struct ReportInput<'a> {
@@ -316,7 +319,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     let title = if da { &sc.title_da } else { &sc.title_en };
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
         if da { "da" } else { "en" },
         esc(title)
     );
@@ -803,7 +806,7 @@ pub fn power_report(title: &str, power: &Value, csv: &str, svg: &str) -> String 
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
         esc(title)
     );
     let _ = writeln!(h, "<h1>Trial power: {}</h1>", esc(title));

@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
     let big = scenario::load_str("bench-100k.toml", &big_scenario()).expect("bench scenario loads");
     let values = draw_params(&big, 1, 0, true);
     let cit = cohort::synthesize(&big, 1, 0);
-    let (sclass, classes) = economics::static_classes(&big, &cit);
+    let (sclass, classes) = economics::static_classes(&big, &cit).unwrap();
     let lay = montecarlo::layout(&big, classes.n_classes());
     let carm = compile_arm(&big, &values, 1, 1.0).expect("compiles");
     let class = engine::classes(&carm, &cit, &sclass);

@@ -8,7 +8,7 @@ use crate::economics::lines::{self, LineComparison, LineDef, LineIndex, LineLedg
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
 use crate::engine::rng::named_stream;
-use crate::engine::{self, ArmCounts, Layout, NoObserver};
+use crate::engine::{self, ArmCounts, Layout, NoObserver, StaffRow};
 use crate::error::{Error, Result};
 use crate::scenario::param::unit;
 use crate::scenario::quantile::quantile;
@@ -94,8 +94,13 @@ pub struct ArmRep {
     pub lines: LineLedger,
     /// Participants of the arm's programme.
     pub participants: u32,
+    /// Years participants spent in the course states (`in_course`) within the horizon.
+    pub participant_years: f64,
+    /// Per account: the discounted amount not booked because citizens held a service
+    /// (`while_served`), in the account's unit or DKK.
+    pub while_served_d: Vec<f64>,
     /// Per (cycle, service with capacity): capacity, used, queue, allocated, summed wait.
-    pub staffing: Vec<[f64; 5]>,
+    pub staffing: Vec<StaffRow>,
     /// Drawn FTE per service with capacity.
     pub fte: Vec<f64>,
 }
@@ -152,7 +157,7 @@ pub fn run_observed<O: engine::Observer>(
 ) -> Result<(RepCounts, Vec<O>)> {
     let values = draw_params(sc, opts.seed, rep, opts.psa);
     let cit = cohort::synthesize(sc, opts.seed, rep);
-    let (static_class, classes) = economics::static_classes(sc, &cit);
+    let (static_class, classes) = economics::static_classes(sc, &cit)?;
     let lay = layout(sc, classes.n_classes());
     let mut arms = Vec::with_capacity(sc.arms.len());
     let mut fte = Vec::with_capacity(sc.arms.len());
@@ -185,6 +190,24 @@ pub fn run_observed<O: engine::Observer>(
         },
         observers,
     ))
+}
+
+/// Participant-years: months that participants (odd booking classes) spend in the course
+/// states marked `in_course`, counted at the end of each cycle, ÷ 12.
+fn participant_years(sc: &Scenario, lay: &Layout, counts: &ArmCounts) -> f64 {
+    let mut months = 0u64;
+    for (s, st) in sc.chains[COURSE].states.iter().enumerate() {
+        if !st.in_course {
+            continue;
+        }
+        for m in 0..lay.horizon {
+            let ix = lay.state_ix(m, COURSE, s, 0);
+            for cl in (1..lay.n_classes).step_by(2) {
+                months += counts.end[ix + cl] as u64;
+            }
+        }
+    }
+    (months * lay.cycle_months as u64) as f64 / 12.0
 }
 
 fn strip(e: Error) -> String {
@@ -230,6 +253,7 @@ pub fn run_rep_indexed(
         let mut ledger = Ledger::new(h);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
+        let mut credit_d = Vec::with_capacity(sc.accounts.len());
         for (j, acc) in sc.accounts.iter().enumerate() {
             let factors: Vec<f64> = match acc.discount_rate {
                 Some(r) => (0..h)
@@ -242,6 +266,13 @@ pub fn run_rep_indexed(
                 .zip(&factors)
                 .map(|(v, f)| v * f)
                 .collect();
+            credit_d.push(
+                booked.while_served[j]
+                    .iter()
+                    .zip(&factors)
+                    .map(|(v, f)| v * f)
+                    .sum(),
+            );
             if acc.in_dkk() {
                 let p = business_case::payer_index(acc.payer);
                 for (m, &f) in factors.iter().enumerate() {
@@ -268,7 +299,29 @@ pub fn run_rep_indexed(
             }
             discounted.push(series);
         }
-        let items = economics::programme_items(sc, &rc.values, a, lay);
+        // The FTE staffed per cycle of each capacity service, in the arm's service order.
+        let n_cap = rc.fte[a].len().max(1);
+        let mut cap_k = 0;
+        let staffed: Vec<Option<Vec<f64>>> = sc.arms[a]
+            .services
+            .iter()
+            .map(|sv| {
+                sv.capacity.as_ref()?;
+                let k = cap_k;
+                cap_k += 1;
+                Some(
+                    (0..lay.horizon)
+                        .map(|m| {
+                            counts
+                                .staffing
+                                .get(m * n_cap + k)
+                                .map_or(0.0, |r| r[engine::ROW_FTE])
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let items = economics::programme_items(sc, &rc.values, a, lay, &staffed);
         let mut programme = vec![[0.0f64; 6]; h];
         for item in &items {
             let l = if item.service {
@@ -311,6 +364,8 @@ pub fn run_rep_indexed(
             ledger,
             lines: line_ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
+            participant_years: participant_years(sc, lay, counts),
+            while_served_d: credit_d,
             staffing: counts.staffing.clone(),
             fte: rc.fte[a].clone(),
         });
@@ -333,6 +388,8 @@ pub fn run_rep_indexed(
 pub struct RepScalars {
     /// Per arm: participants.
     pub participants: Vec<u32>,
+    /// Per arm: participant-years in the course states.
+    pub participant_years: Vec<f64>,
     /// Per arm, per payer (Payer::ALL order): DKK total over the horizon (after refusion).
     pub total_by_payer: Vec<[f64; 6]>,
     /// Per arm, per payer: discounted DKK total.
@@ -370,6 +427,8 @@ pub struct Results {
     pub flow_sums: Vec<Vec<u64>>,
     /// Per arm, per account, per cycle: sum over replications.
     pub amount_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account: summed discounted `while_served` credit.
+    pub while_served_sums: Vec<Vec<f64>>,
     /// Per arm, per account, per cycle: discounted sum over replications.
     pub discounted_sums: Vec<Vec<Vec<f64>>>,
     /// Per arm, per account, per cycle: reimbursed (refusion) sum over replications.
@@ -386,7 +445,7 @@ pub struct Results {
     pub line_sums: Vec<Option<LineComparison>>,
     /// Per arm, per (cycle, service with capacity): sums over replications of capacity, used,
     /// queue, allocated and summed waiting months.
-    pub staffing_sums: Vec<Vec<[f64; 5]>>,
+    pub staffing_sums: Vec<Vec<StaffRow>>,
     /// Per arm, per service with capacity: the longest queue seen in any cycle and replication.
     pub staffing_max_queue: Vec<Vec<f64>>,
     /// Per arm, per service with capacity: sum of drawn FTE over replications.
@@ -415,6 +474,7 @@ impl Results {
             occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
             flow_sums: vec![vec![0; h * lay.n_flows]; na],
             amount_sums: acc.clone(),
+            while_served_sums: vec![vec![0.0; sc.accounts.len()]; na],
             discounted_sums: acc.clone(),
             refunded_sums: acc,
             programme_sums: vec![vec![[0.0; 6]; h]; na],
@@ -422,7 +482,7 @@ impl Results {
                 .map(|a| (a > 0).then(|| Comparison::zeros(h)))
                 .collect(),
             staffing_sums: (0..na)
-                .map(|a| vec![[0.0; 5]; h * capacity_services(sc, a).len()])
+                .map(|a| vec![[0.0; 7]; h * capacity_services(sc, a).len()])
                 .collect(),
             staffing_max_queue: (0..na)
                 .map(|a| vec![0.0; capacity_services(sc, a).len()])
@@ -449,6 +509,7 @@ impl Results {
         let h = lay.horizon;
         let mut scal = RepScalars {
             participants: vec![],
+            participant_years: vec![],
             total_by_payer: vec![],
             discounted_by_payer: vec![],
             end_share: vec![],
@@ -508,8 +569,8 @@ impl Results {
                     .collect(),
             );
             for (x, y) in self.staffing_sums[a].iter_mut().zip(&arm.staffing) {
-                for k in 0..5 {
-                    x[k] += y[k];
+                for (xk, yk) in x.iter_mut().zip(y) {
+                    *xk += yk;
                 }
             }
             let n_sv = arm.fte.len();
@@ -520,7 +581,14 @@ impl Results {
             for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
                 *x += y;
             }
+            for (x, y) in self.while_served_sums[a]
+                .iter_mut()
+                .zip(&arm.while_served_d)
+            {
+                *x += y;
+            }
             scal.participants.push(arm.participants);
+            scal.participant_years.push(arm.participant_years);
             scal.total_by_payer.push(tot);
             scal.discounted_by_payer.push(disc);
         }

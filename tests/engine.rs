@@ -23,7 +23,7 @@ fn opts(replications: u32, seed: u64) -> RunOptions {
 fn trajectories(sc: &Scenario, seed: u64, rep: u32, effect_scale: f64) -> Vec<Trajectories> {
     let values = draw_params(sc, seed, rep, true);
     let cit = cohort::synthesize(sc, seed, rep);
-    let (sclass, classes) = economics::static_classes(sc, &cit);
+    let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
     let lay = montecarlo::layout(sc, classes.n_classes());
     (0..sc.arms.len())
         .map(|a| {
@@ -101,7 +101,7 @@ fn non_participants_follow_control_exactly() {
     let sc = scenario::load_str("np.toml", &small("")).unwrap();
     let values = draw_params(&sc, 3, 0, true);
     let cit = cohort::synthesize(&sc, 3, 0);
-    let (sclass, _) = economics::static_classes(&sc, &cit);
+    let (sclass, _) = economics::static_classes(&sc, &cit).unwrap();
     let treat = compile_arm(&sc, &values, 1, 1.0).unwrap();
     let class = engine::classes(&treat, &cit, &sclass);
     let t = trajectories(&sc, 3, 0, 1.0);

@@ -32,17 +32,32 @@ pub struct TornadoRow {
     pub npv_high: f64,
     /// |npv_high − npv_low|.
     pub swing: f64,
+    /// Monte Carlo standard error of the swing: the standard deviation over replications of
+    /// the paired difference NPV(high) − NPV(low) ÷ √replications (the replications share
+    /// citizens and random numbers). None with one replication.
+    pub swing_mcse: Option<f64>,
 }
 
-/// Mean NPV of perspective `k` of the compared arm.
-fn mean_npv(res: &Results, sc: &Scenario, k: usize) -> f64 {
+/// NPV of perspective `k` of the compared arm, per replication.
+fn npv_per_rep(res: &Results, sc: &Scenario, k: usize) -> Vec<f64> {
     let arm = Results::focus_arm(sc);
-    let n = res.replications().max(1) as f64;
-    res.reps
-        .iter()
-        .map(|r| r.headlines[arm][k].npv)
-        .sum::<f64>()
-        / n
+    res.reps.iter().map(|r| r.headlines[arm][k].npv).collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// The paired standard error of mean(high) − mean(low); None with fewer than 2 pairs.
+pub fn paired_mcse(low: &[f64], high: &[f64]) -> Option<f64> {
+    let d: Vec<f64> = high.iter().zip(low).map(|(h, l)| h - l).collect();
+    let n = d.len();
+    if n < 2 {
+        return None;
+    }
+    let m = mean(&d);
+    let var = d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
+    Some((var / n as f64).sqrt())
 }
 
 /// A copy of the scenario with parameter `i` fixed at `v`.
@@ -69,7 +84,7 @@ pub fn tornado(
         progress: false,
         ..opts.clone()
     };
-    let base = mean_npv(&montecarlo::run(sc, &o)?, sc, k);
+    let base = mean(&npv_per_rep(&montecarlo::run(sc, &o)?, sc, k));
     // Each uncertain parameter is one row, except that the members of a correlation group
     // move together (all at their 2.5th, then all at their 97.5th percentile) as one row
     // named `group:<name>`; its low/high columns show the 2.5/97.5 percentile (0.025/0.975).
@@ -93,12 +108,12 @@ pub fn tornado(
     }
     let mut rows = Vec::with_capacity(units.len());
     for (done, (name, members)) in units.iter().enumerate() {
-        let at = |q: f64| -> Result<f64> {
+        let at = |q: f64| -> Result<Vec<f64>> {
             let mut s = sc.clone();
             for &i in members {
                 s = with_value(&s, i, quantile(&sc.params[i].param, q));
             }
-            Ok(mean_npv(&montecarlo::run(&s, &o)?, sc, k))
+            Ok(npv_per_rep(&montecarlo::run(&s, &o)?, sc, k))
         };
         let (low, high) = match members.as_slice() {
             [one] => {
@@ -107,7 +122,8 @@ pub fn tornado(
             }
             _ => (0.025, 0.975),
         };
-        let (npv_low, npv_high) = (at(0.025)?, at(0.975)?);
+        let (reps_low, reps_high) = (at(0.025)?, at(0.975)?);
+        let (npv_low, npv_high) = (mean(&reps_low), mean(&reps_high));
         rows.push(TornadoRow {
             parameter: name.clone(),
             low,
@@ -115,6 +131,7 @@ pub fn tornado(
             npv_low,
             npv_high,
             swing: (npv_high - npv_low).abs(),
+            swing_mcse: paired_mcse(&reps_low, &reps_high),
         });
         progress(done + 1, units.len());
     }
@@ -123,13 +140,15 @@ pub fn tornado(
     Ok((base, rows))
 }
 
-/// `tornado.csv`: `parameter,low,high,npv_low,npv_high,swing`.
+/// `tornado.csv`: `parameter,low,high,npv_low,npv_high,swing,swing_mcse` (the MCSE is empty
+/// with one replication).
 pub fn tornado_csv(rows: &[TornadoRow]) -> String {
-    let mut s = String::from("parameter,low,high,npv_low,npv_high,swing\n");
+    let mut s = String::from("parameter,low,high,npv_low,npv_high,swing,swing_mcse\n");
     for r in rows {
+        let mcse = r.swing_mcse.map(|m| format!("{m:.2}")).unwrap_or_default();
         let _ = writeln!(
             s,
-            "{},{},{},{:.2},{:.2},{:.2}",
+            "{},{},{},{:.2},{:.2},{:.2},{mcse}",
             r.parameter, r.low, r.high, r.npv_low, r.npv_high, r.swing
         );
     }
@@ -210,10 +229,23 @@ mod tests {
             npv_low: -1.0,
             npv_high: 3.0,
             swing: 4.0,
+            swing_mcse: Some(0.5),
         }];
         assert_eq!(
             tornado_csv(&rows),
-            "parameter,low,high,npv_low,npv_high,swing\na.b,0.5,2,-1.00,3.00,4.00\n"
+            "parameter,low,high,npv_low,npv_high,swing,swing_mcse\na.b,0.5,2,-1.00,3.00,4.00,0.50\n"
         );
+    }
+
+    #[test]
+    fn paired_mcse_is_the_standard_error_of_the_differences() {
+        // Differences 1, 3, 5, 7: mean 4, sample variance 20/3, SE = sqrt(20/3/4).
+        let low = [0.0, 1.0, 2.0, 3.0];
+        let high = [1.0, 4.0, 7.0, 10.0];
+        let se = paired_mcse(&low, &high).unwrap();
+        assert!((se - (20.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-12, "{se}");
+        // A constant shift has no Monte Carlo error at all.
+        assert_eq!(paired_mcse(&low, &[5.0, 6.0, 7.0, 8.0]), Some(0.0));
+        assert_eq!(paired_mcse(&[1.0], &[2.0]), None);
     }
 }

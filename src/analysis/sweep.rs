@@ -120,7 +120,7 @@ pub fn run(
     for (i, staff) in points.into_iter().enumerate() {
         let mut s = sc.clone();
         for (v, &x) in vary.iter().zip(&staff) {
-            s.set_staff(&v.service, x).map_err(Error::Usage)?;
+            s.set_staff_level(&v.service, x).map_err(Error::Usage)?;
         }
         let results = montecarlo::run(&s, opts)?;
         out.push(Point { staff, results });
@@ -136,7 +136,17 @@ pub fn csv(sc: &Scenario, vary: &[Vary], points: &[Point]) -> String {
     let arm = Results::focus_arm(sc);
     let svs = montecarlo::capacity_services(sc, arm);
     let mut s = String::new();
-    let mut head: Vec<String> = vary.iter().map(|v| format!("{}_fte", v.service)).collect();
+    // A service staffed to demand is varied by its target caseload.
+    let mut head: Vec<String> = vary
+        .iter()
+        .map(|v| {
+            if sc.staffed_to_demand(&v.service) {
+                format!("{}_target_caseload", v.service)
+            } else {
+                format!("{}_fte", v.service)
+            }
+        })
+        .collect();
     head.extend(
         sc.chains[COURSE]
             .states

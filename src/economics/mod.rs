@@ -36,8 +36,18 @@ impl ClassMap {
     }
 }
 
+/// The most distinct groups of account conditions (`when`) in one replication. Each group is
+/// two booking classes (participants or not) and every class has its own count arrays, so the
+/// limit keeps both the class id (a `u16`) and the memory bounded.
+pub const MAX_CONDITION_GROUPS: usize = 2048;
+
 /// Each citizen's static class (its mask index) and the map of masks, in first-seen order.
-pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>, ClassMap) {
+/// Fails when the accounts' conditions split the citizens into more than
+/// [`MAX_CONDITION_GROUPS`] groups.
+pub fn static_classes(
+    sc: &Scenario,
+    cit: &crate::cohort::Citizens,
+) -> crate::error::Result<(Vec<u16>, ClassMap)> {
     let mut masks: Vec<u64> = Vec::new();
     let mut out = Vec::with_capacity(cit.n);
     for i in 0..cit.n {
@@ -57,9 +67,16 @@ pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>
         }
         let k = match masks.iter().position(|&m| m == mask) {
             Some(k) => k,
-            None => {
+            None if masks.len() < MAX_CONDITION_GROUPS => {
                 masks.push(mask);
                 masks.len() - 1
+            }
+            None => {
+                return Err(crate::error::Error::Runtime(format!(
+                    "the accounts' `when` conditions split the citizens into more than \
+                     {MAX_CONDITION_GROUPS} groups; use fewer conditional accounts or coarser \
+                     conditions"
+                )));
             }
         };
         out.push(k as u16);
@@ -67,7 +84,7 @@ pub fn static_classes(sc: &Scenario, cit: &crate::cohort::Citizens) -> (Vec<u16>
     if masks.is_empty() {
         masks.push(0);
     }
-    (out, ClassMap { masks })
+    Ok((out, ClassMap { masks }))
 }
 
 /// Discount factor of cycle `cycle` at annual rate `rate`.
@@ -89,6 +106,9 @@ pub struct Booked {
     pub gross: Vec<Vec<f64>>,
     /// The part of `gross` the state reimburses (refusion accounts only; else 0).
     pub refunded: Vec<Vec<f64>>,
+    /// What an account with `while_served` did not book because citizens held the service
+    /// (already left out of `gross`): the credit for what the service replaces or lowers.
+    pub while_served: Vec<Vec<f64>>,
 }
 
 /// Counts of one (cycle, state) cell, merged over the classes that book the same amount, so
@@ -100,6 +120,8 @@ struct Group {
     end: f64,
     steps_start: Vec<f64>,
     steps_end: Vec<f64>,
+    held_start: f64,
+    held_end: f64,
 }
 
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
@@ -126,7 +148,17 @@ pub fn book(
     let n_steps = rates.len();
     let mut gross = Vec::with_capacity(sc.accounts.len());
     let mut refunded = Vec::with_capacity(sc.accounts.len());
+    let mut served_credit = Vec::with_capacity(sc.accounts.len());
+    let held_ids = crate::engine::compile::held_services(sc);
+    let n_held = held_ids.len();
     for (j, acc) in sc.accounts.iter().enumerate() {
+        // While a held service is held, the amount is multiplied by the factor, scaled like
+        // every effect: 1 + X·(factor − 1), so the placebo world changes nothing.
+        let held: Option<(usize, f64)> = acc.while_served.as_ref().and_then(|w| {
+            let t = held_ids.iter().position(|id| *id == w.service)?;
+            (!counts.held_start.is_empty())
+                .then(|| (t, 1.0 - (1.0 + effect_scale * (values[w.factor] - 1.0))))
+        });
         let base = values[acc.amount];
         let over = arm_def
             .account_overrides
@@ -156,8 +188,9 @@ pub fn book(
         let refund = acc.refusion && n_steps > 0 && !counts.steps_start.is_empty();
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
+        let mut c_series = vec![0.0; h];
         for m in 0..h {
-            let (mut g, mut r) = (0.0, 0.0);
+            let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
@@ -191,6 +224,10 @@ pub fn book(
                             let gr = &mut groups[k];
                             gr.start += start;
                             gr.end += end;
+                            if let Some((t, _)) = held {
+                                gr.held_start += counts.held_start[ix * n_held + t] as f64;
+                                gr.held_end += counts.held_end[ix * n_held + t] as f64;
+                            }
                             if refund {
                                 for b in 0..n_steps {
                                     gr.steps_start[b] +=
@@ -206,6 +243,10 @@ pub fn book(
                         };
                         for gr in &groups {
                             g += (ws * gr.start + we * gr.end) * gr.amount * cm;
+                            if let Some((_, cut)) = held {
+                                credit +=
+                                    (ws * gr.held_start + we * gr.held_end) * gr.amount * cm * cut;
+                            }
                             if refund {
                                 r += ws
                                     * gr.amount
@@ -240,13 +281,19 @@ pub fn book(
                     }
                 }
             }
-            g_series[m] = g * price;
+            g_series[m] = (g - credit) * price;
             r_series[m] = r * price;
+            c_series[m] = credit * price;
         }
         gross.push(g_series);
         refunded.push(r_series);
+        served_credit.push(c_series);
     }
-    Booked { gross, refunded }
+    Booked {
+        gross,
+        refunded,
+        while_served: served_credit,
+    }
 }
 
 /// Citizen-weighted reimbursed share of `n` citizens whose refusion steps are counted in
@@ -278,11 +325,15 @@ pub struct ProgrammeItem {
 }
 
 /// Programme items of an arm (services' staff, then other costs), each per cycle in DKK.
+/// `staffed[k]` is the FTE the engine staffed in each cycle for the arm's service k when it
+/// has capacity (None for a service modelled by its cost only, whose FTE follows its fixed
+/// staff or schedule): the cost follows the FTE actually staffed.
 pub fn programme_items(
     sc: &Scenario,
     values: &[f64],
     arm: usize,
     lay: &Layout,
+    staffed: &[Option<Vec<f64>>],
 ) -> Vec<ProgrammeItem> {
     let a = &sc.arms[arm];
     let months = lay.horizon * lay.cycle_months as usize;
@@ -298,16 +349,22 @@ pub fn programme_items(
             .map(|ch| ch.iter().sum())
             .collect()
     };
+    let cm = lay.cycle_months as usize;
     let mut out = Vec::with_capacity(a.services.len() + a.costs.len());
     for (k, sv) in a.services.iter().enumerate() {
-        let per_month = values[sv.fte] * values[sv.cost_per_fte_year] / 12.0;
+        let cost_month = values[sv.cost_per_fte_year] / 12.0;
         let mut monthly = vec![0.0f64; months];
-        for x in monthly
+        for (mo, x) in monthly
             .iter_mut()
+            .enumerate()
             .take(sv.to_month as usize + 1)
             .skip(sv.from_month as usize)
         {
-            *x += per_month;
+            let fte = match staffed.get(k).and_then(|s| s.as_ref()) {
+                Some(by_cycle) => by_cycle.get(mo / cm).copied().unwrap_or(0.0),
+                None => values[sv.fte] * sv.staffing.share_at(mo as u32),
+            };
+            *x += fte * cost_month;
         }
         out.push(ProgrammeItem {
             service: true,
@@ -351,9 +408,15 @@ pub fn programme_items(
 
 /// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
 /// (Payer::ALL order), in DKK: the sum of its [`programme_items`].
-pub fn programme_costs(sc: &Scenario, values: &[f64], arm: usize, lay: &Layout) -> Vec<[f64; 6]> {
+pub fn programme_costs(
+    sc: &Scenario,
+    values: &[f64],
+    arm: usize,
+    lay: &Layout,
+    staffed: &[Option<Vec<f64>>],
+) -> Vec<[f64; 6]> {
     let mut out = vec![[0.0f64; 6]; lay.horizon];
-    for item in programme_items(sc, values, arm, lay) {
+    for item in programme_items(sc, values, arm, lay, staffed) {
         for (row, v) in out.iter_mut().zip(&item.per_cycle) {
             row[item.payer] += v;
         }

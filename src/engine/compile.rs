@@ -10,7 +10,11 @@
 
 use super::rng::name_key;
 use crate::error::{Error, Result};
-use crate::scenario::{EdgeBase, Scenario, ServiceKind};
+use crate::scenario::{EdgeBase, Scenario, ServiceKind, Staffing};
+
+/// The largest probability of leaving a state in one cycle that drawn probabilities are
+/// combined into (a draw whose probabilities add up to 1 or more is capped here).
+pub const MAX_EXIT_PROBABILITY: f64 = 1.0 - 1e-9;
 
 /// One outgoing transition, compiled.
 #[derive(Debug, Clone)]
@@ -94,6 +98,27 @@ pub struct CArm {
     pub benefit: Option<BenefitClock>,
     /// Services with capacity, in scenario order.
     pub services: Vec<CService>,
+    /// Positions in `services` of the services whose holders are counted per state
+    /// (accounts with `while_served`), in [`held_services`] order.
+    pub held: Vec<usize>,
+    /// Whether starters count at the start of their entry cycle (`count_time_zero`).
+    pub count_time_zero: bool,
+}
+
+/// The ids of the services named by accounts' `while_served`, in first-named order: the
+/// services whose holders the engine counts per state (see [`ArmCounts::held_start`]).
+///
+/// [`ArmCounts::held_start`]: crate::engine::ArmCounts::held_start
+pub fn held_services(sc: &Scenario) -> Vec<&str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for a in &sc.accounts {
+        if let Some(w) = &a.while_served
+            && !ids.contains(&w.service.as_str())
+        {
+            ids.push(&w.service);
+        }
+    }
+    ids
 }
 
 /// A service with capacity, compiled for one replication.
@@ -103,10 +128,16 @@ pub struct CService {
     pub index: usize,
     /// How capacity is used.
     pub kind: ServiceKind,
-    /// Staff.
+    /// Staff: fixed, the peak of a schedule, or the most that may be staffed to demand.
     pub fte: f64,
     /// FTE × capacity per FTE.
     pub capacity: f64,
+    /// Capacity per FTE (caseload, or services a month).
+    pub per_fte: f64,
+    /// A schedule's (first month, share of `fte`); empty for fixed staff.
+    pub schedule: Vec<(u32, f64)>,
+    /// Staffing to demand.
+    pub demand: Option<CDemand>,
     /// First and last month staffed.
     pub window: (u32, u32),
     /// Eligible course states.
@@ -161,6 +192,57 @@ impl CService {
     }
 }
 
+/// Staffing to demand, compiled: FTE(m) = ⌈demand(m − lag) ÷ target ÷ step⌉ · step within
+/// [`min`, `fte`]; before the first lagged month the service has `min` FTE.
+#[derive(Debug, Clone, Copy)]
+pub struct CDemand {
+    /// Citizens per FTE aimed at.
+    pub target: f64,
+    /// Fewest FTE.
+    pub min: f64,
+    /// Lag in cycles (months rounded up to whole cycles).
+    pub lag: usize,
+    /// Staffing step in FTE.
+    pub step: f64,
+}
+
+impl CService {
+    /// Whether the staff vary over time (then capacity is computed month by month).
+    pub fn varies(&self) -> bool {
+        !self.schedule.is_empty() || self.demand.is_some()
+    }
+
+    /// The FTE staffed in cycle `m` given the demand seen in earlier cycles (`demand[k]`: the
+    /// eligible citizens of cycle k); 0 when the service is closed.
+    pub fn fte_in(&self, m: u32, cm: u32, demand: &[u32]) -> f64 {
+        if !self.is_open(m, cm) {
+            return 0.0;
+        }
+        if let Some(d) = &self.demand {
+            let m = m as usize;
+            let want = if m < d.lag {
+                0.0
+            } else {
+                let need = demand.get(m - d.lag).copied().unwrap_or(0) as f64 / d.target;
+                // Round up to whole steps; the tolerance keeps 2.0000000001 steps at 2.
+                (need / d.step - 1e-9).ceil() * d.step
+            };
+            return want.max(d.min).min(self.fte);
+        }
+        if self.schedule.is_empty() {
+            return self.fte;
+        }
+        let month = (m * cm).max(self.window.0);
+        let share = self
+            .schedule
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= month)
+            .map_or(0.0, |p| p.1);
+        self.fte * share
+    }
+}
+
 /// What the engine needs to know to track each citizen's weeks on covered benefits.
 #[derive(Debug, Clone)]
 pub struct BenefitClock {
@@ -204,14 +286,16 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                     _ => None,
                 })
                 .sum();
-            if psum >= 1.0 {
-                return Err(Error::Runtime(format!(
-                    "the drawn probabilities out of `{}` add up to {psum:.4}, which cannot be \
-                     combined (they must stay below 1); narrow their distributions",
-                    st.id
-                )));
-            }
-            let prob_total_rate = if psum > 0.0 { -(1.0 - psum).ln() } else { 0.0 };
+            // Validation keeps the 99.9th percentiles of competing probabilities below 1 in
+            // sum, so a draw reaches 1 in fewer than k in 1,000 replications. Such a draw is
+            // capped: the state is left within the cycle with probability 1 − 10⁻⁹, to each
+            // exit in proportion to its probability.
+            let psum_capped = psum.min(MAX_EXIT_PROBABILITY);
+            let prob_total_rate = if psum > 0.0 {
+                -(1.0 - psum_capped).ln()
+            } else {
+                0.0
+            };
             let mut cs = CState {
                 id: st.id.clone(),
                 in_course: st.in_course,
@@ -297,7 +381,20 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
         }
         chains.push(states);
     }
+    let services: Vec<&crate::scenario::Service> =
+        a.services.iter().filter(|s| s.capacity.is_some()).collect();
+    let held = held_services(sc)
+        .iter()
+        .map(|id| {
+            services
+                .iter()
+                .position(|s| s.id == *id)
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
     Ok(CArm {
+        held,
+        count_time_zero: sc.sim.count_time_zero,
         chains,
         offer_share: values[a.offer_share],
         offer_from: a.offer_from,
@@ -309,11 +406,26 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
             .filter_map(|(k, sv)| {
                 let cap = sv.capacity.as_ref()?;
                 let fte = values[sv.fte];
+                let cm = sc.sim.cycle_months as usize;
                 Some(CService {
                     index: k,
                     kind: cap.kind,
                     fte,
                     capacity: fte * values[cap.per_fte],
+                    per_fte: values[cap.per_fte],
+                    schedule: match &sv.staffing {
+                        Staffing::Schedule(p) => p.clone(),
+                        _ => Vec::new(),
+                    },
+                    demand: match &sv.staffing {
+                        Staffing::Demand(d) => Some(CDemand {
+                            target: values[d.target],
+                            min: d.min_fte,
+                            lag: (d.lag_months as usize).div_ceil(cm),
+                            step: d.step,
+                        }),
+                        _ => None,
+                    },
                     window: (sv.from_month, sv.to_month),
                     eligible: cap.eligible_states.clone(),
                     participants_only: cap.participants_only,

@@ -3,10 +3,11 @@
 //! moved between states. Amounts are computed from these counts afterwards (see
 //! [`crate::economics`]), so the engine itself never touches money.
 //!
-//! Each cycle: (1) the cycle's starters enter in their start states; (2) service capacity
-//! would be allocated here (the staffing issue fills this step in); (3) every present citizen
-//! draws one uniform per chain from its own counter-based stream and moves or stays; (4) the
-//! states at the end of the cycle are counted.
+//! Each cycle: (1) the cycle's starters enter in their start states; (2) each service's
+//! capacity is allocated in a fixed order (waiting since, then citizen id); (3) every present
+//! citizen who can leave its state draws one uniform per exit of that state — each keyed by
+//! the exit's name, see [`rng`] — and moves to the exit with the shortest waiting time among
+//! those that fire, or stays; (4) the states at the end of the cycle are counted.
 
 pub mod compile;
 pub mod rng;
@@ -88,6 +89,15 @@ impl Layout {
     }
 }
 
+/// One service in one cycle: capacity, used, queue at the end of allocation, newly
+/// allocated, the summed waiting months of the newly allocated, the FTE staffed and the
+/// demand (citizens eligible: holding, or waiting for, the service).
+pub type StaffRow = [f64; 7];
+/// Index of the FTE staffed in a [`StaffRow`].
+pub const ROW_FTE: usize = 5;
+/// Index of the demand in a [`StaffRow`].
+pub const ROW_DEMAND: usize = 6;
+
 /// What one arm of one replication produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmCounts {
@@ -102,9 +112,15 @@ pub struct ArmCounts {
     pub steps_start: Vec<u32>,
     /// The same at the end of the cycle.
     pub steps_end: Vec<u32>,
-    /// Per (cycle, service with capacity): capacity, used, queue at the end of allocation,
-    /// newly allocated, and the summed waiting months of the newly allocated.
-    pub staffing: Vec<[f64; 5]>,
+    /// Per (cycle, service with capacity): see [`StaffRow`].
+    pub staffing: Vec<StaffRow>,
+    /// Holders of the services counted per state ([`compile::held_services`]): per (cycle,
+    /// state, class, held service), citizens holding the service in the cycle, counted in
+    /// their state at the start of the cycle (starters only with `count_time_zero`); empty
+    /// when no account uses `while_served`.
+    pub held_start: Vec<u32>,
+    /// The same, counted in the state at the end of the cycle.
+    pub held_end: Vec<u32>,
 }
 
 impl ArmCounts {
@@ -364,6 +380,10 @@ struct ServiceState {
     /// Per citizen: 1 + the cycle in which a service moved it (then it makes no other course
     /// move that cycle: one move per dimension per cycle).
     moved_in: Vec<u32>,
+    /// Per capacity service, per cycle: citizens eligible (holding or waiting).
+    demand: Vec<Vec<u32>>,
+    /// Per capacity service: fraction of a monthly service carried to the next cycle.
+    carry: Vec<f64>,
 }
 
 /// Mark citizen `i`'s exit tables stale (its services or attributes changed).
@@ -407,10 +427,9 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
                 }
                 x.st.wait_since[i * n_sv + si] = u32::MAX;
             }
-            x.counts.staffing[m * n_sv + si] = [0.0; 5];
+            x.counts.staffing[m * n_sv + si] = [0.0; 7];
             continue;
         }
-        let cap = sv.capacity_in(m as u32, cm) as usize;
         let na = x.n_attrs;
         let eligible =
             |i: usize, chains: &[ChainState], attrs: &[f64], course_months: &[u32]| -> bool {
@@ -423,13 +442,15 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
                     && course_months[i] >= sv.min_course_months
             };
         let (mut allocated, mut wait_sum) = (0usize, 0.0f64);
-        let (used, queue);
+        let (used, queue, cap);
+        let mut fte = 0.0;
         match sv.kind {
             ServiceKind::Shared => {
                 let el: Vec<bool> = (0..active)
                     .map(|i| eligible(i, x.chains, x.attrs, x.course_months))
                     .collect();
                 let demand = el.iter().filter(|e| **e).count();
+                cap = capacity(sv, m, cm, demand, x.st, si, &mut fte);
                 let ratio = if demand > cap {
                     cap as f64 / demand as f64
                 } else {
@@ -464,13 +485,6 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
                         }
                     }
                 }
-                // Fewer slots than holders (the service closes): the latest ids leave first.
-                while holders.len() > cap {
-                    if let Some(i) = holders.pop() {
-                        x.st.mask[i] &= !bit;
-                        invalidate(x.chains, i);
-                    }
-                }
                 let mut q: Vec<(u32, usize)> = Vec::new();
                 for i in 0..active {
                     let w = &mut x.st.wait_since[i * n_sv + si];
@@ -485,6 +499,17 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
                         q.push((*w, i));
                     } else {
                         *w = u32::MAX;
+                    }
+                }
+                cap = capacity(sv, m, cm, holders.len() + q.len(), x.st, si, &mut fte);
+                // Fewer slots than holders (the service closes or shrinks): the latest ids
+                // leave first and queue again from this month.
+                while holders.len() > cap {
+                    if let Some(i) = holders.pop() {
+                        x.st.mask[i] &= !bit;
+                        invalidate(x.chains, i);
+                        x.st.wait_since[i * n_sv + si] = m as u32;
+                        q.push((m as u32, i));
                     }
                 }
                 q.sort_unstable();
@@ -511,7 +536,43 @@ fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
             queue as f64,
             allocated as f64,
             wait_sum,
+            fte,
+            x.st.demand[si][m] as f64,
         ];
+    }
+}
+
+/// The capacity of service `sv` (position `si`) in cycle `m`, given this cycle's demand; sets
+/// the FTE staffed. Fixed staff keep the first version's capacity exactly; staff that vary
+/// get FTE(m) × capacity per FTE, with monthly services carrying fractions of a service over.
+fn capacity(
+    sv: &CService,
+    m: usize,
+    cm: u32,
+    demand: usize,
+    st: &mut ServiceState,
+    si: usize,
+    fte: &mut f64,
+) -> usize {
+    st.demand[si][m] = demand as u32;
+    if !sv.varies() {
+        *fte = sv.fte;
+        return sv.capacity_in(m as u32, cm) as usize;
+    }
+    *fte = sv.fte_in(m as u32, cm, &st.demand[si]);
+    let per_cycle = *fte * sv.per_fte;
+    match sv.kind {
+        ServiceKind::Caseload | ServiceKind::Shared => (per_cycle + 1e-9).floor().max(0.0) as usize,
+        ServiceKind::Monthly => {
+            let first = m as u32 * cm;
+            let staffed = (first..first + cm)
+                .filter(|mo| *mo >= sv.window.0 && *mo <= sv.window.1)
+                .count() as f64;
+            let acc = st.carry[si] + per_cycle * staffed;
+            let whole = (acc + 1e-9).floor().max(0.0);
+            st.carry[si] = (acc - whole).max(0.0);
+            whole as usize
+        }
     }
 }
 
@@ -582,8 +643,17 @@ pub fn run_arm<O: Observer>(
         flows: vec![0; h * lay.n_flows * lay.n_classes],
         steps_start: vec![0; step_cells],
         steps_end: vec![0; step_cells],
-        staffing: vec![[0.0; 5]; h * n_sv],
+        staffing: vec![[0.0; 7]; h * n_sv],
+        held_start: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
+        held_end: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
     };
+    let n_held = carm.held.len();
+    // Bit in the service mask of each held service (0: not in this arm, never held).
+    let held_bits: Vec<u32> = carm
+        .held
+        .iter()
+        .map(|&si| carm.services.get(si).map_or(0, |s| 1u32 << s.index))
+        .collect();
     // Attributes may change (a monthly service can lower a health burden), so each arm
     // works on its own copy.
     let na = cit.n_attrs;
@@ -595,6 +665,8 @@ pub fn run_arm<O: Observer>(
         served: vec![false; cit.n * n_sv],
         ratio: vec![1.0; ratio_len],
         moved_in: vec![0; cit.n],
+        demand: vec![vec![0; h]; n_sv],
+        carry: vec![0.0; n_sv],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
@@ -685,6 +757,7 @@ pub fn run_arm<O: Observer>(
                 }
             }
             let mut now = [0u16; 2];
+            let before = [chains[0].state[i], chains.get(1).map_or(0, |c| c.state[i])];
             // One chain step, expanded for each chain with a constant index so that the
             // chain-specific branches fold away.
             macro_rules! chain_step {
@@ -772,6 +845,22 @@ pub fn run_arm<O: Observer>(
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
                         counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
+                    }
+                }
+            }
+            if n_held > 0 {
+                let counted_at_start = cit.entry[i] < m as u32 || carm.count_time_zero;
+                for (t, &bit) in held_bits.iter().enumerate() {
+                    if bit == 0 || svc.mask[i] & bit == 0 {
+                        continue;
+                    }
+                    for c in 0..n_chains.min(2) {
+                        if counted_at_start {
+                            let ix = lay.state_ix(m, c, before[c] as usize, cl);
+                            counts.held_start[ix * n_held + t] += 1;
+                        }
+                        let ix = lay.state_ix(m, c, chains[c].state[i] as usize, cl);
+                        counts.held_end[ix * n_held + t] += 1;
                     }
                 }
             }

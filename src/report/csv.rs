@@ -245,11 +245,12 @@ pub fn payers(sc: &Scenario, res: &Results) -> String {
     s
 }
 
-/// `staffing.csv`: `arm,month,service,fte,capacity,used,queue,mean_wait_months` — per month,
-/// mean over replications; waiting months are those of the citizens who got the service that
-/// month (0 when nobody did).
+/// `staffing.csv`: `arm,month,service,fte,capacity,used,queue,mean_wait_months,demand` — per
+/// month, mean over replications: the FTE staffed that month (a schedule or staffing to demand
+/// varies it), and the demand (citizens eligible: holding or waiting); waiting months are those
+/// of the citizens who got the service that month (0 when nobody did).
 pub fn staffing(sc: &Scenario, res: &Results) -> String {
-    let mut s = String::from("arm,month,service,fte,capacity,used,queue,mean_wait_months\n");
+    let mut s = String::from("arm,month,service,fte,capacity,used,queue,mean_wait_months,demand\n");
     let n = res.replications().max(1) as f64;
     for (a, arm) in sc.arms.iter().enumerate() {
         let svs = crate::montecarlo::capacity_services(sc, a);
@@ -259,15 +260,16 @@ pub fn staffing(sc: &Scenario, res: &Results) -> String {
                 let wait = if row[3] > 0.0 { row[4] / row[3] } else { 0.0 };
                 let _ = writeln!(
                     s,
-                    "{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
+                    "{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4}",
                     arm.id,
                     month_end(sc, m),
                     arm.services[si].id,
-                    res.fte_sums[a][k] / n,
+                    row[crate::engine::ROW_FTE] / n,
                     row[0] / n,
                     row[1] / n,
                     row[2] / n,
-                    wait
+                    wait,
+                    row[crate::engine::ROW_DEMAND] / n
                 );
             }
         }

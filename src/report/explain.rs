@@ -8,7 +8,7 @@ use super::format::{Lang, dkk, mio, num, pct};
 use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
 use crate::economics::lines::LineKind;
 use crate::montecarlo::Results;
-use crate::scenario::{Payer, Scenario, ServiceKind};
+use crate::scenario::{Payer, Scenario};
 use crate::stats::Stat;
 
 /// Perspective index of the municipality, the default for the verdict and the bridge.
@@ -61,9 +61,13 @@ pub struct Explained {
     pub citizens: usize,
     /// Mean participants of the compared arm.
     pub participants: f64,
-    /// Participant-years in the programme: months with a slot in the caseload service that
-    /// holds most participant-months, over 12, with that service's labels; None without one.
-    pub participant_years: Option<(f64, String, String)>,
+    /// Mean participant-years: months participants spend in the course states, over 12.
+    pub participant_years: f64,
+    /// Mean over replications of investment ÷ participants (as summary.json's
+    /// `cost_per_participant_dkk`); None without participants.
+    pub cost_per_participant: Option<f64>,
+    /// Mean over replications of investment ÷ participant-years (`cost_per_participant_year_dkk`).
+    pub cost_per_participant_year: Option<f64>,
     /// Investment over the horizon (mean, undiscounted).
     pub investment: f64,
     /// Discounted investment (mean).
@@ -130,24 +134,24 @@ impl Explained {
             .map(|r| r.participants.get(arm).copied().unwrap_or(0) as f64)
             .sum::<f64>()
             / n;
-        // Participant-years: the caseload service with the most occupied slot-months.
-        let svs = crate::montecarlo::capacity_services(sc, arm);
-        let mut participant_years: Option<(f64, String, String)> = None;
-        for (k_sv, &si) in svs.iter().enumerate() {
-            let sv = &sc.arms[arm].services[si];
-            if sv.capacity.as_ref().map(|c| c.kind) != Some(ServiceKind::Caseload) {
-                continue;
-            }
-            let used: f64 = (0..res.layout.horizon)
-                .map(|m| res.staffing_sums[arm][m * svs.len() + k_sv][1])
-                .sum::<f64>()
-                / n
-                * sc.sim.cycle_months as f64
-                / 12.0;
-            if used > participant_years.as_ref().map(|p| p.0).unwrap_or(0.0) {
-                participant_years = Some((used, sv.label_da.clone(), sv.label_en.clone()));
-            }
-        }
+        let participant_years = res
+            .reps
+            .iter()
+            .map(|r| r.participant_years.get(arm).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / n;
+        let per = |div: &dyn Fn(&crate::montecarlo::RepScalars) -> f64| -> Option<f64> {
+            let v: Vec<f64> = res
+                .reps
+                .iter()
+                .filter(|r| div(r) > 0.0)
+                .map(|r| r.headlines[arm][k].investment / div(r))
+                .collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let cost_per_participant = per(&|r| r.participants.get(arm).copied().unwrap_or(0) as f64);
+        let cost_per_participant_year =
+            per(&|r| r.participant_years.get(arm).copied().unwrap_or(0.0));
         let mut lines = Vec::new();
         if let Some(c) = &res.line_sums[arm] {
             let persp = c.discounted_totals(k);
@@ -185,6 +189,8 @@ impl Explained {
             citizens: res.citizens,
             participants,
             participant_years,
+            cost_per_participant,
+            cost_per_participant_year,
             investment: mean(col(|h| h.investment)),
             investment_d: mean(col(|h| h.investment_d)),
             savings: mean(col(|h| h.savings)),
@@ -280,16 +286,6 @@ impl Explained {
                 self.replications
             )
         });
-        let per = if self.participants > 0.0 {
-            Some(self.investment / self.participants)
-        } else {
-            None
-        };
-        let per_year = self
-            .participant_years
-            .as_ref()
-            .filter(|p| p.0 > 0.0)
-            .map(|p| (self.investment / p.0, p));
         let mut cost = if da {
             format!(
                 "Indsatsen koster {who} {} i alt ({} diskonteret)",
@@ -303,27 +299,25 @@ impl Explained {
                 mio(self.investment_d, lang)
             )
         };
-        if let Some(p) = per {
+        if let Some(p) = self.cost_per_participant {
             cost.push_str(&if da {
                 format!(", {} pr. deltager", dkk(round_k(p), lang))
             } else {
                 format!(", {} per participant", dkk(round_k(p), lang))
             });
         }
-        if let Some((v, (years, sv_da, sv_en))) = per_year {
+        if let Some(v) = self.cost_per_participant_year {
             cost.push_str(&if da {
                 format!(
-                    " og {} pr. deltagerår ({} deltagerår med en plads i: {})",
+                    " og {} pr. deltagerår ({} deltagerår i ressourceforløbet)",
                     dkk(round_k(v), lang),
-                    num(*years, 0, lang),
-                    sv_da
+                    num(self.participant_years, 0, lang)
                 )
             } else {
                 format!(
-                    " and {} per participant-year ({} participant-years with a place in: {})",
+                    " and {} per participant-year ({} participant-years in the course)",
                     dkk(round_k(v), lang),
-                    num(*years, 0, lang),
-                    sv_en
+                    num(self.participant_years, 0, lang)
                 )
             });
         }

@@ -1,6 +1,7 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
 use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
+use crate::engine::{ROW_DEMAND, ROW_FTE, StaffRow};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
@@ -106,6 +107,25 @@ pub fn perspectives(
         let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
         let mut o = Map::new();
         o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));
+        // What the programme costs this perspective per participant and per participant-year
+        // (undiscounted investment; replications without participants are left out).
+        let per = |div: &dyn Fn(&crate::montecarlo::RepScalars) -> f64| -> Value {
+            let v: Vec<f64> = res
+                .reps
+                .iter()
+                .filter(|r| div(r) > 0.0)
+                .map(|r| r.headlines[arm][k].investment / div(r))
+                .collect();
+            if v.is_empty() { Value::Null } else { stat(&v) }
+        };
+        o.insert(
+            "cost_per_participant_dkk".into(),
+            per(&|r| r.participants[arm] as f64),
+        );
+        o.insert(
+            "cost_per_participant_year_dkk".into(),
+            per(&|r| r.participant_years[arm]),
+        );
         o.insert("gross_savings_dkk".into(), stat(&col(&|h| h.savings)));
         o.insert("net_dkk".into(), stat(&col(&|h| h.net)));
         o.insert("npv_dkk".into(), stat(&npv));
@@ -174,6 +194,28 @@ pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f
         "perspectives".into(),
         perspectives(sc, res, focus, break_even),
     );
+    // What the compared arm did not book on accounts with `while_served` because citizens held
+    // the service: the credit for the ordinary effort the house replaces or the support it
+    // lowers (part of the gross saving on those accounts; the rest is changed outcomes).
+    let n = res.replications().max(1) as f64;
+    let credit: Vec<Value> = sc
+        .accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(j, acc)| {
+            let w = acc.while_served.as_ref()?;
+            Some(json!({
+                "account": acc.id,
+                "label_da": acc.label_da,
+                "label_en": acc.label_en,
+                "payer": acc.payer,
+                "service": w.service,
+                "unit": if acc.in_dkk() { "dkk" } else { acc.unit.as_str() },
+                "discounted_mean": res.while_served_sums[focus][j] / n,
+            }))
+        })
+        .collect();
+    block.insert("while_served_credit".into(), Value::Array(credit));
     if sc.arms.len() > 2 {
         let mut arms = Map::new();
         for a in 1..sc.arms.len() {
@@ -206,7 +248,7 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
             );
             continue;
         };
-        let rows: Vec<[f64; 5]> = (0..res.layout.horizon)
+        let rows: Vec<StaffRow> = (0..res.layout.horizon)
             .map(|m| res.staffing_sums[arm][m * svs.len() + k])
             .collect();
         let cap: f64 = rows.iter().map(|r| r[0]).sum();
@@ -214,19 +256,44 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
         let allocated: f64 = rows.iter().map(|r| r[3]).sum();
         let waited: f64 = rows.iter().map(|r| r[4]).sum();
         let months_staffed = rows.iter().filter(|r| r[0] > 0.0).count();
+        // Mean FTE over the cycles staffed (FTE above 0 in some replication): with a schedule or
+        // staffing to demand the FTE varies from month to month.
+        let fte_cycles: Vec<f64> = rows
+            .iter()
+            .map(|r| r[ROW_FTE] / n)
+            .filter(|f| *f > 0.0)
+            .collect();
+        let fte_mean = if fte_cycles.is_empty() {
+            0.0
+        } else {
+            fte_cycles.iter().sum::<f64>() / fte_cycles.len() as f64
+        };
+        let fte_range = fte_cycles
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), f| {
+                (lo.min(*f), hi.max(*f))
+            });
         out.insert(
             sv.id.clone(),
             json!({
                 "label_da": sv.label_da,
                 "label_en": sv.label_en,
                 "kind": sv.capacity.as_ref().map(|c| c.kind),
-                "fte": res.fte_sums[arm][k] / n,
+                "fte": fte_mean,
+                "fte_min": if fte_cycles.is_empty() { 0.0 } else { fte_range.0 },
+                "fte_max": fte_range.1,
+                "staffing": match &sv.staffing {
+                    crate::scenario::Staffing::Fixed => "fixed",
+                    crate::scenario::Staffing::Schedule(_) => "schedule",
+                    crate::scenario::Staffing::Demand(_) => "demand",
+                },
+                "demand_mean": if months_staffed > 0 { rows.iter().map(|r| r[ROW_DEMAND]).sum::<f64>() / n / months_staffed as f64 } else { 0.0 },
                 "capacity_mean": if months_staffed > 0 { cap / n / months_staffed as f64 } else { 0.0 },
                 "utilisation_mean": if cap > 0.0 { used / cap } else { 0.0 },
                 "max_queue": res.staffing_max_queue[arm][k],
                 "mean_wait_months": if allocated > 0.0 { waited / allocated } else { 0.0 },
                 "served_per_replication": allocated / n,
-                "hours_per_citizen_month": hours_per_citizen(sv.capacity.as_ref().map(|c| c.kind), res.fte_sums[arm][k] / n, &rows, n),
+                "hours_per_citizen_month": hours_per_citizen(sv.capacity.as_ref().map(|c| c.kind), &rows, n),
             }),
         );
     }
@@ -237,22 +304,21 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
 pub const PRODUCTIVE_HOURS_PER_FTE_YEAR: f64 = 1600.0;
 
 /// For a shared caseload (coordinating caseworkers): staff hours per citizen per month while
-/// staffed — FTE × 1,600 h / 12 over the citizens it serves (used + waiting) — so a caseload
-/// above the target shows as fewer hours per citizen. None for other kinds.
-/// `rows` are sums over `n` replications.
+/// staffed — the FTE staffed × 1,600 h / 12 over the citizens it serves (used + waiting),
+/// summed over the staffed cycles — so a caseload above the target shows as fewer hours per
+/// citizen. None for other kinds. `rows` are sums over `n` replications.
 fn hours_per_citizen(
     kind: Option<crate::scenario::ServiceKind>,
-    fte: f64,
-    rows: &[[f64; 5]],
+    rows: &[StaffRow],
     n: f64,
 ) -> Option<f64> {
     if kind != Some(crate::scenario::ServiceKind::Shared) {
         return None;
     }
-    let staffed: Vec<&[f64; 5]> = rows.iter().filter(|r| r[0] > 0.0).collect();
+    let staffed: Vec<&StaffRow> = rows.iter().filter(|r| r[0] > 0.0).collect();
     let demand: f64 = staffed.iter().map(|r| r[1] + r[2]).sum::<f64>() / n;
-    (demand > 0.0)
-        .then(|| fte * PRODUCTIVE_HOURS_PER_FTE_YEAR / 12.0 * staffed.len() as f64 / demand)
+    let fte: f64 = staffed.iter().map(|r| r[ROW_FTE]).sum::<f64>() / n;
+    (demand > 0.0).then(|| fte * PRODUCTIVE_HOURS_PER_FTE_YEAR / 12.0 / demand)
 }
 
 /// Build summary.json.
@@ -297,6 +363,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
                 "label_en": arm.label_en,
                 "citizens": res.citizens,
                 "participants": stat(&participants),
+                "participant_years": stat(&res.reps.iter().map(|r| r.participant_years[a]).collect::<Vec<_>>()),
                 "outcomes_at_end": outcomes,
                 "outcomes_at_end_interval": intervals,
                 "leavers_outcome_mix": leavers,

@@ -83,6 +83,48 @@ pub struct Service {
     pub to_month: u32,
     /// Capacity, eligibility and effect; None for a service modelled by its cost only.
     pub capacity: Option<Capacity>,
+    /// How the staff vary over time.
+    pub staffing: Staffing,
+}
+
+/// How a service's staff vary over the months it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Staffing {
+    /// `fte` in every month.
+    Fixed,
+    /// A schedule: (first month, share of `fte`) by increasing month, each share applying until
+    /// the next period; `fte` is the schedule's peak, so `--staff` scales the whole schedule.
+    Schedule(Vec<(u32, f64)>),
+    /// Staffed to demand, with `fte` as the most that may be staffed.
+    Demand(Demand),
+}
+
+impl Staffing {
+    /// The share of `fte` staffed in `month` by a fixed staff or a schedule (demand: 1).
+    pub fn share_at(&self, month: u32) -> f64 {
+        match self {
+            Staffing::Schedule(periods) => periods
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= month)
+                .map_or(0.0, |p| p.1),
+            Staffing::Fixed | Staffing::Demand(_) => 1.0,
+        }
+    }
+}
+
+/// Staffing to demand: the FTE of month m is the eligible demand of month m − `lag_months`
+/// divided by the target caseload, rounded up to whole `step`s, within [`min_fte`, `fte`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    /// Citizens (or services a month) per FTE that the staffing aims at.
+    pub target: ParamId,
+    /// The fewest FTE while the service is open.
+    pub min_fte: f64,
+    /// Months recruitment takes.
+    pub lag_months: u32,
+    /// Size of a staffing step in FTE.
+    pub step: f64,
 }
 
 /// How a service's capacity is used.
@@ -478,6 +520,18 @@ pub struct Account {
     pub transfer: bool,
     /// A cost of the intervention itself.
     pub investment: bool,
+    /// The amount is multiplied by a factor while the citizen holds a service.
+    pub while_served: Option<WhileServed>,
+}
+
+/// An account whose amount changes while a citizen holds a service of its arm: the ordinary
+/// effort the house replaces (factor 0: suspended) or a lower support level (factor below 1).
+#[derive(Debug, Clone)]
+pub struct WhileServed {
+    /// Service id (looked up in each arm; an arm without it books the full amount).
+    pub service: String,
+    /// Multiplier of the amount while the service is held.
+    pub factor: ParamId,
 }
 
 impl Account {
@@ -547,8 +601,48 @@ impl Scenario {
 }
 
 impl Scenario {
-    /// Set the FTE of service `id` in every arm but control (e.g. from `--staff mentors=15`);
-    /// returns how many arms have it, or an error listing the services there are.
+    /// Whether service `id` is staffed to demand in the arms compared with control.
+    pub fn staffed_to_demand(&self, id: &str) -> bool {
+        self.arms[1..].iter().any(|a| {
+            a.services
+                .iter()
+                .any(|s| s.id == id && matches!(s.staffing, Staffing::Demand(_)))
+        })
+    }
+
+    /// What a sweep varies for service `id`: the target caseload of a service staffed to
+    /// demand, the FTE otherwise (the peak of a schedule, which scales the whole schedule).
+    pub fn set_staff_level(&mut self, id: &str, x: f64) -> Result<usize, String> {
+        if !self.staffed_to_demand(id) {
+            return self.set_staff(id, x);
+        }
+        if x.is_nan() || x <= 0.0 {
+            return Err(format!(
+                "`{id}` is staffed to demand: the value varied is its target caseload, which must be above 0, got {x}"
+            ));
+        }
+        let mut changed = 0;
+        for a in 1..self.arms.len() {
+            if let Some(Staffing::Demand(d)) = self.arms[a]
+                .services
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.staffing.clone())
+            {
+                self.params[d.target].param = super::param::Param {
+                    source: Some("Command line (--vary)".into()),
+                    ..super::param::Param::fixed(x)
+                };
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Set the FTE of service `id` in every arm but control (e.g. from `--staff mentors=15`):
+    /// a fixed staff, the peak of a schedule (which scales the whole schedule) or the most
+    /// that may be staffed to demand; returns how many arms have it, or an error listing the
+    /// services there are.
     pub fn set_staff(&mut self, id: &str, fte: f64) -> Result<usize, String> {
         let mut changed = 0;
         for a in 1..self.arms.len() {

@@ -256,10 +256,24 @@ pub struct RawAccount {
     /// A cost of the intervention itself (counted as investment, not as a consequence; not
     /// scaled by `--effect-scale`).
     pub investment: Option<bool>,
+    /// The amount changes while the citizen holds a service of the arm:
+    /// `{ service = "mentors", factor = 0 }` suspends it (what the house replaces),
+    /// `factor = 0.6` lowers it by 40 % (e.g. fewer § 85 support hours).
+    pub while_served: Option<RawWhileServed>,
     /// Source.
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+}
+
+/// `while_served = { service = "mentors", factor = 0 }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhileServed {
+    /// The service (with capacity) whose holders book the changed amount.
+    pub service: Option<String>,
+    /// The amount is multiplied by this while the service is held (0 suspends it).
+    pub factor: Option<ParamSpec>,
 }
 
 /// `when = { attribute = "children", min = 1 }`.
@@ -320,8 +334,12 @@ pub struct RawService {
     pub label_da: Option<String>,
     /// English label.
     pub label_en: Option<String>,
-    /// Full-time equivalents.
+    /// Full-time equivalents (with `staff_to_demand`: the most that may be staffed).
     pub fte: Option<ParamSpec>,
+    /// FTE by period instead of `fte`: `[{ from_month = 0, fte = 5 }, { from_month = 6, fte = 20 }]`.
+    pub fte_schedule: Option<Vec<RawFtePeriod>>,
+    /// Staff that follow the demand: FTE = eligible citizens ÷ target caseload, within bounds.
+    pub staff_to_demand: Option<RawDemand>,
     /// Annual cost per FTE in DKK (salary, pension, overhead).
     pub cost_per_fte_year: Option<ParamSpec>,
     /// Who employs the staff: bif, sof, suf, region, state.
@@ -359,6 +377,31 @@ pub struct RawService {
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+}
+
+/// One period of an FTE schedule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFtePeriod {
+    /// First month (0-based) of the period; it lasts until the next period starts.
+    pub from_month: Option<i64>,
+    /// FTE staffed in the period.
+    pub fte: Option<f64>,
+}
+
+/// Staffing to demand.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    /// Citizens per FTE the staffing aims at (default: the service's `capacity_per_fte`).
+    pub target_caseload: Option<ParamSpec>,
+    /// The fewest FTE staffed while the service is open (default 0).
+    pub min_fte: Option<f64>,
+    /// Months that recruitment takes: the FTE of month m follows the demand of month m − lag
+    /// (default 0).
+    pub lag_months: Option<i64>,
+    /// FTE are staffed in steps of this size, rounded up (default 0.5).
+    pub step: Option<f64>,
 }
 
 /// An attribute change made by a service.

@@ -92,6 +92,78 @@ job = 1.5
     )
 }
 
+/// A scenario with four services (mentors, consultants, caseworkers, health staff) at the
+/// given FTE: caseload, monthly with a move, shared with dilution, monthly with an attribute
+/// change.
+pub fn staffed(mentors: f64, consultants: f64, caseworkers: f64, health: f64) -> String {
+    format!(
+        r#"[simulation]
+start = "2016-01"
+horizon = 24
+[cohort]
+inflow = [30, 30, 30, 30]
+start_state = "course"
+[cohort.attributes.health]
+dist = "categorical"
+values = [0, 1, 2]
+weights = [1, 1, 1]
+[states.course]
+in_course = true
+[states.placement]
+in_course = true
+[states.job]
+[states.pension]
+absorbing = true
+[transitions.course.job]
+prob = 0.02
+[transitions.course.pension]
+prob = 0.03
+modifiers = [{{ attribute = "health", hr_per_unit = 1.4 }}]
+[transitions.placement.job]
+prob = 0.1
+[transitions.placement.course]
+prob = 0.2
+[transitions.job.course]
+prob = 0.01
+[arms.control]
+[arms.treatment]
+[arms.treatment.services.mentors]
+kind = "caseload"
+fte = {mentors}
+capacity_per_fte = 5
+cost_per_fte_year = 480000
+payer = "sof"
+[arms.treatment.services.mentors.effects.course]
+job = 1.6
+[arms.treatment.services.consultants]
+kind = "monthly"
+fte = {consultants}
+capacity_per_fte = 1.5
+cost_per_fte_year = 500000
+payer = "bif"
+move_to = "placement"
+min_course_months = 2
+eligible_states = ["course"]
+[arms.treatment.services.caseworkers]
+kind = "shared"
+fte = {caseworkers}
+capacity_per_fte = 25
+cost_per_fte_year = 520000
+payer = "bif"
+[arms.treatment.services.caseworkers.effects.course]
+pension = 0.8
+[arms.treatment.services.health]
+kind = "monthly"
+fte = {health}
+capacity_per_fte = 3
+cost_per_fte_year = 500000
+payer = "suf"
+change = {{ attribute = "health", add = -1 }}
+when = {{ attribute = "health", min = 1 }}
+"#
+    )
+}
+
 /// Every cycle: citizens at the end = citizens at the start − moves out + moves in, per state;
 /// and the total equals everybody who has entered.
 pub fn assert_conserved(sc: &Scenario, lay: &Layout, counts: &ArmCounts, entered: &[usize]) {
@@ -136,4 +208,24 @@ pub fn csv_row<'a>(rows: &'a [Vec<String>], key: &[&str]) -> &'a Vec<String> {
     rows.iter()
         .find(|r| key.iter().enumerate().all(|(i, k)| r[i] == *k))
         .unwrap_or_else(|| panic!("no row starting {key:?}"))
+}
+
+/// A CSV output's rows as maps from column name to field.
+pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).expect("CSV output exists");
+    let mut lines = text.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_string))
+                .collect()
+        })
+        .collect()
 }

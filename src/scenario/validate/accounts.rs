@@ -176,6 +176,29 @@ pub(super) fn check_accounts(
                 a.source.as_ref(),
             )
         });
+        let while_served = a.while_served.as_ref().and_then(|w| {
+            let wp = with(&path, "while_served");
+            if !matches!(basis, Basis::States(_)) {
+                c.err(&wp, "`while_served` needs an account booked on `states` (per citizen-month), not on `transitions`");
+                return None;
+            }
+            if a.refusion == Some(true) {
+                c.err(&wp, "`while_served` cannot change a refusion account (the state's reimbursement would no longer match); book the replaced effort on its own account");
+                return None;
+            }
+            let Some(service) = w.service.clone() else {
+                c.err(&wp, "missing `service`: the id of the service whose holders book the changed amount");
+                return None;
+            };
+            let factor = match &w.factor {
+                Some(spec) => c.param(&with(&wp, "factor"), spec, ParamKind::Price, a.source.as_ref()),
+                None => {
+                    c.err(&wp, "missing `factor`: the amount is multiplied by it while the service is held (0 suspends it)");
+                    return None;
+                }
+            };
+            Some(WhileServed { service, factor })
+        });
         out.push(Account {
             id: id.clone(),
             label_da: a.label_da.clone().unwrap_or_else(|| id.clone()),
@@ -190,6 +213,7 @@ pub(super) fn check_accounts(
             refusion: a.refusion.unwrap_or(false),
             transfer: a.transfer.unwrap_or(false),
             investment: a.investment.unwrap_or(false),
+            while_served,
         });
     }
     out

@@ -47,20 +47,8 @@ pub(super) fn check_services(
     for (id, sv) in raw.into_iter().flatten() {
         let path = with(&with(arm_path, "services"), id);
         check_id(c, &path, id);
-        let fte = match &sv.fte {
-            Some(spec) => c.param(
-                &with(&path, "fte"),
-                spec,
-                ParamKind::Rate,
-                sv.source.as_ref(),
-            ),
-            None => {
-                c.err(
-                    &path,
-                    format!("service `{id}` needs `fte` (full-time staff)"),
-                );
-                continue;
-            }
+        let Some((fte, staffing)) = check_staffing(c, &path, id, sv, horizon_months) else {
+            continue;
         };
         let cost_per_fte_year = match &sv.cost_per_fte_year {
             Some(spec) => c.param(
@@ -87,10 +75,201 @@ pub(super) fn check_services(
             from_month,
             to_month,
             capacity: check_capacity(c, &path, sv, chains, attributes),
+            staffing,
         });
     }
     out
 }
+
+/// `fte`, `fte_schedule` or `staff_to_demand`: the FTE parameter (the peak of a schedule, the
+/// most that may be staffed to demand) and how the staff vary.
+fn check_staffing(
+    c: &mut Checker,
+    path: &[Seg],
+    id: &str,
+    sv: &RawService,
+    horizon_months: u32,
+) -> Option<(ParamId, Staffing)> {
+    if let Some(periods) = &sv.fte_schedule {
+        let sp = with(path, "fte_schedule");
+        if sv.fte.is_some() || sv.staff_to_demand.is_some() {
+            c.err(
+                &sp,
+                format!(
+                    "service `{id}`: give one of `fte`, `fte_schedule` or `staff_to_demand` \
+                     (with `fte` as its maximum), not `fte_schedule` together with another"
+                ),
+            );
+            return None;
+        }
+        if periods.is_empty() {
+            c.err(&sp, format!("service `{id}`: `fte_schedule` is empty; give at least one `{{ from_month = 0, fte = … }}`"));
+            return None;
+        }
+        let mut out: Vec<(u32, f64)> = Vec::with_capacity(periods.len());
+        for (k, per) in periods.iter().enumerate() {
+            let pp = with(&sp, k);
+            let from = c.int(
+                &with(&pp, "from_month"),
+                per.from_month,
+                None,
+                0,
+                horizon_months as i64 - 1,
+                "first month of the period (0 = the start month)",
+            ) as u32;
+            if let Some(&(prev, _)) = out.last()
+                && from <= prev
+            {
+                c.err(
+                    &with(&pp, "from_month"),
+                    format!(
+                        "`from_month` must increase from period to period: {from} follows {prev}"
+                    ),
+                );
+            }
+            let fte = match per.fte {
+                Some(v) if v.is_finite() && (0.0..=MAX_FTE).contains(&v) => v,
+                Some(v) => {
+                    c.err(
+                        &with(&pp, "fte"),
+                        format!("`fte` must be between 0 and {MAX_FTE}, got {v}"),
+                    );
+                    0.0
+                }
+                None => {
+                    c.err(
+                        &pp,
+                        "missing `fte`: the FTE staffed from `from_month` on".to_string(),
+                    );
+                    0.0
+                }
+            };
+            out.push((from, fte));
+        }
+        let peak = out.iter().map(|p| p.1).fold(0.0, f64::max);
+        let shares = out
+            .iter()
+            .map(|&(m, f)| (m, if peak > 0.0 { f / peak } else { 0.0 }))
+            .collect();
+        let spec = ParamSpec(super::super::param::RawParam::fixed(peak));
+        let fte = c.param(&sp, &spec, ParamKind::Rate, sv.source.as_ref());
+        return Some((fte, Staffing::Schedule(shares)));
+    }
+    let Some(spec) = &sv.fte else {
+        let why = if sv.staff_to_demand.is_some() {
+            "`fte`: the most FTE that may be staffed to demand"
+        } else {
+            "`fte` (full-time staff), an `fte_schedule` or `staff_to_demand`"
+        };
+        c.err(path, format!("service `{id}` needs {why}"));
+        return None;
+    };
+    let fte = c.param(
+        &with(path, "fte"),
+        spec,
+        ParamKind::Rate,
+        sv.source.as_ref(),
+    );
+    let Some(d) = &sv.staff_to_demand else {
+        return Some((fte, Staffing::Fixed));
+    };
+    let dp = with(path, "staff_to_demand");
+    if sv.kind.is_none() {
+        c.err(
+            &dp,
+            format!("service `{id}`: `staff_to_demand` needs a `kind` (caseload, monthly or shared): without capacity there is no demand to follow"),
+        );
+        return None;
+    }
+    let target = match (&d.target_caseload, &sv.capacity_per_fte) {
+        (Some(t), _) => c.param(
+            &with(&dp, "target_caseload"),
+            t,
+            ParamKind::Rate,
+            sv.source.as_ref(),
+        ),
+        (None, Some(cap)) => c.param(
+            &with(&dp, "target_caseload"),
+            cap,
+            ParamKind::Rate,
+            sv.source.as_ref(),
+        ),
+        (None, None) => {
+            c.err(
+                &dp,
+                "missing `target_caseload`: citizens per FTE the staffing aims at".to_string(),
+            );
+            return None;
+        }
+    };
+    if c.params[target].param.support().0 <= 0.0 {
+        c.err(
+            &with(&dp, "target_caseload"),
+            "`target_caseload` must be above 0 (citizens per FTE)".to_string(),
+        );
+    }
+    let num = |c: &mut Checker,
+               key: &str,
+               v: Option<f64>,
+               default: f64,
+               min_ok: f64,
+               what: &str|
+     -> f64 {
+        match v {
+            None => default,
+            Some(x) if x.is_finite() && x >= min_ok && x <= MAX_FTE => x,
+            Some(x) => {
+                c.err(
+                    &with(&dp, key),
+                    format!("`{key}` must be between {min_ok} and {MAX_FTE} ({what}), got {x}"),
+                );
+                default
+            }
+        }
+    };
+    let min_fte = num(
+        c,
+        "min_fte",
+        d.min_fte,
+        0.0,
+        0.0,
+        "the fewest FTE while open",
+    );
+    let step = num(
+        c,
+        "step",
+        d.step,
+        0.5,
+        1e-3,
+        "FTE are staffed in steps of this size",
+    );
+    let lag_months = c.int(
+        &with(&dp, "lag_months"),
+        d.lag_months,
+        Some(0),
+        0,
+        horizon_months as i64,
+        "months recruitment takes",
+    ) as u32;
+    if min_fte > c.params[fte].param.support().0 {
+        c.err(
+            &with(&dp, "min_fte"),
+            format!("`min_fte` ({min_fte}) is above `fte`, the most that may be staffed"),
+        );
+    }
+    Some((
+        fte,
+        Staffing::Demand(Demand {
+            target,
+            min_fte,
+            lag_months,
+            step,
+        }),
+    ))
+}
+
+/// The most FTE of one service.
+const MAX_FTE: f64 = 100_000.0;
 
 pub(super) fn check_costs(
     c: &mut Checker,

@@ -345,6 +345,31 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         sim.horizon,
         sim.horizon_months(),
     );
+    for acc in &accounts {
+        if let Some(w) = &acc.while_served {
+            let found = arms.iter().skip(1).any(|a| {
+                a.services
+                    .iter()
+                    .any(|s| s.id == w.service && s.capacity.is_some())
+            });
+            if !found {
+                let ids: Vec<String> = arms
+                    .iter()
+                    .skip(1)
+                    .flat_map(|a| a.services.iter().filter(|s| s.capacity.is_some()))
+                    .map(|s| s.id.clone())
+                    .collect();
+                c.err(
+                    &p(&["accounts", &acc.id, "while_served", "service"]),
+                    format!(
+                        "no service `{}` with capacity in the arms compared with control; services: {}",
+                        w.service,
+                        known(ids.into_iter())
+                    ),
+                );
+            }
+        }
+    }
     let refusion = check_refusion(
         &mut c,
         raw.refusion.as_ref(),

@@ -1,6 +1,7 @@
 //! The `[states]` section: the two chains, their shares, edges, modifiers and competing exits.
 
 use super::*;
+use crate::scenario::quantile::quantile;
 
 pub(super) fn check_states(
     c: &mut Checker,
@@ -465,25 +466,60 @@ pub(super) fn check_competing(c: &mut Checker, chains: &[Chain], _cycle_months: 
             let total: f64 = probs.iter().map(|(_, v)| v).sum();
             // A probability outside [0, 1] was reported on its own already.
             let each_valid = probs.iter().all(|(_, v)| (0.0..=1.0).contains(v));
-            if total >= 1.0 && each_valid {
-                let parts = probs
-                    .iter()
+            let parts = |vals: &[(String, f64)]| {
+                vals.iter()
                     .map(|(id, v)| format!("{id} {}", fmt_num(*v)))
                     .collect::<Vec<_>>()
-                    .join(" + ");
+                    .join(" + ")
+            };
+            if total >= 1.0 && each_valid {
                 c.err(
                     &with(&base, &s.id),
                     format!(
-                        "probabilities per cycle out of `{}` add up to {} ({parts}); competing probabilities \
+                        "probabilities per cycle out of `{}` add up to {} ({}); competing probabilities \
                          must add up to less than 1 — to end a stay after a fixed time use `max_months`",
                         s.id,
-                        fmt_num(total)
+                        fmt_num(total),
+                        parts(&probs)
+                    ),
+                );
+                continue;
+            }
+            // Not only the central values: a draw must not reach 1 either. When the 99.9th
+            // percentiles add up to less than 1, a draw reaches 1 in fewer than k in 1,000
+            // replications (k exits); those rare draws are capped (see `engine::compile`).
+            let high: Vec<(String, f64)> = chain
+                .edges
+                .iter()
+                .filter(|e| e.from == si)
+                .filter_map(|e| match e.base {
+                    EdgeBase::Prob(pid) => Some((
+                        chain.states[e.to].id.clone(),
+                        quantile(&c.params[pid].param, HIGH_DRAW),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let high_total: f64 = high.iter().map(|(_, v)| v).sum();
+            if high_total >= 1.0 && each_valid {
+                c.err(
+                    &with(&base, &s.id),
+                    format!(
+                        "the uncertain probabilities per cycle out of `{}` can add up to 1 or more in \
+                         a draw: their 99.9th percentiles add up to {} ({}); narrow their \
+                         distributions until the 99.9th percentiles add up to less than 1",
+                        s.id,
+                        fmt_num(high_total),
+                        parts(&high)
                     ),
                 );
             }
         }
     }
 }
+
+/// The percentile at which competing probabilities are checked for draws that reach 1.
+const HIGH_DRAW: f64 = 0.999;
 
 /// Why a move of an account's `transitions` cannot be booked as written: a state to itself
 /// (staying is not a move), or a move already covered by the list (it would be booked twice).

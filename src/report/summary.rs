@@ -300,7 +300,7 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
     Value::Object(out)
 }
 
-/// Productive hours per FTE per year (parameters-dk.md 1d: 1,600 h; an assumption).
+/// Productive hours per FTE per year (docs/sources.md DK-1d: 1,600 h; an estimate).
 pub const PRODUCTIVE_HOURS_PER_FTE_YEAR: f64 = 1600.0;
 
 /// For a shared caseload (coordinating caseworkers): staff hours per citizen per month while

@@ -34,6 +34,9 @@ pub enum Command {
 pub struct PowerArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
+    /// Language of the terminal texts and reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
     /// Trial sizes (citizens randomised), comma-separated [default: 200,400,800,1600].
     #[arg(long, value_name = "N,N,...", value_parser = crate::analysis::power::parse_sizes)]
     pub sizes: Option<::std::vec::Vec<usize>>,
@@ -97,6 +100,9 @@ pub struct Common {
 pub struct SensitivityArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
+    /// Language of the terminal texts and reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
     /// Perspective of the NPV.
     #[arg(long, default_value = "municipality", value_parser = parse_perspective)]
     pub perspective: String,
@@ -116,6 +122,9 @@ pub struct SensitivityArgs {
 pub struct SweepArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
+    /// Language of the terminal texts and reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
     /// A service and its FTE range FROM:TO:STEP, e.g. `mentors=0:40:5`; repeat for a grid.
     #[arg(long = "vary", value_name = "SERVICE=FROM:TO:STEP", required = true, value_parser = crate::analysis::sweep::parse_vary)]
     pub vary: Vec<crate::analysis::sweep::Vary>,
@@ -196,6 +205,9 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Scenario file (TOML). Without it, the built-in scenario is checked.
     pub scenario: Option<PathBuf>,
+    /// Language of the terminal texts and reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {

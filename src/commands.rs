@@ -101,12 +101,21 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", sc.name)));
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
     if !a.quiet {
-        crate::errln!(
-            "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
-            uncertain,
-            2 * uncertain + 1,
-            opts.replications
-        );
+        if a.lang == Lang::Da {
+            crate::errln!(
+                "ressim: envejs-følsomhed for {} parametre ({} kørsler × {} replikationer), derefter virkningskurven",
+                uncertain,
+                2 * uncertain + 1,
+                opts.replications
+            );
+        } else {
+            crate::errln!(
+                "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
+                uncertain,
+                2 * uncertain + 1,
+                opts.replications
+            );
+        }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let quiet = a.quiet || !std::io::stderr().is_terminal();
@@ -219,18 +228,30 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sweep", sc.name)));
     let total: usize = a.vary.iter().map(|v| v.values.len()).product();
     if !a.quiet {
-        crate::errln!(
-            "ressim: sweeping {} staffing points × {} replications of {}",
-            total,
-            opts.replications,
-            sc.name
-        );
+        if a.lang == Lang::Da {
+            crate::errln!(
+                "ressim: {} bemandingspunkter × {} replikationer af {}",
+                total,
+                opts.replications,
+                sc.name
+            );
+        } else {
+            crate::errln!(
+                "ressim: sweeping {} staffing points × {} replications of {}",
+                total,
+                opts.replications,
+                sc.name
+            );
+        }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let quiet = a.quiet || !std::io::stderr().is_terminal();
     let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
         if !quiet {
-            crate::err!("\r  point {done}/{total}");
+            crate::err!(
+                "\r  {} {done}/{total}",
+                if a.lang == Lang::Da { "punkt" } else { "point" }
+            );
             if done == total {
                 crate::errln!();
             }
@@ -248,6 +269,44 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         (1000, 560),
         &sweep::chart(&sc, &a.vary, &points, chart_k),
     )?;
+    let lang = report_lang(a.lang);
+    let arm = montecarlo::Results::focus_arm(&sc);
+    let page = report::sweep_html::SweepPage {
+        title: if a.lang == Lang::Da {
+            &sc.title_da
+        } else {
+            &sc.title_en
+        },
+        services: a.vary.iter().map(|v| v.service.clone()).collect(),
+        perspective: report::explain::perspective_noun(chart_k, lang),
+        points: points
+            .iter()
+            .map(|p| {
+                let npv: Vec<f64> = p
+                    .results
+                    .reps
+                    .iter()
+                    .map(|r| r.headlines[arm][chart_k].npv)
+                    .collect();
+                let st = crate::stats::Stat::of(&npv);
+                report::sweep_html::SweepPoint {
+                    staff: p.staff.clone(),
+                    npv: st.mean,
+                    p025: st.p025,
+                    p975: st.p975,
+                    p_positive: npv
+                        .iter()
+                        .filter(|v| crate::economics::business_case::above_zero(**v))
+                        .count() as f64
+                        / npv.len().max(1) as f64,
+                }
+            })
+            .collect(),
+        best: sweep::best(&sc, &points, chart_k),
+        replications: opts.replications,
+        lang,
+    };
+    st.write("sweep.html", report::sweep_html::page(&page).as_bytes())?;
     let manifest = serde_json::json!({
         "ressim_version": env!("CARGO_PKG_VERSION"),
         "scenario": sc.name,
@@ -265,26 +324,29 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     bytes.push(b'\n');
     st.write("manifest.json", &bytes)?;
     let dir = st.commit()?;
-    let k = PERSPECTIVES
-        .iter()
-        .position(|p| *p == a.perspective)
-        .unwrap_or(3);
     if !a.quiet {
-        if let Some((best, lean)) = sweep::best(&sc, &points, k) {
-            let show = |i: usize| {
-                a.vary
-                    .iter()
-                    .zip(&points[i].staff)
-                    .map(|(v, x)| format!("{}={}", v.service, fmt_num(*x)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            crate::outln!("Best NPV ({}): {}", a.perspective, show(best))?;
-            crate::outln!("Smallest staffing within 5 % of it: {}", show(lean))?;
+        for s in report::sweep_html::answer(&page) {
+            crate::outln!("{s}")?;
         }
-        crate::outln!("Results in: {}", dir.display())?;
+        crate::outln!(
+            "{}: {}",
+            if a.lang == Lang::Da {
+                "Resultater i"
+            } else {
+                "Results in"
+            },
+            dir.display()
+        )?;
     }
     Ok(())
+}
+
+/// The report language of a command-line language.
+fn report_lang(l: Lang) -> report::format::Lang {
+    match l {
+        Lang::Da => report::format::Lang::Da,
+        Lang::En => report::format::Lang::En,
+    }
 }
 
 /// Run options from the scenario's defaults and the command line's overrides.
@@ -319,16 +381,40 @@ fn run(a: RunArgs) -> Result<()> {
     opts.psa = !a.no_psa;
     opts.effect_scale = a.effect_scale;
     opts.progress = !a.quiet;
+    // Every change is applied before anything runs or is written, and recorded.
+    let mut changes = Vec::new();
     let mut sc = sc;
     for (id, fte) in &a.staff {
-        sc.set_staff(id, *fte)
-            .map_err(|m| crate::Error::Usage(format!("--staff {id}={fte}: {m}")))?;
+        if let Some(c) = scenario::overrides::staff(&mut sc, id, *fte)
+            .map_err(|m| crate::Error::Usage(format!("--staff {id}={fte}: {m}")))?
+        {
+            changes.retain(|x: &scenario::overrides::Change| x.key != c.key);
+            changes.push(c);
+        }
     }
     let sc = sc;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
+    use scenario::overrides::option;
+    changes.extend(option(
+        "effect_scale",
+        fmt_num(opts.effect_scale),
+        fmt_num(1.0),
+    ));
+    if !opts.psa {
+        changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
+    }
+    changes.extend(option(
+        "seed",
+        opts.seed.to_string(),
+        sc.sim.seed.to_string(),
+    ));
+    changes.extend(option(
+        "replications",
+        opts.replications.to_string(),
+        sc.sim.replications.to_string(),
+    ));
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("outputs").join(scenario::overrides::folder_name(&sc.name, &changes))
+    });
     if !a.quiet {
         crate::errln!(
             "ressim: {} — {} citizens, {} arms, {} months, {} replications",
@@ -356,6 +442,7 @@ fn run(a: RunArgs) -> Result<()> {
         wall_time_seconds: started.elapsed().as_secs_f64(),
         started_unix,
         trace: a.trace,
+        changes,
     };
     let report_lang = match a.lang {
         Lang::Da => report::format::Lang::Da,
@@ -364,6 +451,7 @@ fn run(a: RunArgs) -> Result<()> {
     let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref(), report_lang)?;
     if !a.quiet {
         report::terminal::print_summary(&sc, &res, &dir, report_lang)?;
+        print_verdict(&sc, &res, break_even.as_ref(), a.lang)?;
         for w in report::summary::warnings(&sc, &res) {
             crate::errln!("warning: {w}");
         }
@@ -375,58 +463,152 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
+/// The verdict in words, the same sentences as the report's first section.
+fn print_verdict(
+    sc: &Scenario,
+    res: &montecarlo::Results,
+    break_even: Option<&[Option<f64>; 8]>,
+    lang: Lang,
+) -> Result<()> {
+    let lang = match lang {
+        Lang::Da => report::format::Lang::Da,
+        Lang::En => report::format::Lang::En,
+    };
+    let ex = report::explain::Explained::new(sc, res, break_even, report::explain::MUNICIPALITY);
+    crate::outln!()?;
+    for s in ex.sentences(lang) {
+        crate::outln!("{s}")?;
+    }
+    Ok(())
+}
+
+/// A convention or unit in words, in the terminal's language.
+fn words(da: bool, id: &str) -> &'static str {
+    match (id, da) {
+        ("start", true) => "tilstanden ved periodens start",
+        ("start", false) => "the state at the start of each cycle",
+        ("end", true) => "tilstanden ved periodens slutning",
+        ("end", false) => "the state at the end of each cycle",
+        ("half-cycle", true) => "halvcyklus (halvt start, halvt slut)",
+        ("half-cycle", false) => "half-cycle (half start, half end)",
+        ("budget-year", true) => "pr. budgetår",
+        ("budget-year", false) => "per budget year",
+        ("simulation-year", true) => "pr. år fra start",
+        ("simulation-year", false) => "per year from the start",
+        ("monthly", true) => "pr. måned",
+        ("monthly", false) => "per month",
+        ("month", true) => "pr. måned",
+        ("month", false) => "per month",
+        ("year", true) => "pr. år",
+        ("year", false) => "per year",
+        ("total", true) => "i alt, fordelt jævnt",
+        ("total", false) => "in total, spread evenly",
+        ("once", true) => "én gang",
+        ("once", false) => "once",
+        ("caseload", true) => "sagsstamme",
+        ("caseload", false) => "caseload",
+        ("monthly-new", true) => "nye forløb pr. måned",
+        ("monthly-new", false) => "new services per month",
+        ("shared", true) => "delt (virkningen fortyndes ved overbelastning)",
+        ("shared", false) => "shared (effect diluted when overloaded)",
+        _ => "",
+    }
+}
+
 fn check(a: CheckArgs) -> Result<()> {
+    let da = a.lang == Lang::Da;
+    let t = |d: &'static str, e: &'static str| if da { d } else { e };
     let sc = load(a.scenario.as_deref())?;
     let sim = &sc.sim;
-    crate::outln!("Scenario `{}` is valid: {}", sc.name, sc.title_en)?;
-    crate::outln!("  files:        {}", sc.files.join(" → "))?;
-    crate::outln!("  sha256:       {}", sc.sha256)?;
+    let counting = match sim.counting {
+        scenario::Counting::Start => "start",
+        scenario::Counting::End => "end",
+        scenario::Counting::HalfCycle => "half-cycle",
+    };
+    let discounting = match sim.discounting {
+        scenario::Discounting::BudgetYear => "budget-year",
+        scenario::Discounting::SimulationYear => "simulation-year",
+        scenario::Discounting::Monthly => "monthly",
+    };
     crate::outln!(
-        "  time:         from {} for {} {} ({} months), counting {:?}, discounting {:?}",
+        "{} `{}` {}: {}",
+        t("Scenariet", "Scenario"),
+        sc.name,
+        t("er gyldigt", "is valid"),
+        if da { &sc.title_da } else { &sc.title_en }
+    )?;
+    crate::outln!("  {:<14}{}", t("filer:", "files:"), sc.files.join(" → "))?;
+    crate::outln!("  {:<14}{}", "sha256:", sc.sha256)?;
+    crate::outln!(
+        "  {:<14}{} {} {} {} {}{}; {}: {}; {}: {}",
+        t("tid:", "time:"),
+        t("fra", "from"),
         sim.start_text(),
+        t("i", "for"),
         sim.horizon,
         if sim.cycle_months == 12 {
-            "years"
+            t("år", "years")
         } else {
-            "months"
+            t("måneder", "months")
         },
-        sim.horizon_months(),
-        sim.counting,
-        sim.discounting
+        if sim.cycle_months == 1 {
+            String::new()
+        } else {
+            format!(" ({} {})", sim.horizon_months(), t("måneder", "months"))
+        },
+        t("beløb tælles efter", "amounts count"),
+        words(da, counting),
+        t("diskontering", "discounting"),
+        words(da, discounting)
     )?;
     let inflow = &sc.cohort.inflow;
     let cohort_text = if inflow.len() == 1 {
-        format!("closed cohort of {}", inflow[0])
+        format!(
+            "{} {}",
+            t("lukket kohorte på", "closed cohort of"),
+            inflow[0]
+        )
     } else {
-        format!("{} starters over {} cycles", sc.cohort.size(), inflow.len())
+        format!(
+            "{} {} {} {}",
+            sc.cohort.size(),
+            t("startende over", "starters over"),
+            inflow.len(),
+            t("perioder", "cycles")
+        )
     };
-    crate::outln!("  cohort:       {cohort_text}")?;
-    for (ci, name) in [(COURSE, "states"), (HOUSING, "housing")] {
+    crate::outln!("  {:<14}{cohort_text}", t("kohorte:", "cohort:"))?;
+    for (ci, name) in [
+        (COURSE, t("tilstande:", "states:")),
+        (HOUSING, t("bostøtte:", "housing:")),
+    ] {
         let ch = &sc.chains[ci];
         let list: Vec<String> = ch
             .states
             .iter()
             .map(|s| {
-                let mut t = s.id.clone();
+                let mut x = s.id.clone();
                 if s.absorbing {
-                    t.push_str(" (absorbing)");
+                    x.push_str(t(" (varig)", " (absorbing)"));
                 }
                 if let Some(m) = s.max_months {
-                    t.push_str(&format!(" (max {m} months)"));
+                    x.push_str(&format!(" (max {m} {})", t("måneder", "months")));
                 }
-                t
+                x
             })
             .collect();
         crate::outln!(
-            "  {name:<13} {} — {} transitions",
+            "  {name:<14}{} — {} {}",
             list.join(", "),
-            ch.edges.len()
+            ch.edges.len(),
+            t("overgange", "transitions")
         )?;
     }
     crate::outln!(
-        "  attributes:   {}",
+        "  {:<14}{}",
+        t("egenskaber:", "attributes:"),
         if sc.attributes.is_empty() {
-            "none".to_string()
+            t("ingen", "none").to_string()
         } else {
             sc.attributes
                 .iter()
@@ -438,13 +620,18 @@ fn check(a: CheckArgs) -> Result<()> {
     for arm in &sc.arms {
         let share = sc.params[arm.offer_share].param.central();
         crate::outln!(
-            "  arm {:<10} offered to {} of starters in cycles {}–{}; {} effects, {} amount overrides",
+            "  {} {:<10} {} {} {} {}–{}; {} {}, {} {}",
+            t("arm", "arm"),
             arm.id,
+            t("tilbydes", "offered to"),
             pct(share),
+            t("af de startende i perioderne", "of starters in cycles"),
             arm.offer_from,
             arm.offer_to,
             arm.effects.len(),
-            arm.account_overrides.len()
+            t("virkninger", "effects"),
+            arm.account_overrides.len(),
+            t("ændrede beløb", "amount overrides")
         )?;
     }
     for arm in &sc.arms {
@@ -452,28 +639,46 @@ fn check(a: CheckArgs) -> Result<()> {
             let fte = sc.params[sv.fte].param.central();
             let capacity = match &sv.capacity {
                 Some(c) => format!(
-                    "{:?}, {} per FTE, {} effects",
-                    c.kind,
+                    "{}, {} {}, {} {}",
+                    words(
+                        da,
+                        match c.kind {
+                            scenario::ServiceKind::Caseload => "caseload",
+                            scenario::ServiceKind::Monthly => "monthly-new",
+                            scenario::ServiceKind::Shared => "shared",
+                        }
+                    ),
                     fmt_num(sc.params[c.per_fte].param.central()),
-                    c.effects.len()
-                )
-                .to_lowercase(),
-                None => "cost only".into(),
+                    t("pr. årsværk", "per FTE"),
+                    c.effects.len(),
+                    t("virkninger", "effects")
+                ),
+                None => t("kun udgift", "cost only").into(),
             };
             crate::outln!(
-                "  service {:<18} {} FTE, months {}–{}, {capacity}",
+                "  {} {:<18} {} FTE, {} {}–{}, {capacity}",
+                t("ydelse", "service"),
                 format!("{}.{}", arm.id, sv.id),
                 fmt_num(fte),
+                t("måned", "months"),
                 sv.from_month,
                 sv.to_month
             )?;
         }
         for co in &arm.costs {
+            let per = match co.per {
+                scenario::CostPer::Month => "month",
+                scenario::CostPer::Year => "year",
+                scenario::CostPer::Total => "total",
+                scenario::CostPer::Once => "once",
+            };
             crate::outln!(
-                "  cost    {:<18} {} ({:?}), paid by {}",
+                "  {} {:<18} {} kr. {}, {} {}",
+                t("udgift", "cost   "),
                 format!("{}.{}", arm.id, co.id),
                 fmt_num(sc.params[co.amount].param.central()),
-                co.per,
+                words(da, per),
+                t("betales af", "paid by"),
                 co.payer.id()
             )?;
         }
@@ -482,25 +687,47 @@ fn check(a: CheckArgs) -> Result<()> {
         let steps: Vec<String> = r
             .steps
             .iter()
-            .map(|(w, p)| format!("week {w}: {}", fmt_num(sc.params[*p].param.central())))
+            .map(|(w, p)| {
+                format!(
+                    "{} {w}: {}",
+                    t("uge", "week"),
+                    fmt_num(sc.params[*p].param.central())
+                )
+            })
             .collect();
-        crate::outln!("  refusion:     {}", steps.join(", "))?;
+        crate::outln!("  {:<14}{}", t("refusion:", "refusion:"), steps.join(", "))?;
     }
     for line in sc.life_lines() {
         crate::outln!("  {line}")?;
     }
-    crate::outln!("  accounts:     {}", sc.accounts.len())?;
+    crate::outln!("  {:<14}{}", t("konti:", "accounts:"), sc.accounts.len())?;
     let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
     crate::outln!(
-        "  parameters:   {} ({} with an uncertainty distribution)",
+        "  {:<14}{} ({} {})",
+        t("parametre:", "parameters:"),
         sc.params.len(),
-        uncertain
+        uncertain,
+        t(
+            "med en usikkerhedsfordeling",
+            "with an uncertainty distribution"
+        )
     )?;
     let unsourced = sc.unsourced();
     if unsourced.is_empty() {
-        crate::outln!("  sources:      every parameter has a source")?;
+        crate::outln!(
+            "  {:<14}{}",
+            t("kilder:", "sources:"),
+            t(
+                "alle parametre har en kilde",
+                "every parameter has a source"
+            )
+        )?;
     } else {
-        crate::outln!("  without a source ({}):", unsourced.len())?;
+        crate::outln!(
+            "  {} ({}):",
+            t("uden kilde", "without a source"),
+            unsourced.len()
+        )?;
         for p in unsourced {
             crate::outln!("    {} = {}", p.path, p.param.describe())?;
         }

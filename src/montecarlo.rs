@@ -4,6 +4,7 @@
 
 use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Comparison, Headline, Ledger};
+use crate::economics::lines::{self, LineComparison, LineDef, LineIndex, LineLedger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
 use crate::engine::rng::named_stream;
@@ -93,6 +94,8 @@ pub struct ArmRep {
     pub programme: Vec<[f64; 6]>,
     /// Amounts by payer, consequences and investment.
     pub ledger: Ledger,
+    /// The same amounts by line, payer and cycle.
+    pub lines: LineLedger,
     /// Participants of the arm's programme.
     pub participants: u32,
     /// Years participants spent in the course states (`in_course`) within the horizon.
@@ -113,6 +116,8 @@ pub struct RepResult {
     pub arms: Vec<ArmRep>,
     /// Per arm (index 0, control, has none): the comparison with control.
     pub comparisons: Vec<Option<Comparison>>,
+    /// Per arm (index 0, control, has none): the comparison with control by line.
+    pub line_comparisons: Vec<Option<LineComparison>>,
 }
 
 /// The layout of count arrays for a scenario with `n_classes` classes.
@@ -218,6 +223,18 @@ fn strip(e: Error) -> String {
 
 /// Run one replication and reduce it to what the aggregate needs.
 pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> {
+    let defs = lines::line_defs(sc);
+    let index = LineIndex::new(sc, &defs);
+    run_rep_indexed(sc, opts, rep, &index)
+}
+
+/// [`run_rep`] with the scenario's line index made once for all replications.
+pub fn run_rep_indexed(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rep: u32,
+    index: &LineIndex,
+) -> Result<RepResult> {
     let rc = run_counts(sc, opts, rep)?;
     let lay = &rc.layout;
     let h = lay.horizon;
@@ -238,6 +255,7 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
             opts.effect_scale,
         );
         let mut ledger = Ledger::new(h);
+        let mut line_ledger = LineLedger::new(index.investment.len(), h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
@@ -266,6 +284,12 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
                     let refund = booked.refunded[j][m];
                     let own = booked.gross[j][m] - refund;
                     ledger.add(acc.investment, acc.transfer, p, m, own, own * f);
+                    if let Some(l) = index.account[j] {
+                        line_ledger.add(l, p, m, own, own * f);
+                        if refund != 0.0 {
+                            line_ledger.add(l, state_ix, m, refund, refund * f);
+                        }
+                    }
                     if refund != 0.0 {
                         ledger.add(
                             acc.investment,
@@ -309,7 +333,21 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
                 )
             })
             .collect();
-        let programme = economics::programme_costs(sc, &rc.values, a, lay, &staffed);
+        let items = economics::programme_items(sc, &rc.values, a, lay, &staffed);
+        let mut programme = vec![[0.0f64; 6]; h];
+        for item in &items {
+            let l = if item.service {
+                index.service[a][item.index]
+            } else {
+                index.cost[a][item.index]
+            };
+            for (m, &v) in item.per_cycle.iter().enumerate() {
+                programme[m][item.payer] += v;
+                if v != 0.0 {
+                    line_ledger.add(l, item.payer, m, v, v * sim_factors[m]);
+                }
+            }
+        }
         for (m, row) in programme.iter().enumerate() {
             for (p, &v) in row.iter().enumerate() {
                 if v != 0.0 {
@@ -338,6 +376,7 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
             units_discounted,
             programme,
             ledger,
+            lines: line_ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
             participant_years: participant_years(sc, lay, counts),
             while_served_d: credit_d,
@@ -348,7 +387,14 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
     let comparisons = (0..arms.len())
         .map(|a| (a > 0).then(|| business_case::compare(&arms[0].ledger, &arms[a].ledger)))
         .collect();
-    Ok(RepResult { arms, comparisons })
+    let line_comparisons = (0..arms.len())
+        .map(|a| (a > 0).then(|| LineComparison::compare(index, &arms[0].lines, &arms[a].lines)))
+        .collect();
+    Ok(RepResult {
+        arms,
+        comparisons,
+        line_comparisons,
+    })
 }
 
 /// Per-replication numbers kept for every replication (a few per arm and payer).
@@ -372,6 +418,9 @@ pub struct RepScalars {
     /// Per arm, per quantity account ([`Results::quantity_accounts`] order): the total over
     /// the horizon in the account's unit and its discounted total.
     pub quantities: Vec<Vec<[f64; 2]>>,
+    /// Per arm (control: empty): the discounted total of every line in every perspective,
+    /// indexed `perspective * lines + line`.
+    pub line_npv: Vec<Vec<f64>>,
 }
 
 /// Sums over replications of an arm's comparison with control, per cycle (the same shape
@@ -411,6 +460,12 @@ pub struct Results {
     pub quantity_accounts: Vec<usize>,
     /// Per arm (None for control): sums of the comparison with control.
     pub comparison_sums: Vec<Option<ComparisonSums>>,
+    /// The scenario's business-case lines.
+    pub lines: Vec<LineDef>,
+    /// Where each account, service and cost is booked among the lines.
+    pub line_index: LineIndex,
+    /// Per arm (None for control): sums over replications of the comparison by line.
+    pub line_sums: Vec<Option<LineComparison>>,
     /// Per arm, per (cycle, service with capacity): sums over replications of capacity, used,
     /// queue, allocated and summed waiting months.
     pub staffing_sums: Vec<Vec<StaffRow>>,
@@ -430,7 +485,14 @@ impl Results {
         let na = sc.arms.len();
         let h = lay.horizon;
         let acc = vec![vec![vec![0.0; h]; sc.accounts.len()]; na];
+        let defs = lines::line_defs(sc);
+        let line_index = LineIndex::new(sc, &defs);
         Results {
+            line_sums: (0..na)
+                .map(|a| (a > 0).then(|| LineComparison::zeros(defs.len(), h)))
+                .collect(),
+            lines: defs,
+            line_index,
             citizens: sc.cohort.size(),
             occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
             flow_sums: vec![vec![0; h * lay.n_flows]; na],
@@ -482,7 +544,23 @@ impl Results {
             headlines: vec![],
             cum_net_by_year: vec![],
             quantities: vec![],
+            line_npv: vec![],
         };
+        for (a, c) in r.line_comparisons.iter().enumerate() {
+            match c {
+                Some(c) => {
+                    if let Some(sums) = self.line_sums[a].as_mut() {
+                        sums.add(c);
+                    }
+                    scal.line_npv.push(
+                        (0..business_case::PERSPECTIVES.len())
+                            .flat_map(|k| c.discounted_totals(k))
+                            .collect(),
+                    );
+                }
+                None => scal.line_npv.push(vec![]),
+            }
+        }
         for (a, arm) in r.arms.into_iter().enumerate() {
             for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
                 cell.add(v);
@@ -632,6 +710,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         })?;
     let threads_used = pool.current_num_threads();
     let mut res = Results::new(sc, opts.clone(), threads_used);
+    let index = res.line_index.clone();
     let total = opts.replications;
     // Batches bound memory; their size does not affect results because folding is in
     // replication order.
@@ -643,7 +722,7 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         let chunk: Vec<Result<RepResult>> = pool.install(|| {
             (done..end)
                 .into_par_iter()
-                .map(|r| run_rep(sc, opts, r))
+                .map(|r| run_rep_indexed(sc, opts, r, &index))
                 .collect()
         });
         for r in chunk {

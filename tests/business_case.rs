@@ -270,3 +270,137 @@ fn perspectives_add_up() {
         assert!(h[SOCIETY].npv.is_finite());
     }
 }
+
+/// Every perspective's lines add up, replication by replication, to its investment, gross
+/// savings and NPV; summary.json's lines add up to its NPV; lines.csv adds up to
+/// business_case.csv per year. Runs the shipped scenario (services, programme costs with a
+/// negative released caseload, refusion, transfers left out of society).
+#[test]
+fn lines_add_up_to_investment_savings_and_npv_in_every_perspective() {
+    use ressim::economics::lines::{LineKind, sum_kind};
+    let sc = scenario::load(&shipped()).unwrap();
+    let mut opts = RunOptions::from_scenario(&sc);
+    opts.replications = 3;
+    let res = montecarlo::run(&sc, &opts).unwrap();
+    let arm = montecarlo::Results::focus_arm(&sc);
+    let ix = &res.line_index;
+    let close = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-6 * (1.0 + b.abs()),
+            "{what}: lines give {a}, the business case {b}"
+        )
+    };
+    let lines = res.line_sums[arm].as_ref().unwrap();
+    let sums = res.comparison_sums[arm].as_ref().unwrap();
+    for (k, p) in PERSPECTIVES.iter().enumerate() {
+        let tot = lines.totals(k);
+        let disc = lines.discounted_totals(k);
+        let inv: f64 = sums.inv[k].iter().sum();
+        let sav: f64 = sums.sav[k].iter().sum();
+        let inv_d: f64 = sums.inv_d[k].iter().sum();
+        let sav_d: f64 = sums.sav_d[k].iter().sum();
+        close(
+            sum_kind(ix, &tot, LineKind::Investment),
+            inv,
+            &format!("{p} investment"),
+        );
+        close(
+            sum_kind(ix, &tot, LineKind::Saving),
+            sav,
+            &format!("{p} gross savings"),
+        );
+        close(
+            sum_kind(ix, &disc, LineKind::Investment),
+            inv_d,
+            &format!("{p} disc. investment"),
+        );
+        close(
+            sum_kind(ix, &disc, LineKind::Saving) - sum_kind(ix, &disc, LineKind::Investment),
+            sav_d - inv_d,
+            &format!("{p} NPV"),
+        );
+        // Replication by replication.
+        for r in &res.reps {
+            let n = res.lines.len();
+            let v = &r.line_npv[arm][k * n..(k + 1) * n];
+            close(
+                sum_kind(ix, v, LineKind::Saving) - sum_kind(ix, v, LineKind::Investment),
+                r.headlines[arm][k].npv,
+                &format!("{p} NPV of one replication"),
+            );
+        }
+    }
+    // The mentors are an investment line of the municipality, and its largest one.
+    let mun = lines.discounted_totals(3);
+    let mentors = res.lines.iter().position(|l| l.id == "mentors").unwrap();
+    assert_eq!(res.lines[mentors].kind, LineKind::Investment);
+    assert!(mun[mentors] > 0.0);
+    // summary.json and lines.csv from the command line.
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    let o = run_in(
+        t.path(),
+        &[
+            "run",
+            shipped().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "2",
+            "--quiet",
+            "--no-break-even",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for p in PERSPECTIVES {
+        let b = &s["business_case"]["perspectives"][p];
+        let mut net = 0.0;
+        for l in b["lines"].as_array().unwrap() {
+            let v = l["discounted_dkk"]["mean"].as_f64().unwrap();
+            match l["kind"].as_str().unwrap() {
+                "investment" => net -= v,
+                "saving" => net += v,
+                other => panic!("kind {other}"),
+            }
+            assert!(!l["label"].as_str().unwrap().is_empty());
+        }
+        close(
+            net,
+            b["npv_dkk"]["mean"].as_f64().unwrap(),
+            &format!("summary.json {p}"),
+        );
+    }
+    let rows = csv_rows(&out.join("lines.csv"));
+    let bc = csv_rows(&out.join("business_case.csv"));
+    assert!(!rows.is_empty() && !bc.is_empty());
+    for row in &bc {
+        let (p, year) = (&row[0], &row[1]);
+        let mut inv = 0.0;
+        let mut sav = 0.0;
+        // Labels may be quoted and hold commas: read kind, year and mean from the end.
+        for l in rows
+            .iter()
+            .filter(|l| &l[0] == p && &l[l.len() - 3] == year)
+        {
+            let v: f64 = l[l.len() - 2].parse().unwrap();
+            if l[l.len() - 4] == "investment" {
+                inv += v
+            } else {
+                sav += v
+            }
+        }
+        let want_inv: f64 = row[2].parse().unwrap();
+        let want_sav: f64 = row[3].parse().unwrap();
+        // Rounded to øre per row.
+        assert!(
+            (inv - want_inv).abs() < 1.0,
+            "{p} {year}: {inv} vs {want_inv}"
+        );
+        assert!(
+            (sav - want_sav).abs() < 1.0,
+            "{p} {year}: {sav} vs {want_sav}"
+        );
+    }
+}

@@ -85,7 +85,7 @@ fn default_scenario_is_built_in() {
             .join("outputs/kbh-rehabiliteringshus/summary.json")
             .is_file()
     );
-    let c = run_in(t.path(), &["check"]);
+    let c = run_in(t.path(), &["check", "--lang", "en"]);
     assert!(c.status.success());
     assert!(stdout(&c).contains("built in"), "{}", stdout(&c));
 }
@@ -268,7 +268,7 @@ fn unknown_key_lists_the_expected_names() {
     );
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "typo.toml", &text);
-    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", p.to_str().unwrap()]);
     assert!(stderr(&o).contains("`seed`"), "{}", stderr(&o));
 }
 
@@ -360,7 +360,10 @@ fn impossible_competing_probabilities_are_refused() {
     refused("compete.toml", text.as_bytes(), "add up to 1.01", None);
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "compete.toml", &text);
-    let err = stderr(&run_in(t.path(), &["check", p.to_str().unwrap()]));
+    let err = stderr(&run_in(
+        t.path(),
+        &["check", "--lang", "en", p.to_str().unwrap()],
+    ));
     assert!(err.contains("job 0.03 + pension 0.98"), "{err}");
     assert!(err.contains("line "), "{err}");
 }
@@ -377,14 +380,17 @@ fn empty_binary_and_missing_files_are_refused() {
     );
     refused("latin1.toml", b"name = \"K\xf8benhavn\"\n", "UTF-8", None);
     let t = tempfile::tempdir().unwrap();
-    let o = run_in(t.path(), &["check", "nowhere.toml"]);
+    let o = run_in(t.path(), &["check", "--lang", "en", "nowhere.toml"]);
     assert_eq!(o.status.code(), Some(BAD_SCENARIO));
     assert!(
         stderr(&o).contains("nowhere.toml") && stderr(&o).contains("no such file"),
         "{}",
         stderr(&o)
     );
-    let o = run_in(t.path(), &["check", t.path().to_str().unwrap()]);
+    let o = run_in(
+        t.path(),
+        &["check", "--lang", "en", t.path().to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(BAD_SCENARIO), "{}", stderr(&o));
 }
 
@@ -395,7 +401,10 @@ fn several_problems_are_reported_together() {
         .replace("payer = \"bif\"", "payer = \"kommune\"");
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "two.toml", &text);
-    let err = stderr(&run_in(t.path(), &["check", p.to_str().unwrap()]));
+    let err = stderr(&run_in(
+        t.path(),
+        &["check", "--lang", "en", p.to_str().unwrap()],
+    ));
     assert!(
         err.contains("unknown payer `kommune`") && err.contains("1.5"),
         "{err}"
@@ -412,7 +421,7 @@ fn extends_overrides_only_what_changes_and_locates_errors_in_the_variant() {
         "variant.toml",
         "extends = \"base.toml\"\n\n[scenario]\nname = \"variant\"\n\n[arms.treatment]\noffer_share = 1.0\n",
     );
-    let o = run_in(t.path(), &["check", v.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", v.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("variant.toml → "), "{}", stdout(&o));
     assert!(stdout(&o).contains("100.0 %"), "{}", stdout(&o));
@@ -421,16 +430,25 @@ fn extends_overrides_only_what_changes_and_locates_errors_in_the_variant() {
         "bad.toml",
         "extends = \"base.toml\"\n\n[transitions.course.job]\nprob = 2\n",
     );
-    let err = stderr(&run_in(t.path(), &["check", bad.to_str().unwrap()]));
+    let err = stderr(&run_in(
+        t.path(),
+        &["check", "--lang", "en", bad.to_str().unwrap()],
+    ));
     assert!(err.contains("bad.toml: line 4,"), "{err}");
     let missing = write(t.path(), "orphan.toml", "extends = \"nope.toml\"\n");
-    let err = stderr(&run_in(t.path(), &["check", missing.to_str().unwrap()]));
+    let err = stderr(&run_in(
+        t.path(),
+        &["check", "--lang", "en", missing.to_str().unwrap()],
+    ));
     assert!(
         err.contains("orphan.toml") && err.contains("nope.toml") && err.contains("does not exist"),
         "{err}"
     );
     let lp = write(t.path(), "loop.toml", "extends = \"loop.toml\"\n");
-    let err = stderr(&run_in(t.path(), &["check", lp.to_str().unwrap()]));
+    let err = stderr(&run_in(
+        t.path(),
+        &["check", "--lang", "en", lp.to_str().unwrap()],
+    ));
     assert!(err.contains("loops"), "{err}");
 }
 
@@ -438,7 +456,7 @@ fn extends_overrides_only_what_changes_and_locates_errors_in_the_variant() {
 fn check_lists_parameters_without_a_source() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "s.toml", &small(""));
-    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("without a source"), "{out}");
@@ -494,7 +512,7 @@ job = 1.5
 /// The lines `ressim check` lists under "without a source" (empty when every parameter has
 /// one).
 fn unsourced(dir: &std::path::Path, file: &std::path::Path) -> Vec<String> {
-    let o = run_in(dir, &["check", file.to_str().unwrap()]);
+    let o = run_in(dir, &["check", "--lang", "en", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let Some((_, list)) = out.split_once("without a source") else {
@@ -544,7 +562,7 @@ fn a_variant_number_does_not_borrow_the_base_files_source() {
         "extends = \"base.toml\"\n\n[arms.treatment]\noffer_share = 1.0\nsource = \"Everyone offered (council decision 2017)\"\n",
     );
     assert_eq!(unsourced(t.path(), &v), Vec::<String>::new());
-    let o = run_in(t.path(), &["check", v.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", v.to_str().unwrap()]);
     assert!(
         stdout(&o).contains("every parameter has a source"),
         "{}",
@@ -556,7 +574,7 @@ fn a_variant_number_does_not_borrow_the_base_files_source() {
 fn entry_cycles_count_from_0_to_horizon_minus_1() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "s.toml", &small(""));
-    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("in cycles 0–23;"), "{out}");
@@ -575,7 +593,7 @@ fn entry_cycles_count_from_0_to_horizon_minus_1() {
     }
     let text = small("").replace("offer_share = 0.5", "offer_share = 0.5\noffer_to = 23");
     let p = write(t.path(), "last.toml", &text);
-    let o = run_in(t.path(), &["check", p.to_str().unwrap()]);
+    let o = run_in(t.path(), &["check", "--lang", "en", p.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -606,4 +624,71 @@ fn keys_that_do_not_belong_to_the_distribution_are_refused() {
         "prob = { dist = \"beta\", mean = 0.03, sd = 0.005, alpha = 3, beta = 97 }",
     );
     refused("mixed.toml", text.as_bytes(), "not both", None);
+}
+
+/// The README's examples with command-line changes (`--lang en --staff mentors=15`,
+/// `--effect-scale 0`) never write into the unchanged scenario's default folder: the baseline
+/// result stays byte for byte, each changed run gets its own folder named by its changes, and
+/// its manifest and report list the changes and describe the staffing as run.
+#[test]
+fn readme_examples_with_changes_leave_the_baseline_untouched() {
+    let t = tempfile::tempdir().unwrap();
+    let base = ["run", "--replications", "2", "--no-break-even", "--quiet"];
+    let o = run_in(t.path(), &base);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let outputs = t.path().join("outputs");
+    let folders = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    };
+    let baseline = folders(&outputs);
+    assert_eq!(baseline.len(), 1, "{baseline:?}");
+    let summary = outputs.join(&baseline[0]).join("summary.json");
+    let before = std::fs::read(&summary).unwrap();
+    for extra in [
+        &["--lang", "en", "--staff", "mentors=15"][..],
+        &["--effect-scale", "0"][..],
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let o = run_in(t.path(), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(
+        std::fs::read(&summary).unwrap(),
+        before,
+        "the baseline was overwritten"
+    );
+    let all = folders(&outputs);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let staffed = all
+        .iter()
+        .find(|n| n.contains("mentors-15"))
+        .expect("a folder named by the change");
+    let dir = outputs.join(staffed);
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"staff.mentors\"") && manifest.contains("\"scenario_value\": \"20\""),
+        "{manifest}"
+    );
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        report.contains("15 FTE (scenario: 20)"),
+        "the report does not list the change"
+    );
+    assert!(
+        report.contains("Mentors / personal guides (SOF's mentor corps) 15,0 FTE")
+            || report.contains("Mentors / personal guides (SOF's mentor corps) 15.0 FTE")
+    );
+    let summary15: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    // The shipped mentors are staffed to the demand: --staff sets the most that may be staffed.
+    let m = &summary15["staffing"]["mentors"];
+    let fte_max = m["fte_max"].as_f64().unwrap();
+    assert!(fte_max <= 15.0 + 1e-9 && fte_max > 10.0, "{m}");
+    assert!(all.iter().any(|n| n.contains("effect-0")), "{all:?}");
 }

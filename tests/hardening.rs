@@ -362,7 +362,8 @@ fn the_workbook_has_a_quantities_sheet_matching_summary_json() {
     let sc = scenario::load(&shipped()).expect("shipped scenario");
     let res = run_reps(&sc, 3);
     let s = summary::summary(&sc, &res, None);
-    let bytes = ressim::report::workbook::workbook(&sc, &res, &s).expect("workbook");
+    let bytes = ressim::report::workbook::workbook(&sc, &res, &s, ressim::report::format::Lang::En)
+        .expect("workbook");
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx");
     let rows: Vec<Vec<Data>> = wb
         .worksheet_range("Quantities")
@@ -370,7 +371,7 @@ fn the_workbook_has_a_quantities_sheet_matching_summary_json() {
         .rows()
         .map(|r| r.to_vec())
         .collect();
-    assert_eq!(rows[0][0], Data::String("arm".into()));
+    assert_eq!(rows[0][0], Data::String("Arm".into()));
     let row = rows
         .iter()
         .find(|r| {

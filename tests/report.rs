@@ -130,8 +130,9 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
         }
     }
     assert!(pngs >= 6, "only {pngs} charts");
-    let s = summary(&out);
-    let mut wb: Xlsx<_> = open_workbook(out.join("workbook.xlsx")).unwrap();
+    let en = run(t.path(), "en");
+    let s = summary(&en);
+    let mut wb: Xlsx<_> = open_workbook(en.join("workbook.xlsx")).unwrap();
     let names = wb.sheet_names();
     for want in [
         "Summary",
@@ -149,10 +150,10 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
     }
     let sheet = wb.worksheet_range("Summary").unwrap();
     let rows: Vec<_> = sheet.rows().collect();
-    assert_eq!(rows[0][0], Data::String("perspective".into()));
+    assert_eq!(rows[0][0], Data::String("Perspective".into()));
     for row in &rows[1..] {
-        let Data::String(id) = &row[0] else {
-            panic!("row without perspective")
+        let Data::String(id) = &row[11] else {
+            panic!("row without perspective id")
         };
         let npv = match row[4] {
             Data::Float(v) => v,
@@ -168,6 +169,61 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
     }
     let reps = wb.worksheet_range("Replications").unwrap();
     assert_eq!(reps.rows().count(), 1 + 12);
+    // The business case is formulas over the Lines sheet, with the discount rate in B1; their
+    // cached results are the NPVs of summary.json.
+    let formulas = wb.worksheet_formula("Business case").unwrap();
+    let sumifs = formulas
+        .rows()
+        .flatten()
+        .filter(|f| f.contains("SUMIFS('Lines'!"))
+        .count();
+    assert!(sumifs >= 16, "{sumifs} SUMIFS over the Lines sheet");
+    assert!(
+        formulas.rows().flatten().any(|f| f.contains("$B$1")),
+        "no formula uses the discount-rate cell"
+    );
+    let bc = wb.worksheet_range("Business case").unwrap();
+    let rows: Vec<_> = bc.rows().collect();
+    let mut checked = 0;
+    let mut k = 0;
+    for row in &rows {
+        if let Data::String(label) = &row[0]
+            && label.starts_with("Total / net present value")
+        {
+            let id = ressim::economics::business_case::PERSPECTIVES[k];
+            let want = s["business_case"]["perspectives"][id]["npv_dkk"]["mean"]
+                .as_f64()
+                .unwrap();
+            let got = match row[6] {
+                Data::Float(v) => v,
+                ref other => panic!("{id}: NPV cell {other:?}"),
+            };
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "{id}: workbook formula result {got} vs summary {want}"
+            );
+            k += 1;
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8);
+    // In Danish: Danish sheet names, an assumptions sheet, no snake_case headers.
+    let mut wb: Xlsx<_> = open_workbook(out.join("workbook.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert!(names.iter().any(|n| n == "Antagelser"), "{names:?}");
+    for name in names {
+        let r = wb.worksheet_range(&name).unwrap();
+        if let Some(first) = r.rows().next() {
+            for c in first {
+                if let Data::String(h) = c {
+                    assert!(
+                        !(h.contains('_') && h.chars().all(|x| x.is_ascii_lowercase() || x == '_')),
+                        "{name}: header {h} is an id"
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn chromium() -> Option<PathBuf> {
@@ -272,4 +328,43 @@ fn power_writes_its_own_report_section() {
         - 1;
     assert!(rows >= 6);
     assert!(html.matches("<tr><td class=\"l\">").count() >= rows);
+}
+
+/// attachment.pdf: a PDF of one or two A4 pages with the bundled font embedded and a ToUnicode
+/// map (so its text, æøå included, is searchable); with pdftotext on the machine, its text
+/// holds the scenario's name, kr. and the verdict's amount per participant.
+#[test]
+fn attachment_pdf_is_at_most_two_pages_of_real_text() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    let o = run_in(
+        t.path(),
+        &[
+            "run",
+            shipped().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--replications",
+            "3",
+            "--quiet",
+            "--no-break-even",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = std::fs::read(out.join("attachment.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!((1..=2).contains(&pages), "{pages} pages");
+    assert!(text.contains("/MediaBox [0 0 595 842]"), "not A4");
+    assert!(text.contains("ToUnicode") && text.contains("FontFile"));
+    if let Ok(x) = std::process::Command::new("pdftotext")
+        .args([out.join("attachment.pdf").to_str().unwrap(), "-"])
+        .output()
+    {
+        let txt = String::from_utf8_lossy(&x.stdout);
+        assert!(txt.contains("kbh-rehabiliteringshus"), "{txt}");
+        assert!(txt.contains("pr. deltager") && txt.contains("kr."), "{txt}");
+        assert!(txt.contains("ø"), "{txt}");
+    }
 }

@@ -292,3 +292,23 @@ fn more_than_32_services_in_an_arm_are_refused() {
         common::stderr(&o)
     );
 }
+
+/// An out-of-range horizon is one error, not also errors about the inflow, offer window and
+/// service months that depend on it.
+#[test]
+fn an_out_of_range_horizon_gives_one_error_without_follow_ons() {
+    let t = tempfile::tempdir().unwrap();
+    for h in ["-72", "0", "5000"] {
+        let text = format!(
+            "extends = \"{}\"\n\n[simulation]\nhorizon = {h}\n",
+            common::shipped().display()
+        );
+        let p = common::write(t.path(), "h.toml", &text);
+        let o = common::run_in(t.path(), &["check", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(65));
+        let err = common::stderr(&o);
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "horizon = {h}: {err}");
+        assert!(errors[0].contains("`horizon`"), "{err}");
+    }
+}

@@ -184,13 +184,25 @@ fn sweep_runs_the_grid_and_writes_its_table() {
             out.to_str().unwrap(),
             "--replications",
             "3",
+            "--lang",
+            "en",
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("Best NPV (municipality)"),
+        stdout(&o).contains("Best NPV for the municipality: mentors")
+            && stdout(&o).contains("NPV DKK")
+            && stdout(&o).contains("95 % interval"),
         "{}",
         stdout(&o)
+    );
+    // sweep.html: the answer, the chart with the best point ringed, every point.
+    let html = std::fs::read_to_string(out.join("sweep.html")).unwrap();
+    assert!(html.contains("Best NPV for the municipality") && html.contains(">best</text>"));
+    assert_eq!(html.matches("<tr class=\"best\">").count(), 1);
+    assert!(
+        html.matches("<tr").count() > 6, // a header and six grid points
+        "one row per grid point"
     );
     assert!(
         stdout(&o).contains("Smallest staffing within 5 %"),

@@ -12,6 +12,7 @@
 //!   the start (`simulation-year`) or months/12 (`monthly`).
 
 pub mod business_case;
+pub mod lines;
 
 use crate::engine::{ArmCounts, Layout};
 pub use crate::scenario::MAX_CONDITIONAL_ACCOUNTS;
@@ -335,30 +336,50 @@ fn refunded_part(steps: &[f64], n: f64, rates: &[f64]) -> f64 {
     }
 }
 
-/// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
-/// (Payer::ALL order), in DKK. `staffed[k]` is the FTE the engine staffed in each cycle for
-/// the arm's service k when it has capacity (None for a service modelled by its cost only,
-/// whose FTE follows its fixed staff or schedule): the cost follows the FTE actually staffed.
-pub fn programme_costs(
+/// One programme item's cost per cycle: a staffed service or a programme cost of an arm.
+#[derive(Debug, Clone)]
+pub struct ProgrammeItem {
+    /// True for a service (index into the arm's services), false for a programme cost.
+    pub service: bool,
+    /// Index into the arm's services or costs.
+    pub index: usize,
+    /// Payer index (Payer::ALL order).
+    pub payer: usize,
+    /// DKK per cycle.
+    pub per_cycle: Vec<f64>,
+}
+
+/// Programme items of an arm (services' staff, then other costs), each per cycle in DKK.
+/// `staffed[k]` is the FTE the engine staffed in each cycle for the arm's service k when it
+/// has capacity (None for a service modelled by its cost only, whose FTE follows its fixed
+/// staff or schedule): the cost follows the FTE actually staffed.
+pub fn programme_items(
     sc: &Scenario,
     values: &[f64],
     arm: usize,
     lay: &Layout,
     staffed: &[Option<Vec<f64>>],
-) -> Vec<[f64; 6]> {
+) -> Vec<ProgrammeItem> {
     let a = &sc.arms[arm];
     let months = lay.horizon * lay.cycle_months as usize;
-    let mut monthly = vec![[0.0f64; 6]; months];
     let pix = |p: crate::scenario::Payer| {
         crate::scenario::Payer::ALL
             .iter()
             .position(|&x| x == p)
             .unwrap_or(0)
     };
+    let per_cycle = |monthly: Vec<f64>| -> Vec<f64> {
+        monthly
+            .chunks(lay.cycle_months as usize)
+            .map(|ch| ch.iter().sum())
+            .collect()
+    };
     let cm = lay.cycle_months as usize;
+    let mut out = Vec::with_capacity(a.services.len() + a.costs.len());
     for (k, sv) in a.services.iter().enumerate() {
         let cost_month = values[sv.cost_per_fte_year] / 12.0;
-        for (mo, row) in monthly
+        let mut monthly = vec![0.0f64; months];
+        for (mo, x) in monthly
             .iter_mut()
             .enumerate()
             .take(sv.to_month as usize + 1)
@@ -368,19 +389,26 @@ pub fn programme_costs(
                 Some(by_cycle) => by_cycle.get(mo / cm).copied().unwrap_or(0.0),
                 None => values[sv.fte] * sv.staffing.share_at(mo as u32),
             };
-            row[pix(sv.payer)] += fte * cost_month;
+            *x += fte * cost_month;
         }
+        out.push(ProgrammeItem {
+            service: true,
+            index: k,
+            payer: pix(sv.payer),
+            per_cycle: per_cycle(monthly),
+        });
     }
-    for co in &a.costs {
+    for (k, co) in a.costs.iter().enumerate() {
         let amt = values[co.amount];
         let span = (co.to_month - co.from_month + 1) as f64;
-        for (mo, row) in monthly
+        let mut monthly = vec![0.0f64; months];
+        for (mo, x) in monthly
             .iter_mut()
             .enumerate()
             .take(co.to_month as usize + 1)
             .skip(co.from_month as usize)
         {
-            let v = match co.per {
+            *x += match co.per {
                 CostPer::Month => amt,
                 CostPer::Year => amt / 12.0,
                 CostPer::Total => amt / span,
@@ -392,19 +420,31 @@ pub fn programme_costs(
                     }
                 }
             };
-            row[pix(co.payer)] += v;
+        }
+        out.push(ProgrammeItem {
+            service: false,
+            index: k,
+            payer: pix(co.payer),
+            per_cycle: per_cycle(monthly),
+        });
+    }
+    out
+}
+
+/// Programme costs of an arm (services' staff and other costs) per cycle, by payer index
+/// (Payer::ALL order), in DKK: the sum of its [`programme_items`].
+pub fn programme_costs(
+    sc: &Scenario,
+    values: &[f64],
+    arm: usize,
+    lay: &Layout,
+    staffed: &[Option<Vec<f64>>],
+) -> Vec<[f64; 6]> {
+    let mut out = vec![[0.0f64; 6]; lay.horizon];
+    for item in programme_items(sc, values, arm, lay, staffed) {
+        for (row, v) in out.iter_mut().zip(&item.per_cycle) {
+            row[item.payer] += v;
         }
     }
-    monthly
-        .chunks(lay.cycle_months as usize)
-        .map(|ch| {
-            let mut t = [0.0; 6];
-            for row in ch {
-                for (x, y) in t.iter_mut().zip(row) {
-                    *x += y;
-                }
-            }
-            t
-        })
-        .collect()
+    out
 }

@@ -264,3 +264,49 @@ pub fn staffing(sc: &Scenario, res: &Results) -> String {
     }
     s
 }
+
+/// `lines.csv`: `perspective,line,label,kind,year,mean_dkk,discounted_mean_dkk` — the focus
+/// arm against control by business-case line, per perspective and budget year, mean over
+/// replications. Both kinds are positive where they cost (`investment`) or save (`saving`), so
+/// a perspective's saving rows minus its investment rows give its net (NPV when discounted).
+/// Lines that are zero throughout a perspective are left out. Labels in `lang`.
+pub fn lines(sc: &Scenario, res: &Results, lang: crate::report::format::Lang) -> String {
+    let mut s = String::from("perspective,line,label,kind,year,mean_dkk,discounted_mean_dkk\n");
+    let arm = Results::focus_arm(sc);
+    let Some(c) = &res.line_sums[arm] else {
+        return s;
+    };
+    let n = res.replications().max(1) as f64;
+    let yrs = years(sc, res.layout.horizon);
+    for (k, id) in PERSPECTIVES.iter().enumerate() {
+        for (l, def) in res.lines.iter().enumerate() {
+            let start = c.ix(l, k, 0);
+            let all = &c.vd[start..start + c.horizon];
+            let all_v = &c.v[start..start + c.horizon];
+            if all.iter().chain(all_v).all(|x| *x == 0.0) {
+                continue;
+            }
+            for (year, cycles) in &yrs {
+                let v: f64 = cycles.iter().map(|&m| c.v[start + m]).sum::<f64>() / n;
+                let d: f64 = cycles.iter().map(|&m| c.vd[start + m]).sum::<f64>() / n;
+                let _ = writeln!(
+                    s,
+                    "{id},{},{},{},{year},{v:.2},{d:.2}",
+                    def.id,
+                    csv_text(def.label(lang == crate::report::format::Lang::Da)),
+                    def.kind.id()
+                );
+            }
+        }
+    }
+    s
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break.
+fn csv_text(t: &str) -> String {
+    if t.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t.to_string()
+    }
+}

@@ -242,7 +242,7 @@ fn tr(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -320,7 +320,10 @@ table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px}th,td
 th{background:#eef2f8}td.l,th.l{text-align:left}.neg{color:#a32}.small{font-size:12px;color:#555}
 figure{margin:10px 0;page-break-inside:avoid}figure svg{width:100%;height:auto}
 .warn{background:#fff5d6;border:1px solid #e0c060;padding:6px 10px}
-@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table{page-break-inside:auto}}";
+table.lines td,table.lines th{font-size:12px}section.verdict p{font-size:15px}
+@media (max-width:700px){body{margin:8px auto;padding:0 8px}table{font-size:11px;display:block;overflow-x:auto}h1{font-size:20px}}
+@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:11px}h2{page-break-after:avoid;break-after:avoid}h2.page{break-before:page}
+figure,tr,.verdict,.warn{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}table{page-break-inside:auto}figure svg{max-height:120mm}}";
 
 /// Everything the report needs besides the results.
 pub struct ReportInput<'a> {
@@ -332,6 +335,10 @@ pub struct ReportInput<'a> {
     pub charts: Vec<(String, String)>,
     /// Language.
     pub lang: Lang,
+    /// The verdict and lines of the explained perspective.
+    pub explained: &'a super::explain::Explained,
+    /// The bridge chart (SVG text).
+    pub bridge_svg: &'a str,
 }
 
 /// Build report.html.
@@ -344,11 +351,12 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     let title = if da { &sc.title_da } else { &sc.title_en };
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
         if da { "da" } else { "en" },
         esc(title)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    super::explain_html::verdict(&mut h, input.explained, lang);
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(
         h,
@@ -390,14 +398,29 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             " (fixed)"
         },
-        esc(if da {
-            &sc.description_da
-        } else {
-            &sc.description
-        })
+        esc(&description(sc, input.manifest, lang))
     );
     if let Some(t) = super::after_close::sentence(sc, lang) {
         let _ = writeln!(h, "<p>{}</p>", esc(&t));
+    }
+    if let Some(ch) = input.manifest["changes"]
+        .as_array()
+        .filter(|c| !c.is_empty())
+    {
+        let key = if da { "text_da" } else { "text_en" };
+        let _ = writeln!(
+            h,
+            "<p class=\"changes\"><b>{}:</b> {}.</p>",
+            if da {
+                "Ændret ved kørslen"
+            } else {
+                "Changed for this run"
+            },
+            ch.iter()
+                .map(|c| esc(c[key].as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
     if let Some(w) = s["warnings"].as_array().filter(|w| !w.is_empty()) {
         let _ = write!(
@@ -472,6 +495,8 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {
         figure(&mut h, cap, svg);
     }
+
+    super::explain_html::lines(&mut h, input.explained, input.bridge_svg, lang);
 
     // Who pays, who saves: payer × year net from business_case.csv's numbers.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "whopays"));
@@ -776,7 +801,47 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     h
 }
 
-fn figure(h: &mut String, caption: &str, svg: &str) {
+/// The scenario's own description, or — when the run changed its staffing, so that the
+/// description's figures may no longer hold — the staffing as run, built from the model.
+fn description(sc: &Scenario, manifest: &Value, lang: Lang) -> String {
+    let da = lang == Lang::Da;
+    let staff_changed = manifest["changes"].as_array().is_some_and(|c| {
+        c.iter()
+            .any(|x| x["key"].as_str().is_some_and(|k| k.starts_with("staff.")))
+    });
+    if !staff_changed {
+        return if da {
+            sc.description_da.clone()
+        } else {
+            sc.description.clone()
+        };
+    }
+    let arm = Results::focus_arm(sc);
+    let staff: Vec<String> = sc.arms[arm]
+        .services
+        .iter()
+        .map(|sv| {
+            format!(
+                "{} {} FTE",
+                if da { &sv.label_da } else { &sv.label_en },
+                num(sc.params[sv.fte].param.central(), 1, lang)
+            )
+        })
+        .collect();
+    if da {
+        format!(
+            "Bemandingen i denne kørsel: {}. (Scenariets egen beskrivelse er udeladt, fordi kørslen ændrer bemandingen.)",
+            staff.join(", ")
+        )
+    } else {
+        format!(
+            "Staffing in this run: {}. (The scenario's own description is left out because the run changes its staffing.)",
+            staff.join(", ")
+        )
+    }
+}
+
+pub(super) fn figure(h: &mut String, caption: &str, svg: &str) {
     // The caption's first word is the chart's id; the rest is shown.
     let shown = caption.split_once(": ").map(|x| x.1).unwrap_or(caption);
     let body = svg.trim_start_matches(|c| c != '<');
@@ -798,7 +863,7 @@ pub fn power_report(title: &str, power: &Value, csv: &str, svg: &str) -> String 
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
         esc(title)
     );
     let _ = writeln!(h, "<h1>Trial power: {}</h1>", esc(title));

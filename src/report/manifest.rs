@@ -15,6 +15,8 @@ pub struct RunInfo {
     pub started_unix: u64,
     /// `--trace N`: write trace.csv for the first N citizens of replication 0.
     pub trace: Option<u32>,
+    /// Changes made on the command line to the scenario and its run settings.
+    pub changes: Vec<crate::scenario::overrides::Change>,
 }
 
 /// Build manifest.json.
@@ -34,5 +36,12 @@ pub fn manifest(sc: &Scenario, res: &Results, info: &RunInfo) -> Value {
         "started_unix": info.started_unix,
         "command_line": info.command_line,
         "target": format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+        "changes": info.changes.iter().map(|c| json!({
+            "key": c.key,
+            "value": c.value,
+            "scenario_value": c.scenario_value,
+            "text_da": c.text(true),
+            "text_en": c.text(false),
+        })).collect::<Vec<_>>(),
     })
 }

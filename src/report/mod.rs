@@ -2,15 +2,20 @@
 //! appears only when complete.
 
 pub mod after_close;
+pub mod bridge;
 pub mod charts;
 pub mod csv;
+pub mod explain;
+pub mod explain_html;
 pub mod format;
 pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod pdf;
 pub mod quantities;
 pub mod run_charts;
 pub mod summary;
+pub mod sweep_html;
 pub mod terminal;
 pub mod trace;
 pub mod workbook;
@@ -46,6 +51,7 @@ pub fn write_run(
     st.write("quantities.csv", csv::quantities(sc, res).as_bytes())?;
     st.write("business_case.csv", csv::business_case(sc, res).as_bytes())?;
     st.write("payers.csv", csv::payers(sc, res).as_bytes())?;
+    st.write("lines.csv", csv::lines(sc, res, lang).as_bytes())?;
     st.write("staffing.csv", csv::staffing(sc, res).as_bytes())?;
     if let Some(n) = info.trace {
         trace::write_trace(sc, &res.options, n, &st.path("trace.csv"))?;
@@ -53,6 +59,10 @@ pub fn write_run(
     let summary = summary::summary(sc, res, break_even);
     let manifest = manifest::manifest(sc, res, info);
     let charts = run_charts::write_all(sc, res, &st.path(""), lang)?;
+    let explained = explain::Explained::new(sc, res, break_even, explain::MUNICIPALITY);
+    let bridge = bridge::Bridge::new(&explained, lang);
+    charts::both(&st.path(""), "bridge", bridge.size(), &bridge)?;
+    let bridge_svg = std::fs::read_to_string(st.path("bridge.svg")).unwrap_or_default();
     let html = html::report(
         sc,
         res,
@@ -61,10 +71,29 @@ pub fn write_run(
             manifest: &manifest,
             charts,
             lang,
+            explained: &explained,
+            bridge_svg: &bridge_svg,
         },
     );
     st.write("report.html", html.as_bytes())?;
-    st.write("workbook.xlsx", &workbook::workbook(sc, res, &summary)?)?;
+    let pdf = pdf::attachment(
+        sc,
+        res,
+        &pdf::PdfInput {
+            explained: &explained,
+            lang,
+            changes: info
+                .changes
+                .iter()
+                .map(|c| c.text(lang == format::Lang::Da))
+                .collect(),
+        },
+    )?;
+    st.write("attachment.pdf", &pdf)?;
+    st.write(
+        "workbook.xlsx",
+        &workbook::workbook(sc, res, &summary, lang)?,
+    )?;
     st.write("summary.json", &pretty(&summary)?)?;
     // The manifest goes last: its presence marks a complete set.
     st.write("manifest.json", &pretty(&manifest)?)?;

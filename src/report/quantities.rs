@@ -356,22 +356,40 @@ pub fn sheet(
     sc: &Scenario,
     summary: &Value,
     head: &rust_xlsxwriter::Format,
+    da: bool,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    ws.set_name("Quantities")?;
-    let cols = [
-        "arm",
-        "account",
-        "unit",
-        "discounted",
-        "total_mean",
-        "total_p025",
-        "total_p975",
-        "total_mcse",
-        "discounted_mean",
-        "diff_mean",
-        "diff_p025",
-        "diff_p975",
-    ];
+    ws.set_name(if da { "Mængder" } else { "Quantities" })?;
+    let cols = if da {
+        [
+            "Arm",
+            "Konto",
+            "Enhed",
+            "Diskonteret",
+            "Total, middel",
+            "Total, 2,5 %",
+            "Total, 97,5 %",
+            "Total, MCSE",
+            "Diskonteret total, middel",
+            "Forskel, middel",
+            "Forskel, 2,5 %",
+            "Forskel, 97,5 %",
+        ]
+    } else {
+        [
+            "Arm",
+            "Account",
+            "Unit",
+            "Discounted",
+            "Total, mean",
+            "Total, 2.5 %",
+            "Total, 97.5 %",
+            "Total, MCSE",
+            "Discounted total, mean",
+            "Difference, mean",
+            "Difference, 2.5 %",
+            "Difference, 97.5 %",
+        ]
+    };
     for (c, name) in cols.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, head)?;
         ws.set_column_width(c as u16, if c < 2 { 26.0 } else { 13.0 })?;

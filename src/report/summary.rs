@@ -166,9 +166,48 @@ pub fn perspectives(
         if let Some(be) = break_even {
             o.insert("break_even_effect_scale".into(), json!(be[k]));
         }
+        o.insert("lines".into(), lines_of(res, arm, k));
         out.insert((*id).into(), Value::Object(o));
     }
     Value::Object(out)
+}
+
+/// The lines of arm `arm` in perspective `k` that are not zero in every replication, as
+/// `(line index, discounted total per replication)`, in line order.
+pub fn line_values(res: &Results, arm: usize, k: usize) -> Vec<(usize, Vec<f64>)> {
+    let n = res.lines.len();
+    (0..n)
+        .map(|l| {
+            let v: Vec<f64> = res
+                .reps
+                .iter()
+                .map(|r| r.line_npv[arm].get(k * n + l).copied().unwrap_or(0.0))
+                .collect();
+            (l, v)
+        })
+        .filter(|(_, v)| v.iter().any(|x| *x != 0.0))
+        .collect()
+}
+
+/// `lines` of one perspective: `[{line, label, label_en, kind, payer, discounted_dkk: stat}]`
+/// (the label in Danish, the default language; `label_en` in English).
+fn lines_of(res: &Results, arm: usize, k: usize) -> Value {
+    Value::Array(
+        line_values(res, arm, k)
+            .into_iter()
+            .map(|(l, v)| {
+                let d = &res.lines[l];
+                json!({
+                    "line": d.id,
+                    "label": d.label_da,
+                    "label_en": d.label_en,
+                    "kind": d.kind.id(),
+                    "payer": d.payer.id(),
+                    "discounted_dkk": stat(&v),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The `business_case` block.
@@ -296,7 +335,7 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
     Value::Object(out)
 }
 
-/// Productive hours per FTE per year (parameters-dk.md 1d: 1,600 h; an assumption).
+/// Productive hours per FTE per year (docs/sources.md DK-1d: 1,600 h; an estimate).
 pub const PRODUCTIVE_HOURS_PER_FTE_YEAR: f64 = 1600.0;
 
 /// For a shared caseload (coordinating caseworkers): staff hours per citizen per month while

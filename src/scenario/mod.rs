@@ -4,6 +4,7 @@
 pub mod lifetable;
 pub mod load;
 pub mod model;
+pub mod overrides;
 pub mod param;
 pub mod quantile;
 pub mod raw;

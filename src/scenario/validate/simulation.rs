@@ -14,7 +14,7 @@ pub(super) fn check_simulation(c: &mut Checker, raw: Option<&RawSimulation>) -> 
             );
             RawSimulation {
                 start: Some("2016-01".into()),
-                horizon: Some(1),
+                horizon: Some(super::MAX_HORIZON),
                 ..Default::default()
             }
         }
@@ -45,6 +45,15 @@ pub(super) fn check_simulation(c: &mut Checker, raw: Option<&RawSimulation>) -> 
         MAX_HORIZON,
         "the number of cycles to simulate",
     ) as u32;
+    // A missing or out-of-range horizon is one error: what depends on it (inflow, offer
+    // windows, service and cost months) is then checked against the longest horizon allowed,
+    // so no follow-on errors repeat the same cause.
+    let horizon_ok = matches!(r.horizon, Some(x) if (1..=MAX_HORIZON).contains(&x));
+    let horizon = if horizon_ok {
+        horizon
+    } else {
+        MAX_HORIZON as u32
+    };
     let cycle = c.choice(
         &with(&base, "cycle"),
         r.cycle.as_ref(),

@@ -154,7 +154,7 @@ fn staffing_csv_shows_fte_and_demand_per_month_and_sweep_varies_the_target() {
             "sweep",
             p.to_str().unwrap(),
             "--vary",
-            "mentors=4:8:4",
+            "mentors.target_caseload=4:8:4",
             "--replications",
             "2",
             "--quiet",

@@ -112,7 +112,11 @@ pub fn run(
 ) -> Result<Vec<Point>> {
     for v in vary {
         let mut probe = sc.clone();
-        probe.set_staff(&v.service, 0.0).map_err(Error::Usage)?;
+        let id = v
+            .service
+            .strip_suffix(crate::scenario::TARGET_SUFFIX)
+            .unwrap_or(&v.service);
+        probe.set_staff(id, 0.0).map_err(Error::Usage)?;
     }
     let points = grid(vary);
     let total = points.len();
@@ -136,16 +140,15 @@ pub fn csv(sc: &Scenario, vary: &[Vary], points: &[Point]) -> String {
     let arm = Results::focus_arm(sc);
     let svs = montecarlo::capacity_services(sc, arm);
     let mut s = String::new();
-    // A service staffed to demand is varied by its target caseload.
+    // `ID.target_caseload` varies a demand-staffed service's target caseload.
     let mut head: Vec<String> = vary
         .iter()
-        .map(|v| {
-            if sc.staffed_to_demand(&v.service) {
-                format!("{}_target_caseload", v.service)
-            } else {
-                format!("{}_fte", v.service)
-            }
-        })
+        .map(
+            |v| match v.service.strip_suffix(crate::scenario::TARGET_SUFFIX) {
+                Some(id) => format!("{id}_target_caseload"),
+                None => format!("{}_fte", v.service),
+            },
+        )
         .collect();
     head.extend(
         sc.chains[COURSE]

@@ -724,11 +724,17 @@ impl Scenario {
         })
     }
 
-    /// What a sweep varies for service `id`: the target caseload of a service staffed to
-    /// demand, the FTE otherwise (the peak of a schedule, which scales the whole schedule).
-    pub fn set_staff_level(&mut self, id: &str, x: f64) -> Result<usize, String> {
+    /// What a sweep varies: `ID` sets the FTE of service ID like `--staff` (a fixed staff, the
+    /// peak of a schedule, the most that may be staffed to demand); `ID.target_caseload` sets
+    /// the target caseload of a service staffed to demand.
+    pub fn set_staff_level(&mut self, key: &str, x: f64) -> Result<usize, String> {
+        let Some(id) = key.strip_suffix(TARGET_SUFFIX) else {
+            return self.set_staff(key, x);
+        };
         if !self.staffed_to_demand(id) {
-            return self.set_staff(id, x);
+            return Err(format!(
+                "`{key}`: service `{id}` is not staffed to demand (`staff_to_demand`), so it has no target caseload; vary `{id}` (its FTE) instead"
+            ));
         }
         if x.is_nan() || x <= 0.0 {
             return Err(format!(
@@ -788,3 +794,6 @@ impl Scenario {
         Ok(changed)
     }
 }
+
+/// The suffix of a sweep key that varies a demand-staffed service's target caseload.
+pub const TARGET_SUFFIX: &str = ".target_caseload";

@@ -140,18 +140,12 @@ impl Explained {
             .map(|r| r.participant_years.get(arm).copied().unwrap_or(0.0))
             .sum::<f64>()
             / n;
-        let per = |div: &dyn Fn(&crate::montecarlo::RepScalars) -> f64| -> Option<f64> {
-            let v: Vec<f64> = res
-                .reps
-                .iter()
-                .filter(|r| div(r) > 0.0)
-                .map(|r| r.headlines[arm][k].investment / div(r))
-                .collect();
+        let per = |per_year: bool| -> Option<f64> {
+            let v = super::summary::cost_per_participant(res, arm, k, per_year);
             (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
         };
-        let cost_per_participant = per(&|r| r.participants.get(arm).copied().unwrap_or(0) as f64);
-        let cost_per_participant_year =
-            per(&|r| r.participant_years.get(arm).copied().unwrap_or(0.0));
+        let cost_per_participant = per(false);
+        let cost_per_participant_year = per(true);
         let mut lines = Vec::new();
         if let Some(c) = &res.line_sums[arm] {
             let persp = c.discounted_totals(k);

@@ -114,6 +114,24 @@ pub fn mean_net_discounted(res: &Results, arm: usize, perspective: usize) -> Vec
     }
 }
 
+/// What the programme costs perspective `k` per participant (or per participant-year, the
+/// years participants spend in the course states), per replication: its undiscounted
+/// investment ÷ participants; replications without participants are left out.
+pub fn cost_per_participant(res: &Results, arm: usize, k: usize, per_year: bool) -> Vec<f64> {
+    let div = |r: &crate::montecarlo::RepScalars| {
+        if per_year {
+            r.participant_years.get(arm).copied().unwrap_or(0.0)
+        } else {
+            r.participants.get(arm).copied().unwrap_or(0) as f64
+        }
+    };
+    res.reps
+        .iter()
+        .filter(|r| div(r) > 0.0)
+        .map(|r| r.headlines[arm][k].investment / div(r))
+        .collect()
+}
+
 /// The business case of arm `arm` against control, per perspective.
 pub fn perspectives(
     sc: &Scenario,
@@ -138,25 +156,12 @@ pub fn perspectives(
         let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
         let mut o = Map::new();
         o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));
-        // What the programme costs this perspective per participant and per participant-year
-        // (undiscounted investment; replications without participants are left out).
-        let per = |div: &dyn Fn(&crate::montecarlo::RepScalars) -> f64| -> Value {
-            let v: Vec<f64> = res
-                .reps
-                .iter()
-                .filter(|r| div(r) > 0.0)
-                .map(|r| r.headlines[arm][k].investment / div(r))
-                .collect();
+        let per = |per_year: bool| -> Value {
+            let v = cost_per_participant(res, arm, k, per_year);
             if v.is_empty() { Value::Null } else { stat(&v) }
         };
-        o.insert(
-            "cost_per_participant_dkk".into(),
-            per(&|r| r.participants[arm] as f64),
-        );
-        o.insert(
-            "cost_per_participant_year_dkk".into(),
-            per(&|r| r.participant_years[arm]),
-        );
+        o.insert("cost_per_participant_dkk".into(), per(false));
+        o.insert("cost_per_participant_year_dkk".into(), per(true));
         o.insert("gross_savings_dkk".into(), stat(&col(&|h| h.savings)));
         o.insert("net_dkk".into(), stat(&col(&|h| h.net)));
         o.insert("npv_dkk".into(), stat(&npv));

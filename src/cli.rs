@@ -54,9 +54,10 @@ pub struct PowerArgs {
     /// give a comma-separated list [default: every outcome the scenario's states define].
     #[arg(long, value_name = "NAME", value_parser = crate::analysis::power::parse_outcomes)]
     pub outcome: Vec<::std::vec::Vec<crate::analysis::power::Outcome>>,
-    /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
-    pub effect_scale: f64,
+    /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error)
+    /// [default: the scenario's `effect_scale`, usually 1].
+    #[arg(long, value_name = "X", value_parser = parse_scale)]
+    pub effect_scale: Option<f64>,
     /// Master seed [default: the scenario's].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
@@ -182,9 +183,10 @@ pub struct RunArgs {
     /// Fix every uncertain parameter at its central value (no probabilistic analysis).
     #[arg(long)]
     pub no_psa: bool,
-    /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
-    pub effect_scale: f64,
+    /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect) [default: the
+    /// scenario's `effect_scale`, usually 1].
+    #[arg(long, value_name = "X", value_parser = parse_scale)]
+    pub effect_scale: Option<f64>,
     /// Override a service's staffing for this run, e.g. `--staff mentors=15`; repeatable.
     #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::analysis::sweep::parse_staff)]
     pub staff: Vec<(String, f64)>,

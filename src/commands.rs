@@ -37,7 +37,7 @@ fn power(a: crate::cli::PowerArgs) -> Result<()> {
     opts.follow_up_months = a.follow_up;
     opts.alpha = a.alpha;
     opts.trials = a.trials;
-    opts.effect_scale = a.effect_scale;
+    opts.effect_scale = a.effect_scale.unwrap_or(sc.sim.effect_scale);
     if let Some(s) = a.seed {
         opts.seed = s;
     }
@@ -379,7 +379,9 @@ fn run(a: RunArgs) -> Result<()> {
     let sc = load(a.scenario.as_deref())?;
     let mut opts = options(&sc, &a.common);
     opts.psa = !a.no_psa;
-    opts.effect_scale = a.effect_scale;
+    if let Some(x) = a.effect_scale {
+        opts.effect_scale = x;
+    }
     opts.progress = !a.quiet;
     // Every change is applied before anything runs or is written, and recorded.
     let mut changes = Vec::new();
@@ -397,7 +399,7 @@ fn run(a: RunArgs) -> Result<()> {
     changes.extend(option(
         "effect_scale",
         fmt_num(opts.effect_scale),
-        fmt_num(1.0),
+        fmt_num(sc.sim.effect_scale),
     ));
     if !opts.psa {
         changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
@@ -667,17 +669,22 @@ fn check(a: CheckArgs) -> Result<()> {
         }
         for co in &arm.costs {
             let per = match co.per {
-                scenario::CostPer::Month => "month",
-                scenario::CostPer::Year => "year",
-                scenario::CostPer::Total => "total",
-                scenario::CostPer::Once => "once",
+                scenario::CostPer::Month => "month".to_string(),
+                scenario::CostPer::Year => "year".to_string(),
+                scenario::CostPer::Total => "total".to_string(),
+                scenario::CostPer::Once => "once".to_string(),
+                scenario::CostPer::Case(s) => format!(
+                    "{} {}",
+                    t("pr. sag i", "per case of"),
+                    arm.services.get(s).map_or("?", |x| x.id.as_str())
+                ),
             };
             crate::outln!(
                 "  {} {:<18} {} kr. {}, {} {}",
                 t("udgift", "cost   "),
                 format!("{}.{}", arm.id, co.id),
                 fmt_num(sc.params[co.amount].param.central()),
-                words(da, per),
+                words(da, &per),
                 t("betales af", "paid by"),
                 co.payer.id()
             )?;

@@ -356,6 +356,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         esc(title)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    if let Some(ev) = &sc.evidence {
+        let _ = writeln!(h, "<p class=\"evidence\">{}</p>", esc(&ev.sentence(da)));
+    }
     super::explain_html::verdict(&mut h, input.explained, lang);
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(

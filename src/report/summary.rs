@@ -436,6 +436,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
     json!({
         "scenario": sc.name,
         "title": {"da": sc.title_da, "en": sc.title_en},
+        "evidence": sc.evidence.as_ref().map(|e| e.level.id()),
         "seed": o.seed,
         "replications": res.replications(),
         "horizon_months": sc.sim.horizon_months(),

@@ -35,6 +35,31 @@ pub const LIBRARY: &[Shipped] = &[
         false
     ),
     shipped!(
+        "kbh-rehabiliteringshus-konservativ",
+        "scenarios/kbh-rehabiliteringshus-konservativ.toml",
+        false
+    ),
+    shipped!(
+        "kbh-rehabiliteringshus-optimistisk",
+        "scenarios/kbh-rehabiliteringshus-optimistisk.toml",
+        false
+    ),
+    shipped!(
+        "kbh-rehabiliteringshus-drift",
+        "scenarios/kbh-rehabiliteringshus-drift.toml",
+        false
+    ),
+    shipped!(
+        "sundhedskoordinator",
+        "scenarios/sundhedskoordinator.toml",
+        false
+    ),
+    shipped!(
+        "sundhedskoordinator-permanent",
+        "scenarios/sundhedskoordinator-permanent.toml",
+        false
+    ),
+    shipped!(
         "dk-ressourceforloeb",
         "scenarios/base/dk-ressourceforloeb.toml",
         true

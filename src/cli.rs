@@ -27,6 +27,30 @@ pub enum Command {
     /// Power of the randomised trial by size (power.csv, capacity.csv, power.json and chart),
     /// the size for 80 % power and the minimum detectable effect.
     Power(PowerArgs),
+    /// Run several scenarios (the shipped library when none is named) and compare them side by
+    /// side (compare.csv and compare.html, each scenario's own outputs beside them).
+    Compare(CompareArgs),
+}
+
+/// `ressim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML). Without any, every shipped scenario is compared.
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder [default: outputs/compare].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+    /// Language of the table and the reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
+    /// Skip the search for the break-even effect (ten extra runs per scenario).
+    #[arg(long)]
+    pub no_break_even: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `ressim power`.

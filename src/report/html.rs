@@ -242,7 +242,8 @@ fn tr(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-pub(super) fn esc(s: &str) -> String {
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -64,7 +64,11 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
     if let Some(ev) = &sc.evidence {
         out.push(format!(
             "{}: {}",
-            if da { "Evidensvariant" } else { "Evidence variant" },
+            if da {
+                "Evidensvariant"
+            } else {
+                "Evidence variant"
+            },
             ev.level.label(da)
         ));
     }

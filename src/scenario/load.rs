@@ -337,13 +337,15 @@ pub fn shipped_label(s: &library::Shipped) -> String {
 /// shipped).
 fn resolve(from: &Link, reference: &str) -> Result<Link, String> {
     if library::is_name(reference) {
-        return library::by_name(reference).map(Link::Shipped).ok_or_else(|| {
-            format!(
-                "extends `{reference}`, but no scenario of that name is shipped with ressim \
+        return library::by_name(reference)
+            .map(Link::Shipped)
+            .ok_or_else(|| {
+                format!(
+                    "extends `{reference}`, but no scenario of that name is shipped with ressim \
                  (shipped: {}); a file is named by its path, ending in `.toml`",
-                library::names()
-            )
-        });
+                    library::names()
+                )
+            });
     }
     match from {
         Link::Disk(p) => {
@@ -420,7 +422,10 @@ fn chain(first: Link, first_text: Option<String>) -> Result<(RawScenario, Source
         };
         let (raw, table) = parse_raw(&label, &text)?;
         let next = raw.extends.clone();
-        files.push(SourceFile { path: label.clone(), text });
+        files.push(SourceFile {
+            path: label.clone(),
+            text,
+        });
         tables.push(table);
         links.push(current.clone());
         let Some(reference) = next else { break };

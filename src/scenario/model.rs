@@ -71,7 +71,11 @@ impl Evidence {
     /// One sentence for the report: "Evidensvariant: forsigtig. …".
     pub fn sentence(&self, da: bool) -> String {
         let note = if da { &self.note_da } else { &self.note_en };
-        let head = if da { "Evidensvariant" } else { "Evidence variant" };
+        let head = if da {
+            "Evidensvariant"
+        } else {
+            "Evidence variant"
+        };
         if note.is_empty() {
             format!("{head}: {}.", self.level.label(da))
         } else {

@@ -587,7 +587,10 @@ fn evidence(c: &mut Checker, meta: &RawMeta) -> Option<Evidence> {
     let note_en = meta.evidence_note.clone().unwrap_or_default();
     Some(Evidence {
         level,
-        note_da: meta.evidence_note_da.clone().unwrap_or_else(|| note_en.clone()),
+        note_da: meta
+            .evidence_note_da
+            .clone()
+            .unwrap_or_else(|| note_en.clone()),
         note_en,
     })
 }

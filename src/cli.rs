@@ -30,6 +30,22 @@ pub enum Command {
     /// Run several scenarios (the shipped library when none is named) and compare them side by
     /// side (compare.csv and compare.html, each scenario's own outputs beside them).
     Compare(CompareArgs),
+    /// Write a starting point for a new programme: a short scenario that extends the national
+    /// base, with every value to decide marked (check refuses it until they are filled in).
+    Init(InitArgs),
+}
+
+/// `ressim init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The scenario file to write, e.g. my-programme.toml.
+    pub file: PathBuf,
+    /// Fill in a worked single-service mentor programme instead of marking the values open.
+    #[arg(long)]
+    pub example: bool,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `ressim compare`.

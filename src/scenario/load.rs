@@ -264,8 +264,68 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<(RawScenario, toml::Table), 
         message: tidy_toml_message(e.message()),
     };
     let table: toml::Table = toml::from_str(text).map_err(located)?;
+    open_values(path, text, &table)?;
     let raw: RawScenario = toml::from_str(text).map_err(located)?;
     Ok((raw, table))
+}
+
+/// How `ressim init` marks a value the planner must still decide: a text starting with this.
+pub const OPEN_MARK: &str = "FILL IN";
+
+/// Refuse a file that still holds values marked open by `ressim init`, naming every one.
+fn open_values(path: &Path, text: &str, table: &toml::Table) -> Result<(), ScenarioError> {
+    fn walk(prefix: &mut KeyPath, v: &toml::Value, out: &mut Vec<(KeyPath, String)>) {
+        match v {
+            toml::Value::String(s) if s.trim_start().starts_with(OPEN_MARK) => {
+                out.push((prefix.clone(), s.clone()))
+            }
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    prefix.push(Seg::Key(k.clone()));
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            toml::Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    prefix.push(Seg::Index(i));
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut open = Vec::new();
+    walk(
+        &mut Vec::new(),
+        &toml::Value::Table(table.clone()),
+        &mut open,
+    );
+    if open.is_empty() {
+        return Ok(());
+    }
+    let written = written_paths(text);
+    let at = |p: &KeyPath| written.get(p).map(|&o| Location::from_offset(text, o));
+    let list = open
+        .iter()
+        .map(|(p, what)| {
+            let line = at(p)
+                .map(|l| format!("line {}: ", l.line))
+                .unwrap_or_default();
+            format!("  {line}`{}` = \"{what}\"", path_text(p))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(ScenarioError {
+        file: path.to_path_buf(),
+        location: at(&open[0].0),
+        message: format!(
+            "{} value{} still to be filled in (marked \"{OPEN_MARK}\" by `ressim init`); write a number (or a list, or a text) in place of each:\n{list}",
+            open.len(),
+            if open.len() == 1 { " is" } else { "s are" }
+        ),
+    })
 }
 
 fn tidy_toml_message(m: &str) -> String {

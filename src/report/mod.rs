@@ -2,10 +2,12 @@
 //! appears only when complete.
 
 pub mod after_close;
+pub mod answer;
 pub mod bridge;
 pub mod charts;
 pub mod compare;
 pub mod csv;
+pub mod drivers;
 pub mod explain;
 pub mod explain_html;
 pub mod format;

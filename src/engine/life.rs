@@ -19,7 +19,7 @@ use super::rng::{self, name_key};
 use crate::scenario::Scenario;
 
 /// The life course of one arm in one replication, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CLife {
     /// Ageing attributes (indices).
     pub ageing: Vec<usize>,
@@ -37,7 +37,7 @@ pub struct CLife {
 }
 
 /// Deaths from a life table, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CMortality {
     /// The age attribute.
     pub age: usize,

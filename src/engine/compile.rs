@@ -286,7 +286,8 @@ impl BenefitClock {
     /// ⌊weeks⌋ + 1).
     #[inline]
     pub fn step(&self, weeks: f64) -> usize {
-        let week = weeks.max(0.0).floor() as u64 + 1;
+        // ⌊weeks⌋ for weeks ≥ 0: the cast truncates, the same without a call to libm's floor.
+        let week = weeks.max(0.0) as u64 + 1;
         self.from_weeks
             .iter()
             .rposition(|&w| w as u64 <= week)

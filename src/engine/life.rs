@@ -68,7 +68,9 @@ impl CMortality {
         if col.is_empty() {
             return None;
         }
-        let age = (attrs[self.age] + AGE_EPS).floor().max(0.0) as u32;
+        // The completed age: ⌊x⌋ clamped at 0. The cast truncates toward zero and saturates
+        // (NaN and negatives give 0), which is exactly that, without a call to libm's floor.
+        let age = (attrs[self.age] + AGE_EPS) as u32;
         let (threshold, rate) =
             col[(age.saturating_sub(self.first_age) as usize).min(col.len() - 1)];
         if rate.is_infinite() {

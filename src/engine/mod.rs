@@ -435,6 +435,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         moved_in: vec![0; n],
         demand: vec![vec![0; h]; n_sv],
         carry: vec![0.0; n_sv],
+        cleared: vec![false; n_sv],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
@@ -480,6 +481,45 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     let keys: Vec<u64> = (lo..hi)
         .map(|i| rng::citizen_key(seed, rep, i as u32))
         .collect();
+    // The table-driven fast path: no services, refusion clock, held services, life course,
+    // clocks or housing moves, and every course state either left by its shared exit table
+    // alone or never left. Then a cycle is only the exit choice of the general path below
+    // ([`competing`] on the same [`StaticExits`] tables, the same flow counters): per course
+    // state, the table of non-participants and of participants where an exit can fire.
+    let plain = n_sv == 0
+        && benefit.is_none()
+        && n_held == 0
+        && life.is_none()
+        && !track_course
+        && !any_held
+        && carm
+            .chains
+            .iter()
+            .skip(1)
+            .flatten()
+            .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
+    let fast: Option<Vec<[Option<&[Exit]>; 2]>> = if plain {
+        carm.chains[0]
+            .iter()
+            .enumerate()
+            .map(|(s, cst)| {
+                if cst.on_max.is_some() || cst.max_months.is_some() {
+                    return None;
+                }
+                if cst.edges.is_empty() {
+                    return Some([None, None]);
+                }
+                let t = |p: bool| {
+                    tables
+                        .get(0, s as u16, p)
+                        .map(|(row, live)| live.then_some(row))
+                };
+                Some([t(false)?, t(true)?])
+            })
+            .collect()
+    } else {
+        None
+    };
     let mut entered_before = 0;
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
@@ -507,6 +547,26 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                     counts: &mut counts,
                 },
             );
+        }
+        if let Some(fast) = &fast {
+            let (course, rest) = chains.split_at_mut(1);
+            let course = &mut course[0].state;
+            for (i, &cl) in class.iter().enumerate().take(active) {
+                let s = course[i];
+                if let Some(row) = fast[s as usize][(cl & 1) as usize] {
+                    let cst = &carm.chains[0][s as usize];
+                    let bits = rng::cycle_bits(keys[i], m as u32);
+                    if let Some((k, _)) = competing(cst, row, bits) {
+                        let dest = cst.edges[k].to;
+                        counts.flows[lay.flow_ix(m, 0, s as usize, dest as usize, cl as usize)] +=
+                            1;
+                        course[i] = dest;
+                    }
+                }
+                let now = [course[i], rest.first().map_or(0, |c| c.state[i])];
+                obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
+            }
+            continue;
         }
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         for (i, &cl) in class.iter().enumerate().take(active) {

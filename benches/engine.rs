@@ -13,11 +13,15 @@
 //!   one element is one citizen-cycle.
 //! * `four_state/replication_1_thread`, `…_2_threads`: one whole replication of it (cohort,
 //!   both arms — simulated once, as the treatment changes only amounts — and booking).
+//! * `four_state_cpu/…`: the same two measured in CPU time of the process rather than wall
+//!   time, so that the figure holds on a machine shared with other work (on an idle machine
+//!   the two agree for one thread).
 //! * `whole_process/four_state`: `ressim run benches/data/four-state.toml` as a user runs it,
 //!   report included, on every core.
 //! * `whole_process/default_1000`: `ressim run --replications 1000 --no-break-even` of the
 //!   shipped scenario on every core (slow: run it alone with `-- whole_process/default`).
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ressim::cohort;
 use ressim::economics;
@@ -88,6 +92,42 @@ placement = 1.4
     .to_string()
 }
 
+/// CPU time of the whole process (every thread), in place of wall time.
+struct CpuTime(WallTime);
+
+fn cpu_now() -> std::time::Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = std::time::Duration;
+    type Value = std::time::Duration;
+    fn start(&self) -> Self::Intermediate {
+        cpu_now()
+    }
+    fn end(&self, i: Self::Intermediate) -> Self::Value {
+        cpu_now().saturating_sub(i)
+    }
+    fn add(&self, a: &Self::Value, b: &Self::Value) -> Self::Value {
+        *a + *b
+    }
+    fn zero(&self) -> Self::Value {
+        std::time::Duration::ZERO
+    }
+    fn to_f64(&self, v: &Self::Value) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.0.formatter()
+    }
+}
+
 /// A pool of `n` threads to run a benchmark in.
 fn pool(n: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
@@ -97,6 +137,14 @@ fn pool(n: usize) -> rayon::ThreadPool {
 }
 
 fn four_state(c: &mut Criterion) {
+    four_state_in(c, "four_state");
+}
+
+fn four_state_cpu(c: &mut Criterion<CpuTime>) {
+    four_state_in(c, "four_state_cpu");
+}
+
+fn four_state_in<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let sc = scenario::load_str("four-state.toml", include_str!("data/four-state.toml"))
         .expect("four-state scenario loads");
     let values = draw_params(&sc, 1, 0, true);
@@ -106,7 +154,7 @@ fn four_state(c: &mut Criterion) {
     let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
     let class = engine::classes(&carm, &cit, &sclass);
     let cycles = cit.n as u64 * sc.sim.horizon as u64;
-    let mut g = c.benchmark_group("four_state");
+    let mut g = c.benchmark_group(group);
     g.sample_size(20);
     g.throughput(Throughput::Elements(cycles));
     let one = pool(1);
@@ -246,4 +294,9 @@ criterion_group! {
     config = Criterion::default().without_plots();
     targets = four_state, bench, whole_process
 }
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().without_plots().with_measurement(CpuTime(WallTime));
+    targets = four_state_cpu
+}
+criterion_main!(benches, cpu);

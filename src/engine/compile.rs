@@ -60,6 +60,8 @@ pub struct CState {
     pub id: String,
     /// Outgoing transitions.
     pub edges: Vec<CEdge>,
+    /// The key of each exit's uniform, in `edges` order (kept together for the month loop).
+    pub keys: Vec<u64>,
     /// Months in state at which the rates change (duration steps), sorted, deduplicated.
     pub breakpoints: Vec<u32>,
     /// Planned length.
@@ -411,6 +413,7 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                         .collect(),
                 });
             }
+            cs.keys = cs.edges.iter().map(|e| e.key).collect();
             cs.breakpoints.sort_unstable();
             cs.breakpoints.dedup();
             states.push(cs);

@@ -198,8 +198,8 @@ pub(super) fn waiting_time(bits: u64, rate: f64) -> f64 {
 pub(super) fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<(usize, u64)> {
     let mut best: Option<(usize, u64)> = None;
     let mut best_t = f64::INFINITY;
-    for (k, (e, x)) in cst.edges.iter().zip(exits).enumerate() {
-        let u = rng::mix64(bits ^ e.key);
+    for (k, (&key, x)) in cst.keys.iter().zip(exits).enumerate() {
+        let u = rng::mix64(bits ^ key);
         if u < x.threshold {
             match best {
                 None => best = Some((k, u)),

@@ -24,7 +24,7 @@ pub mod rng;
 use crate::cohort::Citizens;
 use crate::error::Result;
 use allocate::{AllocCtx, ServiceState, allocate};
-use compile::CArm;
+use compile::{CArm, CState};
 use exits::{
     ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
     waiting_time,
@@ -394,6 +394,36 @@ impl ArmCounts {
     }
 }
 
+/// Per course state of the fast path: the state, and the shared exit table of non-participants
+/// and of participants where an exit can fire.
+type FastTables<'a> = [(&'a CState, [Option<&'a [Exit]>; 2])];
+
+/// One cycle of the table-driven fast path (see [`run_block`]): each citizen's exit choice by
+/// [`competing`] on the state's shared table, a move counted as in the general path. Kept out
+/// of line so that this small loop keeps its values in registers.
+#[inline(never)]
+fn fast_cycle(
+    fast: &FastTables,
+    course: &mut [u16],
+    class: &[u16],
+    keys: &[u64],
+    m: usize,
+    lay: &Layout,
+    counts: &mut ArmCounts,
+) {
+    for ((st, &cl), &key) in course.iter_mut().zip(class).zip(keys) {
+        let s = *st as usize;
+        let (cst, rows) = &fast[s];
+        if let Some(row) = rows[(cl & 1) as usize]
+            && let Some((k, _)) = competing(cst, row, rng::cycle_bits(key, m as u32))
+        {
+            let dest = cst.edges[k].to;
+            counts.flows[lay.flow_ix(m, 0, s, dest as usize, cl as usize)] += 1;
+            *st = dest;
+        }
+    }
+}
+
 /// Run citizens `lo..hi` of one arm through every cycle; `end` is left to [`ArmCounts::close`].
 fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Result<ArmCounts> {
     let BlockCtx {
@@ -439,12 +469,20 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
-            let width = carm.chains[c]
+            // A table per citizen only where a state's rates depend on the citizen.
+            let own = carm.chains[c]
                 .iter()
-                .map(|s| s.edges.len())
-                .max()
-                .unwrap_or(0)
-                .max(1);
+                .enumerate()
+                .any(|(s, cst)| !cst.edges.is_empty() && tables.get(c, s as u16, false).is_none());
+            let width = if own {
+                carm.chains[c]
+                    .iter()
+                    .map(|s| s.edges.len())
+                    .max()
+                    .unwrap_or(0)
+            } else {
+                0
+            };
             ChainState {
                 state: cit.start[lo..hi].iter().map(|s| s[c]).collect(),
                 slot: vec![Slot::default(); n],
@@ -498,7 +536,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             .skip(1)
             .flatten()
             .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
-    let fast: Option<Vec<[Option<&[Exit]>; 2]>> = if plain {
+    let fast: Option<Vec<(&CState, [Option<&[Exit]>; 2])>> = if plain {
         carm.chains[0]
             .iter()
             .enumerate()
@@ -507,14 +545,14 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                     return None;
                 }
                 if cst.edges.is_empty() {
-                    return Some([None, None]);
+                    return Some((cst, [None, None]));
                 }
                 let t = |p: bool| {
                     tables
                         .get(0, s as u16, p)
                         .map(|(row, live)| live.then_some(row))
                 };
-                Some([t(false)?, t(true)?])
+                Some((cst, [t(false)?, t(true)?]))
             })
             .collect()
     } else {
@@ -550,21 +588,21 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         }
         if let Some(fast) = &fast {
             let (course, rest) = chains.split_at_mut(1);
-            let course = &mut course[0].state;
-            for (i, &cl) in class.iter().enumerate().take(active) {
-                let s = course[i];
-                if let Some(row) = fast[s as usize][(cl & 1) as usize] {
-                    let cst = &carm.chains[0][s as usize];
-                    let bits = rng::cycle_bits(keys[i], m as u32);
-                    if let Some((k, _)) = competing(cst, row, bits) {
-                        let dest = cst.edges[k].to;
-                        counts.flows[lay.flow_ix(m, 0, s as usize, dest as usize, cl as usize)] +=
-                            1;
-                        course[i] = dest;
-                    }
+            let course = &mut course[0].state[..active];
+            fast_cycle(
+                fast,
+                course,
+                &class[..active],
+                &keys[..active],
+                m,
+                lay,
+                &mut counts,
+            );
+            if obs.sees_citizens() {
+                for (i, &s) in course.iter().enumerate() {
+                    let now = [s, rest.first().map_or(0, |c| c.state[i])];
+                    obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
                 }
-                let now = [course[i], rest.first().map_or(0, |c| c.state[i])];
-                obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
             }
             continue;
         }

@@ -84,7 +84,7 @@ fn an_arm_with_services_is_simulated_on_its_own() {
 #[test]
 fn blocks_in_parallel_count_as_one_pass_over_the_cohort() {
     let sc = four_state("[arms.treatment.effects.healthy]\nsick = 0.7\n");
-    assert!(sc.cohort.size() as usize > engine::BLOCK);
+    assert!(sc.cohort.size() > engine::BLOCK);
     let values = draw_params(&sc, 3, 1, true);
     let cit = cohort::synthesize(&sc, 3, 1);
     let (sclass, classes) = economics::static_classes(&sc, &cit).unwrap();

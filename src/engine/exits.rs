@@ -122,8 +122,11 @@ pub(super) fn refresh(
 pub(super) struct StaticExits {
     /// Per chain, per state: the table of non-participants and of participants, each with
     /// whether any exit can fire; None where the rates depend on the citizen.
-    tables: Vec<Vec<Option<[(Vec<Exit>, bool); 2]>>>,
+    tables: Vec<Vec<Option<[SharedTable; 2]>>>,
 }
+
+/// One shared exit table and whether any of its exits can fire.
+type SharedTable = (Vec<Exit>, bool);
 
 impl StaticExits {
     /// The shared tables of an arm.

@@ -396,7 +396,9 @@ impl ArmCounts {
 
 /// Per course state of the fast path: the state, and the shared exit table of non-participants
 /// and of participants where an exit can fire.
-type FastTables<'a> = [(&'a CState, [Option<&'a [Exit]>; 2])];
+type FastState<'a> = (&'a CState, [Option<&'a [Exit]>; 2]);
+/// The fast path's tables, per course state.
+type FastTables<'a> = [FastState<'a>];
 
 /// One cycle of the table-driven fast path (see [`run_block`]): each citizen's exit choice by
 /// [`competing`] on the state's shared table, a move counted as in the general path. Kept out
@@ -536,7 +538,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             .skip(1)
             .flatten()
             .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
-    let fast: Option<Vec<(&CState, [Option<&[Exit]>; 2])>> = if plain {
+    let fast: Option<Vec<FastState>> = if plain {
         carm.chains[0]
             .iter()
             .enumerate()
@@ -613,12 +615,16 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             let participant = cl & 1 == 1;
             // Refusion: the step at the start of the cycle, for the states where it runs.
             let mut on_clock = false;
+            // The step at the start, computed only for a citizen on the clock (and reused at
+            // the end when the clock did not run: the same weeks give the same step).
+            let mut step_start = None;
             if let Some(b) = benefit {
-                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
                         on_clock = true;
+                        let step = *step_start
+                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
                         counts.steps_start[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }
@@ -755,10 +761,12 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 if on_clock {
                     clock_months[i] += cm;
                 }
-                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
+                let mut step_end = if on_clock { None } else { step_start };
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
+                        let step = *step_end
+                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
                         counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }

@@ -462,6 +462,9 @@ fn pct(v: f64) -> String {
 
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
+/// A run's results, its break-even effects (if searched) and its output folder.
+type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
+
 fn simulate(
     sc: &Scenario,
     opts: &RunOptions,
@@ -470,7 +473,7 @@ fn simulate(
     started: Instant,
     break_even: bool,
     lang: report::format::Lang,
-) -> Result<(montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf)> {
+) -> Result<Simulated> {
     let res = montecarlo::run(sc, opts)?;
     let break_even = if break_even {
         if opts.progress {

@@ -425,6 +425,7 @@ fn run(a: RunArgs) -> Result<()> {
             opts.replications
         );
     }
+    print_scenario_warnings(&sc, a.lang == Lang::Da);
     let res = montecarlo::run(&sc, &opts)?;
     let break_even = if a.no_break_even {
         None
@@ -452,7 +453,10 @@ fn run(a: RunArgs) -> Result<()> {
     if !a.quiet {
         report::terminal::print_summary(&sc, &res, &dir, report_lang)?;
         print_verdict(&sc, &res, break_even.as_ref(), a.lang)?;
-        for w in report::summary::warnings(&sc, &res) {
+        for w in report::summary::warnings(&sc, &res)
+            .into_iter()
+            .filter(|w| !sc.warnings.contains(w))
+        {
             crate::errln!("warning: {w}");
         }
     }
@@ -634,54 +638,31 @@ fn check(a: CheckArgs) -> Result<()> {
             t("ændrede beløb", "amount overrides")
         )?;
     }
-    for arm in &sc.arms {
-        for sv in &arm.services {
-            let fte = sc.params[sv.fte].param.central();
-            let capacity = match &sv.capacity {
-                Some(c) => format!(
-                    "{}, {} {}, {} {}",
-                    words(
-                        da,
-                        match c.kind {
-                            scenario::ServiceKind::Caseload => "caseload",
-                            scenario::ServiceKind::Monthly => "monthly-new",
-                            scenario::ServiceKind::Shared => "shared",
-                        }
-                    ),
-                    fmt_num(sc.params[c.per_fte].param.central()),
-                    t("pr. årsværk", "per FTE"),
-                    c.effects.len(),
-                    t("virkninger", "effects")
-                ),
-                None => t("kun udgift", "cost only").into(),
-            };
-            crate::outln!(
-                "  {} {:<18} {} FTE, {} {}–{}, {capacity}",
-                t("ydelse", "service"),
-                format!("{}.{}", arm.id, sv.id),
-                fmt_num(fte),
-                t("måned", "months"),
-                sv.from_month,
-                sv.to_month
-            )?;
-        }
-        for co in &arm.costs {
-            let per = match co.per {
-                scenario::CostPer::Month => "month",
-                scenario::CostPer::Year => "year",
-                scenario::CostPer::Total => "total",
-                scenario::CostPer::Once => "once",
-            };
-            crate::outln!(
-                "  {} {:<18} {} kr. {}, {} {}",
-                t("udgift", "cost   "),
-                format!("{}.{}", arm.id, co.id),
-                fmt_num(sc.params[co.amount].param.central()),
-                words(da, per),
-                t("betales af", "paid by"),
-                co.payer.id()
-            )?;
-        }
+    for line in report::programme::lines(&sc, da) {
+        crate::outln!("{line}")?;
+    }
+    for line in sc.prices.sentences(da) {
+        crate::outln!("  {line}")?;
+    }
+    for w in &sc.widened {
+        crate::outln!(
+            "  {} `{}`: {}–{} ({} {}–{}): {}",
+            t("udvidet plausibelt interval", "widened plausible range"),
+            w.kind.id(),
+            fmt_num(w.min),
+            fmt_num(w.max),
+            t("dokumenteret", "documented"),
+            fmt_num(w.documented.0),
+            fmt_num(w.documented.1),
+            w.reason
+        )?;
+    }
+    if !sc.removed.is_empty() {
+        crate::outln!(
+            "  {:<14}{}",
+            t("fjernet:", "removed:"),
+            sc.removed.join(", ")
+        )?;
     }
     if let Some(r) = &sc.refusion {
         let steps: Vec<String> = r
@@ -732,5 +713,13 @@ fn check(a: CheckArgs) -> Result<()> {
             crate::outln!("    {} = {}", p.path, p.param.describe())?;
         }
     }
+    print_scenario_warnings(&sc, da);
     Ok(())
+}
+
+/// The scenario's warnings (implausible values, nothing to save or invest) on standard error.
+fn print_scenario_warnings(sc: &Scenario, da: bool) {
+    for w in &sc.warnings {
+        crate::errln!("{}: {w}", if da { "advarsel" } else { "warning" });
+    }
 }

@@ -12,6 +12,7 @@ pub mod html;
 pub mod manifest;
 pub mod output;
 pub mod pdf;
+pub mod programme;
 pub mod quantities;
 pub mod run_charts;
 pub mod summary;

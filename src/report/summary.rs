@@ -68,7 +68,7 @@ pub fn leaver_mix(sc: &Scenario, res: &Results, arm: usize) -> Option<Vec<(usize
 
 /// Warnings worth a user's attention (empty when none).
 pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
-    let mut w = Vec::new();
+    let mut w = sc.warnings.clone();
     if res.replications() < 2 {
         w.push(
             "one replication: Monte Carlo standard errors and 95 % intervals cannot be estimated; they are null in summary.json (mcse_basis \"none\"); use --replications 200 or more for results you report".into(),

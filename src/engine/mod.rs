@@ -104,11 +104,13 @@ impl Layout {
 /// One service in one cycle: capacity, used, queue at the end of allocation, newly
 /// allocated, the summed waiting months of the newly allocated, the FTE staffed and the
 /// demand (citizens eligible: holding, or waiting for, the service).
-pub type StaffRow = [f64; 7];
+pub type StaffRow = [f64; 8];
 /// Index of the FTE staffed in a [`StaffRow`].
 pub const ROW_FTE: usize = 5;
 /// Index of the demand in a [`StaffRow`].
 pub const ROW_DEMAND: usize = 6;
+/// Index of [`StaffRow`]: citizens served for the first time in the cycle.
+pub const ROW_FIRST_SERVED: usize = 7;
 
 /// What one arm of one replication produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,7 +247,7 @@ pub fn run_arm<O: Observer>(
         flows: vec![0; h * lay.n_flows * lay.n_classes],
         steps_start: vec![0; step_cells],
         steps_end: vec![0; step_cells],
-        staffing: vec![[0.0; 7]; h * n_sv],
+        staffing: vec![[0.0; 8]; h * n_sv],
         held_start: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
         held_end: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
     };

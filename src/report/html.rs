@@ -167,6 +167,20 @@ fn tr(lang: Lang, key: &str) -> &'static str {
                 "Longest queue"
             }
         }
+        "served" => {
+            if da {
+                "Borgere betjent"
+            } else {
+                "Citizens served"
+            }
+        }
+        "neverserved" => {
+            if da {
+                "Tilbudt, aldrig betjent"
+            } else {
+                "Offered, never served"
+            }
+        }
         "wait" => {
             if da {
                 "Gns. ventetid (mdr.)"
@@ -581,12 +595,14 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "staffing"));
         let _ = writeln!(
             h,
-            "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             tr(lang, "service"),
             tr(lang, "fte"),
             tr(lang, "util"),
             tr(lang, "maxq"),
-            tr(lang, "wait")
+            tr(lang, "wait"),
+            tr(lang, "served"),
+            tr(lang, "neverserved")
         );
         for (id, v) in map {
             let label = v[if da { "label_da" } else { "label_en" }]
@@ -597,12 +613,14 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(label),
                 opt("fte", &|x| num(x, 1, lang)),
                 opt("utilisation_mean", &|x| pct(x, lang)),
                 opt("max_queue", &|x| num(x, 0, lang)),
                 opt("mean_wait_months", &|x| num(x, 1, lang)),
+                opt("citizens_served", &|x| num(x, 0, lang)),
+                opt("share_offered_never_served", &|x| pct(x, lang)),
             );
         }
         let _ = writeln!(h, "</table>");

@@ -1,7 +1,7 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
 use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
-use crate::engine::{ROW_DEMAND, ROW_FTE, StaffRow};
+use crate::engine::{ROW_DEMAND, ROW_FIRST_SERVED, ROW_FTE, StaffRow};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
@@ -295,6 +295,14 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
         let used: f64 = rows.iter().map(|r| r[1]).sum();
         let allocated: f64 = rows.iter().map(|r| r[3]).sum();
         let waited: f64 = rows.iter().map(|r| r[4]).sum();
+        let served_first: f64 = rows.iter().map(|r| r[ROW_FIRST_SERVED]).sum::<f64>() / n;
+        let offered = res
+            .reps
+            .iter()
+            .map(|r| r.participants.get(arm).copied().unwrap_or(0) as f64)
+            .sum::<f64>()
+            / n;
+        let participants_only = sv.capacity.as_ref().is_some_and(|c| c.participants_only);
         let months_staffed = rows.iter().filter(|r| r[0] > 0.0).count();
         // Mean FTE over the cycles staffed (FTE above 0 in some replication): with a schedule or
         // staffing to demand the FTE varies from month to month.
@@ -333,6 +341,9 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
                 "max_queue": res.staffing_max_queue[arm][k],
                 "mean_wait_months": if allocated > 0.0 { waited / allocated } else { 0.0 },
                 "served_per_replication": allocated / n,
+                "citizens_served": served_first,
+                "mean_wait_months_of_served": if allocated > 0.0 { waited / allocated } else { 0.0 },
+                "share_offered_never_served": if participants_only && offered > 0.0 { Some((1.0 - served_first / offered).max(0.0)) } else { None },
                 "hours_per_citizen_month": hours_per_citizen(sv.capacity.as_ref().map(|c| c.kind), &rows, n),
             }),
         );
@@ -407,6 +418,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
                 "label_en": arm.label_en,
                 "citizens": res.citizens,
                 "participants": stat(&participants),
+                "citizens_offered": participants.iter().sum::<f64>() / participants.len().max(1) as f64,
                 "participant_years": stat(&res.reps.iter().map(|r| r.participant_years[a]).collect::<Vec<_>>()),
                 "outcomes_at_end": outcomes,
                 "outcomes_at_end_interval": intervals,

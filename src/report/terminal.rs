@@ -137,6 +137,23 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
     }
     out.extend(table(&rows));
     let staffing = super::summary::staffing_of(sc, res, arm);
+    let offered = res
+        .reps
+        .iter()
+        .map(|r| r.participants.get(arm).copied().unwrap_or(0) as f64)
+        .sum::<f64>()
+        / res.replications().max(1) as f64;
+    if arm > 0 {
+        out.push(format!(
+            "{}: {}",
+            if da {
+                "Tilbudt indsatsen (borgere)"
+            } else {
+                "Offered the programme (citizens)"
+            },
+            num(offered, 0, lang)
+        ));
+    }
     if let Some(map) = staffing.as_object().filter(|m| !m.is_empty()) {
         let mut rows = Vec::new();
         for (id, v) in map {
@@ -152,6 +169,7 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
                     pct(u, lang),
                     if da { "max kø" } else { "max queue" }.to_string(),
                     num(v["max_queue"].as_f64().unwrap_or(0.0), 0, lang),
+                    served_text(v, offered, da, lang),
                 ]);
             }
         }
@@ -167,6 +185,34 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
         dir.display()
     ));
     out
+}
+
+/// "betjent 129 af 239 tilbudt, ventetid 6,4 mdr." of one service's staffing block.
+fn served_text(v: &serde_json::Value, offered: f64, da: bool, lang: Lang) -> String {
+    let served = v["citizens_served"].as_f64().unwrap_or(0.0);
+    let wait = v["mean_wait_months_of_served"].as_f64().unwrap_or(0.0);
+    if v["share_offered_never_served"].is_null() {
+        format!(
+            "{} {}, {} {} {}",
+            if da { "betjent" } else { "served" },
+            num(served, 0, lang),
+            if da { "ventetid" } else { "wait" },
+            num(wait, 1, lang),
+            if da { "mdr." } else { "months" }
+        )
+    } else {
+        format!(
+            "{} {} {} {} {}, {} {} {}",
+            if da { "betjent" } else { "served" },
+            num(served, 0, lang),
+            if da { "af" } else { "of" },
+            num(offered, 0, lang),
+            if da { "tilbudt" } else { "offered" },
+            if da { "ventetid" } else { "wait" },
+            num(wait, 1, lang),
+            if da { "mdr." } else { "months" }
+        )
+    }
 }
 
 /// Print the terminal summary; a closed standard output ends it quietly.

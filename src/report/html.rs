@@ -680,15 +680,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
 
     // Method.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "method"));
-    let _ = writeln!(
-        h,
-        "<p>{}</p>",
-        if da {
-            "ressim er en mikrosimulering med månedlige cyklusser. Syntetiske borgere trækkes fra scenariets fordelinger og går gennem forløbsstatus (aktivt forløb, virksomhedspraktik, fleksjob, job eller uddannelse, førtidspension, kontanthjælp, død/udvandring) og bostøtteniveauer. Alle arme kører på de samme borgere og de samme tilfældige tal, så forskellen mellem armene er indsatsens effekt og ikke støj. Konkurrerende overgange kombineres som rater; effekter er hazard ratios. Indsatser med kapacitet (mentorer, virksomhedskonsulenter, koordinerende sagsbehandlere, sundhedspersonale) fordeles hver måned efter ventetid og borger-id og overskrides aldrig. Hver replikation trækker alle usikre parametre fra deres fordelinger; intervallerne dækker både parameterusikkerhed og tilfældighed i forløbene. Ydelser er opgjort efter statsrefusion (refusionstrappen), og beløb er i scenariets prisår."
-        } else {
-            "ressim is a microsimulation with monthly cycles. Synthetic citizens drawn from the scenario's distributions move through course states (active course, company placement, flex job, job or education, disability pension, social assistance, death/emigration) and housing-support levels. All arms run on the same citizens and the same random numbers, so the difference between arms is the intervention's effect, not noise. Competing transitions are combined as rates; effects are hazard ratios. Services with capacity (mentors, business consultants, coordinating caseworkers, health staff) are allocated each month by waiting time and citizen id and never exceeded. Each replication draws every uncertain parameter from its distribution; the intervals cover parameter uncertainty and the randomness of individual courses. Benefits are net of state reimbursement (the refusion staircase), amounts are in the scenario's price year."
-        }
-    );
+    let _ = writeln!(h, "<p>{}</p>", esc(&super::method::text(sc, lang)));
 
     // Assumption register.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "assumptions"));

@@ -10,6 +10,7 @@ pub mod explain_html;
 pub mod format;
 pub mod html;
 pub mod manifest;
+pub mod method;
 pub mod output;
 pub mod pdf;
 pub mod programme;

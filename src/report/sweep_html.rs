@@ -117,7 +117,7 @@ pub fn edge_note(page: &SweepPage, best: usize) -> Option<String> {
         let Some(&x) = page.points.get(best).and_then(|p| p.staff.get(d)) else {
             continue;
         };
-        if !(hi > lo) {
+        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
         let step = values

@@ -229,3 +229,12 @@ pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>
         })
         .collect()
 }
+
+/// A one-file variant of the shipped scenario: `extends` it and adds `body`.
+pub fn variant(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let text = format!(
+        "extends = {:?}\n\n{body}\n",
+        shipped().display().to_string()
+    );
+    write(dir, name, &text)
+}

@@ -99,7 +99,11 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", sc.name)));
-    let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
+    let uncertain = sc
+        .params
+        .iter()
+        .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
+        .count();
     if !a.quiet {
         if a.lang == Lang::Da {
             crate::errln!(
@@ -135,7 +139,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .take(20)
         .map(|r| charts::Bar {
-            label: r.parameter.clone(),
+            label: tornado_label(r, a.lang == Lang::Da),
             at_low: r.npv_low,
             at_high: r.npv_high,
         })
@@ -201,7 +205,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         for r in rows.iter().take(5) {
             crate::outln!(
                 "  {:<60} {:>8.1} … {:>8.1} mio.",
-                r.parameter,
+                tornado_label(r, a.lang == Lang::Da),
                 r.npv_low / 1e6,
                 r.npv_high / 1e6
             )?;
@@ -339,6 +343,23 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A tornado row's label: the parameter, marked when its range is the default ±25 % and when
+/// its swing lies within Monte Carlo error.
+fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> String {
+    let mut l = r.parameter.clone();
+    if r.default_range {
+        l.push_str(if da { " (standard ±25 %)" } else { " (default ±25 %)" });
+    }
+    if r.within_mc_error() {
+        l.push_str(if da {
+            " (inden for MC-fejl)"
+        } else {
+            " (within MC error)"
+        });
+    }
+    l
 }
 
 /// The report language of a command-line language.

@@ -350,7 +350,11 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
 fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> String {
     let mut l = r.parameter.clone();
     if r.default_range {
-        l.push_str(if da { " (standard ±25 %)" } else { " (default ±25 %)" });
+        l.push_str(if da {
+            " (standard ±25 %)"
+        } else {
+            " (default ±25 %)"
+        });
     }
     if r.within_mc_error() {
         l.push_str(if da {

@@ -67,8 +67,10 @@ pub fn programme_controls(sc: &Scenario, path: &str) -> bool {
     }
     match segs[2] {
         "effects" | "housing_effects" | "costs" | "accounts" => true,
-        "services" => segs.len() >= 5
-            && matches!(segs[4], "cost_per_fte_year" | "effects" | "housing_effects"),
+        "services" => {
+            segs.len() >= 5
+                && matches!(segs[4], "cost_per_fte_year" | "effects" | "housing_effects")
+        }
         _ => false,
     }
 }

@@ -174,6 +174,13 @@ fn tr(lang: Lang, key: &str) -> &'static str {
                 "Citizens served"
             }
         }
+        "nodetect" => {
+            if da {
+                "ingen påviselig effekt"
+            } else {
+                "no detectable effect"
+            }
+        }
         "neverserved" => {
             if da {
                 "Tilbudt, aldrig betjent"
@@ -471,12 +478,14 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             num(mean(&p["roi"]), 2, lang)
         };
+        let nothing = p["effect_detectable"] == Value::Bool(false);
         let payback = p["payback_month"]
             .as_u64()
             .map(|m| m.to_string())
-            .unwrap_or_else(|| tr(lang, "never").into());
+            .unwrap_or_else(|| tr(lang, if nothing { "nodetect" } else { "never" }).into());
         let be = match p.get("break_even_effect_scale") {
             None => "–".to_string(),
+            Some(_) if nothing => tr(lang, "nodetect").into(),
             Some(Value::Null) => tr(lang, "notreached").into(),
             Some(v) => num(v.as_f64().unwrap_or(f64::NAN), 2, lang),
         };

@@ -1,6 +1,6 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
-use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
+use crate::economics::business_case::{PERSPECTIVES, above_zero, detectable, payback_month};
 use crate::engine::{ROW_DEMAND, ROW_FIRST_SERVED, ROW_FTE, StaffRow};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
@@ -153,7 +153,10 @@ pub fn perspectives(
         };
         let positive =
             npv.iter().filter(|v| above_zero(**v)).count() as f64 / npv.len().max(1) as f64;
-        let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
+        // A mean NPV within 2 MCSE of zero is no detectable effect: no payback, no break-even.
+        let detect = detectable(&npv);
+        let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months)
+            .filter(|_| detect);
         let mut o = Map::new();
         o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));
         let per = |per_year: bool| -> Value {
@@ -168,8 +171,12 @@ pub fn perspectives(
         o.insert("roi".into(), roi);
         o.insert("payback_month".into(), json!(payback));
         o.insert("p_positive_npv".into(), json!(positive));
+        o.insert("effect_detectable".into(), json!(detect));
         if let Some(be) = break_even {
-            o.insert("break_even_effect_scale".into(), json!(be[k]));
+            o.insert(
+                "break_even_effect_scale".into(),
+                json!(be[k].filter(|_| detect)),
+            );
         }
         o.insert("lines".into(), lines_of(res, arm, k));
         out.insert((*id).into(), Value::Object(o));

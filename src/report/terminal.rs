@@ -4,7 +4,9 @@
 
 use super::format::{Lang, num, pad, pct};
 use super::html::payer_name;
-use crate::economics::business_case::{Headline, PERSPECTIVES, above_zero, payback_month};
+use crate::economics::business_case::{
+    Headline, PERSPECTIVES, above_zero, detectable, payback_month,
+};
 use crate::error::Result;
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Scenario};
@@ -114,12 +116,18 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
         let inv = col(|h| h.investment).iter().sum::<f64>() / n;
         let sav = col(|h| h.savings).iter().sum::<f64>() / n;
         let pos = col(|h| h.npv).iter().filter(|v| above_zero(**v)).count() as f64 / n;
-        let payback = payback_month(
-            &super::summary::mean_net_discounted(res, arm, k),
-            sc.sim.cycle_months,
-        )
-        .map(|m| m.to_string())
-        .unwrap_or_else(|| "–".into());
+        let payback = if detectable(&col(|h| h.npv)) {
+            payback_month(
+                &super::summary::mean_net_discounted(res, arm, k),
+                sc.sim.cycle_months,
+            )
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "–".into())
+        } else if da {
+            "ingen påviselig effekt".into()
+        } else {
+            "no detectable effect".into()
+        };
         let m = |v: f64| num(v / 1e6, 1, lang);
         rows.push(vec![
             payer_name(id, lang),

@@ -384,10 +384,12 @@ impl Explained {
         });
         s.push(match (payback, da) {
             (Some((m, d)), true) => format!(
-                "Den gennemsnitlige akkumulerede diskonterede netto er over nul fra måned {m} ({d}) og bliver der til horisonten."
+                "Den gennemsnitlige akkumulerede diskonterede netto er over nul fra udgangen af måned {} ({d}) og bliver der til horisonten.",
+                m.saturating_sub(1)
             ),
             (Some((m, d)), false) => format!(
-                "The mean cumulative discounted net is above zero from month {m} ({d}) and stays there to the horizon."
+                "The mean cumulative discounted net is above zero from the end of month {} ({d}) and stays there to the horizon.",
+                m.saturating_sub(1)
             ),
             (None, true) => format!(
                 "Den tilbagebetales ikke inden for horisonten på {} måneder.",

@@ -424,6 +424,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     if let Some(t) = super::after_close::sentence(sc, lang) {
         let _ = writeln!(h, "<p>{}</p>", esc(&t));
     }
+    if let Some(t) = super::method::offered_served(s, bc["arm"].as_str().unwrap_or(""), lang) {
+        let _ = writeln!(h, "<p class=\"served\">{}</p>", esc(&t));
+    }
     if let Some(ch) = input.manifest["changes"]
         .as_array()
         .filter(|c| !c.is_empty())
@@ -481,7 +484,13 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         let nothing = p["effect_detectable"] == Value::Bool(false);
         let payback = p["payback_month"]
             .as_u64()
-            .map(|m| m.to_string())
+            .map(|m| {
+                format!(
+                    "{} ({})",
+                    m.saturating_sub(1),
+                    p["payback_calendar_month"].as_str().unwrap_or("")
+                )
+            })
             .unwrap_or_else(|| tr(lang, if nothing { "nodetect" } else { "never" }).into());
         let be = match p.get("break_even_effect_scale") {
             None => "–".to_string(),
@@ -510,9 +519,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         h,
         "<p class=\"small\">{}</p>",
         if da {
-            "Investering: husets personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens (ydelser efter statsrefusion, sagsbehandling, bostøtte, sundhed). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst. Tilbagebetalt: den første måned, hvorfra den gennemsnitlige akkumulerede diskonterede netto forbliver over 0 kr. til horisonten; »aldrig«, hvis det ikke sker. Over nul betyder strengt over 0 kr., både for tilbagebetaling, P(NPV>0) og break-even-effekten, så et perspektiv, der ikke mærker noget (netto præcis 0), hverken tilbagebetales eller tæller som positivt."
+            "Investering: indsatsens personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens på scenariets konti (ydelser efter eventuel statsrefusion). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst. Tilbagebetalt: den måned (talt fra 0 som i scenariet, med kalendermåned), fra hvis udgang den gennemsnitlige akkumulerede diskonterede netto forbliver over 0 kr. til horisonten; »aldrig«, hvis det ikke sker; »ingen påviselig effekt«, når nutidsværdiens gennemsnit ligger inden for 2 Monte Carlo-standardfejl af nul. Over nul betyder strengt over 0 kr., både for tilbagebetaling, P(NPV>0) og break-even-effekten, så et perspektiv, der ikke mærker noget (netto præcis 0), hverken tilbagebetales eller tæller som positivt."
         } else {
-            "Investment: the house's staff and other costs. Gross savings: control's costs minus the arm's (benefits after state reimbursement, case handling, housing support, health). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings. Payback: the first month from which the mean cumulative discounted net stays above 0 kr. up to the horizon; \"never\" when that does not happen. Above zero means strictly above 0 kr. for payback, P(NPV>0) and the break-even effect alike, so a perspective that feels nothing (a net of exactly 0) neither pays back nor counts as positive."
+            "Investment: the programme's staff and other costs. Gross savings: control's costs minus the arm's on the scenario's accounts (benefits after any state reimbursement). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings. Payback: the month (counted from 0 as in the scenario, with its calendar month) from whose end the mean cumulative discounted net stays above 0 kr. up to the horizon; \"never\" when that does not happen; \"no detectable effect\" when the mean NPV lies within 2 Monte Carlo standard errors of zero. Above zero means strictly above 0 kr. for payback, P(NPV>0) and the break-even effect alike, so a perspective that feels nothing (a net of exactly 0) neither pays back nor counts as positive."
         }
     );
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {

@@ -149,3 +149,57 @@ pub fn text(sc: &Scenario, lang: Lang) -> String {
     }
     s
 }
+
+/// The headline's "offered, served, waiting" sentence from summary.json: how many citizens the
+/// compared arm offered its programme, and per service with capacity how many were served,
+/// after what mean wait, and what share of those offered never were.
+pub fn offered_served(s: &serde_json::Value, arm: &str, lang: Lang) -> Option<String> {
+    use super::format::{num, pct};
+    let da = lang == Lang::Da;
+    let offered = s["arms"][arm]["citizens_offered"].as_f64()?;
+    let mut parts = Vec::new();
+    for (id, v) in s["staffing"].as_object()? {
+        let Some(served) = v["citizens_served"].as_f64() else {
+            continue;
+        };
+        let label = v[if da { "label_da" } else { "label_en" }]
+            .as_str()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(id);
+        let wait = v["mean_wait_months_of_served"].as_f64().unwrap_or(0.0);
+        let mut p = if da {
+            format!(
+                "{label}: {} betjent efter {} måneders ventetid i gennemsnit",
+                num(served, 0, lang),
+                num(wait, 1, lang)
+            )
+        } else {
+            format!(
+                "{label}: {} served after a mean wait of {} months",
+                num(served, 0, lang),
+                num(wait, 1, lang)
+            )
+        };
+        if let Some(never) = v["share_offered_never_served"].as_f64() {
+            p.push_str(&if da {
+                format!(", {} af de tilbudte aldrig", pct(never, lang))
+            } else {
+                format!(", {} of those offered never", pct(never, lang))
+            });
+        }
+        parts.push(p);
+    }
+    let head = if da {
+        format!("{} borgere fik tilbudt indsatsen", num(offered, 0, lang))
+    } else {
+        format!(
+            "{} citizens were offered the programme",
+            num(offered, 0, lang)
+        )
+    };
+    Some(if parts.is_empty() {
+        format!("{head}.")
+    } else {
+        format!("{head}. {}.", parts.join("; "))
+    })
+}

@@ -170,6 +170,12 @@ pub fn perspectives(
         o.insert("npv_dkk".into(), stat(&npv));
         o.insert("roi".into(), roi);
         o.insert("payback_month".into(), json!(payback));
+        // The calendar month at whose end the payback is reached (month payback − 1, counted
+        // from 0 like the scenario's months).
+        o.insert(
+            "payback_calendar_month".into(),
+            json!(payback.map(|m| sc.sim.month_text(m.saturating_sub(1)))),
+        );
         o.insert("p_positive_npv".into(), json!(positive));
         o.insert("effect_detectable".into(), json!(detect));
         if let Some(be) = break_even {

@@ -121,7 +121,10 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
                 &super::summary::mean_net_discounted(res, arm, k),
                 sc.sim.cycle_months,
             )
-            .map(|m| m.to_string())
+            .map(|m| {
+                let i = m.saturating_sub(1);
+                format!("{i} ({})", sc.sim.month_text(i))
+            })
             .unwrap_or_else(|| "–".into())
         } else if da {
             "ingen påviselig effekt".into()

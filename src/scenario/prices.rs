@@ -136,10 +136,24 @@ fn year_at(sources: &Sources, fi: usize, prefix: &[Seg]) -> Option<i64> {
 }
 
 /// The default price year of the amounts written in file `fi`: its top-level `price_year`, its
-/// `[simulation] price_year`, else those of the files it extends.
+/// `[simulation] price_year`, the year of its `[simulation] start`, else those of the files
+/// it extends.
 fn file_year(sources: &Sources, fi: usize) -> Option<i64> {
+    let sim = [Seg::Key("simulation".into())];
+    let start = [Seg::Key("simulation".into()), Seg::Key("start".into())];
     (fi..sources.files.len()).find_map(|f| {
-        year_at(sources, f, &[]).or_else(|| year_at(sources, f, &[Seg::Key("simulation".into())]))
+        year_at(sources, f, &[])
+            .or_else(|| year_at(sources, f, &sim))
+            // Without a price year, a file's amounts are in the year of its `start`, as
+            // `[simulation] price_year` defaults to it.
+            .or_else(|| {
+                sources
+                    .value_in_file(f, &start)?
+                    .as_str()?
+                    .get(..4)?
+                    .parse()
+                    .ok()
+            })
     })
 }
 

@@ -263,7 +263,8 @@ fn tr(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-pub(super) fn esc(s: &str) -> String {
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -377,6 +378,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         esc(title)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    if let Some(ev) = &sc.evidence {
+        let _ = writeln!(h, "<p class=\"evidence\">{}</p>", esc(&ev.sentence(da)));
+    }
     super::explain_html::verdict(&mut h, input.explained, lang);
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(

@@ -112,7 +112,16 @@ pub fn lines(sc: &Scenario, da: bool) -> Vec<String> {
             ));
         }
         for co in &arm.costs {
+            let case;
             let per = match (co.per, da) {
+                (CostPer::Case(s), _) => {
+                    case = format!(
+                        "{} {}",
+                        t("sag:", "case:"),
+                        arm.services.get(s).map_or("?", |x| x.id.as_str())
+                    );
+                    case.as_str()
+                }
                 (CostPer::Month, true) => "måned",
                 (CostPer::Month, false) => "month",
                 (CostPer::Year, true) => "år",

@@ -461,6 +461,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
     json!({
         "scenario": sc.name,
         "title": {"da": sc.title_da, "en": sc.title_en},
+        "evidence": sc.evidence.as_ref().map(|e| e.level.id()),
         "seed": o.seed,
         "replications": res.replications(),
         "horizon_months": sc.sim.horizon_months(),
@@ -484,4 +485,26 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
         "staffing_by_arm": sc.arms.iter().enumerate().map(|(a, arm)| (arm.id.clone(), staffing_of(sc, res, a))).collect::<Map<String, Value>>(),
         "warnings": warnings(sc, res),
     })
+}
+
+/// The part of a perspective's mean gross saving (discounted) that is replacement: the ordinary
+/// effort the programme replaces (`business_case.while_served_credit`, accounts booked with
+/// `while_served`) on the perspective's payers. The rest of the gross saving is changed
+/// outcomes. Read from a summary.json value so that every table agrees with it.
+pub fn replacement_dkk(summary: &Value, perspective: usize) -> f64 {
+    let payers: Vec<&str> = crate::economics::business_case::payers_of(perspective)
+        .iter()
+        .map(|&p| Payer::ALL[p].id())
+        .collect();
+    summary["business_case"]["while_served_credit"]
+        .as_array()
+        .map(|credits| {
+            credits
+                .iter()
+                .filter(|c| c["unit"].as_str().unwrap_or("dkk") == "dkk")
+                .filter(|c| payers.contains(&c["payer"].as_str().unwrap_or("")))
+                .filter_map(|c| c["discounted_mean"].as_f64())
+                .sum()
+        })
+        .unwrap_or(0.0)
 }

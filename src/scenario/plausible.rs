@@ -31,6 +31,8 @@ pub enum Kind {
     ProgrammeCostYear,
     /// A programme cost once or in total.
     ProgrammeCostOnce,
+    /// A programme cost per case (`per = "case"`).
+    ProgrammeCostCase,
     /// A price per hour.
     PricePerHour,
     /// A price per other unit (a QALY, a month).
@@ -65,7 +67,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in documentation order.
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 25] = [
         Kind::WageCost,
         Kind::BenefitMonth,
         Kind::BenefitYear,
@@ -75,6 +77,7 @@ impl Kind {
         Kind::ProgrammeCostMonth,
         Kind::ProgrammeCostYear,
         Kind::ProgrammeCostOnce,
+        Kind::ProgrammeCostCase,
         Kind::PricePerHour,
         Kind::PricePerUnit,
         Kind::HoursMonth,
@@ -104,6 +107,7 @@ impl Kind {
             Kind::ProgrammeCostMonth => "programme_cost_per_month",
             Kind::ProgrammeCostYear => "programme_cost_per_year",
             Kind::ProgrammeCostOnce => "programme_cost_once",
+            Kind::ProgrammeCostCase => "programme_cost_per_case",
             Kind::PricePerHour => "price_per_hour",
             Kind::PricePerUnit => "price_per_unit",
             Kind::HoursMonth => "hours_per_month",
@@ -139,6 +143,8 @@ impl Kind {
             (Kind::BenefitYear | Kind::AmountYear | Kind::ProgrammeCostYear, true) => "kr. pr. år",
             (Kind::AmountOnce | Kind::ProgrammeCostOnce, false) => "kr. once",
             (Kind::AmountOnce | Kind::ProgrammeCostOnce, true) => "kr. én gang",
+            (Kind::ProgrammeCostCase, false) => "kr. per case",
+            (Kind::ProgrammeCostCase, true) => "kr. pr. sag",
             (Kind::PricePerHour, false) => "kr. per hour",
             (Kind::PricePerHour, true) => "kr. pr. time",
             (Kind::PricePerUnit, false) => "kr. per unit",
@@ -175,9 +181,10 @@ impl Kind {
             Kind::WageCost => "a wage cost",
             Kind::BenefitMonth | Kind::BenefitYear => "a benefit or transfer",
             Kind::AmountMonth | Kind::AmountYear | Kind::AmountOnce => "an amount",
-            Kind::ProgrammeCostMonth | Kind::ProgrammeCostYear | Kind::ProgrammeCostOnce => {
-                "a programme cost"
-            }
+            Kind::ProgrammeCostMonth
+            | Kind::ProgrammeCostYear
+            | Kind::ProgrammeCostOnce
+            | Kind::ProgrammeCostCase => "a programme cost",
             Kind::PricePerHour | Kind::PricePerUnit => "a price",
             Kind::HoursMonth => "hours",
             Kind::Quantity => "a quantity",
@@ -208,6 +215,7 @@ impl Kind {
             Kind::ProgrammeCostMonth => (1_000.0, 20_000_000.0),
             Kind::ProgrammeCostYear => (10_000.0, 200_000_000.0),
             Kind::ProgrammeCostOnce => (10_000.0, 1_000_000_000.0),
+            Kind::ProgrammeCostCase => (100.0, 1_000_000.0),
             Kind::PricePerHour => (100.0, 2_000.0),
             Kind::HoursMonth => (0.1, 200.0),
             Kind::HazardRatio => (0.2, 5.0),
@@ -237,6 +245,7 @@ impl Kind {
                 | Kind::ProgrammeCostMonth
                 | Kind::ProgrammeCostYear
                 | Kind::ProgrammeCostOnce
+                | Kind::ProgrammeCostCase
                 | Kind::PricePerHour
                 | Kind::PricePerUnit
         )
@@ -386,6 +395,7 @@ pub fn kind_of(sc: &Scenario, path: &str) -> Kind {
                 return match per {
                     Some(CostPer::Month) => Kind::ProgrammeCostMonth,
                     Some(CostPer::Year) => Kind::ProgrammeCostYear,
+                    Some(CostPer::Case(_)) => Kind::ProgrammeCostCase,
                     _ => Kind::ProgrammeCostOnce,
                 };
             }

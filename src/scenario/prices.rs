@@ -141,12 +141,12 @@ fn year_at(sources: &Sources, fi: usize, prefix: &[Seg]) -> Option<i64> {
 fn file_year(sources: &Sources, fi: usize) -> Option<i64> {
     let sim = [Seg::Key("simulation".into())];
     let start = [Seg::Key("simulation".into()), Seg::Key("start".into())];
-    (fi..sources.files.len()).find_map(|f| {
-        year_at(sources, f, &[])
-            .or_else(|| year_at(sources, f, &sim))
-            // Without a price year, a file's amounts are in the year of its `start`, as
-            // `[simulation] price_year` defaults to it.
-            .or_else(|| {
+    (fi..sources.files.len())
+        .find_map(|f| year_at(sources, f, &[]).or_else(|| year_at(sources, f, &sim)))
+        // Without a price year anywhere in the chain, amounts are in the year of the `start`,
+        // as `[simulation] price_year` defaults to it.
+        .or_else(|| {
+            (fi..sources.files.len()).find_map(|f| {
                 sources
                     .value_in_file(f, &start)?
                     .as_str()?
@@ -154,7 +154,7 @@ fn file_year(sources: &Sources, fi: usize) -> Option<i64> {
                     .parse()
                     .ok()
             })
-    })
+        })
 }
 
 /// Convert every amount of `sc` to its price year; errors name the amount whose price year

@@ -402,6 +402,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
 
     let widened = check_widened(&mut c, raw);
     let removed = raw.remove.clone().unwrap_or_default();
+    let evidence = evidence(&mut c, &meta);
     if !c.errors.is_empty() {
         let mut errors = c.errors;
         crate::scenario::remove::explain(&mut errors, &removed);
@@ -417,6 +418,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
     let mut sc = Scenario {
+        evidence,
         title_da: meta.title_da.clone().unwrap_or_else(|| name.clone()),
         title_en: meta.title_en.clone().unwrap_or_else(|| name.clone()),
         name,
@@ -660,5 +662,33 @@ fn check_when(
         attribute: ai,
         min,
         max,
+    })
+}
+
+/// `[scenario] evidence`: one of the known levels, with its notes.
+fn evidence(c: &mut Checker, meta: &RawMeta) -> Option<Evidence> {
+    let level = meta.evidence.as_deref()?;
+    let Some(level) = EvidenceLevel::parse(level) else {
+        c.err(
+            &["scenario".into(), "evidence".into()],
+            format!(
+                "`evidence = \"{level}\"` is not known; write one of {}",
+                EvidenceLevel::NAMES
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        return None;
+    };
+    let note_en = meta.evidence_note.clone().unwrap_or_default();
+    Some(Evidence {
+        level,
+        note_da: meta
+            .evidence_note_da
+            .clone()
+            .unwrap_or_else(|| note_en.clone()),
+        note_en,
     })
 }

@@ -368,6 +368,10 @@ fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> Stri
     l
 }
 
+/// What a run produced: its results, the break-even effect per perspective (when searched)
+/// and the folder written.
+type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
+
 /// The report language of a command-line language.
 fn report_lang(l: Lang) -> report::format::Lang {
     match l {
@@ -499,7 +503,7 @@ fn simulate(
     started: Instant,
     break_even: bool,
     lang: report::format::Lang,
-) -> Result<(montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf)> {
+) -> Result<Simulated> {
     let res = montecarlo::run(sc, opts)?;
     let break_even = if break_even {
         if opts.progress {

@@ -106,7 +106,7 @@ mod tests {
         assert!(h.contains("decimal comma"), "{h}");
         let h = hint("[arms.t]\noffer_share = 0,4\n").unwrap();
         assert!(h.contains(": 0.4"), "{h}");
-        let h = hint("x = { value = 1 250 000, source = \"s\" }\n").unwrap();
+        let h = hint("[b]\nx = 1 250 000 # kr.\n").unwrap();
         assert!(h.contains("1250000 or 1_250_000"), "{h}");
     }
 

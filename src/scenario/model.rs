@@ -102,6 +102,8 @@ pub struct Scenario {
     pub description_da: String,
     /// The reading of the evidence on effects the scenario takes, when it says.
     pub evidence: Option<Evidence>,
+    /// The budget years at full phase-in (first, last), when the scenario names them.
+    pub full_phase_in: Option<(i32, i32)>,
     /// SHA-256 of the scenario text (all files of an `extends` chain, named file first).
     pub sha256: String,
     /// Paths of the files read, named file first.

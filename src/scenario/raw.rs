@@ -134,6 +134,19 @@ pub struct RawMeta {
     pub evidence_note: Option<String>,
     /// What the evidence variant rests on (Danish).
     pub evidence_note_da: Option<String>,
+    /// The budget years at full phase-in of a standing programme, for the investment-case
+    /// table: `{ from = 2031, to = 2035 }`.
+    pub full_phase_in: Option<RawYears>,
+}
+
+/// A span of budget years.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawYears {
+    /// First budget year.
+    pub from: Option<i64>,
+    /// Last budget year (included).
+    pub to: Option<i64>,
 }
 
 /// `[simulation]`.

@@ -403,6 +403,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
     let widened = check_widened(&mut c, raw);
     let removed = raw.remove.clone().unwrap_or_default();
     let evidence = evidence(&mut c, &meta);
+    let full_phase_in = full_phase_in(&mut c, &meta, &sim);
     if !c.errors.is_empty() {
         let mut errors = c.errors;
         crate::scenario::remove::explain(&mut errors, &removed);
@@ -419,6 +420,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         .collect::<String>();
     let mut sc = Scenario {
         evidence,
+        full_phase_in,
         title_da: meta.title_da.clone().unwrap_or_else(|| name.clone()),
         title_en: meta.title_en.clone().unwrap_or_else(|| name.clone()),
         name,
@@ -691,4 +693,29 @@ fn evidence(c: &mut Checker, meta: &RawMeta) -> Option<Evidence> {
             .unwrap_or_else(|| note_en.clone()),
         note_en,
     })
+}
+
+/// `[scenario] full_phase_in`: budget years inside the simulated period, first ≤ last.
+fn full_phase_in(c: &mut Checker, meta: &RawMeta, sim: &Simulation) -> Option<(i32, i32)> {
+    let y = meta.full_phase_in.as_ref()?;
+    let path: KeyPath = vec!["scenario".into(), "full_phase_in".into()];
+    let first = i64::from(sim.start_year);
+    let last_month = i64::from(sim.start_month) - 1 + i64::from(sim.horizon_months()) - 1;
+    let last = first + last_month.div_euclid(12);
+    match (y.from, y.to) {
+        (Some(a), Some(b)) if a <= b && a >= first && b <= last => Some((a as i32, b as i32)),
+        (Some(_), Some(_)) => {
+            c.err(
+                &path,
+                format!(
+                    "`full_phase_in` must be budget years with from ≤ to inside the simulated years {first}–{last}"
+                ),
+            );
+            None
+        }
+        _ => {
+            c.err(&path, "`full_phase_in` needs `from` and `to` (budget years), e.g. { from = 2031, to = 2035 }");
+            None
+        }
+    }
 }

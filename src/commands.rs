@@ -495,7 +495,6 @@ fn pct(v: f64) -> String {
 
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
-
 fn simulate(
     sc: &Scenario,
     opts: &RunOptions,

@@ -101,7 +101,11 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-sensitivity", sc.name)));
-    let uncertain = sc.params.iter().filter(|p| p.param.is_uncertain()).count();
+    let uncertain = sc
+        .params
+        .iter()
+        .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
+        .count();
     if !a.quiet {
         if a.lang == Lang::Da {
             crate::errln!(
@@ -137,7 +141,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .take(20)
         .map(|r| charts::Bar {
-            label: r.parameter.clone(),
+            label: tornado_label(r, a.lang == Lang::Da),
             at_low: r.npv_low,
             at_high: r.npv_high,
         })
@@ -203,7 +207,7 @@ fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         for r in rows.iter().take(5) {
             crate::outln!(
                 "  {:<60} {:>8.1} … {:>8.1} mio.",
-                r.parameter,
+                tornado_label(r, a.lang == Lang::Da),
                 r.npv_low / 1e6,
                 r.npv_high / 1e6
             )?;
@@ -343,6 +347,31 @@ fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     Ok(())
 }
 
+/// A tornado row's label: the parameter, marked when its range is the default ±25 % and when
+/// its swing lies within Monte Carlo error.
+fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> String {
+    let mut l = r.parameter.clone();
+    if r.default_range {
+        l.push_str(if da {
+            " (standard ±25 %)"
+        } else {
+            " (default ±25 %)"
+        });
+    }
+    if r.within_mc_error() {
+        l.push_str(if da {
+            " (inden for MC-fejl)"
+        } else {
+            " (within MC error)"
+        });
+    }
+    l
+}
+
+/// What a run produced: its results, the break-even effect per perspective (when searched)
+/// and the folder written.
+type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
+
 /// The report language of a command-line language.
 fn report_lang(l: Lang) -> report::format::Lang {
     match l {
@@ -429,6 +458,7 @@ fn run(a: RunArgs) -> Result<()> {
             opts.replications
         );
     }
+    print_scenario_warnings(&sc, a.lang == Lang::Da);
     let report_lang = report_lang(a.lang);
     let info = RunInfo {
         command_line: std::env::args().collect(),
@@ -449,7 +479,10 @@ fn run(a: RunArgs) -> Result<()> {
     if !a.quiet {
         report::terminal::print_summary(&sc, &res, &dir, report_lang)?;
         print_verdict(&sc, &res, break_even.as_ref(), a.lang)?;
-        for w in report::summary::warnings(&sc, &res) {
+        for w in report::summary::warnings(&sc, &res)
+            .into_iter()
+            .filter(|w| !sc.warnings.contains(w))
+        {
             crate::errln!("warning: {w}");
         }
     }
@@ -462,9 +495,6 @@ fn pct(v: f64) -> String {
 
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
-/// A run's results, its break-even effects (if searched) and its output folder.
-type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
-
 fn simulate(
     sc: &Scenario,
     opts: &RunOptions,
@@ -796,59 +826,31 @@ fn check(a: CheckArgs) -> Result<()> {
             t("ændrede beløb", "amount overrides")
         )?;
     }
-    for arm in &sc.arms {
-        for sv in &arm.services {
-            let fte = sc.params[sv.fte].param.central();
-            let capacity = match &sv.capacity {
-                Some(c) => format!(
-                    "{}, {} {}, {} {}",
-                    words(
-                        da,
-                        match c.kind {
-                            scenario::ServiceKind::Caseload => "caseload",
-                            scenario::ServiceKind::Monthly => "monthly-new",
-                            scenario::ServiceKind::Shared => "shared",
-                        }
-                    ),
-                    fmt_num(sc.params[c.per_fte].param.central()),
-                    t("pr. årsværk", "per FTE"),
-                    c.effects.len(),
-                    t("virkninger", "effects")
-                ),
-                None => t("kun udgift", "cost only").into(),
-            };
-            crate::outln!(
-                "  {} {:<18} {} FTE, {} {}–{}, {capacity}",
-                t("ydelse", "service"),
-                format!("{}.{}", arm.id, sv.id),
-                fmt_num(fte),
-                t("måned", "months"),
-                sv.from_month,
-                sv.to_month
-            )?;
-        }
-        for co in &arm.costs {
-            let per = match co.per {
-                scenario::CostPer::Month => "month".to_string(),
-                scenario::CostPer::Year => "year".to_string(),
-                scenario::CostPer::Total => "total".to_string(),
-                scenario::CostPer::Once => "once".to_string(),
-                scenario::CostPer::Case(s) => format!(
-                    "{} {}",
-                    t("pr. sag i", "per case of"),
-                    arm.services.get(s).map_or("?", |x| x.id.as_str())
-                ),
-            };
-            crate::outln!(
-                "  {} {:<18} {} kr. {}, {} {}",
-                t("udgift", "cost   "),
-                format!("{}.{}", arm.id, co.id),
-                fmt_num(sc.params[co.amount].param.central()),
-                words(da, &per),
-                t("betales af", "paid by"),
-                co.payer.id()
-            )?;
-        }
+    for line in report::programme::lines(&sc, da) {
+        crate::outln!("{line}")?;
+    }
+    for line in sc.prices.sentences(da) {
+        crate::outln!("  {line}")?;
+    }
+    for w in &sc.widened {
+        crate::outln!(
+            "  {} `{}`: {}–{} ({} {}–{}): {}",
+            t("udvidet plausibelt interval", "widened plausible range"),
+            w.kind.id(),
+            fmt_num(w.min),
+            fmt_num(w.max),
+            t("dokumenteret", "documented"),
+            fmt_num(w.documented.0),
+            fmt_num(w.documented.1),
+            w.reason
+        )?;
+    }
+    if !sc.removed.is_empty() {
+        crate::outln!(
+            "  {:<14}{}",
+            t("fjernet:", "removed:"),
+            sc.removed.join(", ")
+        )?;
     }
     if let Some(r) = &sc.refusion {
         let steps: Vec<String> = r
@@ -899,5 +901,13 @@ fn check(a: CheckArgs) -> Result<()> {
             crate::outln!("    {} = {}", p.path, p.param.describe())?;
         }
     }
+    print_scenario_warnings(&sc, da);
     Ok(())
+}
+
+/// The scenario's warnings (implausible values, nothing to save or invest) on standard error.
+fn print_scenario_warnings(sc: &Scenario, da: bool) {
+    for w in &sc.warnings {
+        crate::errln!("{}: {w}", if da { "advarsel" } else { "warning" });
+    }
 }

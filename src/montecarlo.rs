@@ -627,7 +627,7 @@ impl Results {
                 .map(|a| (a > 0).then(|| Comparison::zeros(h)))
                 .collect(),
             staffing_sums: (0..na)
-                .map(|a| vec![[0.0; 7]; h * capacity_services(sc, a).len()])
+                .map(|a| vec![[0.0; 8]; h * capacity_services(sc, a).len()])
                 .collect(),
             staffing_max_queue: (0..na)
                 .map(|a| vec![0.0; capacity_services(sc, a).len()])

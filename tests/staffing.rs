@@ -103,7 +103,7 @@ fn zero_staff_is_the_control_world() {
 #[test]
 fn more_staff_never_lengthens_a_queue() {
     for rep in 0..3 {
-        let mut previous: Option<Vec<[f64; 7]>> = None;
+        let mut previous: Option<Vec<ressim::engine::StaffRow>> = None;
         for mentors in [0.0, 2.0, 4.0, 8.0, 16.0, 40.0] {
             let sc = scenario::load_str("more.toml", &staffed(mentors, 1.0, 2.0, 1.0)).unwrap();
             let counts = run_treatment(&sc, rep, &mut engine::NoObserver);
@@ -327,7 +327,7 @@ fn a_closed_service_has_no_queue() {
         if cycle <= 5 {
             assert!(row[0] > 0.0);
         } else {
-            assert_eq!(*row, [0.0; 7], "cycle {cycle}");
+            assert_eq!(*row, [0.0; 8], "cycle {cycle}");
         }
     }
 }

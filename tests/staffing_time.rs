@@ -21,7 +21,7 @@ fn to_demand(target: f64, min: f64, max: f64, lag: u32, step: f64) -> Scenario {
 }
 
 /// Per cycle of the treatment arm: the mentors' staffing row (they are the first service).
-fn mentor_rows(sc: &Scenario, rep: u32) -> (Vec<[f64; 7]>, Vec<[f64; 6]>) {
+fn mentor_rows(sc: &Scenario, rep: u32) -> (Vec<ressim::engine::StaffRow>, Vec<[f64; 6]>) {
     let r = montecarlo::run_rep(sc, &RunOptions::from_scenario(sc), rep).unwrap();
     let arm = &r.arms[1];
     let n_sv = arm.fte.len();

@@ -125,7 +125,9 @@ fn sensitivity_command_writes_tornado_and_charts() {
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("tornado.csv")).unwrap();
     assert!(
-        csv.starts_with("parameter,low,high,npv_low,npv_high,swing,swing_mcse\n"),
+        csv.starts_with(
+            "parameter,low,high,npv_low,npv_high,swing,swing_mcse,range,within_mc_error\n"
+        ),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 3);

@@ -3,9 +3,10 @@
 //! to be zero.
 //!
 //! The run is repeated on a fixed grid of effect scales with the same seed — common random
-//! numbers make the mean NPV a smooth function of the scale — and the first crossing from
-//! not above zero to above zero (see [`above_zero`]) is found by linear interpolation between
-//! grid points. The answer
+//! numbers make the mean NPV a smooth function of the scale — and the first grid interval on
+//! which the mean NPV changes sign (above zero at one end, not above at the other, see
+//! [`above_zero`]) brackets the break-even scale, found by linear interpolation between its
+//! ends. The answer
 //! is therefore accurate to the grid (steps of 0.25 up to 2, then 3 and 4); beyond 4 it is
 //! reported as not reached.
 
@@ -29,19 +30,19 @@ pub fn mean_npv(res: &Results, arm: usize) -> [f64; 8] {
     out
 }
 
-/// The first scale where `npv` (on `grid`) turns above zero, interpolated to the scale where
-/// it is 0; None if never.
+/// The first scale where `npv` (on `grid`) crosses zero, in either direction, bracketed by
+/// two grid points and interpolated to the scale where it is 0; None if it never does.
 ///
-/// When the NPV is already above zero without any effect, the answer is 0 if it stays above
-/// zero over the whole grid, and None if the effect brings it down (there is no effect size at
-/// which such a perspective breaks even).
+/// When the NPV is above zero over the whole grid, the answer is 0 (no effect is needed). When
+/// it is above zero without effect and the effect brings it below, the answer is the scale
+/// where it turns below zero.
 pub fn crossing(grid: &[f64], npv: &[f64]) -> Option<f64> {
-    if npv.first().is_some_and(|v| above_zero(*v)) {
-        return npv.iter().all(|v| above_zero(*v)).then_some(grid[0]);
+    if npv.first().is_some_and(|v| above_zero(*v)) && npv.iter().all(|v| above_zero(*v)) {
+        return grid.first().copied();
     }
     for i in 1..grid.len().min(npv.len()) {
         let (a, b) = (npv[i - 1], npv[i]);
-        if !above_zero(a) && above_zero(b) {
+        if above_zero(a) != above_zero(b) && b != a {
             let t = -a / (b - a);
             return Some(grid[i - 1] + t * (grid[i] - grid[i - 1]));
         }
@@ -87,5 +88,11 @@ mod tests {
         assert_eq!(crossing(&[0.0, 0.5, 1.0], &[-4.0, 0.0, 1.0]), Some(0.5));
         // Exactly zero is not above zero: a flat zero never breaks even.
         assert_eq!(crossing(&[0.0, 1.0], &[0.0, 0.0]), None);
+        // A payer whose mean NPV changes sign between 0.25 and 0.5 breaks even there, whichever
+        // way it crosses.
+        let x = crossing(&[0.0, 0.25, 0.5, 1.0], &[1.0, 2.0, -2.0, -5.0]).unwrap();
+        assert!((x - 0.375).abs() < 1e-12, "{x}");
+        let x = crossing(&[0.0, 0.25, 0.5], &[-1.0, -2.0, 2.0]).unwrap();
+        assert!((x - 0.375).abs() < 1e-12, "{x}");
     }
 }

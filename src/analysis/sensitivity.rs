@@ -5,6 +5,12 @@
 //! on the same citizens and random numbers; the mean NPV of the chosen perspective at low and
 //! high is recorded, and parameters are ranked by the swing |NPV(high) − NPV(low)|.
 //!
+//! What the programme controls enters even when it is fixed: each service's cost per FTE-year
+//! and effects, each programme cost and the participants' own amounts, with a default range of
+//! ±[`DEFAULT_RANGE`] (an amount × 0.75 and × 1.25; a hazard ratio's effect scaled like
+//! `--effect-scale`, 1 + 0.75·(hr − 1) and 1 + 1.25·(hr − 1)); such rows are marked as default.
+//! A row whose swing is within 2 Monte Carlo standard errors is marked as within MC error.
+//!
 //! Effect-scale curve: the full probabilistic run at effect scales 0, 0.25, …, 1.5, giving the
 //! NPV's mean and 95 % interval and the probability that it is positive.
 
@@ -36,6 +42,54 @@ pub struct TornadoRow {
     /// the paired difference NPV(high) − NPV(low) ÷ √replications (the replications share
     /// citizens and random numbers). None with one replication.
     pub swing_mcse: Option<f64>,
+    /// The range is the default ±25 % of a fixed programme parameter, not a distribution's.
+    pub default_range: bool,
+}
+
+impl TornadoRow {
+    /// The swing lies within 2 Monte Carlo standard errors of 0: the row cannot be told apart
+    /// from noise.
+    pub fn within_mc_error(&self) -> bool {
+        self.swing_mcse.is_some_and(|m| self.swing <= 2.0 * m)
+    }
+}
+
+/// The default relative range of a fixed parameter the programme controls.
+pub const DEFAULT_RANGE: f64 = 0.25;
+
+/// Whether the parameter at `path` is one the programme controls: under an arm other than
+/// control, a service's cost per FTE-year or effect, an arm's effect, a programme cost or a
+/// participants' amount.
+pub fn programme_controls(sc: &Scenario, path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    if segs.len() < 4 || segs[0] != "arms" || sc.arms.first().is_some_and(|c| c.id == segs[1]) {
+        return false;
+    }
+    match segs[2] {
+        "effects" | "housing_effects" | "costs" | "accounts" => true,
+        "services" => {
+            segs.len() >= 5
+                && matches!(segs[4], "cost_per_fte_year" | "effects" | "housing_effects")
+        }
+        _ => false,
+    }
+}
+
+/// The default low and high of a fixed programme parameter with central value `v`.
+fn default_ends(sc: &Scenario, path: &str, v: f64) -> (f64, f64) {
+    let hr = matches!(
+        crate::scenario::plausible::kind_of(sc, path),
+        crate::scenario::plausible::Kind::HazardRatio
+            | crate::scenario::plausible::Kind::HazardRatioMonthServed
+    );
+    if hr {
+        (
+            1.0 + (1.0 - DEFAULT_RANGE) * (v - 1.0),
+            1.0 + (1.0 + DEFAULT_RANGE) * (v - 1.0),
+        )
+    } else {
+        (v * (1.0 - DEFAULT_RANGE), v * (1.0 + DEFAULT_RANGE))
+    }
 }
 
 /// NPV of perspective `k` of the compared arm, per replication.
@@ -106,20 +160,40 @@ pub fn tornado(
             None => units.push((d.path.clone(), vec![i])),
         }
     }
+    // Fixed parameters the programme controls, each with the default range.
+    for (i, d) in sc.params.iter().enumerate() {
+        let v = d.param.central();
+        if !d.param.is_uncertain() && programme_controls(sc, &d.path) {
+            let (lo, hi) = default_ends(sc, &d.path, v);
+            if lo != hi {
+                units.push((d.path.clone(), vec![i]));
+            }
+        }
+    }
     let mut rows = Vec::with_capacity(units.len());
     for (done, (name, members)) in units.iter().enumerate() {
+        let default_range = match members.as_slice() {
+            [one] => !sc.params[*one].param.is_uncertain(),
+            _ => false,
+        };
+        let value_at = |i: usize, q: f64| -> f64 {
+            let p = &sc.params[i].param;
+            if default_range {
+                let (lo, hi) = default_ends(sc, &sc.params[i].path, p.central());
+                if q < 0.5 { lo } else { hi }
+            } else {
+                quantile(p, q)
+            }
+        };
         let at = |q: f64| -> Result<Vec<f64>> {
             let mut s = sc.clone();
             for &i in members {
-                s = with_value(&s, i, quantile(&sc.params[i].param, q));
+                s = with_value(&s, i, value_at(i, q));
             }
             Ok(npv_per_rep(&montecarlo::run(&s, &o)?, sc, k))
         };
         let (low, high) = match members.as_slice() {
-            [one] => {
-                let p = &sc.params[*one].param;
-                (quantile(p, 0.025), quantile(p, 0.975))
-            }
+            [one] => (value_at(*one, 0.025), value_at(*one, 0.975)),
             _ => (0.025, 0.975),
         };
         let (reps_low, reps_high) = (at(0.025)?, at(0.975)?);
@@ -132,6 +206,7 @@ pub fn tornado(
             npv_high,
             swing: (npv_high - npv_low).abs(),
             swing_mcse: paired_mcse(&reps_low, &reps_high),
+            default_range,
         });
         progress(done + 1, units.len());
     }
@@ -140,16 +215,29 @@ pub fn tornado(
     Ok((base, rows))
 }
 
-/// `tornado.csv`: `parameter,low,high,npv_low,npv_high,swing,swing_mcse` (the MCSE is empty
-/// with one replication).
+/// `tornado.csv`: `parameter,low,high,npv_low,npv_high,swing,swing_mcse,range,within_mc_error`
+/// (the MCSE is empty with one replication; `range` is `distribution` or `default ±25 %`).
 pub fn tornado_csv(rows: &[TornadoRow]) -> String {
-    let mut s = String::from("parameter,low,high,npv_low,npv_high,swing,swing_mcse\n");
+    let mut s = String::from(
+        "parameter,low,high,npv_low,npv_high,swing,swing_mcse,range,within_mc_error\n",
+    );
     for r in rows {
         let mcse = r.swing_mcse.map(|m| format!("{m:.2}")).unwrap_or_default();
         let _ = writeln!(
             s,
-            "{},{},{},{:.2},{:.2},{:.2},{mcse}",
-            r.parameter, r.low, r.high, r.npv_low, r.npv_high, r.swing
+            "{},{},{},{:.2},{:.2},{:.2},{mcse},{},{}",
+            r.parameter,
+            r.low,
+            r.high,
+            r.npv_low,
+            r.npv_high,
+            r.swing,
+            if r.default_range {
+                format!("default ±{:.0} %", DEFAULT_RANGE * 100.0)
+            } else {
+                "distribution".into()
+            },
+            r.within_mc_error()
         );
     }
     s
@@ -230,10 +318,12 @@ mod tests {
             npv_high: 3.0,
             swing: 4.0,
             swing_mcse: Some(0.5),
+            default_range: false,
         }];
         assert_eq!(
             tornado_csv(&rows),
-            "parameter,low,high,npv_low,npv_high,swing,swing_mcse\na.b,0.5,2,-1.00,3.00,4.00,0.50\n"
+            "parameter,low,high,npv_low,npv_high,swing,swing_mcse,range,within_mc_error\n\
+             a.b,0.5,2,-1.00,3.00,4.00,0.50,distribution,false\n"
         );
     }
 

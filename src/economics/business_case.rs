@@ -233,6 +233,24 @@ pub fn above_zero(x: f64) -> bool {
     x > 0.0
 }
 
+/// Whether a perspective's NPV per replication shows an effect: its mean lies more than
+/// [`DETECTABLE_MCSE`] Monte Carlo standard errors from zero. A perspective the programme does
+/// not touch shows only noise, and is reported as "no detectable effect", with no payback and
+/// no break-even. With one replication the error is unknown: true.
+pub fn detectable(npv: &[f64]) -> bool {
+    let n = npv.len();
+    if n < 2 {
+        return true;
+    }
+    let mean = npv.iter().sum::<f64>() / n as f64;
+    let var = npv.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+    let mcse = (var / n as f64).sqrt();
+    mean.abs() > DETECTABLE_MCSE * mcse
+}
+
+/// How many Monte Carlo standard errors from zero a mean NPV must lie to count as an effect.
+pub const DETECTABLE_MCSE: f64 = 2.0;
+
 /// Payback: the first month (1-based, the end of the cycle) from which the cumulative
 /// discounted net stays [`above_zero`] to the horizon, given the net per cycle; None when it
 /// never does — in particular for every payer that ends the horizon at a loss, whatever its

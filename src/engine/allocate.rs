@@ -74,7 +74,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 }
                 x.st.cleared[si] = true;
             }
-            x.counts.staffing[m * n_sv + si] = [0.0; 7];
+            x.counts.staffing[m * n_sv + si] = [0.0; 8];
             continue;
         }
         x.st.cleared[si] = false;
@@ -89,7 +89,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     })
                     && course_months[i] >= sv.min_course_months
             };
-        let (mut allocated, mut wait_sum) = (0usize, 0.0f64);
+        let (mut allocated, mut wait_sum, mut first) = (0usize, 0.0f64, 0usize);
         let (used, queue, cap);
         let mut fte = 0.0;
         match sv.kind {
@@ -110,6 +110,10 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     let had = x.st.mask[i] & bit != 0;
                     if e {
                         x.st.mask[i] |= bit;
+                        if !x.st.served[i * n_sv + si] {
+                            x.st.served[i * n_sv + si] = true;
+                            first += 1;
+                        }
                     } else {
                         x.st.mask[i] &= !bit;
                     }
@@ -165,6 +169,9 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 for &(w, i) in q.iter().take(free) {
                     x.st.mask[i] |= bit;
                     x.st.wait_since[i * n_sv + si] = u32::MAX;
+                    if !x.st.served[i * n_sv + si] {
+                        first += 1;
+                    }
                     x.st.served[i * n_sv + si] = true;
                     invalidate(x.chains, i);
                     allocated += 1;
@@ -186,6 +193,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
             wait_sum,
             fte,
             x.st.demand[si][m] as f64,
+            first as f64,
         ];
     }
 }

@@ -105,13 +105,15 @@ impl Layout {
 /// One service in one cycle: capacity, used, queue at the end of allocation, newly
 /// allocated, the summed waiting months of the newly allocated, the FTE staffed and the
 /// demand (citizens eligible: holding, or waiting for, the service).
-pub type StaffRow = [f64; 7];
+pub type StaffRow = [f64; 8];
 /// Index of the citizens newly given a slot or a service in the cycle in a [`StaffRow`].
 pub const ROW_ALLOCATED: usize = 3;
 /// Index of the FTE staffed in a [`StaffRow`].
 pub const ROW_FTE: usize = 5;
 /// Index of the demand in a [`StaffRow`].
 pub const ROW_DEMAND: usize = 6;
+/// Index of [`StaffRow`]: citizens served for the first time in the cycle.
+pub const ROW_FIRST_SERVED: usize = 7;
 
 /// What one arm of one replication produced.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -350,7 +352,7 @@ impl ArmCounts {
             flows: vec![0; h * lay.n_flows * lay.n_classes],
             steps_start: vec![0; cells * n_steps],
             steps_end: vec![0; cells * n_steps],
-            staffing: vec![[0.0; 7]; h * carm.services.len()],
+            staffing: vec![[0.0; 8]; h * carm.services.len()],
             held_start: vec![0; cells * carm.held.len()],
             held_end: vec![0; cells * carm.held.len()],
         }

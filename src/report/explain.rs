@@ -82,6 +82,9 @@ pub struct Explained {
     pub p_positive: f64,
     /// Payback month of the mean cumulative discounted net.
     pub payback_month: Option<u32>,
+    /// The mean NPV lies more than 2 Monte Carlo standard errors from zero; otherwise the
+    /// perspective has "no detectable effect" and neither payback nor break-even.
+    pub detectable: bool,
     /// Break-even effect scale: None when not searched, Some(None) when not reached.
     pub break_even: Option<Option<f64>>,
     /// Largest effect scale the break-even search tries.
@@ -127,6 +130,7 @@ impl Explained {
         };
         let mean = |v: Vec<f64>| v.iter().sum::<f64>() / n;
         let npv_v = col(|h| h.npv);
+        let detect = crate::economics::business_case::detectable(&npv_v);
         let p_positive = npv_v.iter().filter(|v| above_zero(**v)).count() as f64 / n;
         let participants = res
             .reps
@@ -194,8 +198,10 @@ impl Explained {
             payback_month: payback_month(
                 &super::summary::mean_net_discounted(res, arm, k),
                 sc.sim.cycle_months,
-            ),
-            break_even: break_even.map(|b| b[k]),
+            )
+            .filter(|_| detect),
+            break_even: break_even.map(|b| b[k].filter(|_| detect)),
+            detectable: detect,
             break_even_max: crate::analysis::break_even::GRID
                 .last()
                 .copied()
@@ -338,6 +344,18 @@ impl Explained {
         });
         let p = pct(self.p_positive, lang);
         let payback = self.payback_month.map(|m| (m, self.month_text(m)));
+        if !self.detectable {
+            s.push(if da {
+                format!(
+                    "Ingen påviselig effekt for {who}: nutidsværdiens gennemsnit ligger inden for 2 Monte Carlo-standardfejl af nul, så den kan ikke skelnes fra tilfældig variation; der er hverken tilbagebetaling eller break-even."
+                )
+            } else {
+                format!(
+                    "No detectable effect for {who}: the mean net present value lies within 2 Monte Carlo standard errors of zero, so it cannot be told apart from random variation; there is neither payback nor break-even."
+                )
+            });
+            return s;
+        }
         s.push(match (self.verdict(), da) {
             (Verdict::PaysOff, true) => format!(
                 "Indsatsen betaler sig for {who}: nutidsværdien er positiv i {p} af replikationerne."
@@ -366,10 +384,12 @@ impl Explained {
         });
         s.push(match (payback, da) {
             (Some((m, d)), true) => format!(
-                "Den gennemsnitlige akkumulerede diskonterede netto er over nul fra måned {m} ({d}) og bliver der til horisonten."
+                "Den gennemsnitlige akkumulerede diskonterede netto er over nul fra udgangen af måned {} ({d}) og bliver der til horisonten.",
+                m.saturating_sub(1)
             ),
             (Some((m, d)), false) => format!(
-                "The mean cumulative discounted net is above zero from month {m} ({d}) and stays there to the horizon."
+                "The mean cumulative discounted net is above zero from the end of month {} ({d}) and stays there to the horizon.",
+                m.saturating_sub(1)
             ),
             (None, true) => format!(
                 "Den tilbagebetales ikke inden for horisonten på {} måneder.",

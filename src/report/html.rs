@@ -167,6 +167,27 @@ fn tr(lang: Lang, key: &str) -> &'static str {
                 "Longest queue"
             }
         }
+        "served" => {
+            if da {
+                "Borgere betjent"
+            } else {
+                "Citizens served"
+            }
+        }
+        "nodetect" => {
+            if da {
+                "ingen påviselig effekt"
+            } else {
+                "no detectable effect"
+            }
+        }
+        "neverserved" => {
+            if da {
+                "Tilbudt, aldrig betjent"
+            } else {
+                "Offered, never served"
+            }
+        }
         "wait" => {
             if da {
                 "Gns. ventetid (mdr.)"
@@ -410,6 +431,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     if let Some(t) = super::after_close::sentence(sc, lang) {
         let _ = writeln!(h, "<p>{}</p>", esc(&t));
     }
+    if let Some(t) = super::method::offered_served(s, bc["arm"].as_str().unwrap_or(""), lang) {
+        let _ = writeln!(h, "<p class=\"served\">{}</p>", esc(&t));
+    }
     if let Some(ch) = input.manifest["changes"]
         .as_array()
         .filter(|c| !c.is_empty())
@@ -464,12 +488,20 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         } else {
             num(mean(&p["roi"]), 2, lang)
         };
+        let nothing = p["effect_detectable"] == Value::Bool(false);
         let payback = p["payback_month"]
             .as_u64()
-            .map(|m| m.to_string())
-            .unwrap_or_else(|| tr(lang, "never").into());
+            .map(|m| {
+                format!(
+                    "{} ({})",
+                    m.saturating_sub(1),
+                    p["payback_calendar_month"].as_str().unwrap_or("")
+                )
+            })
+            .unwrap_or_else(|| tr(lang, if nothing { "nodetect" } else { "never" }).into());
         let be = match p.get("break_even_effect_scale") {
             None => "–".to_string(),
+            Some(_) if nothing => tr(lang, "nodetect").into(),
             Some(Value::Null) => tr(lang, "notreached").into(),
             Some(v) => num(v.as_f64().unwrap_or(f64::NAN), 2, lang),
         };
@@ -494,9 +526,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         h,
         "<p class=\"small\">{}</p>",
         if da {
-            "Investering: husets personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens (ydelser efter statsrefusion, sagsbehandling, bostøtte, sundhed). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst. Tilbagebetalt: den første måned, hvorfra den gennemsnitlige akkumulerede diskonterede netto forbliver over 0 kr. til horisonten; »aldrig«, hvis det ikke sker. Over nul betyder strengt over 0 kr., både for tilbagebetaling, P(NPV>0) og break-even-effekten, så et perspektiv, der ikke mærker noget (netto præcis 0), hverken tilbagebetales eller tæller som positivt."
+            "Investering: indsatsens personale og øvrige udgifter. Bruttobesparelse: kontrolgruppens udgifter minus indsatsgruppens på scenariets konti (ydelser efter eventuel statsrefusion). Nutidsværdi: diskonteret bruttobesparelse minus diskonteret investering. Samfundet udelader overførsler (ydelser, skat) og medregner borgerens indkomst. Tilbagebetalt: den måned (talt fra 0 som i scenariet, med kalendermåned), fra hvis udgang den gennemsnitlige akkumulerede diskonterede netto forbliver over 0 kr. til horisonten; »aldrig«, hvis det ikke sker; »ingen påviselig effekt«, når nutidsværdiens gennemsnit ligger inden for 2 Monte Carlo-standardfejl af nul. Over nul betyder strengt over 0 kr., både for tilbagebetaling, P(NPV>0) og break-even-effekten, så et perspektiv, der ikke mærker noget (netto præcis 0), hverken tilbagebetales eller tæller som positivt."
         } else {
-            "Investment: the house's staff and other costs. Gross savings: control's costs minus the arm's (benefits after state reimbursement, case handling, housing support, health). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings. Payback: the first month from which the mean cumulative discounted net stays above 0 kr. up to the horizon; \"never\" when that does not happen. Above zero means strictly above 0 kr. for payback, P(NPV>0) and the break-even effect alike, so a perspective that feels nothing (a net of exactly 0) neither pays back nor counts as positive."
+            "Investment: the programme's staff and other costs. Gross savings: control's costs minus the arm's on the scenario's accounts (benefits after any state reimbursement). Net present value: discounted gross savings minus discounted investment. Society leaves out transfers (benefits, taxes) and counts citizens' earnings. Payback: the month (counted from 0 as in the scenario, with its calendar month) from whose end the mean cumulative discounted net stays above 0 kr. up to the horizon; \"never\" when that does not happen; \"no detectable effect\" when the mean NPV lies within 2 Monte Carlo standard errors of zero. Above zero means strictly above 0 kr. for payback, P(NPV>0) and the break-even effect alike, so a perspective that feels nothing (a net of exactly 0) neither pays back nor counts as positive."
         }
     );
     for (cap, svg) in input.charts.iter().filter(|c| c.0.starts_with("net")) {
@@ -590,12 +622,14 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "staffing"));
         let _ = writeln!(
             h,
-            "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            "<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             tr(lang, "service"),
             tr(lang, "fte"),
             tr(lang, "util"),
             tr(lang, "maxq"),
-            tr(lang, "wait")
+            tr(lang, "wait"),
+            tr(lang, "served"),
+            tr(lang, "neverserved")
         );
         for (id, v) in map {
             let label = v[if da { "label_da" } else { "label_en" }]
@@ -606,12 +640,14 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(label),
                 opt("fte", &|x| num(x, 1, lang)),
                 opt("utilisation_mean", &|x| pct(x, lang)),
                 opt("max_queue", &|x| num(x, 0, lang)),
                 opt("mean_wait_months", &|x| num(x, 1, lang)),
+                opt("citizens_served", &|x| num(x, 0, lang)),
+                opt("share_offered_never_served", &|x| pct(x, lang)),
             );
         }
         let _ = writeln!(h, "</table>");
@@ -671,15 +707,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
 
     // Method.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "method"));
-    let _ = writeln!(
-        h,
-        "<p>{}</p>",
-        if da {
-            "ressim er en mikrosimulering med månedlige cyklusser. Syntetiske borgere trækkes fra scenariets fordelinger og går gennem forløbsstatus (aktivt forløb, virksomhedspraktik, fleksjob, job eller uddannelse, førtidspension, kontanthjælp, død/udvandring) og bostøtteniveauer. Alle arme kører på de samme borgere og de samme tilfældige tal, så forskellen mellem armene er indsatsens effekt og ikke støj. Konkurrerende overgange kombineres som rater; effekter er hazard ratios. Indsatser med kapacitet (mentorer, virksomhedskonsulenter, koordinerende sagsbehandlere, sundhedspersonale) fordeles hver måned efter ventetid og borger-id og overskrides aldrig. Hver replikation trækker alle usikre parametre fra deres fordelinger; intervallerne dækker både parameterusikkerhed og tilfældighed i forløbene. Ydelser er opgjort efter statsrefusion (refusionstrappen), og beløb er i scenariets prisår."
-        } else {
-            "ressim is a microsimulation with monthly cycles. Synthetic citizens drawn from the scenario's distributions move through course states (active course, company placement, flex job, job or education, disability pension, social assistance, death/emigration) and housing-support levels. All arms run on the same citizens and the same random numbers, so the difference between arms is the intervention's effect, not noise. Competing transitions are combined as rates; effects are hazard ratios. Services with capacity (mentors, business consultants, coordinating caseworkers, health staff) are allocated each month by waiting time and citizen id and never exceeded. Each replication draws every uncertain parameter from its distribution; the intervals cover parameter uncertainty and the randomness of individual courses. Benefits are net of state reimbursement (the refusion staircase), amounts are in the scenario's price year."
-        }
-    );
+    let _ = writeln!(h, "<p>{}</p>", esc(&super::method::text(sc, lang)));
 
     // Assumption register.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "assumptions"));

@@ -312,10 +312,25 @@ pub fn write_all(
         };
         add(
             "staffing",
-            if da {
-                "udnyttelse af mentorer, konsulenter og sagsbehandlere".into()
-            } else {
-                "utilisation of mentors, consultants and caseworkers".into()
+            {
+                let labels: Vec<String> = svs
+                    .iter()
+                    .map(|&si| {
+                        let sv = &sc.arms[focus].services[si];
+                        let l = if da { &sv.label_da } else { &sv.label_en };
+                        if l.trim().is_empty() {
+                            sv.id.clone()
+                        } else {
+                            l.clone()
+                        }
+                    })
+                    .collect();
+                let list = super::method::list(&labels, da);
+                if da {
+                    format!("udnyttelse af {list}")
+                } else {
+                    format!("utilisation of {list}")
+                }
             },
             &|d, s| charts::both(d, s, (1000, 440), &util),
         )?;

@@ -1,7 +1,7 @@
 //! `summary.json`: the headline numbers of a run, keyed as in the output contract.
 
-use crate::economics::business_case::{PERSPECTIVES, above_zero, payback_month};
-use crate::engine::{ROW_DEMAND, ROW_FTE, StaffRow};
+use crate::economics::business_case::{PERSPECTIVES, above_zero, detectable, payback_month};
+use crate::engine::{ROW_DEMAND, ROW_FIRST_SERVED, ROW_FTE, StaffRow};
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Stat;
@@ -68,7 +68,7 @@ pub fn leaver_mix(sc: &Scenario, res: &Results, arm: usize) -> Option<Vec<(usize
 
 /// Warnings worth a user's attention (empty when none).
 pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
-    let mut w = Vec::new();
+    let mut w = sc.warnings.clone();
     if res.replications() < 2 {
         w.push(
             "one replication: Monte Carlo standard errors and 95 % intervals cannot be estimated; they are null in summary.json (mcse_basis \"none\"); use --replications 200 or more for results you report".into(),
@@ -153,7 +153,10 @@ pub fn perspectives(
         };
         let positive =
             npv.iter().filter(|v| above_zero(**v)).count() as f64 / npv.len().max(1) as f64;
-        let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months);
+        // A mean NPV within 2 MCSE of zero is no detectable effect: no payback, no break-even.
+        let detect = detectable(&npv);
+        let payback = payback_month(&mean_net_discounted(res, arm, k), sc.sim.cycle_months)
+            .filter(|_| detect);
         let mut o = Map::new();
         o.insert("investment_dkk".into(), stat(&col(&|h| h.investment)));
         let per = |per_year: bool| -> Value {
@@ -186,9 +189,19 @@ pub fn perspectives(
         o.insert("npv_dkk".into(), stat(&npv));
         o.insert("roi".into(), roi);
         o.insert("payback_month".into(), json!(payback));
+        // The calendar month at whose end the payback is reached (month payback − 1, counted
+        // from 0 like the scenario's months).
+        o.insert(
+            "payback_calendar_month".into(),
+            json!(payback.map(|m| sc.sim.month_text(m.saturating_sub(1)))),
+        );
         o.insert("p_positive_npv".into(), json!(positive));
+        o.insert("effect_detectable".into(), json!(detect));
         if let Some(be) = break_even {
-            o.insert("break_even_effect_scale".into(), json!(be[k]));
+            o.insert(
+                "break_even_effect_scale".into(),
+                json!(be[k].filter(|_| detect)),
+            );
         }
         o.insert("lines".into(), lines_of(res, arm, k));
         out.insert((*id).into(), Value::Object(o));
@@ -317,6 +330,14 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
         let used: f64 = rows.iter().map(|r| r[1]).sum();
         let allocated: f64 = rows.iter().map(|r| r[3]).sum();
         let waited: f64 = rows.iter().map(|r| r[4]).sum();
+        let served_first: f64 = rows.iter().map(|r| r[ROW_FIRST_SERVED]).sum::<f64>() / n;
+        let offered = res
+            .reps
+            .iter()
+            .map(|r| r.participants.get(arm).copied().unwrap_or(0) as f64)
+            .sum::<f64>()
+            / n;
+        let participants_only = sv.capacity.as_ref().is_some_and(|c| c.participants_only);
         let months_staffed = rows.iter().filter(|r| r[0] > 0.0).count();
         // Mean FTE over the cycles staffed (FTE above 0 in some replication): with a schedule or
         // staffing to demand the FTE varies from month to month.
@@ -355,6 +376,9 @@ pub fn staffing_of(sc: &Scenario, res: &Results, arm: usize) -> Value {
                 "max_queue": res.staffing_max_queue[arm][k],
                 "mean_wait_months": if allocated > 0.0 { waited / allocated } else { 0.0 },
                 "served_per_replication": allocated / n,
+                "citizens_served": served_first,
+                "mean_wait_months_of_served": if allocated > 0.0 { waited / allocated } else { 0.0 },
+                "share_offered_never_served": if participants_only && offered > 0.0 { Some((1.0 - served_first / offered).max(0.0)) } else { None },
                 "hours_per_citizen_month": hours_per_citizen(sv.capacity.as_ref().map(|c| c.kind), &rows, n),
             }),
         );
@@ -429,6 +453,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
                 "label_en": arm.label_en,
                 "citizens": res.citizens,
                 "participants": stat(&participants),
+                "citizens_offered": participants.iter().sum::<f64>() / participants.len().max(1) as f64,
                 "participant_years": stat(&res.reps.iter().map(|r| r.participant_years[a]).collect::<Vec<_>>()),
                 "outcomes_at_end": outcomes,
                 "outcomes_at_end_interval": intervals,

@@ -75,7 +75,7 @@ pub fn answer(page: &SweepPage) -> Vec<String> {
             mio(p.p975, lang)
         )
     };
-    vec![
+    let mut out = vec![
         format!(
             "{} {}: {}.",
             if da {
@@ -95,7 +95,78 @@ pub fn answer(page: &SweepPage) -> Vec<String> {
             },
             describe(l)
         ),
-    ]
+    ];
+    out.extend(edge_note(page, b));
+    out
+}
+
+/// When the best point lies on the edge of the grid in a varied service (its lowest or highest
+/// value tried), a sentence that says so and suggests widening the grid: the best may lie
+/// beyond it.
+pub fn edge_note(page: &SweepPage, best: usize) -> Option<String> {
+    let da = page.lang == Lang::Da;
+    let mut edges = Vec::new();
+    for (d, service) in page.services.iter().enumerate() {
+        let values: Vec<f64> = page
+            .points
+            .iter()
+            .filter_map(|p| p.staff.get(d).copied())
+            .collect();
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let Some(&x) = page.points.get(best).and_then(|p| p.staff.get(d)) else {
+            continue;
+        };
+        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+            continue;
+        }
+        let step = values
+            .iter()
+            .filter(|v| **v > lo)
+            .fold(hi - lo, |m, v| m.min(v - lo));
+        let fmt = |v: f64| num(v, if v.fract() == 0.0 { 0 } else { 1 }, page.lang);
+        if x == lo {
+            let from = (lo - 2.0 * step).max(0.0);
+            edges.push(if da {
+                format!(
+                    "{service} {} FTE er den laveste værdi i gitteret; prøv også færre, fx --vary {service}={}:{}:{}",
+                    fmt(x), fmt(from), fmt(hi), fmt(step)
+                )
+            } else {
+                format!(
+                    "{service} {} FTE is the lowest value tried; try fewer too, e.g. --vary {service}={}:{}:{}",
+                    fmt(x), fmt(from), fmt(hi), fmt(step)
+                )
+            });
+        } else if x == hi {
+            let to = hi + 2.0 * step;
+            edges.push(if da {
+                format!(
+                    "{service} {} FTE er den højeste værdi i gitteret; prøv også flere, fx --vary {service}={}:{}:{}",
+                    fmt(x), fmt(lo), fmt(to), fmt(step)
+                )
+            } else {
+                format!(
+                    "{service} {} FTE is the highest value tried; try more too, e.g. --vary {service}={}:{}:{}",
+                    fmt(x), fmt(lo), fmt(to), fmt(step)
+                )
+            });
+        }
+    }
+    if edges.is_empty() {
+        return None;
+    }
+    Some(if da {
+        format!(
+            "Bemærk: den bedste bemanding ligger på kanten af gitteret, så den bedste kan ligge uden for det: {}.",
+            edges.join("; ")
+        )
+    } else {
+        format!(
+            "Note: the best staffing lies on the edge of the grid, so the best may lie outside it: {}.",
+            edges.join("; ")
+        )
+    })
 }
 
 /// Build sweep.html.

@@ -4,7 +4,9 @@
 
 use super::format::{Lang, num, pad, pct};
 use super::html::payer_name;
-use crate::economics::business_case::{Headline, PERSPECTIVES, above_zero, payback_month};
+use crate::economics::business_case::{
+    Headline, PERSPECTIVES, above_zero, detectable, payback_month,
+};
 use crate::error::Result;
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Scenario};
@@ -125,12 +127,21 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
         let inv = col(|h| h.investment).iter().sum::<f64>() / n;
         let sav = col(|h| h.savings).iter().sum::<f64>() / n;
         let pos = col(|h| h.npv).iter().filter(|v| above_zero(**v)).count() as f64 / n;
-        let payback = payback_month(
-            &super::summary::mean_net_discounted(res, arm, k),
-            sc.sim.cycle_months,
-        )
-        .map(|m| m.to_string())
-        .unwrap_or_else(|| "–".into());
+        let payback = if detectable(&col(|h| h.npv)) {
+            payback_month(
+                &super::summary::mean_net_discounted(res, arm, k),
+                sc.sim.cycle_months,
+            )
+            .map(|m| {
+                let i = m.saturating_sub(1);
+                format!("{i} ({})", sc.sim.month_text(i))
+            })
+            .unwrap_or_else(|| "–".into())
+        } else if da {
+            "ingen påviselig effekt".into()
+        } else {
+            "no detectable effect".into()
+        };
         let m = |v: f64| num(v / 1e6, 1, lang);
         rows.push(vec![
             payer_name(id, lang),
@@ -148,6 +159,23 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
     }
     out.extend(table(&rows));
     let staffing = super::summary::staffing_of(sc, res, arm);
+    let offered = res
+        .reps
+        .iter()
+        .map(|r| r.participants.get(arm).copied().unwrap_or(0) as f64)
+        .sum::<f64>()
+        / res.replications().max(1) as f64;
+    if arm > 0 {
+        out.push(format!(
+            "{}: {}",
+            if da {
+                "Tilbudt indsatsen (borgere)"
+            } else {
+                "Offered the programme (citizens)"
+            },
+            num(offered, 0, lang)
+        ));
+    }
     if let Some(map) = staffing.as_object().filter(|m| !m.is_empty()) {
         let mut rows = Vec::new();
         for (id, v) in map {
@@ -163,6 +191,7 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
                     pct(u, lang),
                     if da { "max kø" } else { "max queue" }.to_string(),
                     num(v["max_queue"].as_f64().unwrap_or(0.0), 0, lang),
+                    served_text(v, offered, da, lang),
                 ]);
             }
         }
@@ -178,6 +207,34 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
         dir.display()
     ));
     out
+}
+
+/// "betjent 129 af 239 tilbudt, ventetid 6,4 mdr." of one service's staffing block.
+fn served_text(v: &serde_json::Value, offered: f64, da: bool, lang: Lang) -> String {
+    let served = v["citizens_served"].as_f64().unwrap_or(0.0);
+    let wait = v["mean_wait_months_of_served"].as_f64().unwrap_or(0.0);
+    if v["share_offered_never_served"].is_null() {
+        format!(
+            "{} {}, {} {} {}",
+            if da { "betjent" } else { "served" },
+            num(served, 0, lang),
+            if da { "ventetid" } else { "wait" },
+            num(wait, 1, lang),
+            if da { "mdr." } else { "months" }
+        )
+    } else {
+        format!(
+            "{} {} {} {} {}, {} {} {}",
+            if da { "betjent" } else { "served" },
+            num(served, 0, lang),
+            if da { "af" } else { "of" },
+            num(offered, 0, lang),
+            if da { "tilbudt" } else { "offered" },
+            if da { "ventetid" } else { "wait" },
+            num(wait, 1, lang),
+            if da { "mdr." } else { "months" }
+        )
+    }
 }
 
 /// Print the terminal summary; a closed standard output ends it quietly.

@@ -93,6 +93,22 @@ impl Sources {
         }
     }
 
+    /// The value file `fi` itself writes at `path` (the top-level table for an empty path is
+    /// not a value: None).
+    pub fn value_in_file(&self, fi: usize, path: &[Seg]) -> Option<&toml::Value> {
+        let table = self.tables.get(fi)?.as_ref()?;
+        let (first, rest) = path.split_first()?;
+        let Seg::Key(k) = first else { return None };
+        let mut node = table.get(k)?;
+        for seg in rest {
+            node = match seg {
+                Seg::Key(k) => node.as_table()?.get(k)?,
+                Seg::Index(i) => node.as_array()?.get(*i)?,
+            };
+        }
+        Some(node)
+    }
+
     /// The `source` text that file `fi` itself writes in the nearest table enclosing `path`.
     pub fn source_in_file(&self, fi: usize, path: &[Seg]) -> Option<String> {
         let table = self.tables.get(fi)?.as_ref()?;
@@ -261,7 +277,10 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<(RawScenario, toml::Table), 
     let located = |e: toml::de::Error| ScenarioError {
         file: path.to_path_buf(),
         location: e.span().map(|s| Location::from_offset(text, s.start)),
-        message: tidy_toml_message(e.message()),
+        message: e
+            .span()
+            .and_then(|s| super::numbers::danish_number_hint(text, s.start))
+            .unwrap_or_else(|| tidy_toml_message(e.message())),
     };
     let table: toml::Table = toml::from_str(text).map_err(located)?;
     open_values(path, text, &table)?;
@@ -511,14 +530,31 @@ fn chain(first: Link, first_text: Option<String>) -> Result<(RawScenario, Source
     if tables.len() == 1 {
         let text = &sources.files[0].text;
         let (raw, _) = parse_raw(&sources.files[0].path, text)?;
+        if raw.remove.is_some() {
+            return Err(sources.error(
+                &["remove".into()],
+                "`remove` deletes parts of the scenario a variant extends, but this file has no `extends`",
+            ));
+        }
         return Ok((raw, sources));
     }
-    // Merge from the last base towards the named file.
+    // Merge from the last base towards the named file; each file's `remove` list applies to
+    // what its bases make, before its own tables.
     let mut merged = toml::Table::new();
-    for t in tables.into_iter().rev() {
+    let mut removed = Vec::new();
+    for (fi, mut t) in tables.into_iter().enumerate().rev() {
+        if let Some(list) = t.remove("remove") {
+            let list: Vec<String> = list.try_into().map_err(|_| {
+                sources.error(&["remove".into()], "`remove` is a list of paths in quotes")
+            })?;
+            removed.extend(super::remove::apply(&mut merged, &list, &sources, fi)?);
+        }
         merge(&mut merged, t);
     }
     merged.remove("extends");
+    if !removed.is_empty() {
+        merged.insert("remove".into(), removed.into());
+    }
     let raw: RawScenario = merged.try_into().map_err(|e: toml::de::Error| {
         ScenarioError::in_file(
             &top,

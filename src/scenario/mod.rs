@@ -6,10 +6,14 @@ pub mod library;
 pub mod lifetable;
 pub mod load;
 pub mod model;
+pub mod numbers;
 pub mod overrides;
 pub mod param;
+pub mod plausible;
+pub mod prices;
 pub mod quantile;
 pub mod raw;
+pub mod remove;
 pub mod validate;
 
 pub use model::*;

@@ -126,6 +126,15 @@ pub struct Scenario {
     pub refusion: Option<Refusion>,
     /// Ageing attributes, deaths from a life table and moves at an age.
     pub life: Life,
+    /// Warnings about the scenario (values outside their plausible range, nothing to save or
+    /// to invest), each with its file and line.
+    pub warnings: Vec<String>,
+    /// Plausible ranges the scenario widened, with their reasons.
+    pub widened: Vec<super::plausible::Widened>,
+    /// How amounts were converted to the price year.
+    pub prices: super::prices::PriceConversion,
+    /// The parts of its base a variant removed (`remove`).
+    pub removed: Vec<String>,
 }
 
 /// The life course: which attributes are ages, deaths, and moves at an age.
@@ -392,6 +401,26 @@ impl Simulation {
     /// Calendar year of the month `m` months after the start.
     pub fn calendar_year(&self, m: u32) -> i32 {
         self.start_year + ((self.start_month - 1 + m) / 12) as i32
+    }
+
+    /// `YYYY-MM` of month `m`, counted from 0 (month 0 is the start month).
+    pub fn month_text(&self, m: u32) -> String {
+        let idx = self.start_month - 1 + m;
+        format!(
+            "{:04}-{:02}",
+            self.start_year + (idx / 12) as i32,
+            idx % 12 + 1
+        )
+    }
+
+    /// A month as users see it everywhere: counted from 0, like `from_month` and `to_month`
+    /// in scenario files, with its calendar month: "måned 35 (2019-06)" / "month 35 (2019-06)".
+    pub fn month_label(&self, m: u32, da: bool) -> String {
+        format!(
+            "{} {m} ({})",
+            if da { "måned" } else { "month" },
+            self.month_text(m)
+        )
     }
 
     /// `YYYY-MM` of the start.

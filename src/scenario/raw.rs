@@ -33,6 +33,39 @@ pub struct RawScenario {
     pub refusion: Option<RawRefusion>,
     /// Deaths from a life table, in every course state.
     pub mortality: Option<RawMortality>,
+    /// The price year of the amounts written in this file (default: this file's
+    /// `[simulation] price_year`, else that of the file it extends).
+    pub price_year: Option<i64>,
+    /// The scenario's own price index, instead of the one shipped with ressim.
+    pub price_index: Option<RawPriceIndex>,
+    /// Plausible ranges the scenario widens, by kind (e.g. `hazard_ratio`), each with a reason.
+    pub plausible_ranges: Option<IndexMap<String, RawRange>>,
+    /// Parts of the base this variant removes, e.g. `["arms.treatment.services.consultants"]`.
+    pub remove: Option<Vec<String>>,
+}
+
+/// `[price_index]`: a scenario's own price index.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPriceIndex {
+    /// Name of the index, e.g. "KL's PL-index".
+    pub name: Option<String>,
+    /// Index value by year: `values = { 2016 = 100.0, 2024 = 121.3 }`.
+    pub values: Option<IndexMap<String, f64>>,
+    /// Where the figures come from.
+    pub source: Option<String>,
+}
+
+/// `[plausible_ranges.KIND]`: a widened plausible range.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    /// Lower end (default: the documented one).
+    pub min: Option<f64>,
+    /// Upper end (default: the documented one).
+    pub max: Option<f64>,
+    /// Why the scenario's values lie outside the documented range (required).
+    pub reason: Option<String>,
 }
 
 /// `[mortality]`: deaths by age and sex from a life table, as one more competing exit of every
@@ -348,6 +381,8 @@ pub struct RawAccount {
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// The price year of the amounts written in this table (see [`RawScenario::price_year`]).
+    pub price_year: Option<i64>,
 }
 
 /// `while_served = { service = "mentors", factor = 0 }`.
@@ -400,6 +435,8 @@ pub struct RawArm {
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// The price year of the amounts written in this table (see [`RawScenario::price_year`]).
+    pub price_year: Option<i64>,
 }
 
 /// An arm's override of an account amount.
@@ -408,6 +445,8 @@ pub struct RawArm {
 pub struct RawAccountOverride {
     /// The participants' amount.
     pub amount: Option<ParamSpec>,
+    /// The price year of the amounts written in this table (see [`RawScenario::price_year`]).
+    pub price_year: Option<i64>,
 }
 
 /// `[arms.X.services.ID]`: a staffed service of an arm.
@@ -461,6 +500,8 @@ pub struct RawService {
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// The price year of the amounts written in this table (see [`RawScenario::price_year`]).
+    pub price_year: Option<i64>,
 }
 
 /// One period of an FTE schedule.
@@ -523,4 +564,6 @@ pub struct RawCost {
     pub source: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// The price year of the amounts written in this table (see [`RawScenario::price_year`]).
+    pub price_year: Option<i64>,
 }

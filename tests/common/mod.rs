@@ -230,6 +230,15 @@ pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>
         .collect()
 }
 
+/// A one-file variant of the shipped scenario: `extends` it and adds `body`.
+pub fn variant(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let text = format!(
+        "extends = {:?}\n\n{body}\n",
+        shipped().display().to_string()
+    );
+    write(dir, name, &text)
+}
+
 /// Run `ressim` with `args` in the crate root and return its output; panics with stderr when it
 /// fails. The one run helper of the end-to-end tests.
 pub fn ressim_ok(args: &[&str]) -> Output {

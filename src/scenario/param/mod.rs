@@ -62,6 +62,9 @@ pub struct RawParam {
     /// Cohort attributes only: the attribute is an age in years and grows by the cycle's
     /// length every cycle.
     pub ageing: Option<bool>,
+    /// Amounts only: the price year this amount is written in (converted to the scenario's
+    /// `[simulation] price_year` with the price index).
+    pub price_year: Option<i64>,
 }
 
 impl RawParam {
@@ -266,6 +269,46 @@ impl Param {
             }
         };
         self.clamp(v)
+    }
+
+    /// The same parameter with every value multiplied by `f` (> 0): a price-index conversion.
+    /// None for a distribution on [0, 1] (beta, bernoulli), which cannot be scaled.
+    pub fn scaled(&self, f: f64) -> Option<Param> {
+        let dist = match &self.dist {
+            Dist::Fixed(v) => Dist::Fixed(v * f),
+            Dist::Gamma { shape, scale } => Dist::Gamma {
+                shape: *shape,
+                scale: scale * f,
+            },
+            Dist::LogNormal { mu, sigma } => Dist::LogNormal {
+                mu: mu + f.ln(),
+                sigma: *sigma,
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: mean * f,
+                sd: sd * f,
+            },
+            Dist::Uniform { min, max } => Dist::Uniform {
+                min: min * f,
+                max: max * f,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min * f,
+                mode: mode * f,
+                max: max * f,
+            },
+            Dist::Categorical { values, cumulative } => Dist::Categorical {
+                values: values.iter().map(|v| v * f).collect(),
+                cumulative: cumulative.clone(),
+            },
+            Dist::Beta { .. } | Dist::Bernoulli { .. } => return None,
+        };
+        Some(Param {
+            dist,
+            lower: self.lower.map(|v| v * f),
+            upper: self.upper.map(|v| v * f),
+            ..self.clone()
+        })
     }
 
     /// A one-line description, e.g. `beta(mean 0.02, sd 0.005)` or `0.02`.

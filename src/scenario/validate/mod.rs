@@ -7,6 +7,7 @@ use super::model::*;
 use super::param::{self, Param, ParamSpec, fmt_num};
 use super::raw::*;
 use crate::error::ScenarioError;
+use crate::scenario::plausible::{Kind, Widened};
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 
@@ -399,10 +400,14 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         &attributes,
     );
 
+    let widened = check_widened(&mut c, raw);
+    let removed = raw.remove.clone().unwrap_or_default();
     let evidence = evidence(&mut c, &meta);
     let full_phase_in = full_phase_in(&mut c, &meta, &sim);
     if !c.errors.is_empty() {
-        return Err(c.errors);
+        let mut errors = c.errors;
+        crate::scenario::remove::explain(&mut errors, &removed);
+        return Err(errors);
     }
     let mut hasher = Sha256::new();
     for f in &sources.files {
@@ -413,7 +418,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
-    Ok(Scenario {
+    let mut sc = Scenario {
         evidence,
         full_phase_in,
         title_da: meta.title_da.clone().unwrap_or_else(|| name.clone()),
@@ -440,7 +445,100 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         params: c.params,
         refusion,
         life,
-    })
+        warnings: Vec::new(),
+        widened,
+        prices: Default::default(),
+        removed,
+    };
+    sc.warnings = plausibility_warnings(&sc, sources);
+    sc.prices = crate::scenario::prices::convert(&mut sc, raw, sources)?;
+    Ok(sc)
+}
+
+/// `[plausible_ranges.KIND]`: each a known kind with a range and a reason.
+fn check_widened(c: &mut Checker, raw: &RawScenario) -> Vec<Widened> {
+    let mut out = Vec::new();
+    for (id, r) in raw.plausible_ranges.iter().flatten() {
+        let path = p(&["plausible_ranges", id]);
+        let Some(kind) = Kind::parse(id) else {
+            c.err(
+                &path,
+                format!(
+                    "unknown kind `{id}`; kinds with a plausible range: {}",
+                    Kind::ALL
+                        .iter()
+                        .filter(|k| k.range().is_some())
+                        .map(|k| format!("`{}`", k.id()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            continue;
+        };
+        let Some(documented) = kind.range() else {
+            c.err(&path, format!("`{id}` has no plausible range to widen"));
+            continue;
+        };
+        let reason = r.reason.clone().unwrap_or_default();
+        if reason.trim().is_empty() {
+            c.err(
+                &path,
+                format!(
+                    "a widened range needs a `reason` (shown in the report): why do the                      scenario's values lie outside {}–{}?",
+                    fmt_num(documented.0),
+                    fmt_num(documented.1)
+                ),
+            );
+            continue;
+        }
+        let (min, max) = (r.min.unwrap_or(documented.0), r.max.unwrap_or(documented.1));
+        if !(min.is_finite() && max.is_finite() && min <= max) {
+            c.err(&path, "a widened range needs finite `min` ≤ `max`");
+            continue;
+        }
+        out.push(Widened {
+            kind,
+            documented,
+            min,
+            max,
+            reason,
+        });
+    }
+    out
+}
+
+/// Values outside their plausible range, a scenario that cannot save and one that costs
+/// nothing: each a located warning.
+fn plausibility_warnings(sc: &Scenario, sources: &Sources) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in crate::scenario::plausible::findings(sc, &sc.widened) {
+        let path = &sc.params[f.param].path;
+        let (file, loc) = sources.locate(&crate::scenario::prices::key_path(path));
+        let place = match loc {
+            Some(l) => format!("{}: line {}, column {}", file.display(), l.line, l.column),
+            None => file.display().to_string(),
+        };
+        out.push(format!("{place}: {}", f.message(path)));
+    }
+    let top = sources.top().display().to_string();
+    let saving = sc.accounts.iter().any(|a| a.in_dkk() && !a.investment);
+    if !saving {
+        out.push(format!(
+            "{top}: the scenario has no account in kroner that the programme could change              ([accounts.ID] with an amount in DKK), so it can save nothing: every saving will be 0"
+        ));
+    }
+    let invests = sc
+        .arms
+        .iter()
+        .skip(1)
+        .any(|a| !a.services.is_empty() || !a.costs.is_empty())
+        || sc.accounts.iter().any(|a| a.investment);
+    if !invests {
+        out.push(format!(
+            "{top}: no arm has a programme cost (services with staff, [arms.ID.costs.ID] or              an investment account), so the investment is 0 and every return looks free"
+        ));
+    }
+    out
 }
 
 /// Parse `YYYY-MM`.

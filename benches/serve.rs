@@ -78,5 +78,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    // Criterion's HTML plots would need a font registered with plotters.
+    config = Criterion::default().without_plots();
+    targets = bench
+}
 criterion_main!(benches);

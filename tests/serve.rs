@@ -136,7 +136,7 @@ fn dechunk(s: &str) -> String {
             break;
         }
         out.push_str(&after[..n]);
-        rest = &after[n..].trim_start_matches("\r\n");
+        rest = after[n..].trim_start_matches("\r\n");
     }
     out
 }
@@ -481,7 +481,15 @@ fn the_page_in_headless_chromium_shows_the_figures_of_ressim_run() {
             if eval(js) == Value::Bool(true) {
                 return;
             }
-            assert!(t0.elapsed() < Duration::from_secs(240), "waited for {what}");
+            if t0.elapsed() > Duration::from_secs(240) {
+                let seen = eval(
+                    "[document.body.dataset.state, document.getElementById('status').textContent, \
+                      document.getElementById('error').textContent, \
+                      document.getElementById('basis').textContent, \
+                      Array.from(document.querySelectorAll('.err')).map(e => e.textContent).join('|')].join(' // ')",
+                );
+                panic!("waited for {what}; the page shows: {seen}");
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     };
@@ -494,8 +502,8 @@ fn the_page_in_headless_chromium_shows_the_figures_of_ressim_run() {
     assert!(first.as_str().unwrap().ends_with("mio. kr."), "{first}");
     // Pick the shipped scenario, then set replications and mentors by typing.
     eval(
-        "const s = document.getElementById('scenario'); s.value = 'kbh-rehabiliteringshus'; \
-         s.dispatchEvent(new Event('change')); true",
+        "(() => { const s = document.getElementById('scenario'); s.value = 'kbh-rehabiliteringshus'; \
+         s.dispatchEvent(new Event('change')); return true; })()",
     );
     wait_for(
         "!!document.querySelector('input[data-key=\"arms.treatment.services.mentors.fte.value\"]')",
@@ -503,9 +511,10 @@ fn the_page_in_headless_chromium_shows_the_figures_of_ressim_run() {
     );
     let run_before = eval("document.body.dataset.run || ''");
     let set = |key: &str, value: &str| {
-        eval(&format!(
-            "const i = document.querySelector('input[data-key=\"{key}\"]'); i.focus(); i.select(); true"
+        let focused = eval(&format!(
+            "(() => {{ const i = document.querySelector('input[data-key=\"{key}\"]'); i.focus(); i.value = ''; return true; }})()"
         ));
+        assert_eq!(focused, Value::Bool(true), "the field {key} is there");
         tab.type_str(value).unwrap();
     };
     set("simulation.replications.value", &REPS.to_string());

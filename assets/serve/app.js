@@ -247,7 +247,14 @@
       const full = quick.replications >= fullReps();
       render(quick, full);
       if (full) return;
-      const done = await api("/api/run", body, controller.signal);
+      const poll = setInterval(() => {
+        api("/api/progress?session=" + SESSION).then((p) => {
+          if (seq === state.seq && document.body.dataset.state === "quick" && p.total > 0)
+            $("status").textContent = tr("quick") + ": " + num(quick.replications, 0) + " " + tr("reps") + " — " + tr("running") + " " + num(p.done, 0) + " " + tr("of") + " " + num(p.total, 0) + " …";
+        }).catch(() => {});
+      }, 700);
+      let done;
+      try { done = await api("/api/run", body, controller.signal); } finally { clearInterval(poll); }
       if (seq !== state.seq) return;
       render(done, true);
     } catch (e) {
@@ -335,11 +342,20 @@
     container.textContent = "";
     return el("svg", { viewBox: "0 0 " + w + " " + h, role: "img" }, container);
   }
+  function legendRows(items, w) {
+    let cx = 0, rows = 1;
+    for (const [label] of items) {
+      const width = 24 + label.length * 6.2;
+      if (cx + width > w && cx > 0) { cx = 0; rows += 1; }
+      cx += width;
+    }
+    return items.length ? rows : 0;
+  }
   function legend(svg, items, x, y, w) {
     let cx = x, cy = y;
     for (const [label, color, dashed] of items) {
       const width = 24 + label.length * 6.2;
-      if (cx + width > x + w) { cx = x; cy += 14; }
+      if (cx + width > x + w && cx > x) { cx = x; cy += 14; }
       el("line", { x1: cx, y1: cy - 4, x2: cx + 14, y2: cy - 4, stroke: color, "stroke-width": 3, "stroke-dasharray": dashed ? "4 3" : "" }, svg);
       text(svg, cx + 18, cy, label, { class: "legend" });
       cx += width;
@@ -348,7 +364,9 @@
   }
 
   function lineChart(container, series, opt) {
-    const W = 760, H = 300, left = 64, right = opt.right ? 56 : 12, top = 10, bottom = 70;
+    const W = 760, left = 64, right = opt.right ? 56 : 12, top = 10;
+    const items = series.filter((s) => !s.hideLegend).map((s, k) => [s.label, s.color || COLORS[k % COLORS.length], s.right]);
+    const bottom = 42 + 14 * legendRows(items, W - left - right), H = 230 + bottom;
     const svg = frame(container, W, H);
     const n = Math.max(0, ...series.map((s) => s.values.length));
     const vals = (pred) => series.filter(pred).flatMap((s) => s.values.filter((x) => x != null && isFinite(x)));
@@ -382,11 +400,13 @@
       });
       el("path", { d, fill: "none", stroke: s.color || COLORS[k % COLORS.length], "stroke-width": 1.8, "stroke-dasharray": s.right ? "5 3" : "" }, svg);
     });
-    legend(svg, series.filter((s) => !s.hideLegend).map((s, k) => [s.label, s.color || COLORS[k % COLORS.length], s.right]), left, top + ph + 46, pw);
+    legend(svg, items, left, top + ph + 46, pw);
   }
 
   function barChart(container, categories, series, yFormat) {
-    const W = 760, H = 320, left = 64, right = 12, top = 10, bottom = 70;
+    const W = 760, left = 64, right = 12, top = 10;
+    const items = series.map((s, k) => [s.label, COLORS[k % COLORS.length]]);
+    const bottom = 36 + 14 * legendRows(items, W - left - right), H = 250 + bottom;
     const svg = frame(container, W, H);
     const all = series.flatMap((s) => s.values);
     const lo = Math.min(0, ...all), hi = Math.max(0, ...all);
@@ -405,7 +425,7 @@
       if (categories.length <= 14 || i % Math.ceil(categories.length / 14) === 0) text(svg, left + i * gw + gw / 2, top + ph + 14, String(c), { "text-anchor": "middle" });
     });
     el("line", { x1: left, x2: left + pw, y1: y(0), y2: y(0), stroke: "#888" }, svg);
-    legend(svg, series.map((s, k) => [s.label, COLORS[k % COLORS.length]]), left, top + ph + 40, pw);
+    legend(svg, items, left, top + ph + 40, pw);
   }
 
   function drawPayers(v) {

@@ -30,6 +30,46 @@ pub enum Command {
     /// A local what-if page: change staffing and assumptions, see the business case move,
     /// download the variant (prints http://127.0.0.1:PORT/?token=…; opens nothing).
     Serve(ServeArgs),
+    /// Run several scenarios (the shipped library when none is named) and compare them side by
+    /// side (compare.csv and compare.html, each scenario's own outputs beside them).
+    Compare(CompareArgs),
+    /// Write a starting point for a new programme: a short scenario that extends the national
+    /// base, with every value to decide marked (check refuses it until they are filled in).
+    Init(InitArgs),
+}
+
+/// `ressim init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The scenario file to write, e.g. my-programme.toml.
+    pub file: PathBuf,
+    /// Fill in a worked single-service mentor programme instead of marking the values open.
+    #[arg(long)]
+    pub example: bool,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `ressim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML). Without any, every shipped scenario is compared.
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder [default: outputs/compare].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+    /// Language of the table and the reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
+    /// Skip the search for the break-even effect (ten extra runs per scenario).
+    #[arg(long)]
+    pub no_break_even: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `ressim serve`.
@@ -79,9 +119,10 @@ pub struct PowerArgs {
     /// give a comma-separated list [default: every outcome the scenario's states define].
     #[arg(long, value_name = "NAME", value_parser = crate::analysis::power::parse_outcomes)]
     pub outcome: Vec<::std::vec::Vec<crate::analysis::power::Outcome>>,
-    /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
-    pub effect_scale: f64,
+    /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error)
+    /// [default: the scenario's `effect_scale`, usually 1].
+    #[arg(long, value_name = "X", value_parser = parse_scale)]
+    pub effect_scale: Option<f64>,
     /// Master seed [default: the scenario's].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
@@ -207,9 +248,10 @@ pub struct RunArgs {
     /// Fix every uncertain parameter at its central value (no probabilistic analysis).
     #[arg(long)]
     pub no_psa: bool,
-    /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_scale)]
-    pub effect_scale: f64,
+    /// Scale every arm effect: a hazard ratio HR becomes HR^X (0 = no effect) [default: the
+    /// scenario's `effect_scale`, usually 1].
+    #[arg(long, value_name = "X", value_parser = parse_scale)]
+    pub effect_scale: Option<f64>,
     /// Override a service's staffing for this run, e.g. `--staff mentors=15`; repeatable.
     #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::analysis::sweep::parse_staff)]
     pub staff: Vec<(String, f64)>,

@@ -26,6 +26,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             threads: a.threads.map(usize::from).unwrap_or(0),
             token: None,
         }),
+        Command::Compare(a) => compare(a),
+        Command::Init(a) => init(a),
     }
 }
 
@@ -46,7 +48,7 @@ fn power(a: crate::cli::PowerArgs) -> Result<()> {
     opts.follow_up_months = a.follow_up;
     opts.alpha = a.alpha;
     opts.trials = a.trials;
-    opts.effect_scale = a.effect_scale;
+    opts.effect_scale = a.effect_scale.unwrap_or(sc.sim.effect_scale);
     if let Some(s) = a.seed {
         opts.seed = s;
     }
@@ -388,7 +390,9 @@ fn run(a: RunArgs) -> Result<()> {
     let sc = load(a.scenario.as_deref())?;
     let mut opts = options(&sc, &a.common);
     opts.psa = !a.no_psa;
-    opts.effect_scale = a.effect_scale;
+    if let Some(x) = a.effect_scale {
+        opts.effect_scale = x;
+    }
     opts.progress = !a.quiet;
     // Every change is applied before anything runs or is written, and recorded.
     let mut changes = Vec::new();
@@ -406,7 +410,7 @@ fn run(a: RunArgs) -> Result<()> {
     changes.extend(option(
         "effect_scale",
         fmt_num(opts.effect_scale),
-        fmt_num(1.0),
+        fmt_num(sc.sim.effect_scale),
     ));
     if !opts.psa {
         changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
@@ -434,30 +438,23 @@ fn run(a: RunArgs) -> Result<()> {
             opts.replications
         );
     }
-    let res = montecarlo::run(&sc, &opts)?;
-    let break_even = if a.no_break_even {
-        None
-    } else {
-        if !a.quiet {
-            crate::errln!(
-                "ressim: searching the break-even effect ({} more runs)",
-                crate::analysis::break_even::GRID.len() - 1
-            );
-        }
-        Some(crate::analysis::break_even::search(&sc, &opts, &res)?)
-    };
+    let report_lang = report_lang(a.lang);
     let info = RunInfo {
         command_line: std::env::args().collect(),
-        wall_time_seconds: started.elapsed().as_secs_f64(),
+        wall_time_seconds: 0.0,
         started_unix,
         trace: a.trace,
         changes,
     };
-    let report_lang = match a.lang {
-        Lang::Da => report::format::Lang::Da,
-        Lang::En => report::format::Lang::En,
-    };
-    let dir = report::write_run(&sc, &res, &out, &info, break_even.as_ref(), report_lang)?;
+    let (res, break_even, dir) = simulate(
+        &sc,
+        &opts,
+        &out,
+        info,
+        started,
+        !a.no_break_even,
+        report_lang,
+    )?;
     if !a.quiet {
         report::terminal::print_summary(&sc, &res, &dir, report_lang)?;
         print_verdict(&sc, &res, break_even.as_ref(), a.lang)?;
@@ -470,6 +467,168 @@ fn run(a: RunArgs) -> Result<()> {
 
 fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
+}
+
+/// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
+/// `info.wall_time_seconds` is filled in from `started`.
+fn simulate(
+    sc: &Scenario,
+    opts: &RunOptions,
+    out: &Path,
+    mut info: RunInfo,
+    started: Instant,
+    break_even: bool,
+    lang: report::format::Lang,
+) -> Result<(montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf)> {
+    let res = montecarlo::run(sc, opts)?;
+    let break_even = if break_even {
+        if opts.progress {
+            crate::errln!(
+                "ressim: searching the break-even effect ({} more runs)",
+                crate::analysis::break_even::GRID.len() - 1
+            );
+        }
+        Some(crate::analysis::break_even::search(sc, opts, &res)?)
+    } else {
+        None
+    };
+    info.wall_time_seconds = started.elapsed().as_secs_f64();
+    let dir = report::write_run(sc, &res, out, &info, break_even.as_ref(), lang)?;
+    Ok((res, break_even, dir))
+}
+
+/// `ressim compare`: run each scenario (the shipped library when none is named) into its own
+/// folder under the output folder, then write compare.csv and compare.html from their
+/// summary.json files.
+fn compare(a: crate::cli::CompareArgs) -> Result<()> {
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut scenarios = Vec::new();
+    if a.scenarios.is_empty() {
+        for s in scenario::library::runnable() {
+            scenarios.push(scenario::load_shipped(s.name)?);
+        }
+    } else {
+        for p in &a.scenarios {
+            scenarios.push(scenario::load(p)?);
+        }
+    }
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs/compare"));
+    let st = report::output::Staging::new(&out)?;
+    let lang = report_lang(a.lang);
+    let mut rows: Vec<report::compare::Row> = Vec::new();
+    for (i, sc) in scenarios.iter().enumerate() {
+        let mut opts = options(sc, &a.common);
+        opts.progress = !a.quiet;
+        let mut name = sc.name.clone();
+        while rows.iter().any(|r| r.name == name) {
+            name = format!("{}-{}", sc.name, i + 1);
+        }
+        if !a.quiet {
+            crate::errln!(
+                "ressim compare: {}/{} {} — {} replications",
+                i + 1,
+                scenarios.len(),
+                sc.name,
+                opts.replications
+            );
+        }
+        let info = RunInfo {
+            command_line: std::env::args().collect(),
+            wall_time_seconds: 0.0,
+            started_unix,
+            trace: None,
+            changes: Vec::new(),
+        };
+        let (_, _, dir) = simulate(
+            sc,
+            &opts,
+            &st.path(&name),
+            info,
+            Instant::now(),
+            !a.no_break_even,
+            lang,
+        )?;
+        let text = std::fs::read_to_string(dir.join("summary.json")).map_err(|e| {
+            crate::Error::Runtime(format!("{}: {e}", dir.join("summary.json").display()))
+        })?;
+        let summary = serde_json::from_str(&text).map_err(|e| {
+            crate::Error::Runtime(format!("{}: {e}", dir.join("summary.json").display()))
+        })?;
+        rows.push(report::compare::Row { name, summary });
+    }
+    st.write("compare.csv", report::compare::csv(&rows).as_bytes())?;
+    st.write(
+        "compare.html",
+        report::compare::html(&rows, lang).as_bytes(),
+    )?;
+    let dir = st.commit()?;
+    if !a.quiet {
+        for r in &rows {
+            let v = &r.summary["business_case"]["perspectives"]["municipality"];
+            crate::outln!(
+                "{:<40} {} {}",
+                r.name,
+                if a.lang == Lang::Da {
+                    "kommunens NNV"
+                } else {
+                    "municipal NPV"
+                },
+                report::format::num(
+                    v["npv_dkk"]["mean"].as_f64().unwrap_or(f64::NAN) / 1e6,
+                    1,
+                    lang
+                ) + " mio. kr."
+            )?;
+        }
+        crate::outln!("→ {}", dir.join("compare.html").display())?;
+    }
+    Ok(())
+}
+
+/// `ressim init FILE`: write the starter (never over an existing file unless `--force`).
+fn init(a: crate::cli::InitArgs) -> Result<()> {
+    if a.file.exists() && !a.force {
+        return Err(crate::Error::Usage(format!(
+            "{} exists; choose another name or add --force to overwrite it",
+            a.file.display()
+        )));
+    }
+    let stem = a
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let text = scenario::init::starter(&scenario::init::name_from_file(&stem), a.example);
+    let tmp = a.file.with_extension("toml.part");
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, &a.file))
+        .map_err(|e| crate::Error::Runtime(format!("cannot write {}: {e}", a.file.display())))?;
+    crate::outln!(
+        "{} {}",
+        if a.example {
+            "wrote a worked mentor programme to"
+        } else {
+            "wrote a starter to"
+        },
+        a.file.display()
+    )?;
+    crate::outln!(
+        "next: {}ressim check {}  then  ressim run {}",
+        if a.example {
+            ""
+        } else {
+            "fill in every value marked \"FILL IN\", then "
+        },
+        a.file.display(),
+        a.file.display()
+    )?;
+    Ok(())
 }
 
 /// The verdict in words, the same sentences as the report's first section.
@@ -676,17 +835,22 @@ fn check(a: CheckArgs) -> Result<()> {
         }
         for co in &arm.costs {
             let per = match co.per {
-                scenario::CostPer::Month => "month",
-                scenario::CostPer::Year => "year",
-                scenario::CostPer::Total => "total",
-                scenario::CostPer::Once => "once",
+                scenario::CostPer::Month => "month".to_string(),
+                scenario::CostPer::Year => "year".to_string(),
+                scenario::CostPer::Total => "total".to_string(),
+                scenario::CostPer::Once => "once".to_string(),
+                scenario::CostPer::Case(s) => format!(
+                    "{} {}",
+                    t("pr. sag i", "per case of"),
+                    arm.services.get(s).map_or("?", |x| x.id.as_str())
+                ),
             };
             crate::outln!(
                 "  {} {:<18} {} kr. {}, {} {}",
                 t("udgift", "cost   "),
                 format!("{}.{}", arm.id, co.id),
                 fmt_num(sc.params[co.amount].param.central()),
-                words(da, per),
+                words(da, &per),
                 t("betales af", "paid by"),
                 co.payer.id()
             )?;

@@ -87,6 +87,24 @@ pub fn excerpt(line: &str, column: usize, width: usize) -> (String, usize) {
     (s, col)
 }
 
+/// The most lines of one message that are shown.
+pub const MESSAGE_LINES: usize = 60;
+
+/// A message of several lines (a list), each line cut to [`MESSAGE_CHARS`] and at most
+/// [`MESSAGE_LINES`] lines.
+pub fn bounded_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(MESSAGE_LINES)
+        .map(|l| bounded(l, MESSAGE_CHARS).into_owned())
+        .collect();
+    if lines.len() > MESSAGE_LINES {
+        out.push(format!("… and {} more lines", lines.len() - MESSAGE_LINES));
+    }
+    out.join("\n")
+}
+
 /// `text` cut to at most `max` characters, keeping its start and end with `…` between.
 pub fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     let n = text.chars().count();
@@ -133,7 +151,7 @@ impl fmt::Display for ScenarioError {
                     bounded(&self.file.display().to_string(), MESSAGE_CHARS),
                     loc.line,
                     loc.column,
-                    bounded(&self.message, MESSAGE_CHARS)
+                    bounded_lines(&self.message)
                 )?;
                 let gutter = loc.line.to_string().len();
                 let (text, col) = excerpt(&loc.line_text, loc.column, EXCERPT_CHARS);
@@ -145,7 +163,7 @@ impl fmt::Display for ScenarioError {
                 f,
                 "{}: {}",
                 bounded(&self.file.display().to_string(), MESSAGE_CHARS),
-                bounded(&self.message, MESSAGE_CHARS)
+                bounded_lines(&self.message)
             ),
         }
     }

@@ -43,7 +43,7 @@ impl RunOptions {
             seed: sc.sim.seed,
             threads: 0,
             psa: true,
-            effect_scale: 1.0,
+            effect_scale: sc.sim.effect_scale,
             progress: false,
         }
     }
@@ -314,23 +314,22 @@ pub fn run_rep_indexed(
         // The FTE staffed per cycle of each capacity service, in the arm's service order.
         let n_cap = rc.fte[a].len().max(1);
         let mut cap_k = 0;
-        let staffed: Vec<Option<Vec<f64>>> = sc.arms[a]
+        let staffed: Vec<Option<economics::ServiceUse>> = sc.arms[a]
             .services
             .iter()
             .map(|sv| {
                 sv.capacity.as_ref()?;
                 let k = cap_k;
                 cap_k += 1;
-                Some(
+                let row = |col: usize| -> Vec<f64> {
                     (0..lay.horizon)
-                        .map(|m| {
-                            counts
-                                .staffing
-                                .get(m * n_cap + k)
-                                .map_or(0.0, |r| r[engine::ROW_FTE])
-                        })
-                        .collect(),
-                )
+                        .map(|m| counts.staffing.get(m * n_cap + k).map_or(0.0, |r| r[col]))
+                        .collect()
+                };
+                Some(economics::ServiceUse {
+                    fte: row(engine::ROW_FTE),
+                    cases: row(engine::ROW_ALLOCATED),
+                })
             })
             .collect();
         let items = economics::programme_items(sc, &rc.values, a, lay, &staffed);

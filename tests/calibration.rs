@@ -26,19 +26,23 @@ fn shipped() -> Scenario {
     scenario::load(Path::new(SCENARIO)).unwrap_or_else(|e| panic!("{SCENARIO} does not load: {e}"))
 }
 
-fn options(replications: u32, seed: u64) -> RunOptions {
+fn options(replications: u32, seed: u64, psa: bool) -> RunOptions {
     RunOptions {
         replications,
         seed,
         threads: 0,
-        psa: true,
+        psa,
         effect_scale: 1.0,
         progress: false,
     }
 }
 
 fn run(sc: &Scenario, replications: u32, seed: u64) -> Results {
-    montecarlo::run(sc, &options(replications, seed)).expect("the shipped scenario runs")
+    run_psa(sc, replications, seed, true)
+}
+
+fn run_psa(sc: &Scenario, replications: u32, seed: u64, psa: bool) -> Results {
+    montecarlo::run(sc, &options(replications, seed, psa)).expect("the shipped scenario runs")
 }
 
 /// Leaver mix of `arm` by state id.
@@ -80,39 +84,53 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
 }
 
-#[test]
-fn control_arm_reproduces_the_published_leaver_mix() {
-    let sc = shipped();
-    let res = run(&sc, 100, 2016);
-    let main = checked(&mix(&sc, &res, 0));
+/// Replications for a calibration run of a scenario: enough that the pooled citizens number
+/// about 24,000 (the trial's 240 citizens × 100), between 10 and 100, and whether the parameters
+/// are drawn (PSA). A large cohort (the operating case's 9,600 citizens) needs few replications
+/// for the trajectories, but the parameter draws would then dominate the Monte Carlo error: it
+/// is checked at the parameters' central values.
+fn calibration_replications(sc: &Scenario) -> (u32, bool) {
+    let reps = (24_000usize.div_ceil(sc.cohort.size().max(1)) as u32).clamp(10, 100);
+    (reps, reps >= 50)
+}
 
-    // Monte Carlo standard error of the 100-replication estimate, by batch means: ten further
-    // independent runs of 10 replications each (seeds 1–10, disjoint from the main run's
-    // streams) give ten estimates of each share; their sd / √10 estimates the standard error
-    // of one 100-replication estimate (it includes the parameter uncertainty drawn per
-    // replication). The tolerance is 3 standard errors: a scenario whose expected share lies
-    // inside a published range fails at most about 1 time in 700 (one-sided 3 sigma, reached only
-    // when the expected share sits right on a bound). The standard error must itself be
-    // small (below 1 percentage point), so the tolerance is at most 3 pp and the test still
-    // bites; with 360 citizens it is about 0.3–0.5 pp.
+/// The control arm of `sc` against the published leaver mix; the failures, if any.
+fn calibration_failures(sc: &Scenario) -> Vec<String> {
+    let (reps, psa) = calibration_replications(sc);
+    let res = run_psa(sc, reps, 2016, psa);
+    let main = checked(&mix(sc, &res, 0));
+
+    // Monte Carlo standard error of the main estimate, by batch means: ten further
+    // independent runs of a tenth of the replications each (seeds 1–10, disjoint from the main
+    // run's streams) give ten estimates of each share; their sd / √10 estimates the standard
+    // error of one estimate of the main run's size (it includes the parameter uncertainty drawn
+    // per replication; with batches of one replication in a large cohort it is conservative). The
+    // tolerance is 3 standard errors: a scenario whose expected share lies inside a published
+    // range fails at most about 1 time in 700 (one-sided 3 sigma, reached only when the
+    // expected share sits right on a bound). The standard error must itself be small (below 1
+    // percentage point), so the tolerance is at most 3 pp and the test still bites.
+    let batch = (reps / 10).max(1);
     let batches: Vec<Vec<f64>> = (1..=10)
         .map(|b| {
-            let r = run(&sc, 10, b);
-            checked(&mix(&sc, &r, 0)).into_iter().map(|c| c.1).collect()
+            let r = run_psa(sc, batch, b, psa);
+            checked(&mix(sc, &r, 0)).into_iter().map(|c| c.1).collect()
         })
         .collect();
+    let scale = (f64::from(batch) / f64::from(reps)).sqrt();
     let mut failures = Vec::new();
     for (k, &(name, value, lo, hi)) in main.iter().enumerate() {
         let est: Vec<f64> = batches.iter().map(|b| b[k]).collect();
-        let mcse = sd(&est) / (est.len() as f64).sqrt();
+        let mcse = sd(&est) * scale;
         assert!(
             mcse < 0.01,
-            "{name}: Monte Carlo standard error {mcse:.4} is too large for a calibration check"
+            "{}: {name}: Monte Carlo standard error {mcse:.4} is too large for a calibration check",
+            sc.name
         );
         let tol = 3.0 * mcse;
         // Shown with `cargo test --release --test calibration -- --nocapture`.
         eprintln!(
-            "control {name}: {:.1} % (published {:.0}–{:.0} %, MCSE {:.2} pp)",
+            "{} control {name}: {:.1} % (published {:.0}–{:.0} %, MCSE {:.2} pp, {reps} replications)",
+            sc.name,
             value * 100.0,
             lo * 100.0,
             hi * 100.0,
@@ -120,7 +138,8 @@ fn control_arm_reproduces_the_published_leaver_mix() {
         );
         if value < lo - tol || value > hi + tol {
             failures.push(format!(
-                "{name} = {:.1} % outside the published {:.0}–{:.0} % (± {:.1} pp Monte Carlo tolerance)",
+                "{}: {name} = {:.1} % outside the published {:.0}–{:.0} % (± {:.1} pp Monte Carlo tolerance)",
+                sc.name,
                 value * 100.0,
                 lo * 100.0,
                 hi * 100.0,
@@ -128,9 +147,32 @@ fn control_arm_reproduces_the_published_leaver_mix() {
             ));
         }
     }
+    failures
+}
+
+#[test]
+fn control_arm_reproduces_the_published_leaver_mix() {
+    let failures = calibration_failures(&shipped());
     assert!(
         failures.is_empty(),
         "control arm of {SCENARIO} is off calibration:\n  {}",
+        failures.join("\n  ")
+    );
+}
+
+/// Every scenario of the shipped library (the variants, the operating case and the health
+/// coordinator) keeps the national base's calibration in its control arm.
+#[test]
+fn every_shipped_control_arm_reproduces_the_published_leaver_mix() {
+    let mut failures = Vec::new();
+    for s in scenario::library::runnable().filter(|s| s.name != scenario::DEFAULT_NAME) {
+        let sc = scenario::load_shipped(s.name)
+            .unwrap_or_else(|e| panic!("{} does not load: {e}", s.name));
+        failures.extend(calibration_failures(&sc));
+    }
+    assert!(
+        failures.is_empty(),
+        "off calibration:\n  {}",
         failures.join("\n  ")
     );
 }

@@ -349,16 +349,25 @@ pub struct ProgrammeItem {
     pub per_cycle: Vec<f64>,
 }
 
+/// What the engine recorded of one service with capacity, per cycle.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceUse {
+    /// FTE staffed.
+    pub fte: Vec<f64>,
+    /// Citizens newly served (new cases).
+    pub cases: Vec<f64>,
+}
+
 /// Programme items of an arm (services' staff, then other costs), each per cycle in DKK.
-/// `staffed[k]` is the FTE the engine staffed in each cycle for the arm's service k when it
-/// has capacity (None for a service modelled by its cost only, whose FTE follows its fixed
-/// staff or schedule): the cost follows the FTE actually staffed.
+/// `staffed[k]` is what the engine recorded for the arm's service k when it has capacity (None
+/// for a service modelled by its cost only, whose FTE follows its fixed staff or schedule): the
+/// staff cost follows the FTE actually staffed, a cost paid per case the cases served.
 pub fn programme_items(
     sc: &Scenario,
     values: &[f64],
     arm: usize,
     lay: &Layout,
-    staffed: &[Option<Vec<f64>>],
+    staffed: &[Option<ServiceUse>],
 ) -> Vec<ProgrammeItem> {
     let a = &sc.arms[arm];
     let months = lay.horizon * lay.cycle_months as usize;
@@ -386,7 +395,7 @@ pub fn programme_items(
             .skip(sv.from_month as usize)
         {
             let fte = match staffed.get(k).and_then(|s| s.as_ref()) {
-                Some(by_cycle) => by_cycle.get(mo / cm).copied().unwrap_or(0.0),
+                Some(used) => used.fte.get(mo / cm).copied().unwrap_or(0.0),
                 None => values[sv.fte] * sv.staffing.share_at(mo as u32),
             };
             *x += fte * cost_month;
@@ -419,6 +428,16 @@ pub fn programme_items(
                         0.0
                     }
                 }
+                // Cases are counted per cycle: booked in the cycle's first month.
+                CostPer::Case(s) => {
+                    let cases = staffed
+                        .get(s)
+                        .and_then(|u| u.as_ref())
+                        .filter(|_| mo % cm == 0)
+                        .and_then(|u| u.cases.get(mo / cm).copied())
+                        .unwrap_or(0.0);
+                    amt * cases
+                }
             };
         }
         out.push(ProgrammeItem {
@@ -438,7 +457,7 @@ pub fn programme_costs(
     values: &[f64],
     arm: usize,
     lay: &Layout,
-    staffed: &[Option<Vec<f64>>],
+    staffed: &[Option<ServiceUse>],
 ) -> Vec<[f64; 6]> {
     let mut out = vec![[0.0f64; 6]; lay.horizon];
     for item in programme_items(sc, values, arm, lay, staffed) {

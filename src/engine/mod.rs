@@ -105,6 +105,8 @@ impl Layout {
 /// allocated, the summed waiting months of the newly allocated, the FTE staffed and the
 /// demand (citizens eligible: holding, or waiting for, the service).
 pub type StaffRow = [f64; 7];
+/// Index of the citizens newly given a slot or a service in the cycle in a [`StaffRow`].
+pub const ROW_ALLOCATED: usize = 3;
 /// Index of the FTE staffed in a [`StaffRow`].
 pub const ROW_FTE: usize = 5;
 /// Index of the demand in a [`StaffRow`].

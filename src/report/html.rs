@@ -242,7 +242,8 @@ fn tr(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-pub(super) fn esc(s: &str) -> String {
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -356,6 +357,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         esc(title)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    if let Some(ev) = &sc.evidence {
+        let _ = writeln!(h, "<p class=\"evidence\">{}</p>", esc(&ev.sentence(da)));
+    }
     super::explain_html::verdict(&mut h, input.explained, lang);
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(
@@ -497,6 +501,8 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     }
 
     super::explain_html::lines(&mut h, input.explained, input.bridge_svg, lang);
+
+    investment_case(&mut h, bc, lang);
 
     // Who pays, who saves: payer × year net from business_case.csv's numbers.
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "whopays"));
@@ -962,4 +968,56 @@ pub fn power_report(title: &str, power: &Value, csv: &str, svg: &str) -> String 
     figure(&mut h, "power: power against trial size per outcome", svg);
     let _ = writeln!(h, "</body></html>");
     h
+}
+
+/// The investment-case table of a standing programme (summary `business_case.full_phase_in`):
+/// per administration the yearly investment, saving and net at full phase-in, and the payback
+/// in years — the format of Copenhagen's investment cases.
+fn investment_case(h: &mut String, bc: &Value, lang: Lang) {
+    let fp = &bc["full_phase_in"];
+    let (Some(from), Some(to)) = (fp["from_year"].as_i64(), fp["to_year"].as_i64()) else {
+        return;
+    };
+    let da = lang == Lang::Da;
+    let t = |d: &'static str, e: &'static str| if da { d } else { e };
+    let _ = writeln!(
+        h,
+        "<h2>{} {from}–{to}</h2>\n<table><tr><th class=\"l\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t(
+            "Investeringscase: årlig virkning ved fuld indfasning,",
+            "Investment case: yearly effect at full phase-in,"
+        ),
+        t("Forvaltning", "Administration"),
+        t("Investering pr. år", "Investment a year"),
+        t("Besparelse pr. år", "Saving a year"),
+        t("Netto pr. år", "Net a year"),
+        t("Tilbagebetalingstid", "Payback"),
+    );
+    for p in ["bif", "sof", "suf", "municipality", "region", "state"] {
+        let v = &fp["per_payer"][p];
+        let cell = |k: &str| num(v[k].as_f64().unwrap_or(f64::NAN) / 1e6, 1, lang);
+        let net = v["net_dkk_per_year"].as_f64().unwrap_or(0.0);
+        let payback = bc["perspectives"][p]["payback_month"]
+            .as_f64()
+            .map(|m| format!("{} {}", num(m / 12.0, 1, lang), t("år", "years")))
+            .unwrap_or_else(|| t("tjener sig ikke hjem", "does not pay back").into());
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td></tr>",
+            payer_name(p, lang),
+            cell("investment_dkk_per_year"),
+            cell("gross_savings_dkk_per_year"),
+            if net < 0.0 { " class=\"neg\"" } else { "" },
+            cell("net_dkk_per_year"),
+            payback
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table><p class=\"small\">{}</p>",
+        t(
+            "Mio. kr. pr. budgetår, udiskonteret, gennemsnit over budgetårene ved fuld indfasning og over replikationerne. Netto: besparelse minus investering; negativ: forvaltningen betaler mere. Tilbagebetalingstid: fra start, til den diskonterede nettoværdi er og forbliver over nul.",
+            "DKK million a budget year, undiscounted, averaged over the full-phase-in budget years and the replications. Net: saving minus investment; negative: the administration pays more. Payback: from the start until the discounted net value is above zero and stays there."
+        )
+    );
 }

@@ -4,6 +4,7 @@
 pub mod after_close;
 pub mod bridge;
 pub mod charts;
+pub mod compare;
 pub mod csv;
 pub mod explain;
 pub mod explain_html;

@@ -256,6 +256,9 @@ pub fn business_case(sc: &Scenario, res: &Results, break_even: Option<&[Option<f
         })
         .collect();
     block.insert("while_served_credit".into(), Value::Array(credit));
+    if let Some(v) = full_phase_in(sc, res, focus) {
+        block.insert("full_phase_in".into(), v);
+    }
     if sc.arms.len() > 2 {
         let mut arms = Map::new();
         for a in 1..sc.arms.len() {
@@ -436,6 +439,7 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
     json!({
         "scenario": sc.name,
         "title": {"da": sc.title_da, "en": sc.title_en},
+        "evidence": sc.evidence.as_ref().map(|e| e.level.id()),
         "seed": o.seed,
         "replications": res.replications(),
         "horizon_months": sc.sim.horizon_months(),
@@ -459,4 +463,64 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
         "staffing_by_arm": sc.arms.iter().enumerate().map(|(a, arm)| (arm.id.clone(), staffing_of(sc, res, a))).collect::<Map<String, Value>>(),
         "warnings": warnings(sc, res),
     })
+}
+
+/// The part of a perspective's mean gross saving (discounted) that is replacement: the ordinary
+/// effort the programme replaces (`business_case.while_served_credit`, accounts booked with
+/// `while_served`) on the perspective's payers. The rest of the gross saving is changed
+/// outcomes. Read from a summary.json value so that every table agrees with it.
+pub fn replacement_dkk(summary: &Value, perspective: usize) -> f64 {
+    let payers: Vec<&str> = crate::economics::business_case::payers_of(perspective)
+        .iter()
+        .map(|&p| Payer::ALL[p].id())
+        .collect();
+    summary["business_case"]["while_served_credit"]
+        .as_array()
+        .map(|credits| {
+            credits
+                .iter()
+                .filter(|c| c["unit"].as_str().unwrap_or("dkk") == "dkk")
+                .filter(|c| payers.contains(&c["payer"].as_str().unwrap_or("")))
+                .filter_map(|c| c["discounted_mean"].as_f64())
+                .sum()
+        })
+        .unwrap_or(0.0)
+}
+
+/// The investment-case view of a standing programme (`[scenario] full_phase_in`): per payer
+/// and the municipality, the mean undiscounted investment, gross saving and net saving a
+/// budget year over the full-phase-in years. None when the scenario names no such years.
+pub fn full_phase_in(sc: &Scenario, res: &Results, arm: usize) -> Option<Value> {
+    let (from, to) = sc.full_phase_in?;
+    let c = res.comparison_sums.get(arm)?.as_ref()?;
+    let n = res.replications().max(1) as f64;
+    let cycles: Vec<usize> = super::csv::years(sc, res.layout.horizon)
+        .into_iter()
+        .filter(|(y, _)| (from..=to).contains(y))
+        .flat_map(|(_, m)| m)
+        .collect();
+    let years = f64::from(to - from + 1);
+    let per_year = |payers: &[usize]| {
+        let sum = |series: &Vec<Vec<f64>>| -> f64 {
+            payers
+                .iter()
+                .map(|&p| cycles.iter().map(|&m| series[p][m]).sum::<f64>())
+                .sum::<f64>()
+                / n
+                / years
+        };
+        let inv = sum(&c.payer_inv);
+        let sav = sum(&c.payer_sav);
+        json!({
+            "investment_dkk_per_year": inv,
+            "gross_savings_dkk_per_year": sav,
+            "net_dkk_per_year": sav - inv,
+        })
+    };
+    let mut by = Map::new();
+    for (p, payer) in Payer::ALL.iter().enumerate().take(5) {
+        by.insert(payer.id().into(), per_year(&[p]));
+    }
+    by.insert("municipality".into(), per_year(&[0, 1, 2]));
+    Some(json!({ "from_year": from, "to_year": to, "per_payer": Value::Object(by) }))
 }

@@ -61,6 +61,17 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
             if da { "måneder" } else { "months" }
         ),
     ];
+    if let Some(ev) = &sc.evidence {
+        out.push(format!(
+            "{}: {}",
+            if da {
+                "Evidensvariant"
+            } else {
+                "Evidence variant"
+            },
+            ev.level.label(da)
+        ));
+    }
     let mut rows = vec![
         std::iter::once(
             if da {

@@ -1,6 +1,7 @@
 //! Reading scenario files: text checks, TOML parsing with located errors, `extends` chains and
 //! merging, and finding where in which file a key path was written (for located messages).
 
+use super::library;
 use super::raw::RawScenario;
 use crate::error::{Location, ScenarioError};
 use std::collections::HashMap;
@@ -263,8 +264,68 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<(RawScenario, toml::Table), 
         message: tidy_toml_message(e.message()),
     };
     let table: toml::Table = toml::from_str(text).map_err(located)?;
+    open_values(path, text, &table)?;
     let raw: RawScenario = toml::from_str(text).map_err(located)?;
     Ok((raw, table))
+}
+
+/// How `ressim init` marks a value the planner must still decide: a text starting with this.
+pub const OPEN_MARK: &str = "FILL IN";
+
+/// Refuse a file that still holds values marked open by `ressim init`, naming every one.
+fn open_values(path: &Path, text: &str, table: &toml::Table) -> Result<(), ScenarioError> {
+    fn walk(prefix: &mut KeyPath, v: &toml::Value, out: &mut Vec<(KeyPath, String)>) {
+        match v {
+            toml::Value::String(s) if s.trim_start().starts_with(OPEN_MARK) => {
+                out.push((prefix.clone(), s.clone()))
+            }
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    prefix.push(Seg::Key(k.clone()));
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            toml::Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    prefix.push(Seg::Index(i));
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut open = Vec::new();
+    walk(
+        &mut Vec::new(),
+        &toml::Value::Table(table.clone()),
+        &mut open,
+    );
+    if open.is_empty() {
+        return Ok(());
+    }
+    let written = written_paths(text);
+    let at = |p: &KeyPath| written.get(p).map(|&o| Location::from_offset(text, o));
+    let list = open
+        .iter()
+        .map(|(p, what)| {
+            let line = at(p)
+                .map(|l| format!("line {}: ", l.line))
+                .unwrap_or_default();
+            format!("  {line}`{}` = \"{what}\"", path_text(p))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(ScenarioError {
+        file: path.to_path_buf(),
+        location: at(&open[0].0),
+        message: format!(
+            "{} value{} still to be filled in (marked \"{OPEN_MARK}\" by `ressim init`); write a number (or a list, or a text) in place of each:\n{list}",
+            open.len(),
+            if open.len() == 1 { " is" } else { "s are" }
+        ),
+    })
 }
 
 fn tidy_toml_message(m: &str) -> String {
@@ -288,55 +349,161 @@ fn tidy_toml_message(m: &str) -> String {
     m
 }
 
+/// Where one file of an `extends` chain comes from.
+#[derive(Debug, Clone)]
+enum Link {
+    /// A file on disk.
+    Disk(PathBuf),
+    /// A scenario shipped inside the binary.
+    Shipped(&'static library::Shipped),
+}
+
+impl Link {
+    /// The name the file carries in messages and the manifest.
+    fn label(&self) -> PathBuf {
+        match self {
+            Link::Disk(p) => p.clone(),
+            Link::Shipped(s) => PathBuf::from(shipped_label(s)),
+        }
+    }
+
+    fn text(&self) -> Result<String, ScenarioError> {
+        match self {
+            Link::Disk(p) => read_text(p),
+            Link::Shipped(s) => text_from_bytes(&self.label(), s.text.as_bytes().to_vec()),
+        }
+    }
+
+    fn same(&self, other: &Link) -> bool {
+        match (self, other) {
+            (Link::Disk(a), Link::Disk(b)) => {
+                let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                canon(a) == canon(b)
+            }
+            (Link::Shipped(a), Link::Shipped(b)) => a.path == b.path,
+            _ => false,
+        }
+    }
+}
+
+/// The label of a shipped scenario in messages, e.g. `scenarios/kbh-rehabiliteringshus.toml
+/// (built in)`.
+pub fn shipped_label(s: &library::Shipped) -> String {
+    format!("{} (built in)", s.path)
+}
+
+/// The file that `extends = "reference"` in `from` names: a shipped scenario by its name alone
+/// (no folder, no `.toml`), or a path relative to `from` (inside the library when `from` is
+/// shipped).
+fn resolve(from: &Link, reference: &str) -> Result<Link, String> {
+    if library::is_name(reference) {
+        return library::by_name(reference)
+            .map(Link::Shipped)
+            .ok_or_else(|| {
+                format!(
+                    "extends `{reference}`, but no scenario of that name is shipped with ressim \
+                 (shipped: {}); a file is named by its path, ending in `.toml`",
+                    library::names()
+                )
+            });
+    }
+    match from {
+        Link::Disk(p) => {
+            let next = p
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+                .join(reference);
+            if next.exists() {
+                Ok(Link::Disk(next))
+            } else {
+                Err(format!(
+                    "extends `{reference}`, but {} does not exist (the path is relative to this \
+                     file; a shipped scenario is named without folder and `.toml`, e.g. \
+                     `extends = \"dk-ressourceforloeb\"`)",
+                    next.display()
+                ))
+            }
+        }
+        Link::Shipped(s) => {
+            let path = library::join(s.path, reference);
+            library::by_path(&path).map(Link::Shipped).ok_or_else(|| {
+                format!("extends `{reference}`, but {path} is not shipped with ressim")
+            })
+        }
+    }
+}
+
 /// Load a scenario file and the files it extends; returns the merged raw scenario and the
 /// sources (named file first).
 pub fn load_chain(path: &Path) -> Result<(RawScenario, Sources), ScenarioError> {
+    chain(Link::Disk(path.to_path_buf()), None)
+}
+
+/// Load a shipped scenario and the files it extends.
+pub fn load_shipped(s: &'static library::Shipped) -> Result<(RawScenario, Sources), ScenarioError> {
+    chain(Link::Shipped(s), None)
+}
+
+/// Load a scenario held in memory (e.g. from the browser); `label` names it in messages. It may
+/// extend a shipped scenario by name (`extends = "kbh-rehabiliteringshus"`), not a file.
+pub fn load_text(label: &Path, text: &str) -> Result<(RawScenario, Sources), ScenarioError> {
+    let text = text_from_bytes(label, text.as_bytes().to_vec())?;
+    chain(Link::Disk(label.to_path_buf()), Some(text))
+}
+
+/// Follow an `extends` chain from `first` (whose text is `first_text` when it is held in
+/// memory) and merge it.
+fn chain(first: Link, first_text: Option<String>) -> Result<(RawScenario, Sources), ScenarioError> {
+    let in_memory = first_text.is_some();
+    let top = first.label();
+    let mut links: Vec<Link> = Vec::new();
     let mut files = Vec::new();
     let mut tables = Vec::new();
-    let mut current = path.to_path_buf();
+    let mut current = first;
+    let mut pending_text = first_text;
     loop {
+        let label = current.label();
         if files.len() >= 16 {
             return Err(ScenarioError::in_file(
-                path,
+                &top,
                 "`extends` chain is longer than 16 files; is there a loop?",
             ));
         }
-        let canon = std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone());
-        if files
-            .iter()
-            .any(|f: &SourceFile| std::fs::canonicalize(&f.path).ok().as_ref() == Some(&canon))
-        {
+        if links.iter().any(|l| l.same(&current)) {
             return Err(ScenarioError::in_file(
-                &current,
+                &label,
                 "`extends` loops back to a file already in the chain",
             ));
         }
-        let text = read_text(&current)?;
-        let (raw, table) = parse_raw(&current, &text)?;
+        let text = match pending_text.take() {
+            Some(t) => t,
+            None => current.text()?,
+        };
+        let (raw, table) = parse_raw(&label, &text)?;
         let next = raw.extends.clone();
         files.push(SourceFile {
-            path: current.clone(),
+            path: label.clone(),
             text,
         });
         tables.push(table);
-        match next {
-            None => break,
-            Some(rel) => {
-                let base_dir = current.parent().map(Path::to_path_buf).unwrap_or_default();
-                let next_path = base_dir.join(&rel);
-                if !next_path.exists() {
-                    let sources = Sources::new(files);
-                    let mut e = sources.error(
-                        &["extends".into()],
-                        format!(
-                            "extends `{rel}`, but {} does not exist (the path is relative to this file)",
-                            next_path.display()
-                        ),
-                    );
-                    e.file = current.clone();
-                    return Err(e);
-                }
-                current = next_path;
+        links.push(current.clone());
+        let Some(reference) = next else { break };
+        let resolved = if in_memory && links.len() == 1 && !library::is_name(&reference) {
+            Err(format!(
+                "a scenario given as text can only extend a shipped scenario by name (shipped: {})",
+                library::names()
+            ))
+        } else {
+            resolve(&current, &reference)
+        };
+        match resolved {
+            Ok(next) => current = next,
+            Err(message) => {
+                let sources = Sources::new(files);
+                let mut e = sources.error(&["extends".into()], message);
+                e.file = label;
+                return Err(e);
             }
         }
     }
@@ -354,30 +521,11 @@ pub fn load_chain(path: &Path) -> Result<(RawScenario, Sources), ScenarioError> 
     merged.remove("extends");
     let raw: RawScenario = merged.try_into().map_err(|e: toml::de::Error| {
         ScenarioError::in_file(
-            path,
+            &top,
             format!("the merged scenario is not valid: {}", e.message()),
         )
     })?;
     Ok((raw, sources))
-}
-
-/// Load a scenario held in memory (the built-in default); `label` names it in messages.
-pub fn load_text(label: &Path, text: &str) -> Result<(RawScenario, Sources), ScenarioError> {
-    let text = text_from_bytes(label, text.as_bytes().to_vec())?;
-    let (raw, _) = parse_raw(label, &text)?;
-    if raw.extends.is_some() {
-        return Err(ScenarioError::in_file(
-            label,
-            "a scenario given as text cannot use `extends`",
-        ));
-    }
-    Ok((
-        raw,
-        Sources::new(vec![SourceFile {
-            path: label.to_path_buf(),
-            text,
-        }]),
-    ))
 }
 
 /// A table that is one parameter (it has `value` or `dist`) is replaced whole, not merged.

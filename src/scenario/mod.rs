@@ -1,6 +1,8 @@
 //! Scenario files: the TOML schema, parameters with distributions, `extends`, and validation
 //! with errors that name the file, line and column.
 
+pub mod init;
+pub mod library;
 pub mod lifetable;
 pub mod load;
 pub mod model;
@@ -15,11 +17,15 @@ pub use model::*;
 use crate::error::Error;
 use std::path::Path;
 
-/// The shipped Copenhagen scenario, built into the binary as the default.
+/// The shipped Copenhagen scenario's own text (it extends the national base), built into the
+/// binary as the default.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/kbh-rehabiliteringshus.toml");
 
+/// The name of the default scenario in [`library::LIBRARY`].
+pub const DEFAULT_NAME: &str = "kbh-rehabiliteringshus";
+
 /// The label the built-in scenario carries in messages and the manifest.
-pub const DEFAULT_LABEL: &str = "kbh-rehabiliteringshus.toml (built in)";
+pub const DEFAULT_LABEL: &str = "scenarios/kbh-rehabiliteringshus.toml (built in)";
 
 /// Read, merge (`extends`) and check a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
@@ -27,13 +33,29 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
     validate::validate(&raw, &sources).map_err(Error::Scenario)
 }
 
-/// Check a scenario held in memory; `label` names it in messages.
+/// Check a scenario held in memory; `label` names it in messages. It may extend a shipped
+/// scenario by name.
 pub fn load_str(label: &str, text: &str) -> Result<Scenario, Error> {
     let (raw, sources) = load::load_text(Path::new(label), text)?;
     validate::validate(&raw, &sources).map_err(Error::Scenario)
 }
 
+/// A shipped scenario by name (see [`library::LIBRARY`]).
+pub fn load_shipped(name: &str) -> Result<Scenario, Error> {
+    let shipped = library::by_name(name).ok_or_else(|| {
+        Error::from(crate::error::ScenarioError::in_file(
+            Path::new(name),
+            format!(
+                "no scenario `{name}` is shipped with ressim (shipped: {})",
+                library::names()
+            ),
+        ))
+    })?;
+    let (raw, sources) = load::load_shipped(shipped)?;
+    validate::validate(&raw, &sources).map_err(Error::Scenario)
+}
+
 /// The built-in default scenario.
 pub fn load_default() -> Result<Scenario, Error> {
-    load_str(DEFAULT_LABEL, DEFAULT_SCENARIO)
+    load_shipped(DEFAULT_NAME)
 }

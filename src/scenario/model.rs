@@ -12,6 +12,78 @@ pub const MAX_CONDITIONAL_ACCOUNTS: usize = 64;
 
 /// Index of the course-state chain in [`Scenario::chains`].
 pub const COURSE: usize = 0;
+/// Which reading of the evidence on effects a scenario takes (`[scenario] evidence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceLevel {
+    /// Effects as measured by the Danish evaluations, none where none was measured.
+    Conservative,
+    /// The scenario's best estimate.
+    Central,
+    /// Effects as in the strongest trials of comparable programmes.
+    Optimistic,
+}
+
+impl EvidenceLevel {
+    /// The values a scenario file may write.
+    pub const NAMES: [&'static str; 3] = ["conservative", "central", "optimistic"];
+
+    /// The level a scenario file writes.
+    pub fn parse(s: &str) -> Option<EvidenceLevel> {
+        match s {
+            "conservative" => Some(EvidenceLevel::Conservative),
+            "central" => Some(EvidenceLevel::Central),
+            "optimistic" => Some(EvidenceLevel::Optimistic),
+            _ => None,
+        }
+    }
+
+    /// The file's word for it.
+    pub fn id(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The level in words.
+    pub fn label(self, da: bool) -> &'static str {
+        match (self, da) {
+            (EvidenceLevel::Conservative, true) => "forsigtig",
+            (EvidenceLevel::Central, true) => "central",
+            (EvidenceLevel::Optimistic, true) => "optimistisk",
+            (EvidenceLevel::Conservative, false) => "conservative",
+            (EvidenceLevel::Central, false) => "central",
+            (EvidenceLevel::Optimistic, false) => "optimistic",
+        }
+    }
+}
+
+/// The evidence variant of a scenario and what it rests on.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// Conservative, central or optimistic.
+    pub level: EvidenceLevel,
+    /// What it rests on, English.
+    pub note_en: String,
+    /// What it rests on, Danish (the English note when none is given).
+    pub note_da: String,
+}
+
+impl Evidence {
+    /// One sentence for the report: "Evidensvariant: forsigtig. …".
+    pub fn sentence(&self, da: bool) -> String {
+        let note = if da { &self.note_da } else { &self.note_en };
+        let head = if da {
+            "Evidensvariant"
+        } else {
+            "Evidence variant"
+        };
+        if note.is_empty() {
+            format!("{head}: {}.", self.level.label(da))
+        } else {
+            format!("{head}: {}. {note}", self.level.label(da))
+        }
+    }
+}
+
 /// Index of the housing-support chain in [`Scenario::chains`].
 pub const HOUSING: usize = 1;
 
@@ -28,6 +100,10 @@ pub struct Scenario {
     pub description: String,
     /// Danish description (the English one when none is given).
     pub description_da: String,
+    /// The reading of the evidence on effects the scenario takes, when it says.
+    pub evidence: Option<Evidence>,
+    /// The budget years at full phase-in (first, last), when the scenario names them.
+    pub full_phase_in: Option<(i32, i32)>,
     /// SHA-256 of the scenario text (all files of an `extends` chain, named file first).
     pub sha256: String,
     /// Paths of the files read, named file first.
@@ -219,6 +295,9 @@ pub enum CostPer {
     Total,
     /// Once, in the first month of the window.
     Once,
+    /// Per case: for every citizen newly served by the arm's service of this index (a new slot
+    /// of a caseload service, a service of a monthly service) in a month of the window.
+    Case(usize),
 }
 
 /// A programme-level cost of an arm.
@@ -300,6 +379,8 @@ pub struct Simulation {
     pub discount_start: u32,
     /// Price year of amounts.
     pub price_year: i32,
+    /// The effect scale of a run unless the command line sets one (1 = the effects as written).
+    pub effect_scale: f64,
 }
 
 impl Simulation {

@@ -94,6 +94,26 @@ pub struct RawMeta {
     pub description: Option<String>,
     /// Danish description, shown in the Danish report.
     pub description_da: Option<String>,
+    /// Which reading of the evidence on effects the scenario takes: `conservative`, `central`
+    /// or `optimistic`.
+    pub evidence: Option<String>,
+    /// What the evidence variant rests on (English).
+    pub evidence_note: Option<String>,
+    /// What the evidence variant rests on (Danish).
+    pub evidence_note_da: Option<String>,
+    /// The budget years at full phase-in of a standing programme, for the investment-case
+    /// table: `{ from = 2031, to = 2035 }`.
+    pub full_phase_in: Option<RawYears>,
+}
+
+/// A span of budget years.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawYears {
+    /// First budget year.
+    pub from: Option<i64>,
+    /// Last budget year (included).
+    pub to: Option<i64>,
 }
 
 /// `[simulation]`.
@@ -122,6 +142,9 @@ pub struct RawSimulation {
     pub discount_start: Option<i64>,
     /// Price year of all amounts.
     pub price_year: Option<i64>,
+    /// The effect scale a run uses unless `--effect-scale` says otherwise (default 1; 0 for a
+    /// programme whose effect is unknown, with its effects written as a reference effect).
+    pub effect_scale: Option<f64>,
 }
 
 /// `[cohort]`.
@@ -485,9 +508,11 @@ pub struct RawCost {
     pub label_en: Option<String>,
     /// Amount in DKK, per `per`.
     pub amount: Option<ParamSpec>,
-    /// `month`, `year` (spread over its months), `total` (spread evenly over from–to) or
-    /// `once` (booked in `from_month`).
+    /// `month`, `year` (spread over its months), `total` (spread evenly over from–to), `once`
+    /// (booked in `from_month`) or `case` (per citizen newly served by `service`).
     pub per: Option<String>,
+    /// With `per = "case"`: the service whose new cases are paid for.
+    pub service: Option<String>,
     /// Payer: bif, sof, suf, region, state, citizen.
     pub payer: Option<String>,
     /// First month (0-based).

@@ -100,6 +100,11 @@ impl App {
         if id == SHIPPED_ID {
             return Ok(self.shipped.clone());
         }
+        if crate::scenario::library::by_name(id).is_some_and(|s| !s.base) {
+            return Base::shipped_named(id)
+                .map(Arc::new)
+                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()));
+        }
         let path = self.catalog.resolve(id).map_err(|r| match r {
             Refused::Outside(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
             Refused::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
@@ -390,7 +395,7 @@ fn prepare(
     // Run options that are not keys of the file are named in its header.
     let mut var = var;
     let mut flags = String::new();
-    if opts.effect_scale != 1.0 {
+    if opts.effect_scale != var.scenario.sim.effect_scale {
         flags.push_str(&format!(
             " --effect-scale {}",
             crate::scenario::param::fmt_num(opts.effect_scale)
@@ -554,7 +559,7 @@ fn write_files(
     changes.extend(option(
         "effect_scale",
         crate::scenario::param::fmt_num(opts.effect_scale),
-        crate::scenario::param::fmt_num(1.0),
+        crate::scenario::param::fmt_num(sc.sim.effect_scale),
     ));
     changes.extend(option(
         "seed",

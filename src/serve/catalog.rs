@@ -3,6 +3,7 @@
 //! name, and a name with a path separator or `..`, a symlink that leads out of the folder, or a
 //! file whose `extends` chain leaves the folder is refused.
 
+use crate::scenario::library;
 use crate::scenario::load::{self, SourceFile};
 use crate::scenario::{self, Scenario};
 use std::path::{Path, PathBuf};
@@ -26,39 +27,29 @@ pub struct Base {
 }
 
 impl Base {
-    /// The shipped scenario, built into the binary.
+    /// The default shipped scenario, built into the binary.
     pub fn shipped() -> crate::Result<Base> {
-        let scenario = scenario::load_default()?;
-        let text = scenario::DEFAULT_SCENARIO.to_string();
-        let merged: toml::Table = toml::from_str(&text)
-            .map_err(|e| crate::Error::Runtime(format!("the shipped scenario: {e}")))?;
-        Ok(Base {
-            id: SHIPPED_ID.into(),
-            shipped: true,
-            sources: vec![SourceFile {
-                path: PathBuf::from(scenario::DEFAULT_LABEL),
-                text,
-            }],
-            merged,
-            scenario,
-        })
+        Base::shipped_named(SHIPPED_ID)
     }
 
-    /// A scenario file (already known to be inside `folder`), with the files it extends, all
-    /// of which must be inside `folder` too.
-    pub fn file(folder: &Path, id: &str, path: &Path) -> crate::Result<Base> {
-        let (_, sources) = load::load_chain(path)?;
-        for f in &sources.files {
-            if !inside(folder, &f.path) {
-                return Err(crate::Error::Usage(format!(
-                    "{id} extends {}, which is outside the served folder",
-                    f.path.display()
-                )));
-            }
-        }
-        let scenario = scenario::load(path)?;
+    /// A shipped scenario by name (one that runs, not a base).
+    pub fn shipped_named(name: &str) -> crate::Result<Base> {
+        let s = library::by_name(name)
+            .filter(|s| !s.base)
+            .ok_or_else(|| crate::Error::Usage(format!("no shipped scenario `{name}`")))?;
+        let (_, sources) = load::load_shipped(s)?;
+        let scenario = scenario::load_shipped(name)?;
+        Base::with(name, true, sources.files.clone(), scenario)
+    }
+
+    fn with(
+        id: &str,
+        shipped: bool,
+        sources: Vec<SourceFile>,
+        scenario: Scenario,
+    ) -> crate::Result<Base> {
         let mut merged = toml::Table::new();
-        for f in sources.files.iter().rev() {
+        for f in sources.iter().rev() {
             let t: toml::Table = toml::from_str(&f.text).map_err(|e| {
                 crate::Error::Runtime(format!("{}: {}", f.path.display(), e.message()))
             })?;
@@ -67,11 +58,30 @@ impl Base {
         merged.remove("extends");
         Ok(Base {
             id: id.into(),
-            shipped: false,
-            sources: sources.files.clone(),
+            shipped,
+            sources,
             merged,
             scenario,
         })
+    }
+
+    /// A scenario file (already known to be inside `folder`), with the files it extends, all
+    /// of which must be inside `folder` too (or shipped inside the binary).
+    pub fn file(folder: &Path, id: &str, path: &Path) -> crate::Result<Base> {
+        let (_, sources) = load::load_chain(path)?;
+        for f in &sources.files {
+            let built_in = library::LIBRARY
+                .iter()
+                .any(|s| f.path == Path::new(&load::shipped_label(s)));
+            if !built_in && !inside(folder, &f.path) {
+                return Err(crate::Error::Usage(format!(
+                    "{id} extends {}, which is outside the served folder",
+                    f.path.display()
+                )));
+            }
+        }
+        let scenario = scenario::load(path)?;
+        Base::with(id, false, sources.files.clone(), scenario)
     }
 }
 
@@ -149,6 +159,20 @@ impl Catalog {
             shipped: true,
             error: None,
         }];
+        for s in library::runnable().filter(|s| s.name != shipped.id) {
+            let (title_da, title_en, error) = match scenario::load_shipped(s.name) {
+                Ok(sc) => (sc.title_da, sc.title_en, None),
+                Err(e) => (String::new(), String::new(), Some(e.to_string())),
+            };
+            out.push(Entry {
+                id: s.name.into(),
+                name: s.name.into(),
+                title_da,
+                title_en,
+                shipped: true,
+                error,
+            });
+        }
         for (id, path) in self.files() {
             let folder = self.folder.as_deref().unwrap_or(Path::new("."));
             match Base::file(folder, &id, &path) {

@@ -44,11 +44,11 @@ pub struct Variant {
 
 /// What a variant of `base` writes in `extends`. One small function, so that it can follow
 /// how shipped scenarios are named: a file in the served folder is named by its file name
-/// (the variant is meant to be saved next to it); the shipped scenario by its path in the
-/// project (`scenarios/…`, relative to where the variant is saved, e.g. the project root).
+/// (the variant is meant to be saved next to it); a shipped scenario by its name, which
+/// `extends` resolves inside the binary from any folder.
 pub fn extends_value(base: &Base) -> String {
     if base.shipped {
-        format!("scenarios/{}.toml", base.scenario.name)
+        base.id.clone()
     } else {
         base.id.clone()
     }
@@ -269,9 +269,7 @@ pub fn build(base: &Base, changes: &[(String, f64)]) -> Result<Variant, Vec<Fiel
         base.scenario.name
     );
     if base.shipped {
-        text.push_str(
-            "# Save it in the project folder (next to scenarios/) and run `ressim run <this file>`.\n",
-        );
+        text.push_str("# Run it with `ressim run <this file>` from any folder.\n");
     } else {
         text.push_str(&format!(
             "# Save it next to {} and run `ressim run <this file>`.\n",
@@ -379,18 +377,17 @@ mod tests {
         let base = Base::shipped().unwrap();
         let v = build(
             &base,
-            &[("arms.treatment.services.mentors.fte".into(), 15.0)],
+            &[("arms.treatment.services.mentors.fte.value".into(), 15.0)],
         )
         .unwrap();
+        assert!(v.text.contains("extends = \"kbh-rehabiliteringshus\""));
         assert!(
             v.text
-                .contains("extends = \"scenarios/kbh-rehabiliteringshus.toml\"")
-        );
-        assert!(
+                .contains("[arms.treatment.services.mentors.fte]\nvalue = 15\n"),
+            "{}",
             v.text
-                .contains("[arms.treatment.services.mentors]\nfte = 15\n")
         );
-        assert_eq!(v.text.matches(" = ").count(), 2, "{}", v.text);
+        assert_eq!(v.changed, vec!["arms.treatment.services.mentors.fte.value"]);
         // The same scenario as --staff mentors=15.
         let mut cli = crate::scenario::load_default().unwrap();
         cli.set_staff("mentors", 15.0).unwrap();
@@ -407,7 +404,7 @@ mod tests {
     #[test]
     fn the_base_value_is_no_change_and_bad_values_get_the_validation_message() {
         let base = Base::shipped().unwrap();
-        let v = build(&base, &[("simulation.horizon".into(), 300.0)]).unwrap();
+        let v = build(&base, &[("simulation.horizon.value".into(), 300.0)]).unwrap();
         assert!(v.changed.is_empty());
         let e = build(
             &base,

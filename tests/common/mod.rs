@@ -229,3 +229,22 @@ pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>
         })
         .collect()
 }
+
+/// Run `ressim` with `args` in the crate root and return its output; panics with stderr when it
+/// fails. The one run helper of the end-to-end tests.
+pub fn ressim_ok(args: &[&str]) -> Output {
+    let o = run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args);
+    assert!(
+        o.status.success(),
+        "ressim {} failed: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    o
+}
+
+/// A run's summary.json.
+pub fn summary_json(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    serde_json::from_str(&text).expect("summary.json parses")
+}

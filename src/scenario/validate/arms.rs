@@ -276,6 +276,7 @@ pub(super) fn check_costs(
     arm_path: &[Seg],
     raw: Option<&IndexMap<String, RawCost>>,
     horizon_months: u32,
+    services: &[Service],
 ) -> Vec<ProgramCost> {
     let mut out = Vec::new();
     for (id, co) in raw.into_iter().flatten() {
@@ -296,14 +297,24 @@ pub(super) fn check_costs(
         let per = match c.choice(
             &with(&path, "per"),
             co.per.as_ref(),
-            &["month", "year", "total", "once"],
+            &["month", "year", "total", "once", "case"],
             "total",
         ) {
             "month" => CostPer::Month,
             "year" => CostPer::Year,
             "once" => CostPer::Once,
+            "case" => match case_service(c, &path, co.service.as_deref(), services) {
+                Some(k) => CostPer::Case(k),
+                None => continue,
+            },
             _ => CostPer::Total,
         };
+        if co.service.is_some() && !matches!(per, CostPer::Case(_)) {
+            c.err(
+                &with(&path, "service"),
+                "`service` belongs to a cost paid per case: write `per = \"case\"` or leave `service` out",
+            );
+        }
         let payer = payer_of(c, &path, co.payer.as_ref(), &format!("cost `{id}`"));
         let (from_month, to_month) =
             check_window(c, &path, co.from_month, co.to_month, horizon_months);
@@ -441,7 +452,7 @@ pub(super) fn check_arms(
         if services.len() > 32 {
             c.err(&with(&path, "services"), "at most 32 services per arm");
         }
-        let costs = check_costs(c, &path, a.costs.as_ref(), horizon_months);
+        let costs = check_costs(c, &path, a.costs.as_ref(), horizon_months, &services);
         out.push(Arm {
             id: id.clone(),
             label_da: a.label_da.clone().unwrap_or_else(|| id.clone()),
@@ -639,4 +650,46 @@ pub(super) fn check_effects(
         }
     }
     effects
+}
+
+/// The service a cost paid per case names: one of the arm's services with capacity (caseload or
+/// monthly), whose new cases the engine counts.
+fn case_service(
+    c: &mut Checker,
+    path: &[Seg],
+    service: Option<&str>,
+    services: &[Service],
+) -> Option<usize> {
+    let counted: Vec<&str> = services
+        .iter()
+        .filter(|s| {
+            s.capacity
+                .as_ref()
+                .is_some_and(|cap| cap.kind != ServiceKind::Shared)
+        })
+        .map(|s| s.id.as_str())
+        .collect();
+    let Some(id) = service else {
+        c.err(
+            path,
+            format!(
+                "a cost with `per = \"case\"` needs `service = \"…\"`: the service whose new cases it pays for (one of: {})",
+                if counted.is_empty() { "none in this arm".to_string() } else { counted.join(", ") }
+            ),
+        );
+        return None;
+    };
+    match services.iter().position(|s| s.id == id) {
+        Some(k) if counted.contains(&id) => Some(k),
+        _ => {
+            c.err(
+                &with(path, "service"),
+                format!(
+                    "`service = \"{id}\"` is not a service of this arm whose cases are counted (a caseload or monthly service with capacity); allowed: {}",
+                    if counted.is_empty() { "none in this arm".to_string() } else { counted.join(", ") }
+                ),
+            );
+            None
+        }
+    }
 }

@@ -399,6 +399,8 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         &attributes,
     );
 
+    let evidence = evidence(&mut c, &meta);
+    let full_phase_in = full_phase_in(&mut c, &meta, &sim);
     if !c.errors.is_empty() {
         return Err(c.errors);
     }
@@ -412,6 +414,8 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
     Ok(Scenario {
+        evidence,
+        full_phase_in,
         title_da: meta.title_da.clone().unwrap_or_else(|| name.clone()),
         title_en: meta.title_en.clone().unwrap_or_else(|| name.clone()),
         name,
@@ -563,4 +567,57 @@ fn check_when(
         min,
         max,
     })
+}
+
+/// `[scenario] evidence`: one of the known levels, with its notes.
+fn evidence(c: &mut Checker, meta: &RawMeta) -> Option<Evidence> {
+    let level = meta.evidence.as_deref()?;
+    let Some(level) = EvidenceLevel::parse(level) else {
+        c.err(
+            &["scenario".into(), "evidence".into()],
+            format!(
+                "`evidence = \"{level}\"` is not known; write one of {}",
+                EvidenceLevel::NAMES
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        return None;
+    };
+    let note_en = meta.evidence_note.clone().unwrap_or_default();
+    Some(Evidence {
+        level,
+        note_da: meta
+            .evidence_note_da
+            .clone()
+            .unwrap_or_else(|| note_en.clone()),
+        note_en,
+    })
+}
+
+/// `[scenario] full_phase_in`: budget years inside the simulated period, first ≤ last.
+fn full_phase_in(c: &mut Checker, meta: &RawMeta, sim: &Simulation) -> Option<(i32, i32)> {
+    let y = meta.full_phase_in.as_ref()?;
+    let path: KeyPath = vec!["scenario".into(), "full_phase_in".into()];
+    let first = i64::from(sim.start_year);
+    let last_month = i64::from(sim.start_month) - 1 + i64::from(sim.horizon_months()) - 1;
+    let last = first + last_month.div_euclid(12);
+    match (y.from, y.to) {
+        (Some(a), Some(b)) if a <= b && a >= first && b <= last => Some((a as i32, b as i32)),
+        (Some(_), Some(_)) => {
+            c.err(
+                &path,
+                format!(
+                    "`full_phase_in` must be budget years with from ≤ to inside the simulated years {first}–{last}"
+                ),
+            );
+            None
+        }
+        _ => {
+            c.err(&path, "`full_phase_in` needs `from` and `to` (budget years), e.g. { from = 2031, to = 2035 }");
+            None
+        }
+    }
 }

@@ -126,7 +126,17 @@ pub(super) fn check_simulation(c: &mut Checker, raw: Option<&RawSimulation>) -> 
         2200,
         "the price year of all amounts",
     ) as i32;
+    let effect_scale = r.effect_scale.unwrap_or(1.0);
+    if !(effect_scale.is_finite() && (0.0..=100.0).contains(&effect_scale)) {
+        c.err(
+            &with(&base, "effect_scale"),
+            format!(
+                "`effect_scale = {effect_scale}` is outside 0–100 (1 = the effects as written, 0 = no effect)"
+            ),
+        );
+    }
     Simulation {
+        effect_scale,
         start_year,
         start_month,
         horizon,

@@ -469,6 +469,10 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
+/// What [`simulate`] returns: the results, the break-even effects (when searched) and the
+/// output folder.
+type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
+
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
 fn simulate(
@@ -479,7 +483,7 @@ fn simulate(
     started: Instant,
     break_even: bool,
     lang: report::format::Lang,
-) -> Result<(montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf)> {
+) -> Result<Simulated> {
     let res = montecarlo::run(sc, opts)?;
     let break_even = if break_even {
         if opts.progress {

@@ -172,7 +172,7 @@ pub fn html(rows: &[Row], lang: Lang) -> String {
                 title = esc(s["title"][if da { "da" } else { "en" }]
                     .as_str()
                     .unwrap_or(&r.name)),
-                ev = esc(&s["evidence"]
+                ev = esc(s["evidence"]
                     .as_str()
                     .map(|e| evidence_word(e, da))
                     .unwrap_or("–")),

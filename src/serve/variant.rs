@@ -47,11 +47,7 @@ pub struct Variant {
 /// (the variant is meant to be saved next to it); a shipped scenario by its name, which
 /// `extends` resolves inside the binary from any folder.
 pub fn extends_value(base: &Base) -> String {
-    if base.shipped {
-        base.id.clone()
-    } else {
-        base.id.clone()
-    }
+    base.id.clone()
 }
 
 /// Parse a key such as `arms.treatment.services.mentors.fte` or `x.by_duration[1].hr`.

@@ -8,7 +8,20 @@
 //! * `default_scenario_25y/replication`: the same with a 300-month (25-year) horizon.
 //! * `engine_100k_120m/one_arm`: the month loop alone for 100,000 citizens over 120 months with
 //!   table-driven transitions (no attribute modifiers), one arm, one thread.
+//! * `four_state/engine_one_arm`: the textbook 4-state model (`benches/data/four-state.toml`:
+//!   100,000 citizens, 31 annual cycles, no services) — the engine alone, one arm, one thread;
+//!   one element is one citizen-cycle.
+//! * `four_state/replication_1_thread`, `…_2_threads`: one whole replication of it (cohort,
+//!   both arms — simulated once, as the treatment changes only amounts — and booking).
+//! * `four_state_cpu/…`: the same two measured in CPU time of the process rather than wall
+//!   time, so that the figure holds on a machine shared with other work (on an idle machine
+//!   the two agree for one thread).
+//! * `whole_process/four_state`: `ressim run benches/data/four-state.toml` as a user runs it,
+//!   report included, on every core.
+//! * `whole_process/default_1000`: `ressim run --replications 1000 --no-break-even` of the
+//!   shipped scenario on every core (slow: run it alone with `-- whole_process/default`).
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ressim::cohort;
 use ressim::economics;
@@ -77,6 +90,137 @@ prob = 0.01
 placement = 1.4
 "#
     .to_string()
+}
+
+/// CPU time of the whole process (every thread), in place of wall time.
+struct CpuTime(WallTime);
+
+fn cpu_now() -> std::time::Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = std::time::Duration;
+    type Value = std::time::Duration;
+    fn start(&self) -> Self::Intermediate {
+        cpu_now()
+    }
+    fn end(&self, i: Self::Intermediate) -> Self::Value {
+        cpu_now().saturating_sub(i)
+    }
+    fn add(&self, a: &Self::Value, b: &Self::Value) -> Self::Value {
+        *a + *b
+    }
+    fn zero(&self) -> Self::Value {
+        std::time::Duration::ZERO
+    }
+    fn to_f64(&self, v: &Self::Value) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.0.formatter()
+    }
+}
+
+/// A pool of `n` threads to run a benchmark in.
+fn pool(n: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .expect("thread pool")
+}
+
+fn four_state(c: &mut Criterion) {
+    four_state_in(c, "four_state");
+}
+
+fn four_state_cpu(c: &mut Criterion<CpuTime>) {
+    four_state_in(c, "four_state_cpu");
+}
+
+fn four_state_in<M: Measurement>(c: &mut Criterion<M>, group: &str) {
+    let sc = scenario::load_str("four-state.toml", include_str!("data/four-state.toml"))
+        .expect("four-state scenario loads");
+    let values = draw_params(&sc, 1, 0, true);
+    let cit = cohort::synthesize(&sc, 1, 0);
+    let (sclass, classes) = economics::static_classes(&sc, &cit).unwrap();
+    let lay = montecarlo::layout(&sc, classes.n_classes());
+    let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
+    let class = engine::classes(&carm, &cit, &sclass);
+    let cycles = cit.n as u64 * sc.sim.horizon as u64;
+    let mut g = c.benchmark_group(group);
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(cycles));
+    let one = pool(1);
+    g.bench_function("engine_one_arm", |b| {
+        b.iter(|| {
+            one.install(|| {
+                black_box(engine::run_arm(
+                    &lay,
+                    &carm,
+                    &cit,
+                    &class,
+                    1,
+                    0,
+                    &mut NoObserver,
+                ))
+            })
+        })
+    });
+    let opts = RunOptions {
+        replications: 1,
+        seed: 1,
+        threads: 1,
+        psa: true,
+        effect_scale: 1.0,
+        progress: false,
+    };
+    // Both arms: two arms' citizen-cycles per replication.
+    g.throughput(Throughput::Elements(2 * cycles));
+    for (name, n) in [("replication_1_thread", 1), ("replication_2_threads", 2)] {
+        let p = pool(n);
+        g.bench_function(name, |b| {
+            b.iter(|| p.install(|| black_box(montecarlo::run_rep(&sc, &opts, 0).expect("runs"))))
+        });
+    }
+    g.finish();
+}
+
+/// The binary as a user runs it, output written to a temporary folder.
+fn whole_process(c: &mut Criterion) {
+    let bin = env!("CARGO_BIN_EXE_ressim");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let four = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/data/four-state.toml");
+    let mut g = c.benchmark_group("whole_process");
+    g.sample_size(10);
+    let run = |args: &[&str], out: &str| {
+        let st = std::process::Command::new(bin)
+            .args(args)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .status()
+            .expect("ressim runs");
+        assert!(st.success());
+    };
+    g.bench_function("four_state", |b| {
+        b.iter(|| run(&["run", four, "--no-break-even"], "four"))
+    });
+    g.bench_function("default_1000", |b| {
+        b.iter(|| {
+            run(
+                &["run", "--replications", "1000", "--no-break-even"],
+                "default",
+            )
+        })
+    });
+    g.finish();
 }
 
 fn bench(c: &mut Criterion) {
@@ -148,6 +292,11 @@ criterion_group! {
     // Criterion's HTML plots would need a font registered with plotters; the numbers are what
     // matter here.
     config = Criterion::default().without_plots();
-    targets = bench
+    targets = four_state, bench, whole_process
 }
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().without_plots().with_measurement(CpuTime(WallTime));
+    targets = four_state_cpu
+}
+criterion_main!(benches, cpu);

@@ -475,6 +475,9 @@ type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
 
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
+/// A run's results, its break-even effects (if searched) and its output folder.
+type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
+
 fn simulate(
     sc: &Scenario,
     opts: &RunOptions,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{csv_records, ressim_ok, summary_json};
+use common::{csv_records, quick, ressim_ok, summary_json};
 use ressim::scenario::{self, library};
 use std::path::Path;
 
@@ -66,16 +66,12 @@ fn every_shipped_scenario_runs() {
 fn the_operating_case_reaches_a_steady_state() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("drift");
-    ressim_ok(&[
+    quick(
         "run",
-        "scenarios/kbh-rehabiliteringshus-drift.toml",
-        "--replications",
-        "4",
-        "--no-break-even",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["scenarios/kbh-rehabiliteringshus-drift.toml"],
+        4,
+        &out,
+    );
     let sc = scenario::load_shipped("kbh-rehabiliteringshus-drift").expect("drift loads");
     let (from, to) = sc
         .full_phase_in
@@ -123,16 +119,7 @@ fn the_operating_case_reaches_a_steady_state() {
 fn the_health_coordinator_without_effect_saves_nothing_and_costs_cases_times_price() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("hc");
-    ressim_ok(&[
-        "run",
-        "scenarios/sundhedskoordinator.toml",
-        "--replications",
-        "5",
-        "--no-break-even",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    quick("run", &["scenarios/sundhedskoordinator.toml"], 5, &out);
     let s = summary_json(&out);
     assert_eq!(
         s["effect_scale"].as_f64(),
@@ -182,17 +169,15 @@ fn the_health_coordinator_without_effect_saves_nothing_and_costs_cases_times_pri
 fn compare_reports_each_scenarios_own_figures() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("cmp");
-    ressim_ok(&[
+    quick(
         "compare",
-        "scenarios/sundhedskoordinator.toml",
-        "scenarios/kbh-rehabiliteringshus-konservativ.toml",
-        "--replications",
-        "3",
-        "--no-break-even",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &[
+            "scenarios/sundhedskoordinator.toml",
+            "scenarios/kbh-rehabiliteringshus-konservativ.toml",
+        ],
+        3,
+        &out,
+    );
     // compare.csv quotes titles that hold commas: read it with a CSV reader.
     let mut reader = csv::Reader::from_path(out.join("compare.csv")).expect("compare.csv");
     let head = reader.headers().expect("header").clone();

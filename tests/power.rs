@@ -287,7 +287,10 @@ fn outputs_are_identical_for_any_thread_count() {
     }
     let js: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.path().join("a/power.json")).unwrap()).unwrap();
-    assert_eq!(js["scenario_size"], 360);
+    // The shipped trial's cohort: 40 starters a month for six months.
+    let sc = ressim::scenario::load_default().unwrap();
+    assert_eq!(js["scenario_size"], sc.cohort.size() as u64);
+    assert_eq!(sc.cohort.size(), 240);
     assert_eq!(js["outcomes"].as_array().unwrap().len(), 4);
     for o in js["outcomes"].as_array().unwrap() {
         assert!(o["mde_effect_scale"].is_number() || o["mde_effect_scale"].is_null());

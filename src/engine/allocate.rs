@@ -24,6 +24,8 @@ pub(super) struct ServiceState {
     pub(super) demand: Vec<Vec<u32>>,
     /// Per capacity service: fraction of a monthly service carried to the next cycle.
     pub(super) carry: Vec<f64>,
+    /// Per capacity service: closed, and nobody holds it or waits for it.
+    pub(super) cleared: Vec<bool>,
 }
 
 /// Mark citizen `i`'s exit tables stale (its services or attributes changed).
@@ -60,16 +62,22 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
         let bit = 1u32 << sv.index;
         if !sv.is_open(m as u32, cm) {
             // Closed (before it opens or after it closes): nobody holds it, nobody queues.
-            for i in 0..active {
-                if x.st.mask[i] & bit != 0 {
-                    x.st.mask[i] &= !bit;
-                    invalidate(x.chains, i);
+            // Once cleared it stays clear while closed (starters enter holding nothing), so
+            // the pass over the citizens is made only in the first closed cycle.
+            if !x.st.cleared[si] {
+                for i in 0..active {
+                    if x.st.mask[i] & bit != 0 {
+                        x.st.mask[i] &= !bit;
+                        invalidate(x.chains, i);
+                    }
+                    x.st.wait_since[i * n_sv + si] = u32::MAX;
                 }
-                x.st.wait_since[i * n_sv + si] = u32::MAX;
+                x.st.cleared[si] = true;
             }
             x.counts.staffing[m * n_sv + si] = [0.0; 7];
             continue;
         }
+        x.st.cleared[si] = false;
         let na = x.n_attrs;
         let eligible =
             |i: usize, chains: &[ChainState], attrs: &[f64], course_months: &[u32]| -> bool {

@@ -17,7 +17,7 @@ use crate::scenario::{EdgeBase, Scenario, ServiceKind, Staffing};
 pub const MAX_EXIT_PROBABILITY: f64 = 1.0 - 1e-9;
 
 /// One outgoing transition, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CEdge {
     /// Destination state.
     pub to: u16,
@@ -54,12 +54,14 @@ impl CEdge {
 }
 
 /// One state, compiled.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CState {
     /// Id (for messages).
     pub id: String,
     /// Outgoing transitions.
     pub edges: Vec<CEdge>,
+    /// The key of each exit's uniform, in `edges` order (kept together for the month loop).
+    pub keys: Vec<u64>,
     /// Months in state at which the rates change (duration steps), sorted, deduplicated.
     pub breakpoints: Vec<u32>,
     /// Planned length.
@@ -107,6 +109,29 @@ pub struct CArm {
     pub held: Vec<usize>,
     /// Whether starters count at the start of their entry cycle (`count_time_zero`).
     pub count_time_zero: bool,
+}
+
+impl CArm {
+    /// Whether every citizen follows exactly the same trajectory in this arm as in `other`
+    /// under common random numbers, so that one simulation can book both: the same transition
+    /// tables, life course and benefit clock, no service with capacity in either arm (services
+    /// move citizens, change attributes and change rates), and no hazard ratio for
+    /// participants (so who participates changes only the amounts booked). An arm whose
+    /// effects change only amounts (costs, quantities) is such an arm; so is every arm of the
+    /// placebo world (`--effect-scale 0`) that has no services.
+    pub fn same_trajectories(&self, other: &CArm) -> bool {
+        self.services.is_empty()
+            && other.services.is_empty()
+            && self
+                .chains
+                .iter()
+                .flatten()
+                .flat_map(|s| &s.edges)
+                .all(|e| e.participant_hr == 1.0)
+            && self.chains == other.chains
+            && self.life == other.life
+            && self.benefit == other.benefit
+    }
 }
 
 /// The ids of the services named by accounts' `while_served`, in first-named order: the
@@ -248,7 +273,7 @@ impl CService {
 }
 
 /// What the engine needs to know to track each citizen's weeks on covered benefits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BenefitClock {
     /// Per chain, per state: the clock runs here.
     pub states: Vec<Vec<bool>>,
@@ -263,7 +288,8 @@ impl BenefitClock {
     /// ⌊weeks⌋ + 1).
     #[inline]
     pub fn step(&self, weeks: f64) -> usize {
-        let week = weeks.max(0.0).floor() as u64 + 1;
+        // ⌊weeks⌋ for weeks ≥ 0: the cast truncates, the same without a call to libm's floor.
+        let week = weeks.max(0.0) as u64 + 1;
         self.from_weeks
             .iter()
             .rposition(|&w| w as u64 <= week)
@@ -387,6 +413,7 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
                         .collect(),
                 });
             }
+            cs.keys = cs.edges.iter().map(|e| e.key).collect();
             cs.breakpoints.sort_unstable();
             cs.breakpoints.dedup();
             states.push(cs);

@@ -115,6 +115,75 @@ pub(super) fn refresh(
     Ok((cst.next_breakpoint(months), live))
 }
 
+/// Exit tables shared by every citizen of a state whose rates read nothing about the citizen
+/// but participation (no duration steps, attribute modifiers, bands or service effects): made
+/// once per arm with [`refresh`], so the month loop neither refreshes nor stores a table per
+/// citizen there. The thresholds are exactly those a citizen's own table would hold.
+pub(super) struct StaticExits {
+    /// Per chain, per state: the table of non-participants and of participants, each with
+    /// whether any exit can fire; None where the rates depend on the citizen.
+    tables: Vec<Vec<Option<[SharedTable; 2]>>>,
+}
+
+/// One shared exit table and whether any of its exits can fire.
+type SharedTable = (Vec<Exit>, bool);
+
+impl StaticExits {
+    /// The shared tables of an arm.
+    pub(super) fn new(carm: &CArm) -> StaticExits {
+        let table = |cst: &CState, participant: bool| {
+            let who = Who {
+                attrs: &[],
+                participant,
+                mask: 0,
+                ratio: &[],
+            };
+            let mut out = vec![Exit::default(); cst.edges.len()];
+            // A rate that is not a number is left to the citizen's own table, which reports it.
+            let (_, live) = refresh(cst, &who, 0, &mut out).ok()?;
+            Some((out, live))
+        };
+        let tables = carm
+            .chains
+            .iter()
+            .map(|states| {
+                states
+                    .iter()
+                    .map(|cst| {
+                        let fixed = !cst.edges.is_empty()
+                            && cst.edges.iter().all(|e| {
+                                e.duration.is_empty()
+                                    && e.modifiers.is_empty()
+                                    && e.bands.is_empty()
+                                    && e.service_hr.is_empty()
+                            });
+                        if !fixed {
+                            return None;
+                        }
+                        Some([table(cst, false)?, table(cst, true)?])
+                    })
+                    .collect()
+            })
+            .collect();
+        StaticExits { tables }
+    }
+
+    /// The shared table of (chain, state) for a participant or not, and whether any of its
+    /// exits can fire.
+    #[inline(always)]
+    pub(super) fn get(
+        &self,
+        chain: usize,
+        state: u16,
+        participant: bool,
+    ) -> Option<(&[Exit], bool)> {
+        self.tables[chain][state as usize].as_ref().map(|t| {
+            let (e, live) = &t[participant as usize];
+            (e.as_slice(), *live)
+        })
+    }
+}
+
 /// The exponential waiting time of an exit whose 64-bit uniform is `bits`: −ln(1 − U)/rate.
 #[inline]
 pub(super) fn waiting_time(bits: u64, rate: f64) -> f64 {
@@ -132,8 +201,8 @@ pub(super) fn waiting_time(bits: u64, rate: f64) -> f64 {
 pub(super) fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<(usize, u64)> {
     let mut best: Option<(usize, u64)> = None;
     let mut best_t = f64::INFINITY;
-    for (k, (e, x)) in cst.edges.iter().zip(exits).enumerate() {
-        let u = rng::mix64(bits ^ e.key);
+    for (k, (&key, x)) in cst.keys.iter().zip(exits).enumerate() {
+        let u = rng::mix64(bits ^ key);
         if u < x.threshold {
             match best {
                 None => best = Some((k, u)),

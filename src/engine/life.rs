@@ -19,7 +19,7 @@ use super::rng::{self, name_key};
 use crate::scenario::Scenario;
 
 /// The life course of one arm in one replication, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CLife {
     /// Ageing attributes (indices).
     pub ageing: Vec<usize>,
@@ -37,7 +37,7 @@ pub struct CLife {
 }
 
 /// Deaths from a life table, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CMortality {
     /// The age attribute.
     pub age: usize,
@@ -68,7 +68,9 @@ impl CMortality {
         if col.is_empty() {
             return None;
         }
-        let age = (attrs[self.age] + AGE_EPS).floor().max(0.0) as u32;
+        // The completed age: ⌊x⌋ clamped at 0. The cast truncates toward zero and saturates
+        // (NaN and negatives give 0), which is exactly that, without a call to libm's floor.
+        let age = (attrs[self.age] + AGE_EPS) as u32;
         let (threshold, rate) =
             col[(age.saturating_sub(self.first_age) as usize).min(col.len() - 1)];
         if rate.is_infinite() {

@@ -24,9 +24,10 @@ pub mod rng;
 use crate::cohort::Citizens;
 use crate::error::Result;
 use allocate::{AllocCtx, ServiceState, allocate};
-use compile::CArm;
+use compile::{CArm, CState};
 use exits::{
-    ChainState, Exit, NanRate, Slot, Who, competing, forced_exit, nan_error, refresh, waiting_time,
+    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
+    waiting_time,
 };
 
 /// Sizes and offsets of the count arrays of one scenario.
@@ -113,7 +114,7 @@ pub const ROW_FTE: usize = 5;
 pub const ROW_DEMAND: usize = 6;
 
 /// What one arm of one replication produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArmCounts {
     /// Citizens per (cycle, state, class) at the end of the cycle.
     pub end: Vec<u32>,
@@ -157,6 +158,44 @@ impl ArmCounts {
     }
 }
 
+impl ArmCounts {
+    /// The counts of one arm from a run over joint classes (see
+    /// [`crate::montecarlo::run_counts_with`]): joint class `j` of `n_joint` is summed into
+    /// class `map[j]` of `n_classes`. Every count array is laid out as (…, class, detail), so
+    /// this is one pass per array; staffing has no classes and is kept.
+    pub fn project(&self, n_joint: usize, n_classes: usize, map: &[usize]) -> ArmCounts {
+        // Cells per class (and per refusion step or held service) of each array.
+        let per = |v: &Vec<u32>| v.len().checked_div(self.new.len()).unwrap_or(0);
+        let proj = |v: &Vec<u32>, detail: usize| -> Vec<u32> {
+            if v.is_empty() || detail == 0 {
+                return v.clone();
+            }
+            let outer = v.len() / (n_joint * detail);
+            let mut out = vec![0u32; outer * n_classes * detail];
+            for (o, src) in v.chunks_exact(n_joint * detail).enumerate() {
+                let dst = &mut out[o * n_classes * detail..(o + 1) * n_classes * detail];
+                for (j, cell) in src.chunks_exact(detail).enumerate() {
+                    let d = &mut dst[map[j] * detail..(map[j] + 1) * detail];
+                    for (x, y) in d.iter_mut().zip(cell) {
+                        *x += y;
+                    }
+                }
+            }
+            out
+        };
+        ArmCounts {
+            end: proj(&self.end, 1),
+            new: proj(&self.new, 1),
+            flows: proj(&self.flows, 1),
+            steps_start: proj(&self.steps_start, per(&self.steps_start)),
+            steps_end: proj(&self.steps_end, per(&self.steps_end)),
+            staffing: self.staffing.clone(),
+            held_start: proj(&self.held_start, per(&self.held_start)),
+            held_end: proj(&self.held_end, per(&self.held_end)),
+        }
+    }
+}
+
 /// Sees every citizen-cycle; used by tests and traces. The default does nothing and costs
 /// nothing.
 pub trait Observer {
@@ -175,11 +214,22 @@ pub trait Observer {
     /// `served` entries got the service, the rest wait.
     #[inline(always)]
     fn queue(&mut self, _cycle: u32, _service: usize, _queue: &[(u32, usize)], _served: usize) {}
+
+    /// Whether the observer looks at citizens at all. An observer that does (the default)
+    /// sees every cycle's citizens in id order; one that does not lets the engine simulate
+    /// the cohort in blocks, in parallel (see [`run_arm`]).
+    fn sees_citizens(&self) -> bool {
+        true
+    }
 }
 
 /// An observer that does nothing.
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    fn sees_citizens(&self) -> bool {
+        false
+    }
+}
 
 /// Records every citizen's states per cycle (for small runs: memory grows with n × cycles).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -221,6 +271,12 @@ fn step_ix(
 
 /// Run one arm of one replication. Fails only when a rate is not a number (for example a
 /// hazard ratio of 0 times one that overflowed to infinity).
+///
+/// Without services citizens never meet, so the cohort is simulated in blocks of
+/// [`BLOCK`] citizens — each block through every cycle while its citizens' records are in
+/// cache — and, when the observer does not look at citizens, the blocks run in parallel. The
+/// counts are integers summed in block order, so the result is the same on any number of
+/// threads and the same as one pass over the whole cohort.
 pub fn run_arm<O: Observer>(
     lay: &Layout,
     carm: &CArm,
@@ -230,27 +286,169 @@ pub fn run_arm<O: Observer>(
     rep: u32,
     obs: &mut O,
 ) -> Result<ArmCounts> {
+    let tables = StaticExits::new(carm);
+    let ctx = BlockCtx {
+        lay,
+        carm,
+        cit,
+        class,
+        seed,
+        rep,
+        tables: &tables,
+    };
+    let mut counts = if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
+        run_block(&ctx, 0, cit.n, obs)?
+    } else {
+        use rayon::prelude::*;
+        let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                run_block(
+                    &ctx,
+                    b * BLOCK,
+                    ((b + 1) * BLOCK).min(cit.n),
+                    &mut NoObserver,
+                )
+            })
+            .collect();
+        let mut parts = parts.into_iter();
+        let mut total = parts
+            .next()
+            .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?;
+        for p in parts {
+            total.add(&p?);
+        }
+        total
+    };
+    counts.close(lay);
+    Ok(counts)
+}
+
+/// Citizens per block of [`run_arm`] when they do not share services.
+pub const BLOCK: usize = 4096;
+
+/// What every block of one arm's run reads.
+struct BlockCtx<'a> {
+    lay: &'a Layout,
+    carm: &'a CArm,
+    cit: &'a Citizens,
+    class: &'a [u16],
+    seed: u64,
+    rep: u32,
+    tables: &'a StaticExits,
+}
+
+impl ArmCounts {
+    /// Empty counts of an arm.
+    fn zeros(lay: &Layout, carm: &CArm) -> ArmCounts {
+        let h = lay.horizon;
+        let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
+        let cells = h * lay.n_states * lay.n_classes;
+        ArmCounts {
+            end: vec![0; cells],
+            new: vec![0; cells],
+            flows: vec![0; h * lay.n_flows * lay.n_classes],
+            steps_start: vec![0; cells * n_steps],
+            steps_end: vec![0; cells * n_steps],
+            staffing: vec![[0.0; 7]; h * carm.services.len()],
+            held_start: vec![0; cells * carm.held.len()],
+            held_end: vec![0; cells * carm.held.len()],
+        }
+    }
+
+    /// Add the counts of another block of citizens (no services: staffing stays empty).
+    fn add(&mut self, o: &ArmCounts) {
+        for (x, y) in [
+            (&mut self.new, &o.new),
+            (&mut self.flows, &o.flows),
+            (&mut self.steps_start, &o.steps_start),
+            (&mut self.steps_end, &o.steps_end),
+            (&mut self.held_start, &o.held_start),
+            (&mut self.held_end, &o.held_end),
+        ] {
+            for (a, b) in x.iter_mut().zip(y) {
+                *a += b;
+            }
+        }
+    }
+
+    /// End-of-cycle counts follow from the start counts and the moves, so the hot loop only
+    /// touches counters when somebody moves.
+    fn close(&mut self, lay: &Layout) {
+        for m in 0..lay.horizon {
+            for (c, &size) in lay.chain_size.iter().enumerate() {
+                for s in 0..size {
+                    for cl in 0..lay.n_classes {
+                        let ix = lay.state_ix(m, c, s, cl);
+                        let mut v = self.new[ix] as i64;
+                        if m > 0 {
+                            v += self.end[lay.state_ix(m - 1, c, s, cl)] as i64;
+                        }
+                        for o in 0..size {
+                            v += self.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
+                            v -= self.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
+                        }
+                        self.end[ix] = v as u32;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per course state of the fast path: the state, and the shared exit table of non-participants
+/// and of participants where an exit can fire.
+type FastState<'a> = (&'a CState, [Option<&'a [Exit]>; 2]);
+/// The fast path's tables, per course state.
+type FastTables<'a> = [FastState<'a>];
+
+/// One cycle of the table-driven fast path (see [`run_block`]): each citizen's exit choice by
+/// [`competing`] on the state's shared table, a move counted as in the general path. Kept out
+/// of line so that this small loop keeps its values in registers.
+#[inline(never)]
+fn fast_cycle(
+    fast: &FastTables,
+    course: &mut [u16],
+    class: &[u16],
+    keys: &[u64],
+    m: usize,
+    lay: &Layout,
+    counts: &mut ArmCounts,
+) {
+    for ((st, &cl), &key) in course.iter_mut().zip(class).zip(keys) {
+        let s = *st as usize;
+        let (cst, rows) = &fast[s];
+        if let Some(row) = rows[(cl & 1) as usize]
+            && let Some((k, _)) = competing(cst, row, rng::cycle_bits(key, m as u32))
+        {
+            let dest = cst.edges[k].to;
+            counts.flows[lay.flow_ix(m, 0, s, dest as usize, cl as usize)] += 1;
+            *st = dest;
+        }
+    }
+}
+
+/// Run citizens `lo..hi` of one arm through every cycle; `end` is left to [`ArmCounts::close`].
+fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Result<ArmCounts> {
+    let BlockCtx {
+        lay,
+        carm,
+        cit,
+        seed,
+        rep,
+        tables,
+        ..
+    } = *x;
+    let class = &x.class[lo..hi];
+    let n = hi - lo;
+    let entry = &cit.entry[lo..hi];
     let h = lay.horizon;
     let cm = lay.cycle_months;
     let n_chains = carm.chains.len();
     let benefit = carm.benefit.as_ref();
     let n_steps = benefit.map_or(0, |b| b.from_weeks.len());
-    let step_cells = if n_steps > 0 {
-        h * lay.n_states * lay.n_classes * n_steps
-    } else {
-        0
-    };
     let n_sv = carm.services.len();
-    let mut counts = ArmCounts {
-        end: vec![0; h * lay.n_states * lay.n_classes],
-        new: vec![0; h * lay.n_states * lay.n_classes],
-        flows: vec![0; h * lay.n_flows * lay.n_classes],
-        steps_start: vec![0; step_cells],
-        steps_end: vec![0; step_cells],
-        staffing: vec![[0.0; 7]; h * n_sv],
-        held_start: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
-        held_end: vec![0; h * lay.n_states * lay.n_classes * carm.held.len()],
-    };
+    let mut counts = ArmCounts::zeros(lay, carm);
     let n_held = carm.held.len();
     // Bit in the service mask of each held service (0: not in this arm, never held).
     let held_bits: Vec<u32> = carm
@@ -261,48 +459,57 @@ pub fn run_arm<O: Observer>(
     // Attributes may change (a monthly service can lower a health burden), so each arm
     // works on its own copy.
     let na = cit.n_attrs;
-    let mut attrs = cit.attrs.clone();
+    let mut attrs = cit.attrs[lo * na..hi * na].to_vec();
     let ratio_len = carm.services.iter().map(|s| s.index + 1).max().unwrap_or(0);
     let mut svc = ServiceState {
-        mask: vec![0; cit.n],
-        wait_since: vec![u32::MAX; cit.n * n_sv],
-        served: vec![false; cit.n * n_sv],
+        mask: vec![0; n],
+        wait_since: vec![u32::MAX; n * n_sv],
+        served: vec![false; n * n_sv],
         ratio: vec![1.0; ratio_len],
-        moved_in: vec![0; cit.n],
+        moved_in: vec![0; n],
         demand: vec![vec![0; h]; n_sv],
         carry: vec![0.0; n_sv],
+        cleared: vec![false; n_sv],
     };
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
-            let width = carm.chains[c]
+            // A table per citizen only where a state's rates depend on the citizen.
+            let own = carm.chains[c]
                 .iter()
-                .map(|s| s.edges.len())
-                .max()
-                .unwrap_or(0)
-                .max(1);
+                .enumerate()
+                .any(|(s, cst)| !cst.edges.is_empty() && tables.get(c, s as u16, false).is_none());
+            let width = if own {
+                carm.chains[c]
+                    .iter()
+                    .map(|s| s.edges.len())
+                    .max()
+                    .unwrap_or(0)
+            } else {
+                0
+            };
             ChainState {
-                state: cit.start.iter().map(|s| s[c]).collect(),
-                slot: vec![Slot::default(); cit.n],
-                exits: vec![Exit::default(); cit.n * width],
+                state: cit.start[lo..hi].iter().map(|s| s[c]).collect(),
+                slot: vec![Slot::default(); n],
+                exits: vec![Exit::default(); n * width],
                 width,
             }
         })
         .collect();
     // Months since entering the course states (runs across moves between them).
-    let mut course_months = vec![0u32; cit.n];
+    let mut course_months = vec![0u32; n];
     // Weeks on covered benefits = prior weeks + months on the clock × 52/12 (kept as whole
     // months so that step boundaries such as week 27 after 6 months are hit exactly).
     let prior_weeks: Vec<f64> = match benefit {
-        Some(b) => (0..cit.n)
+        Some(b) => (lo..hi)
             .map(|i| b.prior_attribute.map_or(0.0, |a| cit.attr(i, a).max(0.0)))
             .collect(),
         None => Vec::new(),
     };
-    let mut clock_months = vec![0u32; if benefit.is_some() { cit.n } else { 0 }];
+    let mut clock_months = vec![0u32; if benefit.is_some() { n } else { 0 }];
     let weeks = |prior: f64, months: u32| prior + (months as f64 * 52.0) / 12.0;
     // A citizen who starts in a course state that holds a housing level has that level.
     if n_chains > 1 {
-        for i in 0..cit.n {
+        for i in 0..n {
             if let Some(hl) = carm.chains[0][chains[0].state[i] as usize].housing {
                 chains[1].state[i] = hl;
             }
@@ -313,12 +520,51 @@ pub fn run_arm<O: Observer>(
     let track_course = carm.chains[0].iter().any(|s| s.course_clock)
         || carm.services.iter().any(|s| s.min_course_months > 0);
     let life = carm.life.as_ref();
-    let keys: Vec<u64> = (0..cit.n)
+    let keys: Vec<u64> = (lo..hi)
         .map(|i| rng::citizen_key(seed, rep, i as u32))
         .collect();
+    // The table-driven fast path: no services, refusion clock, held services, life course,
+    // clocks or housing moves, and every course state either left by its shared exit table
+    // alone or never left. Then a cycle is only the exit choice of the general path below
+    // ([`competing`] on the same [`StaticExits`] tables, the same flow counters): per course
+    // state, the table of non-participants and of participants where an exit can fire.
+    let plain = n_sv == 0
+        && benefit.is_none()
+        && n_held == 0
+        && life.is_none()
+        && !track_course
+        && !any_held
+        && carm
+            .chains
+            .iter()
+            .skip(1)
+            .flatten()
+            .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
+    let fast: Option<Vec<FastState>> = if plain {
+        carm.chains[0]
+            .iter()
+            .enumerate()
+            .map(|(s, cst)| {
+                if cst.on_max.is_some() || cst.max_months.is_some() {
+                    return None;
+                }
+                if cst.edges.is_empty() {
+                    return Some((cst, [None, None]));
+                }
+                let t = |p: bool| {
+                    tables
+                        .get(0, s as u16, p)
+                        .map(|(row, live)| live.then_some(row))
+                };
+                Some((cst, [t(false)?, t(true)?]))
+            })
+            .collect()
+    } else {
+        None
+    };
     let mut entered_before = 0;
     for m in 0..h {
-        let active = cit.entered[m];
+        let active = cit.entered[m].clamp(lo, hi) - lo;
         for (i, &cl) in class.iter().enumerate().take(active).skip(entered_before) {
             for (c, ch) in chains.iter().enumerate() {
                 counts.new[lay.state_ix(m, c, ch.state[i] as usize, cl as usize)] += 1;
@@ -344,6 +590,26 @@ pub fn run_arm<O: Observer>(
                 },
             );
         }
+        if let Some(fast) = &fast {
+            let (course, rest) = chains.split_at_mut(1);
+            let course = &mut course[0].state[..active];
+            fast_cycle(
+                fast,
+                course,
+                &class[..active],
+                &keys[..active],
+                m,
+                lay,
+                &mut counts,
+            );
+            if obs.sees_citizens() {
+                for (i, &s) in course.iter().enumerate() {
+                    let now = [s, rest.first().map_or(0, |c| c.state[i])];
+                    obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
+                }
+            }
+            continue;
+        }
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         for (i, &cl) in class.iter().enumerate().take(active) {
             let key = keys[i];
@@ -351,12 +617,16 @@ pub fn run_arm<O: Observer>(
             let participant = cl & 1 == 1;
             // Refusion: the step at the start of the cycle, for the states where it runs.
             let mut on_clock = false;
+            // The step at the start, computed only for a citizen on the clock (and reused at
+            // the end when the clock did not run: the same weeks give the same step).
+            let mut step_start = None;
             if let Some(b) = benefit {
-                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
                         on_clock = true;
+                        let step = *step_start
+                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
                         counts.steps_start[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }
@@ -404,7 +674,7 @@ pub fn run_arm<O: Observer>(
                             mask: mask[i],
                             ratio,
                         };
-                        let nan = |NanRate(k): NanRate| nan_error(carm, c, s, k, i, m);
+                        let nan = |NanRate(k): NanRate| nan_error(carm, c, s, k, lo + i, m);
                         let bits = rng::cycle_bits(key, m as u32);
                         // The life course (course chain only): a death that fires, a move at
                         // an age.
@@ -426,17 +696,28 @@ pub fn run_arm<O: Observer>(
                                 }
                             };
                         } else {
-                            let row = &mut exits[i * *width..(i + 1) * *width];
-                            if sl.valid_until == 0 || clock >= sl.valid_until {
-                                let (until, live) =
-                                    refresh(cst, &who(), clock, row).map_err(nan)?;
-                                // Rates that read an age change with it: refresh next cycle.
-                                let ages =
-                                    life.is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
-                                sl.valid_until = if ages { clock + 1 } else { until.max(1) };
-                                sl.live = live;
-                            }
-                            let won = if sl.live {
+                            // The state's shared table when its rates read nothing about the
+                            // citizen but participation; else the citizen's own, refreshed
+                            // when stale.
+                            let (row, live): (&[Exit], bool) = match tables.get(c, s, participant) {
+                                Some(t) => t,
+                                None => {
+                                    let row = &mut exits[i * *width..(i + 1) * *width];
+                                    if sl.valid_until == 0 || clock >= sl.valid_until {
+                                        let (until, live) =
+                                            refresh(cst, &who(), clock, row).map_err(nan)?;
+                                        // Rates that read an age change with it: refresh
+                                        // next cycle.
+                                        let ages = life
+                                            .is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
+                                        sl.valid_until =
+                                            if ages { clock + 1 } else { until.max(1) };
+                                        sl.live = live;
+                                    }
+                                    (&*row, sl.live)
+                                }
+                            };
+                            let won = if live {
                                 competing(cst, row, bits)
                             } else {
                                 None
@@ -482,16 +763,18 @@ pub fn run_arm<O: Observer>(
                 if on_clock {
                     clock_months[i] += cm;
                 }
-                let step = b.step(weeks(prior_weeks[i], clock_months[i]));
+                let mut step_end = if on_clock { None } else { step_start };
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
+                        let step = *step_end
+                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
                         counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }
             }
             if n_held > 0 {
-                let counted_at_start = cit.entry[i] < m as u32 || carm.count_time_zero;
+                let counted_at_start = entry[i] < m as u32 || carm.count_time_zero;
                 for (t, &bit) in held_bits.iter().enumerate() {
                     if bit == 0 || svc.mask[i] & bit == 0 {
                         continue;
@@ -509,25 +792,7 @@ pub fn run_arm<O: Observer>(
             if let Some(l) = life {
                 l.grow(now[0], &mut attrs[i * na..(i + 1) * na]);
             }
-            obs.citizen_state(m as u32, i, now, &attrs[i * na..(i + 1) * na]);
-        }
-        // End-of-cycle counts follow from the start counts and the moves, so the hot loop
-        // only touches counters when somebody moves.
-        for (c, &size) in lay.chain_size.iter().enumerate() {
-            for s in 0..size {
-                for cl in 0..lay.n_classes {
-                    let ix = lay.state_ix(m, c, s, cl);
-                    let mut v = counts.new[ix] as i64;
-                    if m > 0 {
-                        v += counts.end[lay.state_ix(m - 1, c, s, cl)] as i64;
-                    }
-                    for o in 0..size {
-                        v += counts.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
-                        v -= counts.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
-                    }
-                    counts.end[ix] = v as u32;
-                }
-            }
+            obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
         }
     }
     Ok(counts)

@@ -37,23 +37,28 @@ pub trait Chart {
 }
 
 /// Draw `chart` into `dir/stem.svg` and `dir/stem.png` of size (w, h).
-pub fn both(dir: &Path, stem: &str, size: (u32, u32), chart: &impl Chart) -> Result<()> {
+///
+/// The two are drawn at the same time (the PNG, rasterised and compressed, costs several
+/// times the SVG).
+pub fn both(dir: &Path, stem: &str, size: (u32, u32), chart: &(impl Chart + Sync)) -> Result<()> {
     ensure_font()?;
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
-    {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err(stem))?;
-        chart.draw(&root)?;
-        root.present().map_err(chart_err(stem))?;
-    }
-    {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_err(stem))?;
-        chart.draw(&root)?;
-        root.present().map_err(chart_err(stem))?;
-    }
-    Ok(())
+    let (a, b) = rayon::join(
+        || -> Result<()> {
+            let root = SVGBackend::new(&svg, size).into_drawing_area();
+            root.fill(&WHITE).map_err(chart_err(stem))?;
+            chart.draw(&root)?;
+            root.present().map_err(chart_err(stem))
+        },
+        || -> Result<()> {
+            let root = BitMapBackend::new(&png, size).into_drawing_area();
+            root.fill(&WHITE).map_err(chart_err(stem))?;
+            chart.draw(&root)?;
+            root.present().map_err(chart_err(stem))
+        },
+    );
+    a.and(b)
 }
 
 /// One bar of a tornado chart.

@@ -5,7 +5,6 @@
 
 use super::format::{Lang, num};
 use super::html::{esc, payer_name};
-use super::summary::replacement_dkk;
 use crate::economics::business_case::PERSPECTIVES;
 use serde_json::Value;
 use std::fmt::Write;
@@ -39,7 +38,9 @@ pub fn csv(rows: &[Row]) -> String {
         for c in [
             "investment_dkk",
             "gross_savings_dkk",
-            "replacement_dkk",
+            "investment_discounted_dkk",
+            "gross_savings_discounted_dkk",
+            "replacement_discounted_dkk",
             "npv_dkk_mean",
             "npv_dkk_p025",
             "npv_dkk_p975",
@@ -66,11 +67,13 @@ pub fn csv(rows: &[Row]) -> String {
             f(&s["effect_scale"]),
             f(&s["arms"][arm]["participants"]["mean"]),
         ];
-        for (k, p) in PERSPECTIVES.iter().enumerate() {
+        for p in PERSPECTIVES.iter() {
             let v = &bc["perspectives"][*p];
             cells.push(f(&v["investment_dkk"]["mean"]));
             cells.push(f(&v["gross_savings_dkk"]["mean"]));
-            cells.push(format!("{:.2}", replacement_dkk(s, k) + 0.0));
+            cells.push(f(&v["investment_discounted_dkk"]));
+            cells.push(f(&v["gross_savings_discounted_dkk"]));
+            cells.push(f(&v["replacement_discounted_dkk"]));
             cells.push(f(&v["npv_dkk"]["mean"]));
             cells.push(f(&v["npv_dkk"]["p025"]));
             cells.push(f(&v["npv_dkk"]["p975"]));
@@ -125,7 +128,7 @@ pub fn html(rows: &[Row], lang: Lang) -> String {
             "One row per scenario. Amounts in DKK million, discounted, means over replications; interval: 95 % of the replications. Replacement: the part of the saving that is ordinary effort the programme replaces; the rest is changed outcomes. The figures are those of each scenario's summary.json in the folder beside this file."
         )
     );
-    for (k, p) in PERSPECTIVES.iter().enumerate() {
+    for p in PERSPECTIVES.iter() {
         if !matches!(
             *p,
             "municipality" | "bif" | "sof" | "suf" | "public" | "society"
@@ -150,13 +153,11 @@ pub fn html(rows: &[Row], lang: Lang) -> String {
             let s = &r.summary;
             let v = &s["business_case"]["perspectives"][*p];
             let npv = v["npv_dkk"]["mean"].as_f64().unwrap_or(0.0);
-            let gross = v["gross_savings_dkk"]["mean"].as_f64().unwrap_or(0.0);
-            let rep = replacement_dkk(s, k);
-            let share = if gross.abs() > 0.5 {
-                format!(" ({})", super::format::pct(rep / gross, lang))
-            } else {
-                String::new()
-            };
+            let rep = v["replacement_discounted_dkk"].as_f64().unwrap_or(0.0);
+            let share = v["replacement_share"]
+                .as_f64()
+                .map(|x| format!(" ({})", super::format::pct(x, lang)))
+                .unwrap_or_default();
             let payback = v["payback_month"]
                 .as_f64()
                 .map(|m| format!("{} {}", num(m / 12.0, 1, lang), t("år", "years")))
@@ -176,8 +177,8 @@ pub fn html(rows: &[Row], lang: Lang) -> String {
                     .as_str()
                     .map(|e| evidence_word(e, da))
                     .unwrap_or("–")),
-                inv = mio(&v["investment_dkk"]["mean"], lang),
-                gross = mio(&v["gross_savings_dkk"]["mean"], lang),
+                inv = mio(&v["investment_discounted_dkk"], lang),
+                gross = mio(&v["gross_savings_discounted_dkk"], lang),
                 rep = num(rep / 1e6, 1, lang),
                 cls = if npv < 0.0 { " class=\"neg\"" } else { "" },
                 npv = num(npv / 1e6, 1, lang),

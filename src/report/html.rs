@@ -361,6 +361,9 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         let _ = writeln!(h, "<p class=\"evidence\">{}</p>", esc(&ev.sentence(da)));
     }
     super::explain_html::verdict(&mut h, input.explained, lang);
+    for line in super::answer::sentences(sc, res, s, lang) {
+        let _ = writeln!(h, "<p>{}</p>", esc(&line));
+    }
     let arm = bc["arm"].as_str().unwrap_or("treatment");
     let _ = writeln!(
         h,

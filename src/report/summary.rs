@@ -163,6 +163,25 @@ pub fn perspectives(
         o.insert("cost_per_participant_dkk".into(), per(false));
         o.insert("cost_per_participant_year_dkk".into(), per(true));
         o.insert("gross_savings_dkk".into(), stat(&col(&|h| h.savings)));
+        // The discounted gross saving and the part of it that is replacement (the ordinary
+        // effort the programme replaces, accounts with `while_served`); the rest is changed
+        // outcomes.
+        let savings_d =
+            col(&|h| h.savings_d).iter().sum::<f64>() / res.replications().max(1) as f64;
+        let replacement = replacement_of(sc, res, arm, k);
+        let investment_d =
+            col(&|h| h.investment_d).iter().sum::<f64>() / res.replications().max(1) as f64;
+        o.insert("investment_discounted_dkk".into(), json!(investment_d));
+        o.insert("gross_savings_discounted_dkk".into(), json!(savings_d));
+        o.insert("replacement_discounted_dkk".into(), json!(replacement));
+        o.insert(
+            "replacement_share".into(),
+            if savings_d.abs() > 0.5 {
+                json!(replacement / savings_d)
+            } else {
+                Value::Null
+            },
+        );
         o.insert("net_dkk".into(), stat(&col(&|h| h.net)));
         o.insert("npv_dkk".into(), stat(&npv));
         o.insert("roi".into(), roi);
@@ -465,26 +484,21 @@ pub fn summary(sc: &Scenario, res: &Results, break_even: Option<&[Option<f64>; 8
     })
 }
 
-/// The part of a perspective's mean gross saving (discounted) that is replacement: the ordinary
-/// effort the programme replaces (`business_case.while_served_credit`, accounts booked with
-/// `while_served`) on the perspective's payers. The rest of the gross saving is changed
-/// outcomes. Read from a summary.json value so that every table agrees with it.
-pub fn replacement_dkk(summary: &Value, perspective: usize) -> f64 {
-    let payers: Vec<&str> = crate::economics::business_case::payers_of(perspective)
+/// The part of perspective `k`'s mean discounted gross saving that is replacement: what arm
+/// `arm` did not book on accounts with `while_served` because its citizens held the service,
+/// on the perspective's payers.
+pub fn replacement_of(sc: &Scenario, res: &Results, arm: usize, k: usize) -> f64 {
+    let payers = crate::economics::business_case::payers_of(k);
+    let n = res.replications().max(1) as f64;
+    sc.accounts
         .iter()
-        .map(|&p| Payer::ALL[p].id())
-        .collect();
-    summary["business_case"]["while_served_credit"]
-        .as_array()
-        .map(|credits| {
-            credits
-                .iter()
-                .filter(|c| c["unit"].as_str().unwrap_or("dkk") == "dkk")
-                .filter(|c| payers.contains(&c["payer"].as_str().unwrap_or("")))
-                .filter_map(|c| c["discounted_mean"].as_f64())
-                .sum()
+        .enumerate()
+        .filter(|(_, acc)| acc.while_served.is_some() && acc.in_dkk())
+        .filter(|(_, acc)| {
+            payers.contains(&crate::economics::business_case::payer_index(acc.payer))
         })
-        .unwrap_or(0.0)
+        .map(|(j, _)| res.while_served_sums[arm][j] / n)
+        .sum()
 }
 
 /// The investment-case view of a standing programme (`[scenario] full_phase_in`): per payer

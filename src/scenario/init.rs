@@ -248,8 +248,9 @@ mod tests {
         }
         let open = starter("x", false);
         let example = starter("x", true);
-        assert!(!example.contains(OPEN_MARK));
-        assert_eq!(open.matches(OPEN_MARK).count(), SLOTS.len());
+        let marker = format!("\"{OPEN_MARK}:");
+        assert!(!example.contains(&marker));
+        assert_eq!(open.matches(&marker).count(), SLOTS.len());
         for t in [&open, &example] {
             assert!(!t.contains("{title_da}") && !t.contains("{fte}"));
         }

@@ -248,3 +248,20 @@ pub fn summary_json(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
     serde_json::from_str(&text).expect("summary.json parses")
 }
+
+/// `ressim COMMAND SCENARIOS… --replications N --no-break-even --quiet --out OUT`, which must
+/// succeed: the quick run of the end-to-end tests.
+pub fn quick(command: &str, scenarios: &[&str], replications: u32, out: &Path) -> Output {
+    let reps = replications.to_string();
+    let mut args = vec![command];
+    args.extend_from_slice(scenarios);
+    args.extend([
+        "--replications",
+        &reps,
+        "--no-break-even",
+        "--quiet",
+        "--out",
+    ]);
+    args.push(out.to_str().expect("a UTF-8 path"));
+    ressim_ok(&args)
+}

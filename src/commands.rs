@@ -469,10 +469,6 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
-/// What [`simulate`] returns: the results, the break-even effects (when searched) and the
-/// output folder.
-type Simulated = (montecarlo::Results, Option<[Option<f64>; 8]>, PathBuf);
-
 /// Run a scenario, search its break-even effect when asked, and write its outputs to `out`;
 /// `info.wall_time_seconds` is filled in from `started`.
 /// A run's results, its break-even effects (if searched) and its output folder.

@@ -27,6 +27,9 @@ pub enum Command {
     /// Power of the randomised trial by size (power.csv, capacity.csv, power.json and chart),
     /// the size for 80 % power and the minimum detectable effect.
     Power(PowerArgs),
+    /// A local what-if page: change staffing and assumptions, see the business case move,
+    /// download the variant (prints http://127.0.0.1:PORT/?token=…; opens nothing).
+    Serve(ServeArgs),
     /// Run several scenarios (the shipped library when none is named) and compare them side by
     /// side (compare.csv and compare.html, each scenario's own outputs beside them).
     Compare(CompareArgs),
@@ -67,6 +70,28 @@ pub struct CompareArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// `ressim serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Folder whose scenario files (*.toml) are offered besides the shipped scenario.
+    pub dir: Option<PathBuf>,
+    /// Address to listen on; anything but 127.0.0.1 opens the page to the network on purpose.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port [default: 8017, or a free one when it is taken].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Replications of the quick first result shown while the full run goes on.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::api::QUICK_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub quick: u32,
+    /// The most replications one run from the page may ask for.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::api::MAX_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_replications: u32,
+    /// Worker threads per run [default: one per core].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 /// `ressim power`.

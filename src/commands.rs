@@ -17,6 +17,15 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Sweep(a) => sweep(a),
         Command::Sensitivity(a) => sensitivity(a),
         Command::Power(a) => power(a),
+        Command::Serve(a) => crate::serve::serve(crate::serve::ServeOptions {
+            folder: a.dir,
+            host: a.host,
+            port: a.port,
+            quick: a.quick,
+            max_replications: a.max_replications,
+            threads: a.threads.map(usize::from).unwrap_or(0),
+            token: None,
+        }),
         Command::Compare(a) => compare(a),
         Command::Init(a) => init(a),
     }

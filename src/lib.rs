@@ -15,6 +15,7 @@ pub mod error;
 pub mod montecarlo;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -819,6 +819,18 @@ pub fn capacity_services(sc: &Scenario, arm: usize) -> Vec<usize> {
 
 /// Run every replication and aggregate.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
+    run_while(sc, opts, &|_, _| true)?
+        .ok_or_else(|| Error::Runtime("the run was stopped before it finished".into()))
+}
+
+/// [`run`] that asks `keep_going(done, total)` before each batch of replications and stops
+/// (returning None) when it says no: cooperative cancellation and progress for `ressim serve`.
+/// The result of a run that is not stopped is the same as [`run`]'s.
+pub fn run_while(
+    sc: &Scenario,
+    opts: &RunOptions,
+    keep_going: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> Result<Option<Results>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -835,6 +847,9 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
     let show = opts.progress && std::io::stderr().is_terminal();
     let mut done = 0u32;
     while done < total {
+        if !keep_going(done, total) {
+            return Ok(None);
+        }
         let end = (done + batch).min(total);
         let chunk: Vec<Result<RepResult>> = pool.install(|| {
             (done..end)
@@ -854,5 +869,6 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
     if show {
         crate::errln!();
     }
-    Ok(res)
+    keep_going(done, total);
+    Ok(Some(res))
 }

@@ -7,8 +7,10 @@
 //! which the mean NPV changes sign (above zero at one end, not above at the other, see
 //! [`above_zero`]) brackets the break-even scale, found by linear interpolation between its
 //! ends. The answer
-//! is therefore accurate to the grid (steps of 0.25 up to 2, then 3 and 4); beyond 4 it is
-//! reported as not reached.
+//! is therefore accurate to the grid (steps of 0.25 up to 2, then 3, 4, 6 and 8); beyond 8 it
+//! is reported as not reached, with the largest scale tried. The grid reaches 8 because a
+//! programme whose effects are small against its cost (the conservative reading of the
+//! evidence) would otherwise only be reported as "more than 4".
 
 use crate::economics::business_case::{PERSPECTIVES, above_zero};
 use crate::error::Result;
@@ -16,7 +18,9 @@ use crate::montecarlo::{self, Results, RunOptions};
 use crate::scenario::Scenario;
 
 /// The effect scales evaluated.
-pub const GRID: [f64; 11] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0];
+pub const GRID: [f64; 13] = [
+    0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0, 6.0, 8.0,
+];
 
 /// Mean NPV per perspective of the focus arm in a run.
 pub fn mean_npv(res: &Results, arm: usize) -> [f64; 8] {

@@ -338,20 +338,7 @@ fn lines_add_up_to_investment_savings_and_npv_in_every_perspective() {
     // summary.json and lines.csv from the command line.
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            shipped().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "2",
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::quick("run", &[shipped().to_str().unwrap()], 2, &out);
     let s: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     for p in PERSPECTIVES {

@@ -337,20 +337,7 @@ fn power_writes_its_own_report_section() {
 fn attachment_pdf_is_at_most_two_pages_of_real_text() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            shipped().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "3",
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::quick("run", &[shipped().to_str().unwrap()], 3, &out);
     let pdf = std::fs::read(out.join("attachment.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&pdf);

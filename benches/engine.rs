@@ -6,6 +6,9 @@
 //! * `default_scenario/replication`: one whole replication of the shipped scenario (parameter
 //!   draws, cohort synthesis, every arm, booking).
 //! * `default_scenario_25y/replication`: the same with a 300-month (25-year) horizon.
+//! * `default_scenario_threads/run_50_threads_1`, `…_2`: 50 replications of the shipped
+//!   scenario (aggregation included, no report) on one and on two threads; their ratio is the
+//!   2-thread scaling on an otherwise idle machine.
 //! * `engine_100k_120m/one_arm`: the month loop alone for 100,000 citizens over 120 months with
 //!   table-driven transitions (no attribute modifiers), one arm, one thread.
 //! * `four_state/engine_one_arm`: the textbook 4-state model (`benches/data/four-state.toml`:
@@ -243,6 +246,24 @@ fn bench(c: &mut Criterion) {
             black_box(montecarlo::run_rep(&sc, &opts, rep).expect("replication runs"))
         })
     });
+    g.finish();
+
+    // Many replications of the shipped scenario on one and on two threads: the scaling of
+    // the replication loop (goal: at least 1.8× on two cores), in wall time.
+    let mut g = c.benchmark_group("default_scenario_threads");
+    g.sample_size(10);
+    let reps = 50;
+    g.throughput(Throughput::Elements(months * reps as u64));
+    for threads in [1, 2] {
+        let opts = RunOptions {
+            replications: reps,
+            threads,
+            ..opts.clone()
+        };
+        g.bench_function(format!("run_{reps}_threads_{threads}"), |b| {
+            b.iter(|| black_box(montecarlo::run(&sc, &opts).expect("runs")))
+        });
+    }
     g.finish();
 
     // The same scenario over a lifetime horizon (25 years = 300 months): the cost of ageing,

@@ -823,6 +823,14 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         .ok_or_else(|| Error::Runtime("the run was stopped before it finished".into()))
 }
 
+/// Fold replications' results into `res` in their order; the first failure stops.
+fn fold_all(res: &mut Results, reps: Vec<Result<RepResult>>) -> Result<()> {
+    for r in reps {
+        res.fold(r?);
+    }
+    Ok(())
+}
+
 /// [`run`] that asks `keep_going(done, total)` before each batch of replications and stops
 /// (returning None) when it says no: cooperative cancellation and progress for `ressim serve`.
 /// The result of a run that is not stopped is the same as [`run`]'s.
@@ -846,26 +854,34 @@ pub fn run_while(
     let batch = (threads_used as u32 * 4).max(8);
     let show = opts.progress && std::io::stderr().is_terminal();
     let mut done = 0u32;
+    // The previous batch, folded (in replication order, on one thread) while the workers run
+    // the next batch, so that the fold is no serial step between batches.
+    let mut pending: Vec<Result<RepResult>> = Vec::new();
     while done < total {
         if !keep_going(done, total) {
             return Ok(None);
         }
         let end = (done + batch).min(total);
-        let chunk: Vec<Result<RepResult>> = pool.install(|| {
-            (done..end)
-                .into_par_iter()
-                .map(|r| run_rep_indexed(sc, opts, r, &index))
-                .collect()
+        let (chunk, folded) = pool.install(|| {
+            rayon::join(
+                || {
+                    (done..end)
+                        .into_par_iter()
+                        .map(|r| run_rep_indexed(sc, opts, r, &index))
+                        .collect::<Vec<_>>()
+                },
+                || fold_all(&mut res, std::mem::take(&mut pending)),
+            )
         });
-        for r in chunk {
-            res.fold(r?);
-        }
+        folded?;
+        pending = chunk;
         done = end;
         if show {
             crate::err!("\r  replication {done}/{total}");
             let _ = std::io::stderr().flush();
         }
     }
+    fold_all(&mut res, pending)?;
     if show {
         crate::errln!();
     }

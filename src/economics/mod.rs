@@ -128,6 +128,19 @@ struct Group {
     held_end: f64,
 }
 
+impl Group {
+    /// Empty the group for a new cell that books `amount`, keeping its step buffers.
+    fn reset(&mut self, amount: f64) {
+        self.amount = amount;
+        self.start = 0.0;
+        self.end = 0.0;
+        self.steps_start.fill(0.0);
+        self.steps_end.fill(0.0);
+        self.held_start = 0.0;
+        self.held_end = 0.0;
+    }
+}
+
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
 /// consequence account linearly (base + X·(override − base)); overrides of investment
 /// accounts are costs of the programme and are not scaled.
@@ -197,12 +210,16 @@ pub fn book(
         let mut r_series = vec![0.0; h];
         let mut u_series = vec![0.0; h];
         let mut c_series = vec![0.0; h];
+        // The groups of one (cycle, state) cell, reused from cell to cell: the first `used`
+        // are the cell's.
+        let mut groups: Vec<Group> = Vec::new();
+        let mut flow_groups: Vec<(f64, f64)> = Vec::new();
         for m in 0..h {
             let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
-                        let mut groups: Vec<Group> = Vec::new();
+                        let mut used = 0;
                         for (cl, amt) in per_class.iter().enumerate() {
                             let Some(amt) = *amt else { continue };
                             let ix = lay.state_ix(m, c, s, cl);
@@ -214,19 +231,22 @@ pub fn book(
                                 counts.end[lay.state_ix(m - 1, c, s, cl)] as f64
                             };
                             let start = before + if sc.sim.count_time_zero { new } else { 0.0 };
-                            let k = match groups
+                            let k = match groups[..used]
                                 .iter()
                                 .position(|gr| gr.amount.to_bits() == amt.to_bits())
                             {
                                 Some(k) => k,
                                 None => {
-                                    groups.push(Group {
-                                        amount: amt,
-                                        steps_start: vec![0.0; n_steps],
-                                        steps_end: vec![0.0; n_steps],
-                                        ..Default::default()
-                                    });
-                                    groups.len() - 1
+                                    if used == groups.len() {
+                                        groups.push(Group {
+                                            steps_start: vec![0.0; n_steps],
+                                            steps_end: vec![0.0; n_steps],
+                                            ..Default::default()
+                                        });
+                                    }
+                                    groups[used].reset(amt);
+                                    used += 1;
+                                    used - 1
                                 }
                             };
                             let gr = &mut groups[k];
@@ -249,7 +269,7 @@ pub fn book(
                             Counting::End => (0.0, 1.0),
                             Counting::HalfCycle => (0.5, 0.5),
                         };
-                        for gr in &groups {
+                        for gr in &groups[..used] {
                             g += (ws * gr.start + we * gr.end) * gr.amount * cm;
                             if let Some((_, cut)) = held {
                                 credit +=
@@ -270,12 +290,14 @@ pub fn book(
                 }
                 Basis::Transitions(moves) => {
                     for &(c, from, to) in moves {
-                        let froms: Vec<usize> = match from {
-                            Some(f) => vec![f],
-                            None => (0..lay.chain_size[c]).filter(|&f| f != to).collect(),
-                        };
+                        // From the one state, or from every other state.
+                        let froms = (0..lay.chain_size[c]).filter(|&f| match from {
+                            Some(x) => f == x,
+                            None => f != to,
+                        });
                         for f in froms {
-                            let mut groups: Vec<(f64, f64)> = Vec::new();
+                            let groups = &mut flow_groups;
+                            groups.clear();
                             for (cl, amt) in per_class.iter().enumerate() {
                                 let Some(amt) = *amt else { continue };
                                 let n = counts.flows[lay.flow_ix(m, c, f, to, cl)] as f64;

@@ -295,6 +295,18 @@ impl BenefitClock {
             .rposition(|&w| w as u64 <= week)
             .unwrap_or(0)
     }
+
+    /// [`BenefitClock::step`] for a clock that only runs forward: the same step, searched from
+    /// `from`, the step at an earlier number of weeks (the steps' weeks increase).
+    #[inline]
+    pub fn step_from(&self, weeks: f64, from: usize) -> usize {
+        let week = weeks.max(0.0) as u64 + 1;
+        let mut s = from;
+        while s + 1 < self.from_weeks.len() && self.from_weeks[s + 1] as u64 <= week {
+            s += 1;
+        }
+        s
+    }
 }
 
 /// Compile the tables of arm `arm` from drawn values; `effect_scale` raises every arm effect

@@ -2,7 +2,7 @@
 //! (citizen, cycle, exit name); an exit fires when its uniform is below 1 − exp(−rate), and
 //! among fired exits the shortest exponential waiting time wins (see [`competing`]).
 
-use super::compile::{CArm, CState};
+use super::compile::{CArm, CEdge, CState};
 use super::rng;
 use crate::error::Error;
 
@@ -46,6 +46,35 @@ pub(super) struct Who<'a> {
 /// A rate that is not a number: the index of the exit in its state.
 pub(super) struct NanRate(pub(super) usize);
 
+/// The rate of one exit of a citizen at `months` on the state's clock; None when it is not a
+/// number. An infinite rate (a hazard ratio that overflowed) is a certain exit.
+#[inline]
+fn rate(e: &CEdge, who: &Who, months: u32) -> Option<f64> {
+    let mut r = e.rate * e.duration_hr(months);
+    if who.participant {
+        r *= e.participant_hr;
+    }
+    for &(a, ln_hr, reference) in &e.modifiers {
+        let x = who.attrs[a] - reference;
+        if x != 0.0 {
+            r *= (ln_hr * x).exp();
+        }
+    }
+    for (a, steps) in &e.bands {
+        let x = who.attrs[*a] + 1e-9;
+        if let Some(&(_, hr)) = steps.iter().rev().find(|(from, _)| x >= *from) {
+            r *= hr;
+        }
+    }
+    for &(sv, hr) in &e.service_hr {
+        if who.mask & (1 << sv) != 0 {
+            let q = who.ratio[sv];
+            r *= if q < 1.0 { hr.powf(q) } else { hr };
+        }
+    }
+    (!r.is_nan()).then_some(r.min(1e300))
+}
+
 /// The rate of each exit of a citizen in its state at `months` on the state's clock.
 #[inline]
 pub(super) fn rates(
@@ -54,36 +83,21 @@ pub(super) fn rates(
     months: u32,
     out: &mut [f64],
 ) -> std::result::Result<(), NanRate> {
-    for (k, e) in cst.edges.iter().enumerate() {
-        let mut r = e.rate * e.duration_hr(months);
-        if who.participant {
-            r *= e.participant_hr;
-        }
-        for &(a, ln_hr, reference) in &e.modifiers {
-            let x = who.attrs[a] - reference;
-            if x != 0.0 {
-                r *= (ln_hr * x).exp();
-            }
-        }
-        for (a, steps) in &e.bands {
-            let x = who.attrs[*a] + 1e-9;
-            if let Some(&(_, hr)) = steps.iter().rev().find(|(from, _)| x >= *from) {
-                r *= hr;
-            }
-        }
-        for &(sv, hr) in &e.service_hr {
-            if who.mask & (1 << sv) != 0 {
-                let q = who.ratio[sv];
-                r *= if q < 1.0 { hr.powf(q) } else { hr };
-            }
-        }
-        if r.is_nan() {
-            return Err(NanRate(k));
-        }
-        // An infinite rate (a hazard ratio that overflowed) is a certain exit.
-        out[k] = r.min(1e300);
+    for (k, (e, o)) in cst.edges.iter().zip(out).enumerate() {
+        *o = rate(e, who, months).ok_or(NanRate(k))?;
     }
     Ok(())
+}
+
+/// The cached form of an exit with rate `rate`: P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴
+/// (the cast saturates at 1).
+#[inline]
+fn exit_of(rate: f64) -> Exit {
+    let p = -(-rate).exp_m1();
+    Exit {
+        threshold: (p * 18_446_744_073_709_551_616.0) as u64,
+        rate,
+    }
 }
 
 /// Fill the cached exit table of a citizen for its state and months on the state's clock;
@@ -95,24 +109,30 @@ pub(super) fn refresh(
     months: u32,
     out: &mut [Exit],
 ) -> std::result::Result<(u32, bool), NanRate> {
-    let mut r = [0.0f64; 16];
-    let mut big;
-    let rs: &mut [f64] = if cst.edges.len() <= r.len() {
-        &mut r[..cst.edges.len()]
-    } else {
-        big = vec![0.0; cst.edges.len()];
-        &mut big
-    };
-    rates(cst, who, months, rs)?;
-    let mut live = false;
-    for (e, &rate) in out.iter_mut().zip(rs.iter()) {
-        // P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴ (the cast saturates at 1).
-        let p = -(-rate).exp_m1();
-        let threshold = (p * 18_446_744_073_709_551_616.0) as u64;
-        live |= threshold > 0;
-        *e = Exit { threshold, rate };
-    }
+    let live = refresh_some(cst, who, months, out, u64::MAX)?;
     Ok((cst.next_breakpoint(months), live))
+}
+
+/// Refresh only the exits whose bit is set in `edges` (exits 64 and above are always
+/// refreshed), for example those whose rates read an age, which changes every cycle while
+/// the rest of the table stays valid; returns whether any exit of the table can fire. Each
+/// exit's entry is computed on its own, so the table is exactly what a full [`refresh`]
+/// gives.
+#[inline]
+pub(super) fn refresh_some(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+    edges: u64,
+) -> std::result::Result<bool, NanRate> {
+    let n = cst.edges.len();
+    for (k, (e, o)) in cst.edges.iter().zip(out.iter_mut()).enumerate() {
+        if k >= 64 || edges & (1 << k) != 0 {
+            *o = exit_of(rate(e, who, months).ok_or(NanRate(k))?);
+        }
+    }
+    Ok(out[..n].iter().any(|x| x.threshold > 0))
 }
 
 /// Exit tables shared by every citizen of a state whose rates read nothing about the citizen
@@ -197,26 +217,58 @@ pub(super) fn waiting_time(bits: u64, rate: f64) -> f64 {
 /// fired exit's waiting time only on its own, so lowering one exit's rate can only move the
 /// citizens who would have taken that exit — nobody moves between the other exits. The
 /// marginals are those of competing risks: P(leave) = 1 − exp(−Σr), P(exit k) = rₖ/Σr of that.
+///
+/// Computed in two steps that the fast path uses as well: [`fired`] (which exits fire, without
+/// a branch per coin flip) and [`pick`] (the winner among them).
 #[inline]
-pub(super) fn competing(cst: &CState, exits: &[Exit], bits: u64) -> Option<(usize, u64)> {
-    let mut best: Option<(usize, u64)> = None;
+pub(super) fn competing(keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
+    if keys.len() > MASK_EXITS {
+        return earliest(keys, exits, bits);
+    }
+    pick(fired(keys, exits, bits), keys, exits, bits)
+}
+
+/// The most exits [`fired`] can report (one bit each).
+pub(super) const MASK_EXITS: usize = 63;
+
+/// Which exits fire (bit k: exit k's uniform, as 64 bits, is below its threshold), for at most
+/// [`MASK_EXITS`] exits. Free of branches on the random numbers, so a loop over citizens in
+/// random states mispredicts nothing here; an exit whose threshold is 0 never fires (the fast
+/// path pads its tables with such exits).
+#[inline(always)]
+pub(super) fn fired(keys: &[u64], exits: &[Exit], bits: u64) -> u64 {
+    let mut mask = 0u64;
+    for (k, (&key, x)) in keys.iter().zip(exits).enumerate() {
+        mask |= ((rng::mix64(bits ^ key) < x.threshold) as u64) << k;
+    }
+    mask
+}
+
+/// The winner among the exits that fired (`mask` from [`fired`]): none, the only one, or —
+/// when several fired (rare) — the one with the shortest waiting time, by [`earliest`].
+#[inline(always)]
+pub(super) fn pick(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
+    if mask & mask.wrapping_sub(1) == 0 {
+        (mask != 0).then_some(mask.trailing_zeros() as usize)
+    } else {
+        earliest(keys, exits, bits)
+    }
+}
+
+/// The fired exit with the shortest exponential waiting time (the first of equal ones), or
+/// None when no exit fires: the rule itself, used where several exits fired.
+#[cold]
+#[inline(never)]
+pub(super) fn earliest(keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
+    let mut best: Option<usize> = None;
     let mut best_t = f64::INFINITY;
-    for (k, (&key, x)) in cst.keys.iter().zip(exits).enumerate() {
+    for (k, (&key, x)) in keys.iter().zip(exits).enumerate() {
         let u = rng::mix64(bits ^ key);
         if u < x.threshold {
-            match best {
-                None => best = Some((k, u)),
-                Some((b, bu)) => {
-                    // Several exits fired: compare waiting times (rare, so computed lazily).
-                    if best_t.is_infinite() {
-                        best_t = waiting_time(bu, exits[b].rate);
-                    }
-                    let t = waiting_time(u, x.rate);
-                    if t < best_t {
-                        best = Some((k, u));
-                        best_t = t;
-                    }
-                }
+            let t = waiting_time(u, x.rate);
+            if best.is_none() || t < best_t {
+                best = Some(k);
+                best_t = t;
             }
         }
     }

@@ -31,9 +31,9 @@ pub struct CLife {
     pub at_age: Vec<Option<(usize, f64, u16)>>,
     /// Per course state: a death or a move at an age can happen there.
     pub events: Vec<bool>,
-    /// Per chain, per state: the state's rates read an ageing attribute, so its cached exit
-    /// table is refreshed every cycle.
-    pub refresh_every_cycle: Vec<Vec<bool>>,
+    /// Per chain, per state: the exits (bit k: exit k; 64 and above: bit 63) whose rates read
+    /// an ageing attribute, so their entries of a cached exit table are refreshed every cycle.
+    pub refresh_every_cycle: Vec<Vec<u64>>,
 }
 
 /// Deaths from a life table, compiled.
@@ -158,16 +158,20 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         .map(|s| at_age[s].is_some() || mortality.as_ref().is_some_and(|m| m.in_state(s)))
         .collect();
     let ages = |a: usize| life.ageing.contains(&a);
-    let refresh_every_cycle = sc
-        .chains
+    let refresh_every_cycle = chains
         .iter()
-        .map(|ch| {
-            (0..ch.states.len())
-                .map(|s| {
-                    ch.edges.iter().filter(|e| e.from == s).any(|e| {
-                        e.modifiers.iter().any(|m| ages(m.attribute))
-                            || e.bands.iter().any(|b| ages(b.attribute))
-                    })
+        .map(|states| {
+            states
+                .iter()
+                .map(|cst| {
+                    cst.edges
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| {
+                            e.modifiers.iter().any(|m| ages(m.0))
+                                || e.bands.iter().any(|b| ages(b.0))
+                        })
+                        .fold(0u64, |acc, (k, _)| acc | 1 << k.min(63))
                 })
                 .collect()
         })

@@ -24,10 +24,10 @@ pub mod rng;
 use crate::cohort::Citizens;
 use crate::error::Result;
 use allocate::{AllocCtx, ServiceState, allocate};
-use compile::{CArm, CState};
+use compile::CArm;
 use exits::{
-    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
-    waiting_time,
+    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, fired, forced_exit, nan_error,
+    pick, refresh, refresh_some, waiting_time,
 };
 
 /// Sizes and offsets of the count arrays of one scenario.
@@ -398,15 +398,61 @@ impl ArmCounts {
     }
 }
 
-/// Per course state of the fast path: the state, and the shared exit table of non-participants
-/// and of participants where an exit can fire.
-type FastState<'a> = (&'a CState, [Option<&'a [Exit]>; 2]);
-/// The fast path's tables, per course state.
-type FastTables<'a> = [FastState<'a>];
+/// The exit tables of the table-driven fast path, one row per (course state, participation):
+/// the state's shared exits ([`StaticExits`]) padded to the widest state's with exits that
+/// never fire (threshold 0), and the destination of each exit followed by the state itself
+/// (index `width`: nothing fired). Every citizen thus flips the same number of coins, with no
+/// branch on the state's number of exits or on which coins came up.
+struct FastTables {
+    /// Exits per row.
+    width: usize,
+    /// Per row, per exit: the exit's key (0 for padding).
+    keys: Vec<u64>,
+    /// Per row, per exit: the shared exit (threshold 0 for padding).
+    exits: Vec<Exit>,
+    /// Per row: the destination of each exit, then the state itself.
+    to: Vec<u16>,
+}
+
+impl FastTables {
+    /// The tables of the course chain, or None when a course state's exits depend on the
+    /// citizen or on a planned length (then the general path runs).
+    fn new(carm: &CArm, tables: &StaticExits) -> Option<FastTables> {
+        let states = carm.chains.first()?;
+        let width = states.iter().map(|s| s.edges.len()).max().unwrap_or(0);
+        if width > exits::MASK_EXITS {
+            return None;
+        }
+        let rows = 2 * states.len();
+        let mut t = FastTables {
+            width,
+            keys: vec![0; rows * width],
+            exits: vec![Exit::default(); rows * width],
+            to: Vec::with_capacity(rows * (width + 1)),
+        };
+        for (s, cst) in states.iter().enumerate() {
+            if cst.on_max.is_some() || cst.max_months.is_some() {
+                return None;
+            }
+            for p in [false, true] {
+                let row = 2 * s + p as usize;
+                if !cst.edges.is_empty() {
+                    let (shared, _) = tables.get(0, s as u16, p)?;
+                    t.exits[row * width..row * width + shared.len()].copy_from_slice(shared);
+                    t.keys[row * width..row * width + shared.len()].copy_from_slice(&cst.keys);
+                }
+                t.to.extend(cst.edges.iter().map(|e| e.to));
+                t.to.extend(std::iter::repeat_n(s as u16, width + 1 - cst.edges.len()));
+            }
+        }
+        Some(t)
+    }
+}
 
 /// One cycle of the table-driven fast path (see [`run_block`]): each citizen's exit choice by
-/// [`competing`] on the state's shared table, a move counted as in the general path. Kept out
-/// of line so that this small loop keeps its values in registers.
+/// [`fired`] and [`pick`] — the two steps of [`competing`] in the general path — on its state's
+/// shared table, a move counted in the same flow counters. Kept out of line so that this small
+/// loop keeps its values in registers.
 #[inline(never)]
 fn fast_cycle(
     fast: &FastTables,
@@ -417,16 +463,23 @@ fn fast_cycle(
     lay: &Layout,
     counts: &mut ArmCounts,
 ) {
+    let w = fast.width;
+    let (size, nc) = (lay.chain_size[0], lay.n_classes);
+    // flow_ix(m, 0, from, to, class) = base + (from·size + to)·nc + class.
+    let base = lay.flow_ix(m, 0, 0, 0, 0);
     for ((st, &cl), &key) in course.iter_mut().zip(class).zip(keys) {
         let s = *st as usize;
-        let (cst, rows) = &fast[s];
-        if let Some(row) = rows[(cl & 1) as usize]
-            && let Some((k, _)) = competing(cst, row, rng::cycle_bits(key, m as u32))
-        {
-            let dest = cst.edges[k].to;
-            counts.flows[lay.flow_ix(m, 0, s, dest as usize, cl as usize)] += 1;
-            *st = dest;
-        }
+        let row = 2 * s + (cl & 1) as usize;
+        let (ks, ex) = (
+            &fast.keys[row * w..(row + 1) * w],
+            &fast.exits[row * w..(row + 1) * w],
+        );
+        let bits = rng::cycle_bits(key, m as u32);
+        // Index w when nothing fired: the state itself, and no move to count.
+        let k = pick(fired(ks, ex, bits), ks, ex, bits).unwrap_or(w);
+        let dest = fast.to[row * (w + 1) + k];
+        counts.flows[base + (s * size + dest as usize) * nc + cl as usize] += (k < w) as u32;
+        *st = dest;
     }
 }
 
@@ -500,15 +553,27 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     // Months since entering the course states (runs across moves between them).
     let mut course_months = vec![0u32; n];
     // Weeks on covered benefits = prior weeks + months on the clock × 52/12 (kept as whole
-    // months so that step boundaries such as week 27 after 6 months are hit exactly).
+    // months so that step boundaries such as week 27 after 6 months are hit exactly). The
+    // clock only runs forward, so each citizen keeps the step at its clock's months and it is
+    // advanced, from where it stood, only when the clock runs.
+    let month_weeks: Vec<f64> = match benefit {
+        Some(_) => (0..=h as u32 * cm)
+            .map(|months| (months as f64 * 52.0) / 12.0)
+            .collect(),
+        None => Vec::new(),
+    };
     let prior_weeks: Vec<f64> = match benefit {
         Some(b) => (lo..hi)
             .map(|i| b.prior_attribute.map_or(0.0, |a| cit.attr(i, a).max(0.0)))
             .collect(),
         None => Vec::new(),
     };
-    let mut clock_months = vec![0u32; if benefit.is_some() { n } else { 0 }];
-    let weeks = |prior: f64, months: u32| prior + (months as f64 * 52.0) / 12.0;
+    let weeks = |i: usize, months: u32| prior_weeks[i] + month_weeks[months as usize];
+    // Per citizen: months on the clock and the refusion step there.
+    let mut clock: Vec<(u32, usize)> = match benefit {
+        Some(b) => (0..n).map(|i| (0, b.step(weeks(i, 0)))).collect(),
+        None => Vec::new(),
+    };
     // A citizen who starts in a course state that holds a housing level has that level.
     if n_chains > 1 {
         for i in 0..n {
@@ -528,8 +593,8 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     // The table-driven fast path: no services, refusion clock, held services, life course,
     // clocks or housing moves, and every course state either left by its shared exit table
     // alone or never left. Then a cycle is only the exit choice of the general path below
-    // ([`competing`] on the same [`StaticExits`] tables, the same flow counters): per course
-    // state, the table of non-participants and of participants where an exit can fire.
+    // (the two steps of [`competing`] on the same [`StaticExits`] tables, the same flow
+    // counters), see [`FastTables`].
     let plain = n_sv == 0
         && benefit.is_none()
         && n_held == 0
@@ -542,25 +607,8 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             .skip(1)
             .flatten()
             .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
-    let fast: Option<Vec<FastState>> = if plain {
-        carm.chains[0]
-            .iter()
-            .enumerate()
-            .map(|(s, cst)| {
-                if cst.on_max.is_some() || cst.max_months.is_some() {
-                    return None;
-                }
-                if cst.edges.is_empty() {
-                    return Some((cst, [None, None]));
-                }
-                let t = |p: bool| {
-                    tables
-                        .get(0, s as u16, p)
-                        .map(|(row, live)| live.then_some(row))
-                };
-                Some((cst, [t(false)?, t(true)?]))
-            })
-            .collect()
+    let fast = if plain {
+        FastTables::new(carm, tables)
     } else {
         None
     };
@@ -619,16 +667,12 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             let participant = cl & 1 == 1;
             // Refusion: the step at the start of the cycle, for the states where it runs.
             let mut on_clock = false;
-            // The step at the start, computed only for a citizen on the clock (and reused at
-            // the end when the clock did not run: the same weeks give the same step).
-            let mut step_start = None;
             if let Some(b) = benefit {
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
                         on_clock = true;
-                        let step = *step_start
-                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
+                        let step = clock[i].1;
                         counts.steps_start[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }
@@ -705,22 +749,25 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                                 Some(t) => t,
                                 None => {
                                     let row = &mut exits[i * *width..(i + 1) * *width];
+                                    // Exits whose rates read an age: their entries go
+                                    // stale every cycle, the rest only at a breakpoint.
+                                    let aged =
+                                        life.map_or(0, |l| l.refresh_every_cycle[c][s as usize]);
                                     if sl.valid_until == 0 || clock >= sl.valid_until {
                                         let (until, live) =
                                             refresh(cst, &who(), clock, row).map_err(nan)?;
-                                        // Rates that read an age change with it: refresh
-                                        // next cycle.
-                                        let ages = life
-                                            .is_some_and(|l| l.refresh_every_cycle[c][s as usize]);
-                                        sl.valid_until =
-                                            if ages { clock + 1 } else { until.max(1) };
+                                        sl.valid_until = until.max(1);
                                         sl.live = live;
+                                    } else if aged != 0 {
+                                        sl.live = refresh_some(cst, &who(), clock, row, aged)
+                                            .map_err(nan)?;
                                     }
                                     (&*row, sl.live)
                                 }
                             };
                             let won = if live {
-                                competing(cst, row, bits)
+                                competing(&cst.keys, row, bits)
+                                    .map(|k| (k, rng::mix64(bits ^ cst.keys[k])))
                             } else {
                                 None
                             };
@@ -763,14 +810,13 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             }
             if let Some(b) = benefit {
                 if on_clock {
-                    clock_months[i] += cm;
+                    let (months, step) = clock[i];
+                    clock[i] = (months + cm, b.step_from(weeks(i, months + cm), step));
                 }
-                let mut step_end = if on_clock { None } else { step_start };
                 for (c, ch) in chains.iter().enumerate() {
                     let s = ch.state[i] as usize;
                     if b.states[c][s] {
-                        let step = *step_end
-                            .get_or_insert_with(|| b.step(weeks(prior_weeks[i], clock_months[i])));
+                        let step = clock[i].1;
                         counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
                     }
                 }

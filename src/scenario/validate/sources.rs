@@ -55,13 +55,15 @@ pub(super) fn check_sources(c: &mut Checker, raw: &RawScenario) -> Vec<Reference
                 format!("year {year} is not a year of publication (1800–2100)"),
             );
         }
-        if let Some(u) = &r.url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                c.err(
-                    &with(&path, "url"),
-                    format!("url `{u}` must be a public address starting with https:// or http://"),
-                );
-            }
+        if let Some(u) = r
+            .url
+            .as_ref()
+            .filter(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+        {
+            c.err(
+                &with(&path, "url"),
+                format!("url `{u}` must be a public address starting with https:// or http://"),
+            );
         }
         register.push(Reference {
             key: key.clone(),

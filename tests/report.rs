@@ -225,6 +225,16 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
     let mut wb: Xlsx<_> = open_workbook(out.join("workbook.xlsx")).unwrap();
     let names = wb.sheet_names();
     assert!(names.iter().any(|n| n == "Antagelser"), "{names:?}");
+    // The register of sources, one row per entry, with its address.
+    let sc = ressim::scenario::load(&shipped()).unwrap();
+    let kilder = wb.worksheet_range("Kilder").expect("a sheet Kilder");
+    assert_eq!(kilder.rows().count(), sc.bibliography.len() + 1);
+    assert!(
+        kilder
+            .rows()
+            .skip(1)
+            .all(|r| matches!(&r[0], Data::String(k) if !k.is_empty()))
+    );
     for name in names {
         let r = wb.worksheet_range(&name).unwrap();
         if let Some(first) = r.rows().next() {
@@ -367,6 +377,15 @@ fn attachment_pdf_is_at_most_two_pages_of_real_text() {
         assert!(txt.contains("kbh-rehabiliteringshus"), "{txt}");
         assert!(txt.contains("pr. deltager") && txt.contains("kr."), "{txt}");
         assert!(txt.contains("ø"), "{txt}");
+        // The key assumptions fit, and every key they cite is resolved on the page.
+        assert!(!txt.contains("resten står i report.html"), "{txt}");
+        let sources = txt.find("Kilder\n").expect("a list of the sources cited");
+        for key in ressim::scenario::bibliography::cited_keys(&txt[..sources]) {
+            assert!(
+                txt[sources..].contains(&format!("[{key}] ")),
+                "[{key}] is cited but not listed: {txt}"
+            );
+        }
     }
 }
 

@@ -65,44 +65,73 @@ pub fn cite_html(text: &str) -> String {
     bibliography::render(text, esc, |k| format!("<a href=\"#src-{k}\">[{k}]</a>"))
 }
 
-/// The keys of a set of source texts, linked, and "assumption" when one of them is; a text
-/// that cites no key is shown whole.
-fn sources_cell(texts: &[Option<&str>], lang: Lang) -> String {
-    let mut keys: Vec<&str> = Vec::new();
-    let mut plain: Vec<&str> = Vec::new();
-    let mut assumption = false;
+/// What a set of source texts cites: the register keys (each once, in order), the texts that
+/// cite no key and are no assumption, and whether any of them is an assumption.
+struct Cited<'a> {
+    keys: Vec<&'a str>,
+    plain: Vec<&'a str>,
+    assumption: bool,
+}
+
+fn cited<'a>(texts: &[Option<&'a str>]) -> Cited<'a> {
+    let mut c = Cited {
+        keys: Vec::new(),
+        plain: Vec::new(),
+        assumption: false,
+    };
     for t in texts {
-        assumption |= is_assumption(*t);
+        c.assumption |= is_assumption(*t);
         let Some(t) = t else { continue };
-        let cited = bibliography::cited_keys(t);
-        if cited.is_empty() {
-            if !is_assumption(Some(t)) && !plain.contains(t) {
-                plain.push(t);
+        let keys = bibliography::cited_keys(t);
+        if keys.is_empty() {
+            if !is_assumption(Some(t)) && !c.plain.contains(t) {
+                c.plain.push(t);
             }
         } else {
-            for k in cited {
-                if !keys.contains(&k) {
-                    keys.push(k);
+            for k in keys {
+                if !c.keys.contains(&k) {
+                    c.keys.push(k);
                 }
             }
         }
     }
-    let mut parts: Vec<String> = keys
+    c
+}
+
+fn assumption_word(lang: Lang) -> &'static str {
+    if lang == Lang::Da {
+        "antagelse"
+    } else {
+        "assumption"
+    }
+}
+
+/// The keys of a set of source texts, linked, and "assumption" when one of them is; a text
+/// that cites no key is shown whole.
+fn sources_cell(texts: &[Option<&str>], lang: Lang) -> String {
+    let c = cited(texts);
+    let mut parts: Vec<String> = c
+        .keys
         .iter()
         .map(|k| format!("<a href=\"#src-{k}\">{k}</a>"))
         .collect();
-    parts.extend(plain.iter().map(|t| esc(t)));
-    if assumption {
-        parts.push(format!(
-            "<i>{}</i>",
-            if lang == Lang::Da {
-                "antagelse"
-            } else {
-                "assumption"
-            }
-        ));
+    parts.extend(c.plain.iter().map(|t| esc(t)));
+    if c.assumption {
+        parts.push(format!("<i>{}</i>", assumption_word(lang)));
     }
     parts.join(", ")
+}
+
+/// The same as plain text, keys in brackets: `[ds-sagstal], [kk-biu-2017], antagelse`; and the
+/// keys cited.
+pub fn sources_text<'a>(texts: &[Option<&'a str>], lang: Lang) -> (String, Vec<&'a str>) {
+    let c = cited(texts);
+    let mut parts: Vec<String> = c.keys.iter().map(|k| format!("[{k}]")).collect();
+    parts.extend(c.plain.iter().map(|t| t.to_string()));
+    if c.assumption {
+        parts.push(assumption_word(lang).into());
+    }
+    (parts.join(", "), c.keys)
 }
 
 /// The topic of a parameter path and what it belongs to (the row it is shown in).
@@ -323,7 +352,7 @@ pub fn section(h: &mut String, sc: &Scenario, d: &Drivers, lang: Lang) {
             };
             let source = match &p.param.source {
                 Some(s) => cite_html(s),
-                None => format!("<i>{}</i>", if da { "antagelse" } else { "assumption" }),
+                None => format!("<i>{}</i>", assumption_word(lang)),
             };
             let _ = writeln!(
                 h,

@@ -862,15 +862,17 @@ pub fn run_while(
             return Ok(None);
         }
         let end = (done + batch).min(total);
-        let (chunk, folded) = pool.install(|| {
+        // The fold first: on one thread it then frees the previous batch before the next is
+        // made (memory: one batch), on two the other worker starts the batch meanwhile.
+        let (folded, chunk) = pool.install(|| {
             rayon::join(
+                || fold_all(&mut res, std::mem::take(&mut pending)),
                 || {
                     (done..end)
                         .into_par_iter()
                         .map(|r| run_rep_indexed(sc, opts, r, &index))
                         .collect::<Vec<_>>()
                 },
-                || fold_all(&mut res, std::mem::take(&mut pending)),
             )
         });
         folded?;

@@ -455,7 +455,8 @@ pub fn bibliography(h: &mut String, sc: &Scenario, lang: Lang) {
             let _ = write!(line, " {}.", esc(p));
         }
         if let Some(u) = &r.url {
-            let _ = write!(line, " <a href=\"{}\">{}</a>", esc(u), esc(u));
+            // The address as text: the report links to nothing outside itself.
+            let _ = write!(line, " <span class=\"url\">{}</span>", esc(u));
         }
         line.push_str("</li>");
         let _ = writeln!(h, "{line}");

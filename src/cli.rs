@@ -1,6 +1,6 @@
 //! The command line: `ressim run`, `ressim check`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// ressim — microsimulation and business case for Danish ressourceforløb.
@@ -222,14 +222,8 @@ fn parse_perspective(s: &str) -> Result<String, String> {
     }
 }
 
-/// Language of terminal texts.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Lang {
-    /// Dansk.
-    Da,
-    /// English.
-    En,
-}
+/// Language of terminal texts and reports: the report's own language type.
+pub use crate::report::format::Lang;
 
 /// `ressim run`.
 #[derive(Debug, Args)]

@@ -1,0 +1,156 @@
+//! `ressim sensitivity`: the one-way sensitivity (tornado) and the NPV against the effect
+//! scale, with their CSV tables, charts and manifest.
+
+use super::{load, options, out_dir, write_manifest};
+use crate::cli::Lang;
+use crate::error::Result;
+use crate::report;
+use std::io::IsTerminal;
+use std::time::Instant;
+
+/// `ressim sensitivity`: the tornado over every uncertain parameter, then the effect curve.
+pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
+    use crate::analysis::sensitivity as sens;
+    use crate::economics::business_case::PERSPECTIVES;
+    use crate::report::charts;
+    let started = Instant::now();
+    let sc = load(a.scenario.as_deref())?;
+    let opts = options(&sc, &a.common);
+    let k = PERSPECTIVES
+        .iter()
+        .position(|p| *p == a.perspective)
+        .unwrap_or(3);
+    let out = out_dir(a.out.clone(), &sc, "-sensitivity");
+    let uncertain = sc
+        .params
+        .iter()
+        .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
+        .count();
+    if !a.quiet {
+        if a.lang == Lang::Da {
+            crate::errln!(
+                "ressim: envejs-følsomhed for {} parametre ({} kørsler × {} replikationer), derefter virkningskurven",
+                uncertain,
+                2 * uncertain + 1,
+                opts.replications
+            );
+        } else {
+            crate::errln!(
+                "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
+                uncertain,
+                2 * uncertain + 1,
+                opts.replications
+            );
+        }
+    }
+    // Progress only on a terminal, so logs and pipes stay clean.
+    let quiet = a.quiet || !std::io::stderr().is_terminal();
+    let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
+        if !quiet {
+            crate::err!("\r  parameter {done}/{total}");
+            if done == total {
+                crate::errln!();
+            }
+        }
+    })?;
+    let curve = sens::effect_curve(&sc, &opts)?;
+    let st = report::output::Staging::new(&out)?;
+    st.write("tornado.csv", sens::tornado_csv(&rows).as_bytes())?;
+    st.write("effect_curve.csv", sens::curve_csv(&curve).as_bytes())?;
+    let shown: Vec<charts::Bar> = rows
+        .iter()
+        .take(20)
+        .map(|r| charts::Bar {
+            label: tornado_label(r, a.lang == Lang::Da),
+            at_low: r.npv_low,
+            at_high: r.npv_high,
+        })
+        .collect();
+    let height = 140 + 30 * shown.len().max(1) as u32;
+    let tornado = charts::Tornado {
+        bars: shown,
+        base,
+        title: format!(
+            "NPV, {} — low (blue) / high (orange) value of each parameter",
+            a.perspective
+        ),
+        x_label: "NPV (DKK)".into(),
+    };
+    charts::both(&st.path(""), "tornado", (1100, height), &tornado)?;
+    let series = [3usize, 6, 7]
+        .iter()
+        .map(|&p| {
+            let pts = curve
+                .iter()
+                .map(|c| {
+                    (
+                        c.scale,
+                        c.npv[p].mean,
+                        (p == k || p == 3).then_some((c.npv[p].p025, c.npv[p].p975)),
+                    )
+                })
+                .collect();
+            (PERSPECTIVES[p].to_string(), pts)
+        })
+        .collect();
+    let lines = charts::Lines {
+        title: "NPV against the effect scale (mean, 95 % interval)".into(),
+        x_label: "effect scale (0 = no effect, 1 = as in the scenario)".into(),
+        y_label: "NPV (DKK)".into(),
+        series,
+        y_format: charts::mio,
+        x_format: charts::decimal,
+    };
+    charts::both(&st.path(""), "effect_curve", (1000, 600), &lines)?;
+    let manifest = serde_json::json!({
+        "ressim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": sc.name,
+        "scenario_sha256": sc.sha256,
+        "seed": opts.seed,
+        "replications": opts.replications,
+        "perspective": a.perspective,
+        "base_npv_dkk": base,
+        "wall_time_seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        "command_line": std::env::args().collect::<Vec<_>>(),
+    });
+    write_manifest(&st, &manifest)?;
+    let dir = st.commit()?;
+    if !a.quiet {
+        crate::outln!(
+            "NPV ({}) with every parameter central: {:.1} mio. DKK",
+            a.perspective,
+            base / 1e6
+        )?;
+        for r in rows.iter().take(5) {
+            crate::outln!(
+                "  {:<60} {:>8.1} … {:>8.1} mio.",
+                tornado_label(r, a.lang == Lang::Da),
+                r.npv_low / 1e6,
+                r.npv_high / 1e6
+            )?;
+        }
+        crate::outln!("Results in: {}", dir.display())?;
+    }
+    Ok(())
+}
+
+/// A tornado row's label: the parameter, marked when its range is the default ±25 % and when
+/// its swing lies within Monte Carlo error.
+fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> String {
+    let mut l = r.parameter.clone();
+    if r.default_range {
+        l.push_str(if da {
+            " (standard ±25 %)"
+        } else {
+            " (default ±25 %)"
+        });
+    }
+    if r.within_mc_error() {
+        l.push_str(if da {
+            " (inden for MC-fejl)"
+        } else {
+            " (within MC error)"
+        });
+    }
+    l
+}

@@ -45,7 +45,7 @@ fn words(da: bool, id: &str) -> &'static str {
 
 /// `ressim check`: print what the scenario contains and its warnings.
 pub(super) fn check(a: CheckArgs) -> Result<()> {
-    let da = a.lang == Lang::Da;
+    let da = a.lang.lang == Lang::Da;
     let t = |d: &'static str, e: &'static str| if da { d } else { e };
     let sc = load(a.scenario.as_deref())?;
     let sim = &sc.sim;
@@ -238,6 +238,6 @@ pub(super) fn check(a: CheckArgs) -> Result<()> {
             crate::outln!("    {} = {}", p.path, p.param.describe())?;
         }
     }
-    print_scenario_warnings(&sc, a.lang);
+    print_scenario_warnings(&sc, a.lang.lang);
     Ok(())
 }

@@ -70,10 +70,10 @@ pub(super) fn options(sc: &Scenario, common: &crate::cli::Common) -> RunOptions 
     if let Some(r) = common.replications {
         opts.replications = r;
     }
-    if let Some(s) = common.seed {
+    if let Some(s) = common.seed_threads.seed {
         opts.seed = s;
     }
-    opts.threads = common.threads.map(|t| t as usize).unwrap_or(0);
+    opts.threads = common.seed_threads.threads.map(|t| t as usize).unwrap_or(0);
     opts
 }
 

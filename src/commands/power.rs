@@ -19,10 +19,10 @@ pub(super) fn power(a: crate::cli::PowerArgs) -> Result<()> {
     opts.alpha = a.alpha;
     opts.trials = a.trials;
     opts.effect_scale = a.effect_scale.unwrap_or(sc.sim.effect_scale);
-    if let Some(s) = a.seed {
+    if let Some(s) = a.seed_threads.seed {
         opts.seed = s;
     }
-    opts.threads = a.threads.map(|t| t as usize).unwrap_or(0);
+    opts.threads = a.seed_threads.threads.map(|t| t as usize).unwrap_or(0);
     opts.psa = !a.no_psa;
     opts.mde = !a.no_mde;
     opts.scale_staff = a.scale_staff;
@@ -54,7 +54,7 @@ pub(super) fn power(a: crate::cli::PowerArgs) -> Result<()> {
         &opts,
         &CommandOptions {
             out,
-            quiet: a.quiet,
+            quiet: a.quiet.quiet,
             skipped,
             started,
             started_unix,

@@ -20,7 +20,7 @@ pub(super) fn run(a: RunArgs) -> Result<()> {
     if let Some(x) = a.effect_scale {
         opts.effect_scale = x;
     }
-    opts.progress = !a.quiet;
+    opts.progress = !a.quiet.quiet;
     // Every change is applied before anything runs or is written, and recorded.
     let mut changes = Vec::new();
     let mut sc = sc;
@@ -55,7 +55,7 @@ pub(super) fn run(a: RunArgs) -> Result<()> {
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs").join(scenario::overrides::folder_name(&sc.name, &changes))
     });
-    if !a.quiet {
+    if !a.quiet.quiet {
         crate::errln!(
             "ressim: {} — {} citizens, {} arms, {} months, {} replications",
             sc.name,
@@ -75,7 +75,7 @@ pub(super) fn run(a: RunArgs) -> Result<()> {
     };
     let (res, break_even, dir) =
         simulate(&sc, &opts, &out, info, started, !a.no_break_even, a.lang)?;
-    if !a.quiet {
+    if !a.quiet.quiet {
         report::terminal::print_summary(&sc, &res, &dir, a.lang)?;
         print_verdict(&sc, &res, break_even.as_ref(), a.lang)?;
         for w in report::summary::warnings(&sc, &res)

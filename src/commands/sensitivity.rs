@@ -26,8 +26,8 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
         .count();
-    if !a.quiet {
-        if a.lang == Lang::Da {
+    if !a.quiet.quiet {
+        if a.lang.lang == Lang::Da {
             crate::errln!(
                 "ressim: envejs-følsomhed for {} parametre ({} kørsler × {} replikationer), derefter virkningskurven",
                 uncertain,
@@ -44,7 +44,7 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
-    let quiet = a.quiet || !std::io::stderr().is_terminal();
+    let quiet = a.quiet.quiet || !std::io::stderr().is_terminal();
     let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
         if !quiet {
             crate::err!("\r  parameter {done}/{total}");
@@ -61,7 +61,7 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .take(20)
         .map(|r| charts::Bar {
-            label: tornado_label(r, a.lang == Lang::Da),
+            label: tornado_label(r, a.lang.lang == Lang::Da),
             at_low: r.npv_low,
             at_high: r.npv_high,
         })
@@ -115,7 +115,7 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     });
     write_manifest(&st, &manifest)?;
     let dir = st.commit()?;
-    if !a.quiet {
+    if !a.quiet.quiet {
         crate::outln!(
             "NPV ({}) with every parameter central: {:.1} mio. DKK",
             a.perspective,
@@ -124,7 +124,7 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         for r in rows.iter().take(5) {
             crate::outln!(
                 "  {:<60} {:>8.1} … {:>8.1} mio.",
-                tornado_label(r, a.lang == Lang::Da),
+                tornado_label(r, a.lang.lang == Lang::Da),
                 r.npv_low / 1e6,
                 r.npv_high / 1e6
             )?;

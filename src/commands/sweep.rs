@@ -20,8 +20,8 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     opts.psa = !a.no_psa;
     let out = out_dir(a.out.clone(), &sc, "-sweep");
     let total: usize = a.vary.iter().map(|v| v.values.len()).product();
-    if !a.quiet {
-        if a.lang == Lang::Da {
+    if !a.quiet.quiet {
+        if a.lang.lang == Lang::Da {
             crate::errln!(
                 "ressim: {} bemandingspunkter × {} replikationer af {}",
                 total,
@@ -38,12 +38,16 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
-    let quiet = a.quiet || !std::io::stderr().is_terminal();
+    let quiet = a.quiet.quiet || !std::io::stderr().is_terminal();
     let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
         if !quiet {
             crate::err!(
                 "\r  {} {done}/{total}",
-                if a.lang == Lang::Da { "punkt" } else { "point" }
+                if a.lang.lang == Lang::Da {
+                    "punkt"
+                } else {
+                    "point"
+                }
             );
             if done == total {
                 crate::errln!();
@@ -62,10 +66,10 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         (1000, 560),
         &sweep::chart(&sc, &a.vary, &points, chart_k),
     )?;
-    let lang = a.lang;
+    let lang = a.lang.lang;
     let arm = montecarlo::Results::focus_arm(&sc);
     let page = report::sweep_html::SweepPage {
-        title: if a.lang == Lang::Da {
+        title: if a.lang.lang == Lang::Da {
             &sc.title_da
         } else {
             &sc.title_en
@@ -114,13 +118,13 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     });
     write_manifest(&st, &manifest)?;
     let dir = st.commit()?;
-    if !a.quiet {
+    if !a.quiet.quiet {
         for s in report::sweep_html::answer(&page) {
             crate::outln!("{s}")?;
         }
         crate::outln!(
             "{}: {}",
-            if a.lang == Lang::Da {
+            if a.lang.lang == Lang::Da {
                 "Resultater i"
             } else {
                 "Results in"

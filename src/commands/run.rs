@@ -6,7 +6,7 @@ use crate::cli::{Lang, RunArgs};
 use crate::error::Result;
 use crate::montecarlo;
 use crate::report::{self, RunInfo};
-use crate::scenario::{self, Scenario, param::fmt_num};
+use crate::scenario::{self, Scenario};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -33,37 +33,26 @@ pub(super) fn run(a: RunArgs) -> Result<()> {
         }
     }
     let sc = sc;
-    use scenario::overrides::option;
-    changes.extend(option(
-        "effect_scale",
-        fmt_num(opts.effect_scale),
-        fmt_num(sc.sim.effect_scale),
-    ));
-    if !opts.psa {
-        changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
-    }
-    changes.extend(option(
-        "seed",
-        opts.seed.to_string(),
-        sc.sim.seed.to_string(),
-    ));
-    changes.extend(option(
-        "replications",
-        opts.replications.to_string(),
-        sc.sim.replications.to_string(),
-    ));
+    changes.extend(report::manifest::option_changes(&sc, &opts));
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs").join(scenario::overrides::folder_name(&sc.name, &changes))
     });
     if !a.quiet.quiet {
-        crate::errln!(
-            "ressim: {} — {} citizens, {} arms, {} months, {} replications",
-            sc.name,
+        let (name, citizens, arms, months, reps) = (
+            &sc.name,
             sc.cohort.size(),
             sc.arms.len(),
             sc.sim.horizon_months(),
-            opts.replications
+            opts.replications,
         );
+        match a.lang {
+            Lang::Da => crate::errln!(
+                "ressim: {name} — {citizens} borgere, {arms} arme, {months} måneder, {reps} replikationer"
+            ),
+            Lang::En => crate::errln!(
+                "ressim: {name} — {citizens} citizens, {arms} arms, {months} months, {reps} replications"
+            ),
+        }
     }
     print_scenario_warnings(&sc, a.lang);
     let info = RunInfo {
@@ -82,7 +71,7 @@ pub(super) fn run(a: RunArgs) -> Result<()> {
             .into_iter()
             .filter(|w| !sc.warnings.contains(w))
         {
-            crate::errln!("warning: {w}");
+            crate::errln!("{}: {w}", a.lang.pick("advarsel", "warning"));
         }
     }
     Ok(())

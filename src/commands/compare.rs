@@ -38,11 +38,12 @@ pub(super) fn compare(a: crate::cli::CompareArgs) -> Result<()> {
         }
         if !a.quiet {
             crate::errln!(
-                "ressim compare: {}/{} {} — {} replications",
+                "ressim compare: {}/{} {} — {} {}",
                 i + 1,
                 scenarios.len(),
                 sc.name,
-                opts.replications
+                opts.replications,
+                lang.pick("replikationer", "replications")
             );
         }
         let info = RunInfo {

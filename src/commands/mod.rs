@@ -99,10 +99,15 @@ pub(super) fn simulate(
     let res = montecarlo::run(sc, opts)?;
     let break_even = if break_even {
         if opts.progress {
-            crate::errln!(
-                "ressim: searching the break-even effect ({} more runs)",
-                crate::analysis::break_even::GRID.len() - 1
-            );
+            let more = crate::analysis::break_even::GRID.len() - 1;
+            match lang {
+                Lang::Da => crate::errln!(
+                    "ressim: søger den virkning, hvor investeringen balancerer ({more} kørsler mere)"
+                ),
+                Lang::En => {
+                    crate::errln!("ressim: searching the break-even effect ({more} more runs)")
+                }
+            }
         }
         Some(crate::analysis::break_even::search(sc, opts, &res)?)
     } else {

@@ -58,6 +58,7 @@ pub(super) fn power(a: crate::cli::PowerArgs) -> Result<()> {
             skipped,
             started,
             started_unix,
+            lang: a.lang.lang,
         },
     )
 }

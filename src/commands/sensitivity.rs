@@ -4,7 +4,7 @@
 use super::{load, options, out_dir, write_manifest};
 use crate::cli::Lang;
 use crate::error::Result;
-use crate::report;
+use crate::report::{self, format::mio};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -26,8 +26,9 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
         .count();
+    let lang = a.lang.lang;
     if !a.quiet.quiet {
-        if a.lang.lang == Lang::Da {
+        if lang == Lang::Da {
             crate::errln!(
                 "ressim: envejs-følsomhed for {} parametre ({} kørsler × {} replikationer), derefter virkningskurven",
                 uncertain,
@@ -44,9 +45,9 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
-    let quiet = a.quiet.quiet || !std::io::stderr().is_terminal();
+    let show = !a.quiet.quiet && std::io::stderr().is_terminal();
     let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
-        if !quiet {
+        if show {
             crate::err!("\r  parameter {done}/{total}");
             if done == total {
                 crate::errln!();
@@ -61,20 +62,27 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .iter()
         .take(20)
         .map(|r| charts::Bar {
-            label: tornado_label(r, a.lang.lang == Lang::Da),
+            label: tornado_label(r, lang),
             at_low: r.npv_low,
             at_high: r.npv_high,
         })
         .collect();
+    let npv_axis = lang.pick("Nutidsværdi (kr.)", "NPV (DKK)");
     let height = 140 + 30 * shown.len().max(1) as u32;
     let tornado = charts::Tornado {
         bars: shown,
         base,
-        title: format!(
-            "NPV, {} — low (blue) / high (orange) value of each parameter",
-            a.perspective
-        ),
-        x_label: "NPV (DKK)".into(),
+        title: match lang {
+            Lang::Da => format!(
+                "Nutidsværdi for {} — lav (blå) / høj (orange) værdi af hver parameter",
+                report::explain::perspective_noun(k, lang)
+            ),
+            Lang::En => format!(
+                "NPV, {} — low (blue) / high (orange) value of each parameter",
+                a.perspective
+            ),
+        },
+        x_label: npv_axis.into(),
     };
     charts::both(&st.path(""), "tornado", (1100, height), &tornado)?;
     let series = [3usize, 6, 7]
@@ -90,13 +98,23 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
                     )
                 })
                 .collect();
-            (PERSPECTIVES[p].to_string(), pts)
+            (report::html::payer_name(PERSPECTIVES[p], lang), pts)
         })
         .collect();
     let lines = charts::Lines {
-        title: "NPV against the effect scale (mean, 95 % interval)".into(),
-        x_label: "effect scale (0 = no effect, 1 = as in the scenario)".into(),
-        y_label: "NPV (DKK)".into(),
+        title: lang
+            .pick(
+                "Nutidsværdi mod virkningsskalaen (gennemsnit, 95 %-interval)",
+                "NPV against the effect scale (mean, 95 % interval)",
+            )
+            .into(),
+        x_label: lang
+            .pick(
+                "virkningsskala (0 = ingen virkning, 1 = som i scenariet)",
+                "effect scale (0 = no effect, 1 = as in the scenario)",
+            )
+            .into(),
+        y_label: npv_axis.into(),
         series,
         y_format: charts::mio,
         x_format: charts::decimal,
@@ -116,41 +134,40 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     write_manifest(&st, &manifest)?;
     let dir = st.commit()?;
     if !a.quiet.quiet {
-        crate::outln!(
-            "NPV ({}) with every parameter central: {:.1} mio. DKK",
-            a.perspective,
-            base / 1e6
-        )?;
+        match lang {
+            Lang::Da => crate::outln!(
+                "Nutidsværdi for {} med alle parametre på deres centrale værdi: {}",
+                report::explain::perspective_noun(k, lang),
+                mio(base, lang)
+            )?,
+            Lang::En => crate::outln!(
+                "NPV ({}) with every parameter central: {}",
+                a.perspective,
+                mio(base, lang)
+            )?,
+        }
         for r in rows.iter().take(5) {
             crate::outln!(
-                "  {:<60} {:>8.1} … {:>8.1} mio.",
-                tornado_label(r, a.lang.lang == Lang::Da),
-                r.npv_low / 1e6,
-                r.npv_high / 1e6
+                "  {:<60} {:>17} … {:>17}",
+                tornado_label(r, lang),
+                mio(r.npv_low, lang),
+                mio(r.npv_high, lang)
             )?;
         }
-        crate::outln!("Results in: {}", dir.display())?;
+        crate::outln!("{}", crate::report::terminal::results_in(&dir, lang))?;
     }
     Ok(())
 }
 
 /// A tornado row's label: the parameter, marked when its range is the default ±25 % and when
 /// its swing lies within Monte Carlo error.
-fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, da: bool) -> String {
+fn tornado_label(r: &crate::analysis::sensitivity::TornadoRow, lang: Lang) -> String {
     let mut l = r.parameter.clone();
     if r.default_range {
-        l.push_str(if da {
-            " (standard ±25 %)"
-        } else {
-            " (default ±25 %)"
-        });
+        l.push_str(lang.pick(" (standard ±25 %)", " (default ±25 %)"));
     }
     if r.within_mc_error() {
-        l.push_str(if da {
-            " (inden for MC-fejl)"
-        } else {
-            " (within MC error)"
-        });
+        l.push_str(lang.pick(" (inden for MC-fejl)", " (within MC error)"));
     }
     l
 }

@@ -20,8 +20,9 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     opts.psa = !a.no_psa;
     let out = out_dir(a.out.clone(), &sc, "-sweep");
     let total: usize = a.vary.iter().map(|v| v.values.len()).product();
+    let lang = a.lang.lang;
     if !a.quiet.quiet {
-        if a.lang.lang == Lang::Da {
+        if lang == Lang::Da {
             crate::errln!(
                 "ressim: {} bemandingspunkter × {} replikationer af {}",
                 total,
@@ -38,17 +39,10 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         }
     }
     // Progress only on a terminal, so logs and pipes stay clean.
-    let quiet = a.quiet.quiet || !std::io::stderr().is_terminal();
+    let show = !a.quiet.quiet && std::io::stderr().is_terminal();
     let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
-        if !quiet {
-            crate::err!(
-                "\r  {} {done}/{total}",
-                if a.lang.lang == Lang::Da {
-                    "punkt"
-                } else {
-                    "point"
-                }
-            );
+        if show {
+            crate::err!("\r  {} {done}/{total}", lang.pick("punkt", "point"));
             if done == total {
                 crate::errln!();
             }
@@ -64,16 +58,11 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         &st.path(""),
         "sweep",
         (1000, 560),
-        &sweep::chart(&sc, &a.vary, &points, chart_k),
+        &sweep::chart(&sc, &a.vary, &points, chart_k, lang),
     )?;
-    let lang = a.lang.lang;
     let arm = montecarlo::Results::focus_arm(&sc);
     let page = report::sweep_html::SweepPage {
-        title: if a.lang.lang == Lang::Da {
-            &sc.title_da
-        } else {
-            &sc.title_en
-        },
+        title: lang.pick(&sc.title_da, &sc.title_en),
         services: a.vary.iter().map(|v| v.service.clone()).collect(),
         perspective: report::explain::perspective_noun(chart_k, lang),
         points: points
@@ -122,15 +111,7 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         for s in report::sweep_html::answer(&page) {
             crate::outln!("{s}")?;
         }
-        crate::outln!(
-            "{}: {}",
-            if a.lang.lang == Lang::Da {
-                "Resultater i"
-            } else {
-                "Results in"
-            },
-            dir.display()
-        )?;
+        crate::outln!("{}", crate::report::terminal::results_in(&dir, lang))?;
     }
     Ok(())
 }

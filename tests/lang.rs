@@ -4,46 +4,49 @@
 mod common;
 
 use common::{ressim_ok, shipped, stderr, stdout};
-use std::path::Path;
 
-/// Run `args` (a tiny run of one command) with `--lang da` and `--lang en` into `dir/da` and
-/// `dir/en`; each language's phrases appear in its own terminal output and page, and none of
-/// the other language's. `page` is the human-readable file the command writes (if any).
-fn both_languages(dir: &Path, args: &[&str], page: Option<&str>, da: &[&str], en: &[&str]) {
+/// Run `ressim COMMAND SHIPPED-SCENARIO OPTIONS…` (a tiny run) with `--lang da` and `--lang en`
+/// into `da/` and `en/` of the returned folder. Each language's phrases appear in its own
+/// terminal output and in `page` (the human-readable file the command writes), and none of the
+/// other language's do. The first line of `csv` is the same in both languages.
+fn both_languages(
+    command: &[&str],
+    page: &str,
+    csv: &str,
+    da: &[&str],
+    en: &[&str],
+) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let scen = shipped();
+    let mut heads = Vec::new();
     for (lang, want, not) in [("da", da, en), ("en", en, da)] {
-        let out = dir.join(lang);
-        let mut all = args.to_vec();
-        all.extend(["--lang", lang, "--out", out.to_str().expect("UTF-8 path")]);
-        let o = ressim_ok(&all);
-        let mut text = stdout(&o) + &stderr(&o);
-        if let Some(p) = page {
-            text += &std::fs::read_to_string(out.join(p)).expect("the page is written");
-        }
+        let out = t.path().join(lang);
+        let mut args = vec![command[0], scen.to_str().unwrap()];
+        args.extend_from_slice(&command[1..]);
+        args.extend(["--lang", lang, "--out", out.to_str().unwrap()]);
+        let o = ressim_ok(&args);
+        let text = stdout(&o)
+            + &stderr(&o)
+            + &std::fs::read_to_string(out.join(page)).expect("the page is written");
         for w in want {
             assert!(text.contains(w), "--lang {lang}: `{w}` missing in\n{text}");
         }
         for n in not {
             assert!(!text.contains(n), "--lang {lang}: `{n}` present in\n{text}");
         }
+        let table = std::fs::read_to_string(out.join(csv)).expect("the CSV is written");
+        heads.push(table.lines().next().unwrap_or_default().to_string());
     }
+    assert_eq!(heads[0], heads[1], "{csv}'s header follows the language");
+    t
 }
 
 #[test]
 fn power_speaks_the_chosen_language() {
-    let t = tempfile::tempdir().unwrap();
-    let scen = shipped();
     both_languages(
-        t.path(),
-        &[
-            "power",
-            scen.to_str().unwrap(),
-            "--sizes",
-            "20,40",
-            "--trials",
-            "5",
-            "--no-mde",
-        ],
-        Some("report.html"),
+        &["power", "--sizes", "20,40", "--trials", "5", "--no-mde"],
+        "report.html",
+        "power.csv",
         &[
             "Forsøgets styrke",
             "forsøg hver",
@@ -59,21 +62,14 @@ fn power_speaks_the_chosen_language() {
             "Results in",
         ],
     );
-    // The CSV header is the contract's, whatever the language.
-    let head = |l: &str| {
-        std::fs::read_to_string(t.path().join(l).join("power.csv")).unwrap()[..50].to_string()
-    };
-    assert_eq!(head("da"), head("en"));
 }
 
 #[test]
 fn sensitivity_speaks_the_chosen_language() {
-    let t = tempfile::tempdir().unwrap();
-    let scen = shipped();
     both_languages(
-        t.path(),
-        &["sensitivity", scen.to_str().unwrap(), "--replications", "1"],
-        Some("tornado.svg"),
+        &["sensitivity", "--replications", "1"],
+        "tornado.svg",
+        "tornado.csv",
         &[
             "envejs-følsomhed",
             "med alle parametre på deres centrale værdi",
@@ -87,28 +83,14 @@ fn sensitivity_speaks_the_chosen_language() {
             "low (blue) / high (orange)",
         ],
     );
-    let head = |l: &str| {
-        let s = std::fs::read_to_string(t.path().join(l).join("tornado.csv")).unwrap();
-        s.lines().next().unwrap().to_string()
-    };
-    assert_eq!(head("da"), head("en"));
 }
 
 #[test]
 fn sweep_speaks_the_chosen_language() {
-    let t = tempfile::tempdir().unwrap();
-    let scen = shipped();
-    both_languages(
-        t.path(),
-        &[
-            "sweep",
-            scen.to_str().unwrap(),
-            "--vary",
-            "mentors=10:20:10",
-            "--replications",
-            "2",
-        ],
-        Some("sweep.html"),
+    let t = both_languages(
+        &["sweep", "--vary", "mentors=10:20:10", "--replications", "2"],
+        "sweep.html",
+        "sweep.csv",
         &[
             "bemandingspunkter",
             "Bedste nutidsværdi for",

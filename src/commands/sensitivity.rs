@@ -27,22 +27,19 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         .filter(|p| p.param.is_uncertain() || sens::programme_controls(&sc, &p.path))
         .count();
     let lang = a.lang.lang;
+    let (runs, reps) = (2 * uncertain + 1, opts.replications);
     if !a.quiet.quiet {
-        if lang == Lang::Da {
-            crate::errln!(
-                "ressim: envejs-følsomhed for {} parametre ({} kørsler × {} replikationer), derefter virkningskurven",
-                uncertain,
-                2 * uncertain + 1,
-                opts.replications
-            );
-        } else {
-            crate::errln!(
-                "ressim: one-way sensitivity of {} parameters ({} runs × {} replications), then the effect curve",
-                uncertain,
-                2 * uncertain + 1,
-                opts.replications
-            );
-        }
+        crate::errln!(
+            "{}",
+            match lang {
+                Lang::Da => format!(
+                    "ressim: envejs-følsomhed for {uncertain} parametre ({runs} kørsler × {reps} replikationer), derefter virkningskurven"
+                ),
+                Lang::En => format!(
+                    "ressim: one-way sensitivity of {uncertain} parameters ({runs} runs × {reps} replications), then the effect curve"
+                ),
+            }
+        );
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let show = !a.quiet.quiet && std::io::stderr().is_terminal();

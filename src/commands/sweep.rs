@@ -21,22 +21,20 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     let out = out_dir(a.out.clone(), &sc, "-sweep");
     let total: usize = a.vary.iter().map(|v| v.values.len()).product();
     let lang = a.lang.lang;
+    let (reps, name) = (opts.replications, &sc.name);
     if !a.quiet.quiet {
-        if lang == Lang::Da {
-            crate::errln!(
-                "ressim: {} bemandingspunkter × {} replikationer af {}",
-                total,
-                opts.replications,
-                sc.name
-            );
-        } else {
-            crate::errln!(
-                "ressim: sweeping {} staffing points × {} replications of {}",
-                total,
-                opts.replications,
-                sc.name
-            );
-        }
+        crate::errln!(
+            "{}",
+            match lang {
+                Lang::Da =>
+                    format!("ressim: {total} bemandingspunkter × {reps} replikationer af {name}"),
+                Lang::En => {
+                    format!(
+                        "ressim: sweeping {total} staffing points × {reps} replications of {name}"
+                    )
+                }
+            }
+        );
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let show = !a.quiet.quiet && std::io::stderr().is_terminal();

@@ -262,3 +262,53 @@ fn init_writes_a_starter_that_check_refuses_and_an_example_that_runs() {
     ]);
     assert!(out.join("report.html").exists());
 }
+
+/// The keys and addresses of the tables in docs/sources.md (`| key | institution | title | year
+/// | place | address |`).
+fn documented_sources() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("docs/sources.md")).expect("docs/sources.md");
+    text.lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            (cells.len() == 6 && cells[0] != "key" && !cells[0].starts_with("---"))
+                .then(|| (cells[0].to_string(), cells[5].to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn docs_sources_md_and_the_shipped_registers_name_the_same_sources() {
+    let mut register = std::collections::BTreeMap::new();
+    // The base is not runnable on its own; every runnable scenario extends it.
+    for s in library::runnable() {
+        let sc = scenario::load_shipped(s.name).expect("shipped scenario checks");
+        for r in sc.bibliography {
+            register.insert(r.key.clone(), r.url.clone().unwrap_or_else(|| "–".into()));
+        }
+    }
+    let documented: std::collections::BTreeMap<String, String> =
+        documented_sources().into_iter().collect();
+    assert!(
+        documented.len() > 30,
+        "only {} documented sources",
+        documented.len()
+    );
+    let keys =
+        |m: &std::collections::BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&documented),
+        keys(&register),
+        "docs/sources.md and the registers differ"
+    );
+    for (k, url) in &register {
+        assert_eq!(
+            &documented[k], url,
+            "[{k}]: docs/sources.md and the register give other addresses"
+        );
+    }
+}

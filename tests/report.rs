@@ -64,8 +64,11 @@ fn report_is_self_contained_and_agrees_with_summary_in_both_languages() {
         for w in words {
             assert!(html.contains(w), "{lang}: missing {w}");
         }
-        // Nothing outside the file: no links or sources to other files or the network.
-        let lower = html.to_lowercase();
+        // Nothing outside the file: no links or sources to other files or the network, except
+        // the public addresses of the bibliography, which a reader may follow.
+        let bib = html.find("<ul class=\"bib\">").expect("a bibliography");
+        let lower = html[..bib].to_lowercase() + &html[html[bib..].find("</ul>").unwrap() + bib..];
+        let lower = lower.to_lowercase();
         for bad in [
             "src=\"http",
             "href=\"http",
@@ -95,10 +98,21 @@ fn report_is_self_contained_and_agrees_with_summary_in_both_languages() {
                 );
             }
         }
-        // The assumption register lists every parameter.
+        // The assumption section shows every number: each parameter's last key is in it.
+        let sc = ressim::scenario::load(&shipped()).unwrap();
+        let from = html.find("<section id=\"assumptions\"").unwrap();
+        let section = &html[from..from + html[from..].find("</section>").unwrap()];
+        for p in &sc.params {
+            let last = p.path.rsplit('.').next().unwrap();
+            assert!(
+                section.contains(last),
+                "{lang}: {} not in the assumptions",
+                p.path
+            );
+        }
         assert!(
-            html.matches("<tr><td class=\"l\">").count() > 100,
-            "{lang}: assumption register too short"
+            section.matches("<tr><td class=\"l\">").count() > 40,
+            "{lang}: assumption section too short"
         );
     }
 }
@@ -211,6 +225,16 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
     let mut wb: Xlsx<_> = open_workbook(out.join("workbook.xlsx")).unwrap();
     let names = wb.sheet_names();
     assert!(names.iter().any(|n| n == "Antagelser"), "{names:?}");
+    // The register of sources, one row per entry, with its address.
+    let sc = ressim::scenario::load(&shipped()).unwrap();
+    let kilder = wb.worksheet_range("Kilder").expect("a sheet Kilder");
+    assert_eq!(kilder.rows().count(), sc.bibliography.len() + 1);
+    assert!(
+        kilder
+            .rows()
+            .skip(1)
+            .all(|r| matches!(&r[0], Data::String(k) if !k.is_empty()))
+    );
     for name in names {
         let r = wb.worksheet_range(&name).unwrap();
         if let Some(first) = r.rows().next() {
@@ -355,5 +379,120 @@ fn attachment_pdf_is_at_most_two_pages_of_real_text() {
         assert!(txt.contains("kbh-rehabiliteringshus"), "{txt}");
         assert!(txt.contains("pr. deltager") && txt.contains("kr."), "{txt}");
         assert!(txt.contains("ø"), "{txt}");
+        // The key assumptions fit, and every key they cite is resolved on the page.
+        assert!(!txt.contains("resten står i report.html"), "{txt}");
+        let sources = txt.find("Kilder\n").expect("a list of the sources cited");
+        for key in ressim::scenario::bibliography::cited_keys(&txt[..sources]) {
+            assert!(
+                txt[sources..].contains(&format!("[{key}] ")),
+                "[{key}] is cited but not listed: {txt}"
+            );
+        }
+    }
+}
+
+/// Pages of a PDF Chromium wrote: its page objects (`/Type /Page`, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
+        .count()
+}
+
+/// Print `html` to A4 PDF with Chromium (`--print-to-pdf`, the report's own @page rules).
+fn print_pages(browser: &Path, dir: &Path, name: &str, html: &str) -> usize {
+    let page = dir.join(format!("{name}.html"));
+    let pdf = dir.join(format!("{name}.pdf"));
+    fs::write(&page, html).unwrap();
+    let o = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium starts");
+    let bytes = fs::read(&pdf).unwrap_or_else(|_| panic!("no PDF: {}", stderr(&o)));
+    pdf_pages(&bytes)
+}
+
+#[test]
+fn the_assumptions_of_the_shipped_scenario_print_on_at_most_two_a4_pages() {
+    let Some(browser) = chromium() else {
+        println!(
+            "SKIPPED the_assumptions_of_the_shipped_scenario_print_on_at_most_two_a4_pages: no Chromium here (.ci/run installs the distribution's `chromium` package)"
+        );
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    for lang in ["da", "en"] {
+        let out = run(t.path(), lang);
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        // The section alone, with the report's head (its print stylesheet).
+        let head = &html[..html.find("<body>").unwrap() + "<body>".len()];
+        let from = html.find("<section id=\"assumptions\"").unwrap();
+        let to = from + html[from..].find("</section>").unwrap() + "</section>".len();
+        let section = format!("{head}{}</body></html>", &html[from..to]);
+        // The drivers come first.
+        let drivers = section
+            .find("class=\"drivers\"")
+            .expect("a table of drivers");
+        assert!(drivers < section.find("class=\"compact\"").unwrap());
+        let pages = print_pages(&browser, t.path(), &format!("assumptions-{lang}"), &section);
+        assert!(
+            (1..=2).contains(&pages),
+            "{lang}: the assumption section prints on {pages} A4 pages"
+        );
+        // The whole report prints too, with the section inside it.
+        let all = print_pages(&browser, t.path(), &format!("report-{lang}"), &html);
+        assert!(all > pages, "{lang}: report {all} pages");
+    }
+}
+
+#[test]
+fn every_cited_key_links_to_an_entry_of_the_bibliography() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run(t.path(), "da");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let links: Vec<&str> = html
+        .split("href=\"#src-")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert!(links.len() > 20, "only {} citations", links.len());
+    for k in &links {
+        assert!(
+            html.contains(&format!("<li id=\"src-{k}\">")),
+            "[{k}] is cited but not in the bibliography"
+        );
+    }
+    let sc = ressim::scenario::load(&shipped()).unwrap();
+    assert_eq!(
+        html.matches("<li id=\"src-").count(),
+        sc.bibliography.len(),
+        "the bibliography lists the scenario's register"
+    );
+    // The register's entries are complete, and no source points to a file.
+    for r in &sc.bibliography {
+        assert!(
+            !r.author.is_empty() && !r.title.is_empty() && r.year > 1900,
+            "{r:?}"
+        );
+        assert!(html.contains(&format!("[{}]</b> ", r.key)));
+    }
+    for p in &sc.params {
+        let s = p.param.source.as_deref().unwrap_or("");
+        assert!(
+            !s.contains("docs/") && !s.contains(".md") && !s.contains("parameters-dk"),
+            "{}: source points to a file: {s}",
+            p.path
+        );
     }
 }

@@ -312,3 +312,51 @@ fn an_out_of_range_horizon_gives_one_error_without_follow_ons() {
         assert!(errors[0].contains("`horizon`"), "{err}");
     }
 }
+
+#[test]
+fn the_register_of_sources_is_checked_and_citations_must_be_in_it() {
+    let reg = "\n[sources.dst-2016]\nauthor = \"Danmarks Statistik\"\ntitle = \"Statistikbanken\"\nyear = 2016\nurl = \"https://www.statbank.dk\"\n";
+    // A citation of a declared key is fine; text in brackets that is no key is not a citation.
+    accepted(&small(reg).replace(
+        "[transitions.course.job]\nprob = 0.03",
+        "[transitions.course.job]\nprob = { value = 0.03, source = \"[dst-2016] table X [EST] [0, 1]\" }",
+    ));
+    let cited = |key: &str| {
+        small(reg).replace(
+            "[transitions.course.job]\nprob = 0.03",
+            &format!(
+                "[transitions.course.job]\nprob = {{ value = 0.03, source = \"[{key}] p. 2\" }}"
+            ),
+        )
+    };
+    refused(
+        &cited("dst-2061"),
+        "cites [dst-2061], which is not in the register of sources (declared: `dst-2016`)",
+        "[dst-2061]",
+    );
+    refused(
+        &small("\n[sources.Bad_Key]\nauthor = \"a\"\ntitle = \"t\"\nyear = 2020\n"),
+        "may only hold lowercase letters",
+        "[sources.Bad_Key]",
+    );
+    refused(
+        &small("\n[sources.no-title]\nauthor = \"a\"\n"),
+        "needs `title`, `year`",
+        "[sources.no-title]",
+    );
+    refused(
+        &small("\n[sources.old]\nauthor = \"a\"\ntitle = \"t\"\nyear = 20\n"),
+        "is not a year of publication",
+        "year = 20",
+    );
+    refused(
+        &small("\n[sources.web]\nauthor = \"a\"\ntitle = \"t\"\nyear = 2020\nurl = \"www.x.dk\"\n"),
+        "must be a public address",
+        "url = ",
+    );
+    refused(
+        &small("\n[sources.x]\nauthor = \"a\"\ntitle = \"t\"\nyear = 2020\npages = 3\n"),
+        "pages",
+        "pages = 3",
+    );
+}

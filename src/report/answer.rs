@@ -2,24 +2,18 @@
 //! replacement of the ordinary effort and how much is changed outcomes, and how many of the
 //! scenario's numbers are assumptions and which of them move the result most.
 
-use super::drivers::drivers;
+use super::drivers::Drivers;
 use super::format::{Lang, num, pct};
-use crate::economics::business_case::PERSPECTIVES;
-use crate::montecarlo::Results;
-use crate::scenario::Scenario;
 use serde_json::Value;
 
 fn mio(v: f64, lang: Lang) -> String {
     format!("{} mio. kr.", num(v / 1e6, 1, lang))
 }
 
-/// The sentences, for the municipality's perspective; `summary` is the run's summary.json.
-pub fn sentences(sc: &Scenario, res: &Results, summary: &Value, lang: Lang) -> Vec<String> {
+/// The sentences, for the municipality's perspective; `summary` is the run's summary.json and
+/// `d` the drivers of the municipality's NPV.
+pub fn sentences(d: &Drivers, summary: &Value, lang: Lang) -> Vec<String> {
     let da = lang == Lang::Da;
-    let k = PERSPECTIVES
-        .iter()
-        .position(|p| *p == "municipality")
-        .unwrap_or(3);
     let v = &summary["business_case"]["perspectives"]["municipality"];
     let mut out = Vec::new();
     let gross = v["gross_savings_discounted_dkk"].as_f64().unwrap_or(0.0);
@@ -56,7 +50,6 @@ pub fn sentences(sc: &Scenario, res: &Results, summary: &Value, lang: Lang) -> V
             )
         });
     }
-    let d = drivers(sc, res, k);
     let mut s = if da {
         format!(
             "Scenariet har {} tal; {} af dem er antagelser eller egne skøn (kilden begynder med »Assumption« eller »EST«).",

@@ -75,6 +75,15 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
+/// The drivers of the municipality's NPV, the perspective the report explains first.
+pub fn for_municipality(sc: &Scenario, res: &Results) -> Drivers {
+    let k = PERSPECTIVES
+        .iter()
+        .position(|p| *p == "municipality")
+        .unwrap_or(PERSPECTIVES.len());
+    drivers(sc, res, k)
+}
+
 /// The drivers of perspective `k`'s NPV (focus arm against control) in a run.
 pub fn drivers(sc: &Scenario, res: &Results, k: usize) -> Drivers {
     let parameters = sc.params.len();

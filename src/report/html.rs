@@ -5,7 +5,7 @@
 use super::format::{Lang, dkk, mio, num, pct};
 use crate::economics::business_case::PERSPECTIVES;
 use crate::montecarlo::Results;
-use crate::scenario::{COURSE, ParamKind, Payer, Scenario};
+use crate::scenario::{COURSE, Payer, Scenario};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -345,7 +345,10 @@ figure{margin:10px 0;page-break-inside:avoid}figure svg{width:100%;height:auto}
 table.lines td,table.lines th{font-size:12px}section.verdict p{font-size:15px}
 @media (max-width:700px){body{margin:8px auto;padding:0 8px}table{font-size:11px;display:block;overflow-x:auto}h1{font-size:20px}}
 @page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:11px}h2{page-break-after:avoid;break-after:avoid}h2.page{break-before:page}
-figure,tr,.verdict,.warn{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}table{page-break-inside:auto}figure svg{max-height:120mm}}";
+figure,tr,.verdict,.warn{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}table{page-break-inside:auto}figure svg{max-height:120mm}}
+table.compact,table.drivers{table-layout:fixed;font-size:12px}table.compact td,table.drivers td{padding:2px 4px}table.compact td:first-child,table.drivers td:first-child,td a{overflow-wrap:anywhere}
+tr.topic th{background:#f4f4f4}ul.bib{padding-left:0;list-style:none;font-size:12px}ul.bib li{margin:2px 0;overflow-wrap:anywhere}
+@media print{table.compact,table.drivers{font-size:7pt}table.compact td,table.compact th,table.drivers td,table.drivers th{padding:0 3px;line-height:1.15}tr.topic{break-after:avoid}ul.bib{font-size:8pt}ul.bib li{break-inside:avoid}section.assumptions{break-before:page}section.assumptions p.small{font-size:8pt}section.assumptions h3{margin:6px 0 2px}}";
 
 /// Everything the report needs besides the results.
 pub struct ReportInput<'a> {
@@ -369,6 +372,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     let da = lang == Lang::Da;
     let s = input.summary;
     let bc = &s["business_case"];
+    let drivers = super::drivers::for_municipality(sc, res);
     let mut h = String::new();
     let title = if da { &sc.title_da } else { &sc.title_en };
     let _ = write!(
@@ -382,7 +386,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         let _ = writeln!(h, "<p class=\"evidence\">{}</p>", esc(&ev.sentence(da)));
     }
     super::explain_html::verdict(&mut h, input.explained, lang);
-    for line in super::answer::sentences(sc, res, s, lang) {
+    for line in super::answer::sentences(&drivers, s, lang) {
         let _ = writeln!(h, "<p>{}</p>", esc(&line));
     }
     let arm = bc["arm"].as_str().unwrap_or("treatment");
@@ -709,92 +713,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
     let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "method"));
     let _ = writeln!(h, "<p>{}</p>", esc(&super::method::text(sc, lang)));
 
-    // Assumption register.
-    let _ = writeln!(h, "<h2>{}</h2>", tr(lang, "assumptions"));
-    let _ = writeln!(
-        h,
-        "<table><tr><th class=\"l\">{}</th><th class=\"l\">{}</th><th class=\"l\">{}</th><th class=\"l\">{}</th></tr>",
-        tr(lang, "parameter"),
-        tr(lang, "value"),
-        tr(lang, "kind"),
-        tr(lang, "source")
-    );
-    for p in &sc.params {
-        let kind = match p.kind {
-            ParamKind::Probability => {
-                if da {
-                    "sandsynlighed pr. cyklus"
-                } else {
-                    "probability per cycle"
-                }
-            }
-            ParamKind::Rate => {
-                if da {
-                    "rate / antal"
-                } else {
-                    "rate / count"
-                }
-            }
-            ParamKind::HazardRatio => "hazard ratio",
-            ParamKind::Amount => {
-                if da {
-                    "beløb"
-                } else {
-                    "amount"
-                }
-            }
-            ParamKind::Price => {
-                if da {
-                    "pris"
-                } else {
-                    "price"
-                }
-            }
-            ParamKind::Share => {
-                if da {
-                    "andel"
-                } else {
-                    "share"
-                }
-            }
-            ParamKind::DiscountRate => {
-                if da {
-                    "diskonteringsrente"
-                } else {
-                    "discount rate"
-                }
-            }
-        };
-        let source = match &p.param.source {
-            Some(src) => esc(src),
-            None => format!("<b>{}</b>", tr(lang, "assumption")),
-        };
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{kind}</td><td class=\"l\">{source}</td></tr>",
-            esc(&p.path),
-            esc(&p.param.describe())
-        );
-    }
-    for a in &sc.attributes {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"l\">cohort.attributes.{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
-            esc(&a.id),
-            esc(&a.dist.describe()),
-            if da {
-                "borgerattribut"
-            } else {
-                "citizen attribute"
-            },
-            a.dist
-                .source
-                .as_deref()
-                .map(esc)
-                .unwrap_or_else(|| format!("<b>{}</b>", tr(lang, "assumption")))
-        );
-    }
-    let _ = writeln!(h, "</table>");
+    super::assumptions::section(&mut h, sc, &drivers, lang);
 
     // Reproducibility.
     let m = input.manifest;
@@ -834,6 +753,7 @@ pub fn report(sc: &Scenario, res: &Results, input: &ReportInput) -> String {
         if da { "kommando" } else { "command line" },
         esc(&cmd)
     );
+    super::assumptions::bibliography(&mut h, sc, lang);
     let _ = writeln!(h, "</body></html>");
     h
 }

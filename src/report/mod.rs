@@ -3,6 +3,7 @@
 
 pub mod after_close;
 pub mod answer;
+pub mod assumptions;
 pub mod bridge;
 pub mod charts;
 pub mod compare;

@@ -231,13 +231,46 @@ fn blocks(sc: &Scenario, res: &Results, input: &PdfInput) -> Vec<Block> {
         "Key assumptions and sources".into()
     }));
     let (header, rows) = assumptions(sc, lang);
+    // The register entries those rows cite, so that the page can be read on its own.
+    let mut cited: Vec<&str> = Vec::new();
+    for r in &rows {
+        for k in crate::scenario::bibliography::cited_keys(&r[2]) {
+            if !cited.contains(&k) {
+                cited.push(k);
+            }
+        }
+    }
+    let references: Vec<Vec<String>> = cited
+        .iter()
+        .filter_map(|k| sc.bibliography.iter().find(|r| r.key == *k))
+        .map(|r| {
+            let url = r
+                .url
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            vec![format!(
+                "[{}] {} ({}). {}.{url}",
+                r.key, r.author, r.year, r.title
+            )]
+        })
+        .collect();
     b.push(Block::Table {
         header,
         rows,
-        widths: vec![150.0, 80.0, W - 2.0 * MARGIN - 230.0],
+        widths: vec![140.0, 150.0, W - 2.0 * MARGIN - 290.0],
         size: 7.0,
         figures: false,
     });
+    if !references.is_empty() {
+        b.push(Block::Table {
+            header: vec![if da { "Kilder" } else { "Sources" }.into()],
+            rows: references,
+            widths: vec![W - 2.0 * MARGIN],
+            size: 6.0,
+            figures: false,
+        });
+    }
     b.push(Block::Para(
         if da {
             "Alle antagelser, kilder og resultater står i report.html og workbook.xlsx fra samme kørsel."
@@ -269,40 +302,29 @@ fn assumptions(sc: &Scenario, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     let arm = Results::focus_arm(sc);
     let a = &sc.arms[arm];
     let mut rows = Vec::new();
-    let value = |id: usize| {
-        let p = &sc.params[id].param;
-        let c = num(
-            p.central(),
-            if p.central().abs() < 10.0 { 2 } else { 0 },
-            lang,
-        );
-        if p.is_uncertain() {
-            format!("{c} ({})", if da { "usikker" } else { "uncertain" })
-        } else {
-            c
-        }
-    };
+    let value = |id: usize| super::assumptions::value_and_range(&sc.params[id].param, lang);
     let source = |id: usize| {
-        sc.params[id]
-            .param
-            .source
-            .clone()
-            .unwrap_or_else(|| if da { "ingen kilde" } else { "no source" }.into())
+        super::assumptions::sources_text(&[sc.params[id].param.source.as_deref()], lang).0
     };
+    // One row per service: its staff and its cost per FTE-year.
     for sv in &a.services {
         let label = if da { &sv.label_da } else { &sv.label_en };
-        rows.push(vec![format!("{label}: FTE"), value(sv.fte), source(sv.fte)]);
+        let (sources, _) = super::assumptions::sources_text(
+            &[
+                sc.params[sv.fte].param.source.as_deref(),
+                sc.params[sv.cost_per_fte_year].param.source.as_deref(),
+            ],
+            lang,
+        );
         rows.push(vec![
+            label.clone(),
             format!(
-                "{label}: {}",
-                if da {
-                    "kr. pr. FTE-år"
-                } else {
-                    "DKK per FTE-year"
-                }
+                "{} FTE × {} {}",
+                value(sv.fte),
+                value(sv.cost_per_fte_year),
+                if da { "kr. pr. år" } else { "DKK a year" }
             ),
-            value(sv.cost_per_fte_year),
-            source(sv.cost_per_fte_year),
+            sources,
         ]);
     }
     for co in &a.costs {

@@ -335,9 +335,37 @@ fn build(
             p.param
                 .source
                 .as_deref()
-                .unwrap_or("Assumption (no source)"),
+                .unwrap_or(t("Antagelse (ingen kilde)", "Assumption (no source)")),
         )?;
         ws.write_string(row, 4, p.param.note.as_deref().unwrap_or(""))?;
+    }
+
+    // Sources: the register the assumptions cite by key.
+    if !sc.bibliography.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(t("Kilder", "Sources"))?;
+        header(
+            ws,
+            &f,
+            &[
+                t("Nøgle", "Key"),
+                t("Institution eller forfatter", "Institution or author"),
+                t("Titel", "Title"),
+                t("År", "Year"),
+                t("Sted i kilden", "Place"),
+                t("Adresse", "Address"),
+            ],
+            &[24.0, 40.0, 60.0, 8.0, 40.0, 60.0],
+        )?;
+        for (r, b) in sc.bibliography.iter().enumerate() {
+            let row = r as u32 + 1;
+            ws.write_string(row, 0, &b.key)?;
+            ws.write_string(row, 1, &b.author)?;
+            ws.write_string(row, 2, &b.title)?;
+            ws.write_number(row, 3, b.year as f64)?;
+            ws.write_string(row, 4, b.place.as_deref().unwrap_or(""))?;
+            ws.write_string(row, 5, b.url.as_deref().unwrap_or(""))?;
+        }
     }
 
     // Replications: the headline numbers of every replication, streamed to a temporary file

@@ -188,7 +188,7 @@ const SLOTS: &[Slot] = &[
     slot(
         "hr_job",
         "hazard ratio to job or education while mentored, e.g. 1.2",
-        "{ value = 1.2, source = \"Assumption of the worked example, in the range of the mentor RCT (docs/sources.md DK-1f).\" }",
+        "{ value = 1.2, source = \"Assumption of the worked example, in the range of the mentor RCT ([star-mentorforsoeg-2014] job 5 % → 7 %).\" }",
     ),
     slot(
         "startup",

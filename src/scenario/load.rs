@@ -171,6 +171,57 @@ impl Sources {
         self.written.iter().position(|w| w.contains_key(path))
     }
 
+    /// Every text value written under a key named `key` (e.g. every `source`), with its path,
+    /// as the merged scenario holds it: a value a later file overrides is left out.
+    pub fn texts_at_key(&self, key: &str) -> Vec<(KeyPath, String)> {
+        fn walk(
+            prefix: &mut KeyPath,
+            v: &toml::Value,
+            key: &str,
+            out: &mut Vec<(KeyPath, String)>,
+        ) {
+            match v {
+                toml::Value::Table(t) => {
+                    for (k, v) in t {
+                        prefix.push(Seg::Key(k.clone()));
+                        match v {
+                            toml::Value::String(s) if k == key => {
+                                out.push((prefix.clone(), s.clone()))
+                            }
+                            _ => walk(prefix, v, key, out),
+                        }
+                        prefix.pop();
+                    }
+                }
+                toml::Value::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        prefix.push(Seg::Index(i));
+                        walk(prefix, v, key, out);
+                        prefix.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for (fi, table) in self.tables.iter().enumerate() {
+            let Some(table) = table else { continue };
+            let mut found = Vec::new();
+            walk(
+                &mut Vec::new(),
+                &toml::Value::Table(table.clone()),
+                key,
+                &mut found,
+            );
+            out.extend(
+                found
+                    .into_iter()
+                    .filter(|(path, _)| self.file_of(path) == Some(fi)),
+            );
+        }
+        out
+    }
+
     /// The file the user named.
     pub fn top(&self) -> PathBuf {
         self.files

@@ -1,6 +1,7 @@
 //! Scenario files: the TOML schema, parameters with distributions, `extends`, and validation
 //! with errors that name the file, line and column.
 
+pub mod bibliography;
 pub mod init;
 pub mod library;
 pub mod lifetable;

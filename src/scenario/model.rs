@@ -135,6 +135,8 @@ pub struct Scenario {
     pub prices: super::prices::PriceConversion,
     /// The parts of its base a variant removed (`remove`).
     pub removed: Vec<String>,
+    /// The register of sources (`[sources.KEY]`), in the order written.
+    pub bibliography: Vec<super::bibliography::Reference>,
 }
 
 /// The life course: which attributes are ages, deaths, and moves at an age.

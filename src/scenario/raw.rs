@@ -42,6 +42,24 @@ pub struct RawScenario {
     pub plausible_ranges: Option<IndexMap<String, RawRange>>,
     /// Parts of the base this variant removes, e.g. `["arms.treatment.services.consultants"]`.
     pub remove: Option<Vec<String>>,
+    /// The register of sources that `source` texts cite by key, `[sources.KEY]`.
+    pub sources: Option<IndexMap<String, RawReference>>,
+}
+
+/// `[sources.KEY]`: one primary source of the register, cited in a `source` text as `[KEY]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReference {
+    /// Institution or author (required).
+    pub author: Option<String>,
+    /// Title (required).
+    pub title: Option<String>,
+    /// Year of publication (required).
+    pub year: Option<i64>,
+    /// The table, page or section used.
+    pub place: Option<String>,
+    /// A public address.
+    pub url: Option<String>,
 }
 
 /// `[price_index]`: a scenario's own price index.

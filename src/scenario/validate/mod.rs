@@ -16,6 +16,7 @@ mod arms;
 mod cohort;
 mod life;
 mod simulation;
+mod sources;
 mod states;
 
 use accounts::*;
@@ -23,6 +24,7 @@ use arms::*;
 use cohort::*;
 use life::*;
 use simulation::*;
+use sources::*;
 use states::*;
 
 /// Largest cohort the engine accepts (citizen ids are packed into 32 bits of a stream id).
@@ -404,6 +406,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
     let removed = raw.remove.clone().unwrap_or_default();
     let evidence = evidence(&mut c, &meta);
     let full_phase_in = full_phase_in(&mut c, &meta, &sim);
+    let bibliography = check_sources(&mut c, raw);
     if !c.errors.is_empty() {
         let mut errors = c.errors;
         crate::scenario::remove::explain(&mut errors, &removed);
@@ -449,6 +452,7 @@ pub fn validate(raw: &RawScenario, sources: &Sources) -> Result<Scenario, Vec<Sc
         widened,
         prices: Default::default(),
         removed,
+        bibliography,
     };
     sc.warnings = plausibility_warnings(&sc, sources);
     sc.prices = crate::scenario::prices::convert(&mut sc, raw, sources)?;

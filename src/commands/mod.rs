@@ -53,13 +53,40 @@ pub(super) fn out_dir(out: Option<PathBuf>, sc: &Scenario, suffix: &str) -> Path
     out.unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}{suffix}", sc.name)))
 }
 
-/// Write `manifest.json` (pretty JSON and a final newline) into the staged folder.
+/// Write `manifest.json` of a command that runs the scenario many times (sweep, sensitivity)
+/// into the staged folder: version, scenario, SHA-256, seed and replications, then the
+/// command's `own` keys, the wall time since `started`, `started_unix` when given and the
+/// command line — pretty JSON with a final newline.
 pub(super) fn write_manifest(
     st: &report::output::Staging,
-    manifest: &serde_json::Value,
+    sc: &Scenario,
+    opts: &RunOptions,
+    own: serde_json::Value,
+    started: Instant,
+    started_unix: Option<u64>,
 ) -> Result<()> {
+    let mut manifest = serde_json::json!({
+        "ressim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": sc.name,
+        "scenario_sha256": sc.sha256,
+        "seed": opts.seed,
+        "replications": opts.replications,
+    });
+    let keys = manifest.as_object_mut().expect("a JSON object");
+    if let serde_json::Value::Object(own) = own {
+        keys.extend(own);
+    }
+    let wall = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    keys.insert("wall_time_seconds".into(), wall.into());
+    if let Some(u) = started_unix {
+        keys.insert("started_unix".into(), u.into());
+    }
+    keys.insert(
+        "command_line".into(),
+        std::env::args().collect::<Vec<_>>().into(),
+    );
     let mut bytes =
-        serde_json::to_vec_pretty(manifest).map_err(|e| crate::Error::Runtime(e.to_string()))?;
+        serde_json::to_vec_pretty(&manifest).map_err(|e| crate::Error::Runtime(e.to_string()))?;
     bytes.push(b'\n');
     st.write("manifest.json", &bytes)
 }

@@ -117,18 +117,8 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
         x_format: charts::decimal,
     };
     charts::both(&st.path(""), "effect_curve", (1000, 600), &lines)?;
-    let manifest = serde_json::json!({
-        "ressim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": sc.name,
-        "scenario_sha256": sc.sha256,
-        "seed": opts.seed,
-        "replications": opts.replications,
-        "perspective": a.perspective,
-        "base_npv_dkk": base,
-        "wall_time_seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-        "command_line": std::env::args().collect::<Vec<_>>(),
-    });
-    write_manifest(&st, &manifest)?;
+    let own = serde_json::json!({"perspective": a.perspective, "base_npv_dkk": base});
+    write_manifest(&st, &sc, &opts, own, started, None)?;
     let dir = st.commit()?;
     if !a.quiet.quiet {
         match lang {

@@ -91,19 +91,13 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         lang,
     };
     st.write("sweep.html", report::sweep_html::page(&page).as_bytes())?;
-    let manifest = serde_json::json!({
-        "ressim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": sc.name,
-        "scenario_sha256": sc.sha256,
-        "seed": opts.seed,
-        "replications": opts.replications,
-        "vary": a.vary.iter().map(|v| serde_json::json!({"service": v.service, "values": v.values})).collect::<Vec<_>>(),
-        "perspective": a.perspective,
-        "wall_time_seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-        "started_unix": started_unix,
-        "command_line": std::env::args().collect::<Vec<_>>(),
-    });
-    write_manifest(&st, &manifest)?;
+    let vary: Vec<serde_json::Value> = a
+        .vary
+        .iter()
+        .map(|v| serde_json::json!({"service": v.service, "values": v.values}))
+        .collect();
+    let own = serde_json::json!({"vary": vary, "perspective": a.perspective});
+    write_manifest(&st, &sc, &opts, own, started, Some(started_unix))?;
     let dir = st.commit()?;
     if !a.quiet.quiet {
         for s in report::sweep_html::answer(&page) {

@@ -29,7 +29,11 @@ fn short(v: f64, lang: Lang) -> String {
     } else {
         (v, (2 - magnitude).clamp(0, 8) as usize)
     };
-    let s = num(v, decimals, lang);
+    trimmed(num(v, decimals, lang), lang)
+}
+
+/// A formatted number without the trailing zeros of its decimals.
+fn trimmed(s: String, lang: Lang) -> String {
     let point = if lang == Lang::Da { ',' } else { '.' };
     if s.contains(point) {
         s.trim_end_matches('0').trim_end_matches(point).to_string()
@@ -55,9 +59,7 @@ pub fn value_and_range(p: &Param, lang: Lang) -> String {
 
 /// A fixed number as written (up to six decimals), in the language's format.
 fn exact(v: f64, lang: Lang) -> String {
-    let s = num(v, 6, lang);
-    let point = if lang == Lang::Da { ',' } else { '.' };
-    s.trim_end_matches('0').trim_end_matches(point).to_string()
+    trimmed(num(v, 6, lang), lang)
 }
 
 /// A source text with each `[key]` a link to its entry in the bibliography.
@@ -453,7 +455,8 @@ pub fn bibliography(h: &mut String, sc: &Scenario, lang: Lang) {
             let _ = write!(line, " {}.", esc(p));
         }
         if let Some(u) = &r.url {
-            let _ = write!(line, " <a href=\"{}\">{}</a>", esc(u), esc(u));
+            // The address as text: the report links to nothing outside itself.
+            let _ = write!(line, " <span class=\"url\">{}</span>", esc(u));
         }
         line.push_str("</li>");
         let _ = writeln!(h, "{line}");

@@ -347,7 +347,7 @@ table.lines td,table.lines th{font-size:12px}section.verdict p{font-size:15px}
 @page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:11px}h2{page-break-after:avoid;break-after:avoid}h2.page{break-before:page}
 figure,tr,.verdict,.warn{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}table{page-break-inside:auto}figure svg{max-height:120mm}}
 table.compact,table.drivers{table-layout:fixed;font-size:12px}table.compact td,table.drivers td{padding:2px 4px}table.compact td:first-child,table.drivers td:first-child,td a{overflow-wrap:anywhere}
-tr.topic th{background:#f4f4f4}ul.bib{padding-left:0;list-style:none;font-size:12px}ul.bib li{margin:2px 0;overflow-wrap:anywhere}
+tr.topic th{background:#f4f4f4}ul.bib{padding-left:0;list-style:none;font-size:12px}ul.bib li{margin:2px 0;overflow-wrap:anywhere}span.url{color:#2a5db0}
 @media print{table.compact,table.drivers{font-size:7pt}table.compact td,table.compact th,table.drivers td,table.drivers th{padding:0 3px;line-height:1.15}tr.topic{break-after:avoid}ul.bib{font-size:8pt}ul.bib li{break-inside:avoid}section.assumptions{break-before:page}section.assumptions p.small{font-size:8pt}section.assumptions h3{margin:6px 0 2px}}";
 
 /// Everything the report needs besides the results.

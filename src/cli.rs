@@ -1,6 +1,6 @@
 //! The command line: `ressim run`, `ressim check`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// ressim — microsimulation and business case for Danish ressourceforløb.
@@ -99,9 +99,9 @@ pub struct ServeArgs {
 pub struct PowerArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
-    /// Language of the terminal texts and reports (default Danish).
-    #[arg(long, value_enum, default_value = "da")]
-    pub lang: Lang,
+    /// Language of the terminal texts and reports.
+    #[command(flatten)]
+    pub lang: LangArg,
     /// Trial sizes (citizens randomised), comma-separated [default: 200,400,800,1600].
     #[arg(long, value_name = "N,N,...", value_parser = crate::analysis::power::parse_sizes)]
     pub sizes: Option<::std::vec::Vec<usize>>,
@@ -123,12 +123,9 @@ pub struct PowerArgs {
     /// [default: the scenario's `effect_scale`, usually 1].
     #[arg(long, value_name = "X", value_parser = parse_scale)]
     pub effect_scale: Option<f64>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Seed and threads.
+    #[command(flatten)]
+    pub seed_threads: SeedThreads,
     /// Fix every uncertain parameter at its central value instead of drawing it per trial.
     #[arg(long)]
     pub no_psa: bool,
@@ -143,6 +140,34 @@ pub struct PowerArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print nothing but errors.
+    #[command(flatten)]
+    pub quiet: Quiet,
+}
+
+/// `--seed` and `--threads`: shared by every simulating command (within [`Common`] or alone).
+#[derive(Debug, Args)]
+pub struct SeedThreads {
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+/// `--lang da|en` with the help most commands share (`run` and `compare` word theirs
+/// differently and keep their own).
+#[derive(Debug, Args)]
+pub struct LangArg {
+    /// Language of the terminal texts and reports (default Danish).
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
+}
+
+/// `--quiet` / `-q`.
+#[derive(Debug, Args)]
+pub struct Quiet {
+    /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -153,12 +178,9 @@ pub struct Common {
     /// Replications (per run, grid point or effect scale) [default: the scenario's].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
     pub replications: Option<u32>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Seed and threads.
+    #[command(flatten)]
+    pub seed_threads: SeedThreads,
 }
 
 /// `ressim sensitivity`.
@@ -166,9 +188,9 @@ pub struct Common {
 pub struct SensitivityArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
-    /// Language of the terminal texts and reports (default Danish).
-    #[arg(long, value_enum, default_value = "da")]
-    pub lang: Lang,
+    /// Language of the terminal texts and reports.
+    #[command(flatten)]
+    pub lang: LangArg,
     /// Perspective of the NPV.
     #[arg(long, default_value = "municipality", value_parser = parse_perspective)]
     pub perspective: String,
@@ -179,8 +201,8 @@ pub struct SensitivityArgs {
     #[command(flatten)]
     pub common: Common,
     /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: Quiet,
 }
 
 /// `ressim sweep`.
@@ -188,9 +210,9 @@ pub struct SensitivityArgs {
 pub struct SweepArgs {
     /// Scenario file (TOML). Without it, the built-in Copenhagen scenario is used.
     pub scenario: Option<PathBuf>,
-    /// Language of the terminal texts and reports (default Danish).
-    #[arg(long, value_enum, default_value = "da")]
-    pub lang: Lang,
+    /// Language of the terminal texts and reports.
+    #[command(flatten)]
+    pub lang: LangArg,
     /// A service and its FTE range FROM:TO:STEP, e.g. `mentors=0:40:5`; repeat for a grid.
     #[arg(long = "vary", value_name = "SERVICE=FROM:TO:STEP", required = true, value_parser = crate::analysis::sweep::parse_vary)]
     pub vary: Vec<crate::analysis::sweep::Vary>,
@@ -207,8 +229,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub no_psa: bool,
     /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: Quiet,
 }
 
 fn parse_perspective(s: &str) -> Result<String, String> {
@@ -222,14 +244,8 @@ fn parse_perspective(s: &str) -> Result<String, String> {
     }
 }
 
-/// Language of terminal texts.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Lang {
-    /// Dansk.
-    Da,
-    /// English.
-    En,
-}
+/// Language of terminal texts and reports: the report's own language type.
+pub use crate::report::format::Lang;
 
 /// `ressim run`.
 #[derive(Debug, Args)]
@@ -263,8 +279,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub trace: Option<u32>,
     /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: Quiet,
 }
 
 /// `ressim check`.
@@ -272,9 +288,9 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Scenario file (TOML). Without it, the built-in scenario is checked.
     pub scenario: Option<PathBuf>,
-    /// Language of the terminal texts and reports (default Danish).
-    #[arg(long, value_enum, default_value = "da")]
-    pub lang: Lang,
+    /// Language of the terminal texts and reports.
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {

@@ -11,19 +11,7 @@ const BAD_SCENARIO: i32 = 65;
 fn run_writes_the_contract_files() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            shipped().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "4",
-            "--quiet",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[shipped().to_str().unwrap()], 4, &out);
     for f in [
         "summary.json",
         "occupancy.csv",
@@ -96,23 +84,9 @@ fn results_are_byte_identical_across_thread_counts() {
     let mut outs = Vec::new();
     for threads in ["1", "2", "3"] {
         let out = t.path().join(format!("t{threads}"));
-        let o = run_in(
-            t.path(),
-            &[
-                "run",
-                shipped().to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--replications",
-                "12",
-                "--seed",
-                "11",
-                "--threads",
-                threads,
-                "--quiet",
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
+        let scen = shipped();
+        let args = [scen.to_str().unwrap(), "--seed", "11", "--threads", threads];
+        quick("run", &args, 12, &out);
         outs.push(out);
     }
     for f in [
@@ -166,18 +140,7 @@ fn a_folder_ressim_did_not_write_is_never_overwritten() {
     // A folder ressim wrote is replaced.
     let own = t.path().join("own");
     for _ in 0..2 {
-        let o = run_in(
-            t.path(),
-            &[
-                "run",
-                "--out",
-                own.to_str().unwrap(),
-                "--replications",
-                "2",
-                "--quiet",
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
+        quick("run", &[], 2, &own);
     }
 }
 

@@ -330,6 +330,8 @@ fn power_writes_its_own_report_section() {
             "--trials",
             "20",
             "--no-mde",
+            "--lang",
+            "en",
             "--out",
             out.to_str().unwrap(),
             "--quiet",

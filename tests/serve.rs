@@ -146,16 +146,15 @@ fn error_of(body: &str) -> String {
     v["error"].as_str().unwrap_or_default().to_string()
 }
 
-/// summary.json of `ressim run` with `args`, in a fresh folder.
-fn cli_summary(dir: &Path, args: &[&str]) -> Value {
+/// summary.json of the quick `ressim run` (`common::quick`) with `args` and `replications`
+/// (None: the scenario's own), written into a fresh folder under `dir`.
+fn cli_summary(dir: &Path, args: &[&str], replications: Option<u32>) -> Value {
     let out = dir.join(format!("out-{}", args.join("_").replace(['/', '='], "-")));
-    let mut all = vec!["run", "--no-break-even", "-q", "--out"];
-    let o = out.to_string_lossy().to_string();
-    all.push(&o);
-    all.extend_from_slice(args);
-    let r = run_in(dir, &all);
-    assert!(r.status.success(), "{}", common::stderr(&r));
-    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+    match replications {
+        Some(r) => common::quick("run", args, r, &out),
+        None => common::quick_with_own_replications("run", args, &out),
+    };
+    common::summary_json(&out)
 }
 
 fn npv(summary: &Value, k: &str) -> f64 {
@@ -338,10 +337,7 @@ fn a_run_gives_the_figures_of_ressim_run_and_its_variant_file_too() {
     );
     assert_eq!(c, 200, "{run}");
     assert_eq!(run["replications"], 6);
-    let cli = cli_summary(
-        proj.path(),
-        &["--staff", "mentors=15", "--replications", "6"],
-    );
+    let cli = cli_summary(proj.path(), &["--staff", "mentors=15"], Some(6));
     for k in ["municipality", "bif", "society"] {
         assert_eq!(view_npv(&run, k), npv(&cli, k), "{k}");
     }
@@ -356,7 +352,8 @@ fn a_run_gives_the_figures_of_ressim_run_and_its_variant_file_too() {
         "{variant}"
     );
     std::fs::write(proj.path().join("v.toml"), variant).unwrap();
-    let from_file = cli_summary(proj.path(), &["v.toml", "--replications", "6"]);
+    let file = proj.path().join("v.toml");
+    let from_file = cli_summary(proj.path(), &[file.to_str().unwrap()], Some(6));
     assert_eq!(npv(&from_file, "municipality"), npv(&cli, "municipality"));
     // Downloads: the variant, and the files `ressim run` writes.
     let id = run["run"].as_u64().unwrap();
@@ -527,10 +524,7 @@ fn the_page_in_headless_chromium_shows_the_figures_of_ressim_run() {
         .as_str()
         .unwrap()
         .to_string();
-    let cli = cli_summary(
-        proj.path(),
-        &["--staff", "mentors=15", "--replications", &REPS.to_string()],
-    );
+    let cli = cli_summary(proj.path(), &["--staff", "mentors=15"], Some(REPS));
     let want =
         ressim::report::format::mio(npv(&cli, "municipality"), ressim::report::format::Lang::Da);
     assert_eq!(
@@ -551,8 +545,9 @@ fn the_page_in_headless_chromium_shows_the_figures_of_ressim_run() {
     let variant = eval("fetch(document.getElementById('dl-variant').href).then(r => r.text())");
     let variant = variant.as_str().unwrap();
     assert!(variant.contains("mentors"), "{variant}");
-    std::fs::write(proj.path().join("page-variant.toml"), variant).unwrap();
-    let from_file = cli_summary(proj.path(), &["page-variant.toml"]);
+    let file = proj.path().join("page-variant.toml");
+    std::fs::write(&file, variant).unwrap();
+    let from_file = cli_summary(proj.path(), &[file.to_str().unwrap()], None);
     assert_eq!(from_file["replications"], REPS);
     assert_eq!(npv(&from_file, "municipality"), npv(&cli, "municipality"));
 }

@@ -228,19 +228,21 @@ pub fn best(sc: &Scenario, points: &[Point], perspective: usize) -> Option<(usiz
 }
 
 /// The sweep chart: mean NPV of `perspective` (with its 95 % interval) against the first
-/// varied service's FTE — one line per value of the second varied service, if there is one.
+/// varied service's FTE — one line per value of the second varied service, if there is one;
+/// its texts in `lang`.
 pub fn chart(
     sc: &Scenario,
     vary: &[Vary],
     points: &[Point],
     perspective: usize,
+    lang: crate::report::format::Lang,
 ) -> crate::report::charts::Lines {
     let arm = Results::focus_arm(sc);
     let mut series: Vec<(String, crate::report::charts::LinePoints)> = Vec::new();
     for p in points {
         let name = match (vary.get(1), p.staff.get(1)) {
             (Some(v), Some(x)) => format!("{}={x}", v.service),
-            _ => PERSPECTIVES[perspective].to_string(),
+            _ => crate::report::html::payer_name(PERSPECTIVES[perspective], lang),
         };
         let npv: Vec<f64> = p
             .results
@@ -256,15 +258,21 @@ pub fn chart(
         }
     }
     crate::report::charts::Lines {
-        title: format!(
-            "NPV ({}) against staffing (mean, 95 % interval)",
-            PERSPECTIVES[perspective]
-        ),
+        title: match lang {
+            crate::report::format::Lang::Da => format!(
+                "Nutidsværdi for {} mod bemandingen (gennemsnit, 95 %-interval)",
+                crate::report::explain::perspective_noun(perspective, lang)
+            ),
+            crate::report::format::Lang::En => format!(
+                "NPV ({}) against staffing (mean, 95 % interval)",
+                PERSPECTIVES[perspective]
+            ),
+        },
         x_label: format!(
             "{} (FTE)",
             vary.first().map(|v| v.service.as_str()).unwrap_or("")
         ),
-        y_label: "NPV (DKK)".into(),
+        y_label: lang.pick("Nutidsværdi (kr.)", "NPV (DKK)").into(),
         series,
         y_format: crate::report::charts::mio,
         x_format: crate::report::charts::decimal,

@@ -1,13 +1,23 @@
 //! Numbers and words for readers: Danish number formats in Danish (1.234.567 kr.,
 //! 12,5 mio. kr., decimal comma) and English ones in English.
 
-/// Language of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Language of a report and of the terminal texts (`--lang da|en`; Danish by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Dansk.
     Da,
     /// English.
     En,
+}
+
+impl Lang {
+    /// The Danish or the English text, as the language says.
+    pub fn pick<T>(self, da: T, en: T) -> T {
+        match self {
+            Lang::Da => da,
+            Lang::En => en,
+        }
+    }
 }
 
 /// Group the integer part in threes with `sep`.

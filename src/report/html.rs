@@ -336,7 +336,7 @@ pub fn payer_name(p: &str, lang: Lang) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1050px;margin:24px auto;padding:0 16px;line-height:1.4}
+pub(super) const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#222;max-width:1050px;margin:24px auto;padding:0 16px;line-height:1.4}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #4272b0;padding-bottom:3px;margin-top:28px}
 table{border-collapse:collapse;width:100%;margin:8px 0 14px;font-size:13px}th,td{border:1px solid #ccc;padding:4px 6px;text-align:right;vertical-align:top}
 th{background:#eef2f8}td.l,th.l{text-align:left}.neg{color:#a32}.small{font-size:12px;color:#555}
@@ -811,114 +811,6 @@ pub(super) fn figure(h: &mut String, caption: &str, svg: &str) {
         "<figure>{body}<figcaption class=\"small\">{}</figcaption></figure>",
         esc(shown)
     );
-}
-
-/// The trial-power section as its own self-contained report (`ressim power` writes it next to
-/// power.csv): design, power by outcome and size with intervals, the size for 80 % power, the
-/// minimum detectable effect, capacity notes and the chart.
-pub fn power_report(title: &str, power: &Value, csv: &str, svg: &str) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
-        esc(title)
-    );
-    let _ = writeln!(h, "<h1>Trial power: {}</h1>", esc(title));
-    let _ = writeln!(
-        h,
-        "<p>Each simulated trial randomises its citizens by the arm's offer share ({}), follows them for {} months after entry and applies the planned test at α = {}; {} trials per size, {}. Power is the share of trials that reject, with its {} interval.</p>",
-        power["offer_share"],
-        power["follow_up_months"],
-        power["alpha"],
-        power["trials"],
-        if power["psa"].as_bool() == Some(true) {
-            "parameters drawn per trial"
-        } else {
-            "parameters fixed"
-        },
-        esc(power["interval"].as_str().unwrap_or("95 %"))
-    );
-    let _ = writeln!(
-        h,
-        "<h2>Power by outcome and size</h2><table><tr><th class=\"l\">outcome</th><th>size</th><th>power</th><th>95 % interval</th><th>mean effect</th></tr>"
-    );
-    for line in csv.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() < 6 {
-            continue;
-        }
-        let num = |x: &str| x.parse::<f64>().unwrap_or(f64::NAN);
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{:.2}</td><td>{:.2} … {:.2}</td><td>{:.3}</td></tr>",
-            esc(f[0]),
-            esc(f[1]),
-            num(f[2]),
-            num(f[3]),
-            num(f[4]),
-            num(f[5])
-        );
-    }
-    let _ = writeln!(
-        h,
-        "</table><h2>Size for 80 % power and minimum detectable effect</h2><table><tr><th class=\"l\">outcome</th><th class=\"l\">test</th><th class=\"l\">size for 80 % power</th><th>MDE (effect scale)</th><th>MDE (effect)</th></tr>"
-    );
-    for o in power["outcomes"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(o["outcome"].as_str().unwrap_or("")),
-            esc(o["test"].as_str().unwrap_or("")),
-            esc(o["size_for_80_power_text"].as_str().unwrap_or("")),
-            o["mde_effect_scale"]
-                .as_f64()
-                .map(|v| format!("{v:.2}"))
-                .unwrap_or_else(|| "–".into()),
-            o["mde_effect"]
-                .as_f64()
-                .map(|v| format!("{v:.3}"))
-                .unwrap_or_else(|| "–".into()),
-        );
-    }
-    let _ = writeln!(h, "</table>");
-    let _ = writeln!(
-        h,
-        "<h2>Does the house's capacity bind?</h2><table><tr><th>size</th><th class=\"l\">services where capacity binds (utilisation ≥ 95 % or a queue in half the trials)</th></tr>"
-    );
-    for size in power["sizes"].as_array().into_iter().flatten() {
-        let binding: Vec<String> = size["capacity"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| c["binds"].as_bool() == Some(true))
-            .map(|c| {
-                format!(
-                    "{} ({:.0} % used, longest queue {})",
-                    c["service"].as_str().unwrap_or(""),
-                    100.0 * c["utilisation_mean"].as_f64().unwrap_or(0.0),
-                    c["max_queue"]
-                )
-            })
-            .collect();
-        let text = if binding.is_empty() {
-            "none".to_string()
-        } else {
-            binding.join("; ")
-        };
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td class=\"l\">{}</td></tr>",
-            size["size"],
-            esc(&text)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "</table><p class=\"small\">Where capacity binds, a larger trial dilutes the effect per participant: the house serves no more citizens than its staff allows.</p>"
-    );
-    figure(&mut h, "power: power against trial size per outcome", svg);
-    let _ = writeln!(h, "</body></html>");
-    h
 }
 
 /// The investment-case table of a standing programme (summary `business_case.full_phase_in`):

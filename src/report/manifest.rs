@@ -19,6 +19,35 @@ pub struct RunInfo {
     pub changes: Vec<crate::scenario::overrides::Change>,
 }
 
+/// The run options that differ from the scenario's, as recorded changes, in the order they
+/// name an output folder: effect scale, probabilistic analysis, seed, replications.
+pub fn option_changes(
+    sc: &Scenario,
+    opts: &crate::montecarlo::RunOptions,
+) -> Vec<crate::scenario::overrides::Change> {
+    use crate::scenario::{overrides::option, param::fmt_num};
+    let mut changes = Vec::new();
+    changes.extend(option(
+        "effect_scale",
+        fmt_num(opts.effect_scale),
+        fmt_num(sc.sim.effect_scale),
+    ));
+    if !opts.psa {
+        changes.extend(option("psa", "nej / no".into(), "ja / yes".into()));
+    }
+    changes.extend(option(
+        "seed",
+        opts.seed.to_string(),
+        sc.sim.seed.to_string(),
+    ));
+    changes.extend(option(
+        "replications",
+        opts.replications.to_string(),
+        sc.sim.replications.to_string(),
+    ));
+    changes
+}
+
 /// Build manifest.json.
 pub fn manifest(sc: &Scenario, res: &Results, info: &RunInfo) -> Value {
     json!({

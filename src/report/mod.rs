@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod method;
 pub mod output;
 pub mod pdf;
+pub mod power_html;
 pub mod programme;
 pub mod quantities;
 pub mod run_charts;

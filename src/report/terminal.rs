@@ -201,12 +201,17 @@ pub fn summary_lines(sc: &Scenario, res: &Results, dir: &Path, lang: Lang) -> Ve
         }
     }
     out.push(String::new());
-    out.push(format!(
-        "{}: {}",
-        if da { "Resultater i" } else { "Results in" },
-        dir.display()
-    ));
+    out.push(results_in(dir, lang));
     out
+}
+
+/// "Resultater i: DIR" / "Results in: DIR", the last line of every command that writes a folder.
+pub fn results_in(dir: &Path, lang: Lang) -> String {
+    format!(
+        "{}: {}",
+        lang.pick("Resultater i", "Results in"),
+        dir.display()
+    )
 }
 
 /// "betjent 129 af 239 tilbudt, ventetid 6,4 mdr." of one service's staffing block.

@@ -544,7 +544,6 @@ fn write_files(
     lang: crate::report::format::Lang,
     file: &str,
 ) -> crate::Result<Vec<u8>> {
-    use crate::scenario::overrides::option;
     let sc = &rec.scenario;
     let res = &rec.results;
     let opts = &res.options;
@@ -555,22 +554,8 @@ fn write_files(
     let started = std::time::Instant::now();
     // The same break-even search `ressim run` does.
     let break_even = crate::analysis::break_even::search(sc, opts, res)?;
-    let mut changes = Vec::new();
-    changes.extend(option(
-        "effect_scale",
-        crate::scenario::param::fmt_num(opts.effect_scale),
-        crate::scenario::param::fmt_num(sc.sim.effect_scale),
-    ));
-    changes.extend(option(
-        "seed",
-        opts.seed.to_string(),
-        sc.sim.seed.to_string(),
-    ));
-    changes.extend(option(
-        "replications",
-        opts.replications.to_string(),
-        sc.sim.replications.to_string(),
-    ));
+    // The page never turns probabilistic analysis off, so no `psa` change is recorded.
+    let changes = crate::report::manifest::option_changes(sc, opts);
     let mut command_line: Vec<String> = ["ressim", "run", variant::VARIANT_LABEL]
         .iter()
         .map(|s| s.to_string())

@@ -258,19 +258,21 @@ pub fn summary_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("summary.json parses")
 }
 
-/// `ressim COMMAND SCENARIOS… --replications N --no-break-even --quiet --out OUT`, which must
-/// succeed: the quick run of the end-to-end tests.
-pub fn quick(command: &str, scenarios: &[&str], replications: u32, out: &Path) -> Output {
+/// `ressim COMMAND ARGS… --replications N --no-break-even --quiet --out OUT` in the crate
+/// root, which must succeed: the quick run of the end-to-end tests. `args` are the scenarios
+/// and any further options (`--seed 11`, `--staff mentors=15`).
+pub fn quick(command: &str, args: &[&str], replications: u32, out: &Path) -> Output {
     let reps = replications.to_string();
-    let mut args = vec![command];
-    args.extend_from_slice(scenarios);
-    args.extend([
-        "--replications",
-        &reps,
-        "--no-break-even",
-        "--quiet",
-        "--out",
-    ]);
-    args.push(out.to_str().expect("a UTF-8 path"));
-    ressim_ok(&args)
+    let mut all = args.to_vec();
+    all.extend(["--replications", &reps]);
+    quick_with_own_replications(command, &all, out)
+}
+
+/// [`quick`] with the scenario's own number of replications (no `--replications`).
+pub fn quick_with_own_replications(command: &str, args: &[&str], out: &Path) -> Output {
+    let mut all = vec![command];
+    all.extend_from_slice(args);
+    all.extend(["--no-break-even", "--quiet", "--out"]);
+    all.push(out.to_str().expect("a UTF-8 path"));
+    ressim_ok(&all)
 }

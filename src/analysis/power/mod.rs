@@ -51,6 +51,7 @@
 use crate::engine::compile::compile_arm;
 use crate::error::{Error, Result};
 use crate::montecarlo::Results;
+use crate::report::format::Lang;
 use crate::scenario::{COURSE, OutcomeFlags, Scenario, ServiceKind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -143,6 +144,29 @@ impl Outcome {
             "two-proportion z-test (pooled variance)"
         } else {
             "Welch t-test"
+        }
+    }
+
+    /// The planned test in words, in `lang` (power.json keeps [`Outcome::test_name`]).
+    pub fn test_label(self, lang: Lang) -> &'static str {
+        match (self.is_share(), lang) {
+            (true, Lang::Da) => "z-test for to andele (samlet varians)",
+            (false, Lang::Da) => "Welchs t-test",
+            (_, Lang::En) => self.test_name(),
+        }
+    }
+
+    /// The outcome in words for reports and the terminal, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Outcome::SelfSupporting, Lang::Da) => "selvforsørgende",
+            (Outcome::Pension, Lang::Da) => "førtidspension",
+            (Outcome::BenefitMonths, Lang::Da) => "måneder på ydelse",
+            (Outcome::EmploymentMonths, Lang::Da) => "måneder i beskæftigelse",
+            (Outcome::SelfSupporting, Lang::En) => "self-supporting",
+            (Outcome::Pension, Lang::En) => "disability pension",
+            (Outcome::BenefitMonths, Lang::En) => "months on benefits",
+            (Outcome::EmploymentMonths, Lang::En) => "months employed",
         }
     }
 
@@ -419,11 +443,42 @@ pub struct PowerReport {
     pub mde: Option<MdeSearch>,
 }
 
-/// Run the power analysis. `progress(what, done, total)` is called after each batch of trials.
+/// What the power analysis is simulating, for its progress line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// The trials of one size at the options' effect scale.
+    Size(usize),
+    /// The MDE search: the trials of the scenario's own size at one effect scale.
+    Mde {
+        /// Trial size.
+        size: usize,
+        /// Effect scale.
+        scale: f64,
+    },
+}
+
+impl Stage {
+    /// The stage in words, in `lang`.
+    pub fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Stage::Size(n), Lang::Da) => format!("størrelse {n}"),
+            (Stage::Size(n), Lang::En) => format!("size {n}"),
+            (Stage::Mde { size, scale }, Lang::Da) => {
+                format!("MDE-søgning, størrelse {size}, virkningsskala {scale}")
+            }
+            (Stage::Mde { size, scale }, Lang::En) => {
+                format!("MDE search, size {size}, effect scale {scale}")
+            }
+        }
+    }
+}
+
+/// Run the power analysis. `progress(stage, done, total)` is called after each batch of
+/// trials.
 pub fn run(
     sc: &Scenario,
     opts: &PowerOptions,
-    mut progress: impl FnMut(&str, u32, u32),
+    mut progress: impl FnMut(Stage, u32, u32),
 ) -> Result<PowerReport> {
     let d = design(sc, opts)?;
     if opts.sizes.is_empty() {
@@ -437,7 +492,6 @@ pub fn run(
         })?;
     let mut sizes = Vec::with_capacity(opts.sizes.len());
     for &n in &opts.sizes {
-        let label = format!("size {n}");
         sizes.push(evaluate(
             sc,
             &d,
@@ -445,7 +499,7 @@ pub fn run(
             n,
             opts.effect_scale,
             &pool,
-            &mut |a, b| progress(&label, a, b),
+            &mut |a, b| progress(Stage::Size(n), a, b),
         )?);
     }
     let size_for_80 = (0..opts.outcomes.len())
@@ -486,41 +540,68 @@ pub struct CommandOptions {
     pub started: Instant,
     /// When the command started, in seconds since the Unix epoch.
     pub started_unix: u64,
+    /// Language of the terminal texts, the chart and report.html.
+    pub lang: Lang,
 }
 
 /// `ressim power`: run the analysis and write power.csv, capacity.csv, power.json, the chart
 /// and manifest.json.
 pub fn command(sc: &Scenario, opts: &PowerOptions, c: &CommandOptions) -> Result<()> {
     let d = design(sc, opts)?;
+    let lang = c.lang;
     if !c.quiet {
         for o in &c.skipped {
             crate::errln!(
-                "warning: outcome `{}` is left out: no course state has `{} = true`",
-                o.id(),
-                o.flag_key()
+                "{}",
+                match lang {
+                    Lang::Da => format!(
+                        "advarsel: udfaldet `{}` er udeladt: ingen forløbstilstand har `{} = true`",
+                        o.id(),
+                        o.flag_key()
+                    ),
+                    Lang::En => format!(
+                        "warning: outcome `{}` is left out: no course state has `{} = true`",
+                        o.id(),
+                        o.flag_key()
+                    ),
+                }
             );
         }
-        crate::errln!(
-            "ressim: trial power of {} — sizes {}, {} trials each, follow-up {} months{}",
-            sc.name,
-            opts.sizes
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            opts.trials,
-            d.follow_up_months,
-            if opts.mde {
-                format!(", then the MDE at n = {}", d.scenario_size)
-            } else {
-                String::new()
-            }
-        );
+        let sizes = opts
+            .sizes
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mde = if opts.mde {
+            format!(
+                "{} n = {}",
+                lang.pick(", derefter MDE ved", ", then the MDE at"),
+                d.scenario_size
+            )
+        } else {
+            String::new()
+        };
+        match lang {
+            Lang::Da => crate::errln!(
+                "ressim: forsøgets styrke for {} — størrelser {sizes}, {} forsøg hver, opfølgning {} måneder{mde}",
+                sc.name,
+                opts.trials,
+                d.follow_up_months
+            ),
+            Lang::En => crate::errln!(
+                "ressim: trial power of {} — sizes {sizes}, {} trials each, follow-up {} months{mde}",
+                sc.name,
+                opts.trials,
+                d.follow_up_months
+            ),
+        }
     }
     let show = !c.quiet && std::io::stderr().is_terminal();
+    let trial = lang.pick("forsøg", "trial");
     let rep = run(sc, opts, |what, done, total| {
         if show {
-            crate::err!("\r  {what}: trial {done}/{total}      ");
+            crate::err!("\r  {}: {trial} {done}/{total}      ", what.text(lang));
             if done == total {
                 crate::errln!();
             }
@@ -528,8 +609,8 @@ pub fn command(sc: &Scenario, opts: &PowerOptions, c: &CommandOptions) -> Result
     })?;
     let dir = write(sc, opts, &rep, c)?;
     if !c.quiet {
-        crate::out!("{}", summary_text(sc, &rep))?;
-        crate::outln!("Results in: {}", dir.display())?;
+        crate::out!("{}", summary_text(sc, &rep, lang))?;
+        crate::outln!("{}", crate::report::terminal::results_in(&dir, lang))?;
     }
     Ok(())
 }

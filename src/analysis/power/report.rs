@@ -4,6 +4,7 @@
 use super::*;
 use crate::error::{Error, Result};
 use crate::report::charts::{self, Chart};
+use crate::report::format::{Lang, num};
 use crate::scenario::{Scenario, ServiceKind};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -112,7 +113,7 @@ pub fn json(sc: &Scenario, rep: &PowerReport) -> serde_json::Value {
                     Some(SizeFor::About(n)) => serde_json::json!(n),
                     _ => serde_json::Value::Null,
                 },
-                "size_for_80_power_text": sf.map(|s| s.text()),
+                "size_for_80_power_text": sf.map(|s| s.text(Lang::En)),
                 "mde_effect_scale": mde.map(|m| m.scale),
                 "mde_effect": mde.map(|m| m.effect),
             })
@@ -151,6 +152,10 @@ pub struct PowerChart {
     pub title: String,
     /// X-axis label.
     pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Label of the 80 % line.
+    pub target_label: String,
     /// Per outcome: name and (size, power, low, high).
     pub series: Vec<(String, Vec<PowerPoint>)>,
     /// Significance level (drawn as the power of no effect).
@@ -201,14 +206,14 @@ impl Chart for PowerChart {
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
-            .y_desc("power")
+            .y_desc(&self.y_label)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(|e| err(&e))?;
         for (y, label) in [
-            (TARGET_POWER, "80 % power".to_string()),
+            (TARGET_POWER, self.target_label.clone()),
             (self.alpha, format!("α = {}", self.alpha)),
         ] {
             chart
@@ -268,27 +273,48 @@ impl Chart for PowerChart {
     }
 }
 
-/// The chart of a report.
-pub fn chart(sc: &Scenario, rep: &PowerReport) -> PowerChart {
+/// The chart of a report, its texts in `lang`.
+pub fn chart(sc: &Scenario, rep: &PowerReport, lang: Lang) -> PowerChart {
     let binding: Vec<String> = rep
         .sizes
         .iter()
         .filter(|s| s.capacity.iter().any(|c| c.binds))
         .map(|s| s.size.to_string())
         .collect();
+    let (trials, alpha, follow_up) = (
+        rep.options.trials,
+        rep.options.alpha,
+        rep.design.follow_up_months,
+    );
     PowerChart {
-        title: format!(
-            "Trial power, {} ({} trials per size, α = {}, follow-up {} months)",
-            sc.name, rep.options.trials, rep.options.alpha, rep.design.follow_up_months
-        ),
-        x_label: if binding.is_empty() {
-            "citizens randomised (log scale); staff capacity does not bind at any size".into()
-        } else {
-            format!(
+        title: match lang {
+            Lang::Da => format!(
+                "Forsøgets styrke, {} ({trials} forsøg pr. størrelse, α = {alpha}, opfølgning {follow_up} måneder)",
+                sc.name
+            ),
+            Lang::En => format!(
+                "Trial power, {} ({trials} trials per size, α = {alpha}, follow-up {follow_up} months)",
+                sc.name
+            ),
+        },
+        x_label: match (binding.is_empty(), lang) {
+            (true, Lang::Da) => {
+                "randomiserede borgere (logaritmisk skala); personalets kapacitet binder ikke ved nogen størrelse".into()
+            }
+            (true, Lang::En) => {
+                "citizens randomised (log scale); staff capacity does not bind at any size".into()
+            }
+            (false, Lang::Da) => format!(
+                "randomiserede borgere (logaritmisk skala); noget af personalets kapacitet binder ved n = {} (capacity.csv)",
+                binding.join(", ")
+            ),
+            (false, Lang::En) => format!(
                 "citizens randomised (log scale); some staff capacity binds at n = {} (capacity.csv)",
                 binding.join(", ")
-            )
+            ),
         },
+        y_label: lang.pick("styrke", "power").into(),
+        target_label: lang.pick("80 % styrke", "80 % power").into(),
         series: rep
             .options
             .outcomes
@@ -296,7 +322,7 @@ pub fn chart(sc: &Scenario, rep: &PowerReport) -> PowerChart {
             .enumerate()
             .map(|(k, o)| {
                 (
-                    o.id().to_string(),
+                    o.label(lang).to_string(),
                     rep.sizes
                         .iter()
                         .map(|s| {
@@ -312,72 +338,130 @@ pub fn chart(sc: &Scenario, rep: &PowerReport) -> PowerChart {
 }
 
 /// An effect in the outcome's unit: percentage points for shares, months otherwise.
-pub fn effect_text(o: Outcome, v: f64) -> String {
+pub fn effect_text(o: Outcome, v: f64, lang: Lang) -> String {
+    let sign = if v >= 0.0 { "+" } else { "" };
     if o.is_share() {
-        format!("{:+.1} pp", v * 100.0)
+        format!(
+            "{sign}{} {}",
+            num(v * 100.0, 1, lang),
+            lang.pick("%-point", "pp")
+        )
     } else {
-        format!("{v:+.2} months")
+        format!(
+            "{sign}{} {}",
+            num(v, 2, lang),
+            lang.pick("måneder", "months")
+        )
     }
 }
 
-/// The terminal summary.
-pub fn summary_text(sc: &Scenario, rep: &PowerReport) -> String {
+/// The terminal summary, in `lang`.
+pub fn summary_text(sc: &Scenario, rep: &PowerReport, lang: Lang) -> String {
     let d = &rep.design;
     let o = &rep.options;
+    let t = |da: &'static str, en: &'static str| lang.pick(da, en);
+    let dec = |v: f64, k: usize| num(v, k, lang);
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "\nTrial power: {} — arm `{}`, {:.0} % randomised to the programme; {} trials per size, \
-         α = {}, follow-up {} months from entry, effect scale {}; {}",
-        sc.name,
-        sc.arms[d.arm].id,
-        d.offer_share * 100.0,
-        o.trials,
-        o.alpha,
-        d.follow_up_months,
-        o.effect_scale,
-        if o.scale_staff {
-            format!("staff scaled with the size (× size ÷ {})", d.scenario_size)
-        } else {
-            "the scenario's staff at every size".to_string()
-        }
-    );
-    let _ = write!(s, "{:<20}", "power (95 % CI)");
+    let staff = match (o.scale_staff, lang) {
+        (true, Lang::Da) => format!(
+            "personalet skaleret med størrelsen (× størrelse ÷ {})",
+            d.scenario_size
+        ),
+        (true, Lang::En) => format!("staff scaled with the size (× size ÷ {})", d.scenario_size),
+        (false, _) => t(
+            "scenariets personale ved alle størrelser",
+            "the scenario's staff at every size",
+        )
+        .to_string(),
+    };
+    let _ = match lang {
+        Lang::Da => writeln!(
+            s,
+            "\nForsøgets styrke: {} — arm `{}`, {} % randomiseret til programmet; {} forsøg pr. \
+             størrelse, α = {}, opfølgning {} måneder fra start, virkningsskala {}; {staff}",
+            sc.name,
+            sc.arms[d.arm].id,
+            dec(d.offer_share * 100.0, 0),
+            o.trials,
+            o.alpha.to_string().replace('.', ","),
+            d.follow_up_months,
+            o.effect_scale,
+        ),
+        Lang::En => writeln!(
+            s,
+            "\nTrial power: {} — arm `{}`, {:.0} % randomised to the programme; {} trials per size, \
+             α = {}, follow-up {} months from entry, effect scale {}; {staff}",
+            sc.name,
+            sc.arms[d.arm].id,
+            d.offer_share * 100.0,
+            o.trials,
+            o.alpha,
+            d.follow_up_months,
+            o.effect_scale,
+        ),
+    };
+    let w = o
+        .outcomes
+        .iter()
+        .map(|x| crate::report::format::display_width(x.label(lang)))
+        .max()
+        .unwrap_or(0)
+        .max(20)
+        + 1;
+    let pad = |x: &str| crate::report::format::pad(x, w, true);
+    let _ = write!(s, "{}", pad(t("styrke (95 %-interval)", "power (95 % CI)")));
     for sz in &rep.sizes {
         let _ = write!(s, "{:>19}", format!("n = {}", sz.size));
     }
-    let _ = writeln!(s, "   80 % power at n");
+    let _ = writeln!(s, "   {}", t("80 % styrke ved n", "80 % power at n"));
     for (k, out) in o.outcomes.iter().enumerate() {
-        let _ = write!(s, "{:<20}", out.id());
+        let _ = write!(s, "{}", pad(out.label(lang)));
         for sz in &rep.sizes {
             let r = &sz.outcomes[k];
             let _ = write!(
                 s,
                 "{:>19}",
-                format!("{:.2} ({:.2}–{:.2})", r.power, r.power_lo, r.power_hi)
+                format!(
+                    "{} ({}–{})",
+                    dec(r.power, 2),
+                    dec(r.power_lo, 2),
+                    dec(r.power_hi, 2)
+                )
             );
         }
         let _ = writeln!(
             s,
             "   {}",
-            rep.size_for_80[k].map(|x| x.text()).unwrap_or_default()
+            rep.size_for_80[k].map(|x| x.text(lang)).unwrap_or_default()
         );
     }
-    let _ = writeln!(s, "mean effect (participants − non-participants):");
+    let _ = writeln!(
+        s,
+        "{}",
+        t(
+            "gennemsnitlig virkning (deltagere − ikke-deltagere):",
+            "mean effect (participants − non-participants):"
+        )
+    );
     for (k, out) in o.outcomes.iter().enumerate() {
-        let _ = write!(s, "{:<20}", out.id());
+        let _ = write!(s, "{}", pad(out.label(lang)));
         for sz in &rep.sizes {
-            let _ = write!(s, "{:>19}", effect_text(*out, sz.outcomes[k].effect_mean));
+            let _ = write!(
+                s,
+                "{:>19}",
+                effect_text(*out, sz.outcomes[k].effect_mean, lang)
+            );
         }
         let base = rep.sizes.first().map(|z| z.outcomes[k].control_mean);
         if let Some(b) = base {
             let _ = write!(
                 s,
-                "   (non-participants: {})",
+                "   ({}: {})",
+                t("ikke-deltagere", "non-participants"),
                 if out.is_share() {
-                    format!("{:.1} %", b * 100.0)
+                    format!("{} %", dec(b * 100.0, 1))
                 } else {
-                    format!("{b:.1} months")
+                    format!("{} {}", dec(b, 1), t("måneder", "months"))
                 }
             );
         }
@@ -388,18 +472,31 @@ pub fn summary_text(sc: &Scenario, rep: &PowerReport) -> String {
             .capacity
             .iter()
             .filter(|c| c.binds)
-            .map(|c| {
-                format!(
+            .map(|c| match lang {
+                Lang::Da => format!(
+                    "{} (udnyttelse {} %, kø i {} % af forsøgene, højst {})",
+                    c.service,
+                    dec(c.utilisation * 100.0, 0),
+                    dec(c.trials_with_queue * 100.0, 0),
+                    c.max_queue
+                ),
+                Lang::En => format!(
                     "{} (utilisation {:.0} %, queue in {:.0} % of trials, max {})",
                     c.service,
                     c.utilisation * 100.0,
                     c.trials_with_queue * 100.0,
                     c.max_queue
-                )
+                ),
             })
             .collect();
         if !bind.is_empty() {
-            let _ = writeln!(s, "capacity binds at n = {}: {}", sz.size, bind.join("; "));
+            let _ = writeln!(
+                s,
+                "{} n = {}: {}",
+                t("kapaciteten binder ved", "capacity binds at"),
+                sz.size,
+                bind.join("; ")
+            );
         }
     }
     if rep
@@ -407,31 +504,64 @@ pub fn summary_text(sc: &Scenario, rep: &PowerReport) -> String {
         .iter()
         .all(|z| z.capacity.iter().all(|c| !c.binds))
     {
-        let _ = writeln!(s, "staff capacity does not bind at any size searched");
+        let _ = writeln!(
+            s,
+            "{}",
+            t(
+                "personalets kapacitet binder ikke ved nogen af de søgte størrelser",
+                "staff capacity does not bind at any size searched"
+            )
+        );
     }
     if let Some(m) = &rep.mde {
         let _ = writeln!(
             s,
-            "minimum detectable effect (80 % power) at the scenario's own size n = {}:",
+            "{} n = {}:",
+            t(
+                "mindste påviselige virkning (80 % styrke) ved scenariets egen størrelse",
+                "minimum detectable effect (80 % power) at the scenario's own size"
+            ),
             m.size
         );
         for (k, out) in o.outcomes.iter().enumerate() {
             let _ = writeln!(
                 s,
-                "  {:<20}{}",
-                out.id(),
+                "  {}{}",
+                pad(out.label(lang)),
                 match m.mde[k] {
                     Some(x) => format!(
-                        "effect scale {:.2} ({})",
-                        x.scale,
-                        effect_text(*out, x.effect)
+                        "{} {} ({})",
+                        t("virkningsskala", "effect scale"),
+                        dec(x.scale, 2),
+                        effect_text(*out, x.effect, lang)
                     ),
-                    None => format!("not reached at effect scale {MAX_SCALE}"),
+                    None => format!(
+                        "{} {MAX_SCALE}",
+                        t(
+                            "ikke nået ved virkningsskala",
+                            "not reached at effect scale"
+                        )
+                    ),
                 }
             );
         }
     }
     s
+}
+
+/// Every outcome's words for report.html, in `lang`.
+fn outcome_texts(rep: &PowerReport, lang: Lang) -> Vec<crate::report::power_html::OutcomeText> {
+    rep.options
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(k, o)| crate::report::power_html::OutcomeText {
+            id: o.id().to_string(),
+            label: o.label(lang).to_string(),
+            test: o.test_label(lang).to_string(),
+            size_for: rep.size_for_80[k].map(|s| s.text(lang)).unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Write power.csv, capacity.csv, power.json, the chart, report.html and manifest.json into
@@ -451,12 +581,20 @@ pub(super) fn write(
         serde_json::to_vec_pretty(&json(sc, rep)).map_err(|e| Error::Runtime(e.to_string()))?;
     js.push(b'\n');
     st.write("power.json", &js)?;
-    charts::both(&st.path(""), "power", (1000, 620), &chart(sc, rep))?;
-    let power_json = json(sc, rep);
+    charts::both(&st.path(""), "power", (1000, 620), &chart(sc, rep, c.lang))?;
     let svg = std::fs::read_to_string(st.path("power.svg")).unwrap_or_default();
+    let title = c.lang.pick(&sc.title_da, &sc.title_en);
     st.write(
         "report.html",
-        crate::report::html::power_report(&sc.title_en, &power_json, &csv(rep), &svg).as_bytes(),
+        crate::report::power_html::page(
+            title,
+            &json(sc, rep),
+            &csv(rep),
+            &svg,
+            &outcome_texts(rep, c.lang),
+            c.lang,
+        )
+        .as_bytes(),
     )?;
     let manifest = serde_json::json!({
         "ressim_version": env!("CARGO_PKG_VERSION"),

@@ -74,12 +74,21 @@ pub enum SizeFor {
 }
 
 impl SizeFor {
-    /// As text for the terminal and power.json.
-    pub fn text(&self) -> String {
+    /// As text for the terminal and the report in `lang`; power.json keeps the English.
+    pub fn text(&self, lang: crate::report::format::Lang) -> String {
         match self {
-            SizeFor::AtMost(n) => format!("≤ {n} (the smallest size searched)"),
+            SizeFor::AtMost(n) => format!(
+                "≤ {n} ({})",
+                lang.pick("den mindste søgte størrelse", "the smallest size searched")
+            ),
             SizeFor::About(n) => format!("≈ {n}"),
-            SizeFor::Above(n) => format!("above the largest size searched ({n})"),
+            SizeFor::Above(n) => format!(
+                "{} ({n})",
+                lang.pick(
+                    "over den største søgte størrelse",
+                    "above the largest size searched"
+                )
+            ),
         }
     }
 }
@@ -154,7 +163,7 @@ pub(super) fn mde_search(
     d: &Design,
     opts: &PowerOptions,
     pool: &rayon::ThreadPool,
-    progress: &mut dyn FnMut(&str, u32, u32),
+    progress: &mut dyn FnMut(super::Stage, u32, u32),
 ) -> Result<MdeSearch> {
     let size = d.scenario_size;
     let mut evals: Vec<SizeResult> = Vec::new();
@@ -162,9 +171,9 @@ pub(super) fn mde_search(
         if evals.iter().any(|e| (e.scale - scale).abs() < 1e-9) {
             return Ok(());
         }
-        let label = format!("MDE search, size {size}, effect scale {scale}");
+        let stage = super::Stage::Mde { size, scale };
         let r = evaluate(sc, d, opts, size, scale, pool, &mut |a, b| {
-            progress(&label, a, b)
+            progress(stage, a, b)
         })?;
         evals.push(r);
         evals.sort_by(|a, b| a.scale.total_cmp(&b.scale));

@@ -110,3 +110,43 @@ fn sweep_speaks_the_chosen_language() {
         "the chart's title is Danish"
     );
 }
+
+#[test]
+fn check_lists_the_scenario_in_the_chosen_language() {
+    let scen = shipped();
+    for (lang, want, not) in [
+        (
+            "da",
+            &[
+                "dødelighed:",
+                "ved alder 67",
+                "aldring:",
+                "1.200.000",
+                "uge 1: 0,8",
+                "register:",
+            ][..],
+            &["mortality:", "at age", "ageing:", "1,200,000", "0.8"][..],
+        ),
+        (
+            "en",
+            &[
+                "mortality:",
+                "at age 67",
+                "ageing:",
+                "1,200,000",
+                "week 1: 0.8",
+                "register:",
+            ][..],
+            &["dødelighed", "ved alder", "aldring", "1.200.000", "0,8"][..],
+        ),
+    ] {
+        let o = ressim_ok(&["check", scen.to_str().unwrap(), "--lang", lang]);
+        let text = stdout(&o);
+        for w in want {
+            assert!(text.contains(w), "--lang {lang}: `{w}` missing in\n{text}");
+        }
+        for n in not {
+            assert!(!text.contains(n), "--lang {lang}: `{n}` present in\n{text}");
+        }
+    }
+}

@@ -263,6 +263,23 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
+/// Chromium, headless, with a profile in `dir` and nothing that reaches the network.
+fn headless(browser: &Path, dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", dir.join("profile").display()));
+    c
+}
+
 #[test]
 fn a_real_browser_renders_the_report() {
     let Some(browser) = chromium() else {
@@ -274,21 +291,8 @@ fn a_real_browser_renders_the_report() {
     let t = tempfile::tempdir().unwrap();
     let out = run(t.path(), "da");
     let shot = t.path().join("shot.png");
-    let profile = t.path().join("profile");
-    let status = std::process::Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let status = headless(&browser, t.path())
+        .args(["--hide-scrollbars", "--window-size=1200,1600"])
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", out.join("report.html").display()))
         .output()
@@ -406,17 +410,8 @@ fn print_pages(browser: &Path, dir: &Path, name: &str, html: &str) -> usize {
     let page = dir.join(format!("{name}.html"));
     let pdf = dir.join(format!("{name}.pdf"));
     fs::write(&page, html).unwrap();
-    let o = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+    let o = headless(browser, dir)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(format!("file://{}", page.display()))
         .output()

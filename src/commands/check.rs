@@ -4,10 +4,65 @@ use super::{load, print_scenario_warnings};
 use crate::cli::{CheckArgs, Lang};
 use crate::error::Result;
 use crate::report;
-use crate::scenario::{self, COURSE, HOUSING, param::fmt_num};
+use crate::report::format::{pct, plain};
+use crate::scenario::{self, COURSE, HOUSING, Scenario};
 
-fn pct(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
+/// What the life course of the scenario holds, one line each.
+fn life_lines(sc: &Scenario, lang: Lang) -> Vec<String> {
+    let t = |d: &'static str, e: &'static str| lang.pick(d, e);
+    let life = &sc.life;
+    let id = |a: usize| sc.attributes[a].id.as_str();
+    let course = &sc.chains[COURSE].states;
+    let mut out = Vec::new();
+    if !life.ageing.is_empty() {
+        let ids: Vec<&str> = life.ageing.iter().map(|&a| id(a)).collect();
+        out.push(format!(
+            "{:<14}{}",
+            t("aldring:", "ageing:"),
+            ids.join(", ")
+        ));
+    }
+    if let Some(m) = &life.mortality {
+        out.push(format!(
+            "{:<14}{} ({} {}–{}), {} `{}`{}, {} `{}`",
+            t("dødelighed:", "mortality:"),
+            m.table.label,
+            t("alder", "ages"),
+            m.table.first_age,
+            m.table.last_age(),
+            t("alder", "age"),
+            id(m.age_attribute),
+            m.sex_attribute
+                .map(|s| format!(", {} `{}`", t("køn", "sex"), id(s)))
+                .unwrap_or_default(),
+            t("døde til", "deaths to"),
+            course[m.death_state].id
+        ));
+        for (s, hr) in m.state_hr.iter().enumerate() {
+            if let Some(p) = hr {
+                out.push(format!(
+                    "  {} × {} {} `{}`",
+                    t("dødelighed", "mortality"),
+                    plain(sc.params[*p].param.central(), lang),
+                    t("i", "in"),
+                    course[s].id
+                ));
+            }
+        }
+    }
+    for (s, r) in life.at_age.iter().enumerate() {
+        if let Some(r) = r {
+            out.push(format!(
+                "{} {} (`{}`): `{}` → `{}`",
+                t("ved alder", "at age"),
+                plain(r.age, lang),
+                id(r.attribute),
+                course[s].id,
+                course[r.to].id
+            ));
+        }
+    }
+    out
 }
 
 /// A convention or unit in words, in the terminal's language.
@@ -153,7 +208,7 @@ pub(super) fn check(a: CheckArgs) -> Result<()> {
             t("arm", "arm"),
             arm.id,
             t("tilbydes", "offered to"),
-            pct(share),
+            pct(share, a.lang.lang),
             t("af de startende i perioderne", "of starters in cycles"),
             arm.offer_from,
             arm.offer_to,
@@ -174,11 +229,11 @@ pub(super) fn check(a: CheckArgs) -> Result<()> {
             "  {} `{}`: {}–{} ({} {}–{}): {}",
             t("udvidet plausibelt interval", "widened plausible range"),
             w.kind.id(),
-            fmt_num(w.min),
-            fmt_num(w.max),
+            plain(w.min, a.lang.lang),
+            plain(w.max, a.lang.lang),
             t("dokumenteret", "documented"),
-            fmt_num(w.documented.0),
-            fmt_num(w.documented.1),
+            plain(w.documented.0, a.lang.lang),
+            plain(w.documented.1, a.lang.lang),
             w.reason
         )?;
     }
@@ -197,13 +252,13 @@ pub(super) fn check(a: CheckArgs) -> Result<()> {
                 format!(
                     "{} {w}: {}",
                     t("uge", "week"),
-                    fmt_num(sc.params[*p].param.central())
+                    plain(sc.params[*p].param.central(), a.lang.lang)
                 )
             })
             .collect();
         crate::outln!("  {:<14}{}", t("refusion:", "refusion:"), steps.join(", "))?;
     }
-    for line in sc.life_lines() {
+    for line in life_lines(&sc, a.lang.lang) {
         crate::outln!("  {line}")?;
     }
     crate::outln!("  {:<14}{}", t("konti:", "accounts:"), sc.accounts.len())?;
@@ -218,6 +273,31 @@ pub(super) fn check(a: CheckArgs) -> Result<()> {
             "with an uncertainty distribution"
         )
     )?;
+    // The register of sources: its size and how much of it the numbers cite.
+    if !sc.bibliography.is_empty() {
+        let mut cited: Vec<&str> = Vec::new();
+        let texts = sc
+            .params
+            .iter()
+            .map(|p| &p.param)
+            .chain(sc.attributes.iter().map(|a| &a.dist))
+            .filter_map(|p| p.source.as_deref());
+        for text in texts {
+            for k in scenario::bibliography::cited_keys(text) {
+                if !cited.contains(&k) {
+                    cited.push(k);
+                }
+            }
+        }
+        crate::outln!(
+            "  {:<14}{} {}; {} {}",
+            t("register:", "register:"),
+            sc.bibliography.len(),
+            t("kilder", "sources"),
+            cited.len(),
+            t("af dem citeres af tallene", "of them cited by the numbers")
+        )?;
+    }
     let unsourced = sc.unsourced();
     if unsourced.is_empty() {
         crate::outln!(

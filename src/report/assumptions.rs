@@ -5,7 +5,7 @@
 //! with the scenario's register of sources, which the keys link to.
 
 use super::drivers::{Drivers, is_assumption};
-use super::format::{Lang, num};
+use super::format::{Lang, num, plain};
 use super::html::esc;
 use crate::scenario::Scenario;
 use crate::scenario::bibliography;
@@ -23,22 +23,12 @@ fn short(v: f64, lang: Lang) -> String {
         return num(v, 0, lang);
     }
     let magnitude = v.abs().log10().floor() as i32;
-    let (v, decimals) = if magnitude >= 2 {
-        let unit = 10f64.powi(magnitude - 2);
-        ((v / unit).round() * unit, 0)
+    let unit = 10f64.powi(magnitude - 2);
+    let v = (v / unit).round() * unit;
+    if magnitude >= 2 {
+        num(v, 0, lang)
     } else {
-        (v, (2 - magnitude).clamp(0, 8) as usize)
-    };
-    trimmed(num(v, decimals, lang), lang)
-}
-
-/// A formatted number without the trailing zeros of its decimals.
-fn trimmed(s: String, lang: Lang) -> String {
-    let point = if lang == Lang::Da { ',' } else { '.' };
-    if s.contains(point) {
-        s.trim_end_matches('0').trim_end_matches(point).to_string()
-    } else {
-        s
+        plain(v, lang)
     }
 }
 
@@ -53,13 +43,8 @@ pub fn value_and_range(p: &Param, lang: Lang) -> String {
             short(quantile(p, 0.975), lang)
         )
     } else {
-        exact(p.central(), lang)
+        plain(p.central(), lang)
     }
-}
-
-/// A fixed number as written (up to six decimals), in the language's format.
-fn exact(v: f64, lang: Lang) -> String {
-    trimmed(num(v, 6, lang), lang)
 }
 
 /// A source text with each `[key]` a link to its entry in the bibliography.
@@ -479,8 +464,9 @@ mod tests {
         assert_eq!(short(0.000_647_2, Lang::En), "0.000647");
         assert_eq!(short(14_575.0, Lang::Da), "14.600");
         assert_eq!(short(1.0, Lang::En), "1");
-        assert_eq!(exact(14_575.0, Lang::Da), "14.575");
-        assert_eq!(exact(0.0008, Lang::Da), "0,0008");
+        assert_eq!(plain(14_575.0, Lang::Da), "14.575");
+        assert_eq!(plain(0.0008, Lang::Da), "0,0008");
+        assert_eq!(plain(10.0, Lang::Da), "10");
     }
 
     #[test]

@@ -58,6 +58,18 @@ pub fn num(v: f64, decimals: usize, lang: Lang) -> String {
     s
 }
 
+/// A number as written (up to six decimals, no trailing zeros), thousands grouped, in the
+/// language's format: `0,8`, `14.575`, `0,0008` / `0.8`, `14,575`.
+pub fn plain(v: f64, lang: Lang) -> String {
+    let s = num(v, 6, lang);
+    let point = lang.pick(',', '.');
+    if s.contains(point) {
+        s.trim_end_matches('0').trim_end_matches(point).to_string()
+    } else {
+        s
+    }
+}
+
 /// Whole kroner: `1.234.567 kr.` / `DKK 1,234,567`.
 pub fn dkk(v: f64, lang: Lang) -> String {
     match lang {

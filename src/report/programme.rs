@@ -2,38 +2,40 @@
 //! control, its staff and cost per service, its other costs, its effects and its participants'
 //! own amounts, so that a wrong magnitude (520 kr. a year for a mentor) is visible before a run.
 
-use crate::scenario::param::fmt_num;
-use crate::scenario::plausible::group;
+use super::format::{self, Lang};
 use crate::scenario::{CostPer, Scenario, ServiceKind};
 
-/// A number for the table: grouped thousands, two decimals for small ones.
-fn num(v: f64) -> String {
+/// A number for the table in the language's format: grouped thousands, two decimals for small
+/// fractional ones.
+fn num(v: f64, lang: Lang) -> String {
     if v.abs() >= 1000.0 {
-        group(v.round())
+        format::num(v.round(), 0, lang)
     } else if v == v.trunc() {
-        fmt_num(v)
+        format::plain(v, lang)
     } else {
-        format!("{v:.2}")
+        format::num(v, 2, lang)
     }
 }
 
 /// An effect `from → to  hr` with the states' ids.
-fn effect(sc: &Scenario, chain: usize, edge: usize, hr: usize) -> String {
+fn effect(sc: &Scenario, chain: usize, edge: usize, hr: usize, lang: Lang) -> String {
     let ch = &sc.chains[chain];
     match ch.edges.get(edge) {
         Some(e) => format!(
             "{}→{} {}",
             ch.states[e.from].id,
             ch.states[e.to].id,
-            num(sc.params[hr].param.central())
+            num(sc.params[hr].param.central(), lang)
         ),
-        None => format!("? {}", num(sc.params[hr].param.central())),
+        None => format!("? {}", num(sc.params[hr].param.central(), lang)),
     }
 }
 
 /// The table's lines (without a trailing newline), in Danish or English.
 pub fn lines(sc: &Scenario, da: bool) -> Vec<String> {
     let t = |d: &'static str, e: &'static str| if da { d } else { e };
+    let lang = if da { Lang::Da } else { Lang::En };
+    let num = |v: f64| num(v, lang);
     let mut out = Vec::new();
     for arm in sc.arms.iter().skip(1) {
         out.push(format!(
@@ -87,7 +89,7 @@ pub fn lines(sc: &Scenario, da: bool) -> Vec<String> {
                 let effects: Vec<String> = c
                     .effects
                     .iter()
-                    .map(|(ch, e, hr)| effect(sc, *ch, *e, *hr))
+                    .map(|(ch, e, hr)| effect(sc, *ch, *e, *hr, lang))
                     .collect();
                 out.push(format!(
                     "      {} {what}; {}: {}",
@@ -147,7 +149,7 @@ pub fn lines(sc: &Scenario, da: bool) -> Vec<String> {
             let effects: Vec<String> = arm
                 .effects
                 .iter()
-                .map(|(ch, e, hr)| effect(sc, *ch, *e, *hr))
+                .map(|(ch, e, hr)| effect(sc, *ch, *e, *hr, lang))
                 .collect();
             out.push(format!(
                 "    {}: {}",
@@ -165,7 +167,11 @@ pub fn lines(sc: &Scenario, da: bool) -> Vec<String> {
                 t("deltagernes beløb", "participants' amount"),
                 a.id,
                 num(sc.params[*pid].param.central()),
-                a.unit,
+                if a.unit == "dkk" {
+                    t("kr.", "DKK")
+                } else {
+                    a.unit.as_str()
+                },
                 t("ellers", "otherwise"),
                 num(sc.params[a.amount].param.central())
             ));

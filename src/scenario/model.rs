@@ -784,49 +784,6 @@ impl Scenario {
 }
 
 impl Scenario {
-    /// What the life course of the scenario holds, one line each, for `ressim check`.
-    pub fn life_lines(&self) -> Vec<String> {
-        let life = &self.life;
-        let id = |a: usize| self.attributes[a].id.as_str();
-        let course = &self.chains[COURSE].states;
-        let mut out = Vec::new();
-        if !life.ageing.is_empty() {
-            let ids: Vec<&str> = life.ageing.iter().map(|&a| id(a)).collect();
-            out.push(format!("ageing:       {}", ids.join(", ")));
-        }
-        if let Some(m) = &life.mortality {
-            out.push(format!(
-                "mortality:    {} (ages {}–{}), age `{}`{}, deaths to `{}`",
-                m.table.label,
-                m.table.first_age,
-                m.table.last_age(),
-                id(m.age_attribute),
-                m.sex_attribute
-                    .map(|s| format!(", sex `{}`", id(s)))
-                    .unwrap_or_default(),
-                course[m.death_state].id
-            ));
-            for (s, hr) in m.state_hr.iter().enumerate() {
-                if let Some(p) = hr {
-                    let v = super::param::fmt_num(self.params[*p].param.central());
-                    out.push(format!("  mortality_hr {} × in `{}`", v, course[s].id));
-                }
-            }
-        }
-        for (s, r) in life.at_age.iter().enumerate() {
-            if let Some(r) = r {
-                out.push(format!(
-                    "at age {} (`{}`): `{}` → `{}`",
-                    super::param::fmt_num(r.age),
-                    id(r.attribute),
-                    course[s].id,
-                    course[r.to].id
-                ));
-            }
-        }
-        out
-    }
-
     /// Whether service `id` is staffed to demand in the arms compared with control.
     pub fn staffed_to_demand(&self, id: &str) -> bool {
         self.arms[1..].iter().any(|a| {

@@ -252,17 +252,6 @@ fn charts_are_valid_and_the_workbook_holds_the_numbers() {
     }
 }
 
-fn chromium() -> Option<PathBuf> {
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
-
 /// Chromium, headless, with a profile in `dir` and nothing that reaches the network.
 fn headless(browser: &Path, dir: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(browser);

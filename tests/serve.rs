@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{ressim, run_in};
+use common::{chromium, ressim, run_in};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -422,17 +422,6 @@ fn concurrent_runs_get_their_own_figures_and_a_newer_change_stops_the_older_run(
     let (c, b) = s.get("/api/progress?session=tab1");
     assert_eq!(c, 200, "{b}");
     s.answers();
-}
-
-fn chromium() -> Option<PathBuf> {
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
 }
 
 #[test]

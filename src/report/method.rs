@@ -112,25 +112,16 @@ pub fn text(sc: &Scenario, lang: Lang) -> String {
         s.push_str(&line);
     }
     for w in &sc.widened {
+        let n = crate::scenario::param::fmt_num;
+        let (kind, reason) = (w.kind.id(), w.reason.trim_end_matches('.'));
+        let (d0, d1, lo, hi) = (n(w.documented.0), n(w.documented.1), n(w.min), n(w.max));
         s.push_str(&if da {
             format!(
-                " Scenariet udvider det plausible interval for {} fra {}–{} til {}–{}: {}.",
-                w.kind.id(),
-                crate::scenario::param::fmt_num(w.documented.0),
-                crate::scenario::param::fmt_num(w.documented.1),
-                crate::scenario::param::fmt_num(w.min),
-                crate::scenario::param::fmt_num(w.max),
-                w.reason.trim_end_matches('.')
+                " Scenariet udvider det plausible interval for {kind} fra {d0}–{d1} til {lo}–{hi}: {reason}."
             )
         } else {
             format!(
-                " The scenario widens the plausible range of {} from {}–{} to {}–{}: {}.",
-                w.kind.id(),
-                crate::scenario::param::fmt_num(w.documented.0),
-                crate::scenario::param::fmt_num(w.documented.1),
-                crate::scenario::param::fmt_num(w.min),
-                crate::scenario::param::fmt_num(w.max),
-                w.reason.trim_end_matches('.')
+                " The scenario widens the plausible range of {kind} from {d0}–{d1} to {lo}–{hi}: {reason}."
             )
         });
     }

@@ -276,3 +276,15 @@ pub fn quick_with_own_replications(command: &str, args: &[&str], out: &Path) -> 
     all.push(out.to_str().expect("a UTF-8 path"));
     ressim_ok(&all)
 }
+
+/// The distribution's Chromium, if installed (.ci/run installs it for the browser tests).
+pub fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}

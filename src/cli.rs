@@ -84,10 +84,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub port: Option<u16>,
     /// Replications of the quick first result shown while the full run goes on.
-    #[arg(long, value_name = "N", default_value_t = crate::serve::api::QUICK_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", default_value_t = crate::args::QUICK_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub quick: u32,
     /// The most replications one run from the page may ask for.
-    #[arg(long, value_name = "N", default_value_t = crate::serve::api::MAX_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", default_value_t = crate::args::MAX_REPLICATIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_replications: u32,
     /// Worker threads per run [default: one per core].
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -103,22 +103,22 @@ pub struct PowerArgs {
     #[command(flatten)]
     pub lang: LangArg,
     /// Trial sizes (citizens randomised), comma-separated [default: 200,400,800,1600].
-    #[arg(long, value_name = "N,N,...", value_parser = crate::analysis::power::parse_sizes)]
+    #[arg(long, value_name = "N,N,...", value_parser = crate::args::parse_sizes)]
     pub sizes: Option<::std::vec::Vec<usize>>,
     /// Follow-up in months from each citizen's entry [default: the scenario's horizon, at most
     /// 72 months].
     #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=1200))]
     pub follow_up: Option<u32>,
     /// Two-sided significance level of the planned tests.
-    #[arg(long, value_name = "A", default_value = "0.05", value_parser = crate::analysis::power::parse_alpha)]
+    #[arg(long, value_name = "A", default_value = "0.05", value_parser = crate::args::parse_alpha)]
     pub alpha: f64,
     /// Simulated trials per size.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub trials: u32,
     /// Outcome to test: self_supporting, pension, benefit_months, employment_months; repeat or
     /// give a comma-separated list [default: every outcome the scenario's states define].
-    #[arg(long, value_name = "NAME", value_parser = crate::analysis::power::parse_outcomes)]
-    pub outcome: Vec<::std::vec::Vec<crate::analysis::power::Outcome>>,
+    #[arg(long, value_name = "NAME", value_parser = crate::args::parse_outcomes)]
+    pub outcome: Vec<::std::vec::Vec<crate::args::Outcome>>,
     /// Scale every effect: a hazard ratio HR becomes HR^X (0 = no effect: power = type I error)
     /// [default: the scenario's `effect_scale`, usually 1].
     #[arg(long, value_name = "X", value_parser = parse_scale)]
@@ -214,8 +214,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub lang: LangArg,
     /// A service and its FTE range FROM:TO:STEP, e.g. `mentors=0:40:5`; repeat for a grid.
-    #[arg(long = "vary", value_name = "SERVICE=FROM:TO:STEP", required = true, value_parser = crate::analysis::sweep::parse_vary)]
-    pub vary: Vec<crate::analysis::sweep::Vary>,
+    #[arg(long = "vary", value_name = "SERVICE=FROM:TO:STEP", required = true, value_parser = crate::args::parse_vary)]
+    pub vary: Vec<crate::args::Vary>,
     /// Perspective whose NPV picks the best staffing.
     #[arg(long, default_value = "municipality", value_parser = parse_perspective)]
     pub perspective: String,
@@ -269,7 +269,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "X", value_parser = parse_scale)]
     pub effect_scale: Option<f64>,
     /// Override a service's staffing for this run, e.g. `--staff mentors=15`; repeatable.
-    #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::analysis::sweep::parse_staff)]
+    #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::args::parse_staff)]
     pub staff: Vec<(String, f64)>,
     /// Skip the search for the break-even effect (saves twelve extra runs).
     #[arg(long)]

@@ -5,6 +5,7 @@
 //! [`montecarlo`] (replications, ordered aggregation) → [`report`] (files).
 
 pub mod analysis;
+pub mod args;
 pub mod cli;
 pub mod cohort;
 pub mod commands;

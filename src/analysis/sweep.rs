@@ -10,71 +10,7 @@ use crate::scenario::{COURSE, Scenario};
 use crate::stats::Stat;
 use std::fmt::Write;
 
-/// One varied service: id and the FTE values to try.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vary {
-    /// Service id.
-    pub service: String,
-    /// FTE values, increasing.
-    pub values: Vec<f64>,
-}
-
-/// Parse `ID=FROM:TO:STEP` (or `ID=VALUE`).
-pub fn parse_vary(s: &str) -> std::result::Result<Vary, String> {
-    let (id, range) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}`: write SERVICE=FROM:TO:STEP, e.g. mentors=0:40:5"))?;
-    let id = id.trim();
-    if id.is_empty() {
-        return Err(format!("`{s}`: the service id before `=` is missing"));
-    }
-    let nums: Vec<&str> = range.split(':').collect();
-    let parse = |t: &str| -> std::result::Result<f64, String> {
-        let v: f64 = t
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{s}`: `{t}` is not a number"))?;
-        if !v.is_finite() || v < 0.0 {
-            return Err(format!("`{s}`: staffing must be 0 or more FTE, got {t}"));
-        }
-        Ok(v)
-    };
-    let values = match nums.as_slice() {
-        [one] => vec![parse(one)?],
-        [from, to, step] => {
-            let (from, to, step) = (parse(from)?, parse(to)?, parse(step)?);
-            if step <= 0.0 {
-                return Err(format!("`{s}`: the step must be above 0"));
-            }
-            if to < from {
-                return Err(format!("`{s}`: FROM must not be above TO"));
-            }
-            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if n > 200 {
-                return Err(format!("`{s}`: {n} values; at most 200 per service"));
-            }
-            (0..n).map(|k| from + k as f64 * step).collect()
-        }
-        _ => {
-            return Err(format!(
-                "`{s}`: write SERVICE=FROM:TO:STEP, e.g. mentors=0:40:5"
-            ));
-        }
-    };
-    Ok(Vary {
-        service: id.to_string(),
-        values,
-    })
-}
-
-/// Parse `ID=FTE` for `--staff`.
-pub fn parse_staff(s: &str) -> std::result::Result<(String, f64), String> {
-    let v = parse_vary(s)?;
-    match v.values.as_slice() {
-        [x] => Ok((v.service, *x)),
-        _ => Err(format!("`{s}`: give one number, e.g. mentors=15")),
-    }
-}
+pub use crate::args::Vary;
 
 /// One grid point's results.
 #[derive(Debug, Clone)]
@@ -282,33 +218,6 @@ pub fn chart(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn vary_ranges_parse_and_bad_ones_are_explained() {
-        assert_eq!(
-            parse_vary("mentors=0:40:10").unwrap().values,
-            vec![0.0, 10.0, 20.0, 30.0, 40.0]
-        );
-        assert_eq!(parse_vary("x=1.5").unwrap().values, vec![1.5]);
-        assert_eq!(parse_vary("x=0:1:0.25").unwrap().values.len(), 5);
-        for bad in [
-            "mentors",
-            "=1:2:1",
-            "m=a:2:1",
-            "m=5:1:1",
-            "m=0:4:0",
-            "m=-1:2:1",
-            "m=1:2",
-            "m=0:10000:1",
-        ] {
-            assert!(parse_vary(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            parse_staff("mentors=15").unwrap(),
-            ("mentors".to_string(), 15.0)
-        );
-        assert!(parse_staff("mentors=1:3:1").is_err());
-    }
 
     #[test]
     fn grid_is_the_cartesian_product() {

@@ -19,10 +19,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Replications of the quick first result.
-pub const QUICK_REPLICATIONS: u32 = 10;
-/// The most replications one interactive run may ask for.
-pub const MAX_REPLICATIONS: u32 = 2000;
+/// The defaults of `--quick` and `--max-replications` (argument values, in [`crate::args`]).
+pub use crate::args::{MAX_REPLICATIONS, QUICK_REPLICATIONS};
 /// The largest request body accepted (bytes).
 pub const BODY_LIMIT: usize = 256 * 1024;
 /// Finished runs kept for downloads.

@@ -76,43 +76,12 @@ pub const MAX_SCALE: f64 = 10.0;
 /// Utilisation from which a service counts as binding.
 pub const BINDING_UTILISATION: f64 = 0.95;
 
-/// A trial outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// In a `self_supporting` state at the end of follow-up.
-    SelfSupporting,
-    /// In a `disability_pension` state at the end of follow-up.
-    Pension,
-    /// Months in `on_benefits` states during follow-up.
-    BenefitMonths,
-    /// Months in `employed` states during follow-up.
-    EmploymentMonths,
-}
+/// The outcomes; their names on the command line are in [`crate::args`].
+pub use crate::args::Outcome;
 
+/// What each outcome means for the trial (its name and parsing are argument syntax, in
+/// [`crate::args`]).
 impl Outcome {
-    /// Every outcome, in report order.
-    pub const ALL: [Outcome; 4] = [
-        Outcome::SelfSupporting,
-        Outcome::Pension,
-        Outcome::BenefitMonths,
-        Outcome::EmploymentMonths,
-    ];
-
-    /// The outcome's name on the command line and in power.csv.
-    pub fn id(self) -> &'static str {
-        match self {
-            Outcome::SelfSupporting => "self_supporting",
-            Outcome::Pension => "pension",
-            Outcome::BenefitMonths => "benefit_months",
-            Outcome::EmploymentMonths => "employment_months",
-        }
-    }
-
-    /// The outcome named `s`.
-    pub fn parse(s: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.id() == s)
-    }
-
     /// A share of citizens (z-test) rather than months per citizen (Welch's t-test).
     pub fn is_share(self) -> bool {
         matches!(self, Outcome::SelfSupporting | Outcome::Pension)
@@ -174,59 +143,6 @@ impl Outcome {
     pub fn unit(self) -> &'static str {
         if self.is_share() { "share" } else { "months" }
     }
-}
-
-/// Parse `--outcome`: one name or a comma-separated list.
-pub fn parse_outcomes(s: &str) -> std::result::Result<Vec<Outcome>, String> {
-    s.split(',')
-        .map(|t| {
-            let t = t.trim();
-            Outcome::parse(t).ok_or_else(|| {
-                format!(
-                    "unknown outcome `{t}`; allowed: {}",
-                    Outcome::ALL.map(|o| o.id()).join(", ")
-                )
-            })
-        })
-        .collect()
-}
-
-/// The largest trial size accepted.
-pub const MAX_SIZE: usize = 1_000_000;
-
-/// Parse `--sizes`: a comma-separated list of trial sizes (citizens randomised), each 2 or
-/// more; returned increasing without repeats.
-pub fn parse_sizes(s: &str) -> std::result::Result<Vec<usize>, String> {
-    let mut out = Vec::new();
-    for t in s.split(',') {
-        let t = t.trim();
-        let v: usize = t.parse().map_err(|_| {
-            format!("`{t}` is not a whole number; give sizes such as 200,400,800,1600")
-        })?;
-        if !(2..=MAX_SIZE).contains(&v) {
-            return Err(format!(
-                "a trial size must be between 2 and {MAX_SIZE} citizens, got {v}"
-            ));
-        }
-        out.push(v);
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-/// Parse `--alpha`: the two-sided significance level, strictly between 0 and 1.
-pub fn parse_alpha(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number; give e.g. 0.05"))?;
-    if !(v > 0.0 && v < 1.0) {
-        return Err(format!(
-            "the significance level must lie strictly between 0 and 1, got {s}"
-        ));
-    }
-    Ok(v)
 }
 
 /// How to run the power analysis.
@@ -613,31 +529,4 @@ pub fn command(sc: &Scenario, opts: &PowerOptions, c: &CommandOptions) -> Result
         crate::outln!("{}", crate::report::terminal::results_in(&dir, lang))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bad_arguments_are_refused_with_a_reason() {
-        assert!(parse_sizes("0").unwrap_err().contains("between 2"));
-        assert!(
-            parse_sizes("abc")
-                .unwrap_err()
-                .contains("not a whole number")
-        );
-        assert_eq!(parse_sizes("800, 200,800").unwrap(), vec![200, 800]);
-        assert!(
-            parse_alpha("1.5")
-                .unwrap_err()
-                .contains("strictly between 0 and 1")
-        );
-        assert!(parse_alpha("nan").is_err());
-        assert!(parse_outcomes("jobs").unwrap_err().contains("allowed:"));
-        assert_eq!(
-            parse_outcomes("pension,benefit_months").unwrap(),
-            vec![Outcome::Pension, Outcome::BenefitMonths]
-        );
-    }
 }

@@ -17,10 +17,9 @@ use crate::error::Result;
 use crate::montecarlo::{self, Results, RunOptions};
 use crate::scenario::Scenario;
 
-/// The effect scales evaluated.
-pub const GRID: [f64; 13] = [
-    0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0, 6.0, 8.0,
-];
+/// The effect scales evaluated (a business-case notion the report also reads, so it lives in
+/// economics).
+pub use crate::economics::business_case::BREAK_EVEN_GRID as GRID;
 
 /// Mean NPV per perspective of the focus arm in a run.
 pub fn mean_npv(res: &Results, arm: usize) -> [f64; 8] {

@@ -233,6 +233,13 @@ pub fn above_zero(x: f64) -> bool {
     x > 0.0
 }
 
+/// The effect scales on which the break-even effect is searched (`analysis::break_even` runs
+/// them; the report says "not reached" beyond the last): steps of 0.25 up to 2, then 3, 4, 6
+/// and 8.
+pub const BREAK_EVEN_GRID: [f64; 13] = [
+    0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0, 6.0, 8.0,
+];
+
 /// Whether a perspective's NPV per replication shows an effect: its mean lies more than
 /// [`DETECTABLE_MCSE`] Monte Carlo standard errors from zero. A perspective the programme does
 /// not touch shows only noise, and is reported as "no detectable effect", with no payback and

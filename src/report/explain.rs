@@ -202,7 +202,7 @@ impl Explained {
             .filter(|_| detect),
             break_even: break_even.map(|b| b[k].filter(|_| detect)),
             detectable: detect,
-            break_even_max: crate::analysis::break_even::GRID
+            break_even_max: crate::economics::business_case::BREAK_EVEN_GRID
                 .last()
                 .copied()
                 .unwrap_or(1.0),

@@ -5,9 +5,20 @@ mod common;
 
 use common::*;
 use ressim::scenario::{self, plausible::Kind, prices::PriceIndex};
+use std::path::{Path, PathBuf};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
+}
+
+/// The shipped scenario with every service but the mentors removed (mentor.toml in `dir`).
+fn mentors_only(dir: &Path) -> PathBuf {
+    variant(
+        dir,
+        "mentor.toml",
+        "remove = [\"arms.treatment.services.consultants\", \"arms.treatment.services.caseworkers\", \
+         \"arms.treatment.services.health\"]",
+    )
 }
 
 #[test]
@@ -18,7 +29,7 @@ fn a_danish_thousands_dot_and_a_percentage_hazard_ratio_are_warned_about() {
         "dot.toml",
         "[arms.treatment.services.mentors]\ncost_per_fte_year = { value = 520.000, source = \"t\" }",
     );
-    let o = run_in(d.path(), &["check", dot.to_str().unwrap(), "--lang", "en"]);
+    let o = check_in(d.path(), &dot, &["--lang", "en"]);
     assert!(
         o.status.success(),
         "a warning is not an error: {}",
@@ -43,8 +54,7 @@ fn a_danish_thousands_dot_and_a_percentage_hazard_ratio_are_warned_about() {
         "hr.toml",
         "[arms.treatment.services.mentors.effects.course]\npension = { value = 20, source = \"t\" }",
     );
-    let o = run_in(d.path(), &["check", hr.to_str().unwrap()]);
-    let e = stderr(&o);
+    let e = stderr(&check_in(d.path(), &hr, &[]));
     assert!(
         e.contains("advarsel: ") && e.contains("= 20 hazard ratio"),
         "{e}"
@@ -67,18 +77,17 @@ fn the_shipped_scenario_is_plausible_and_a_widened_range_is_shown_with_its_reaso
     assert!(sc.warnings.is_empty(), "{:?}", sc.warnings);
     assert_eq!(sc.widened.len(), 1);
     assert_eq!(sc.widened[0].kind, Kind::HazardRatio);
-    let o = run_in(d.path(), &["check", wide.to_str().unwrap(), "--lang", "en"]);
+    let o = check_in(d.path(), &wide, &["--lang", "en"]);
     assert!(
         stdout(&o).contains("a trial found a sixfold rate"),
         "{}",
         stdout(&o)
     );
-    let bad = variant(
+    let e = refusal(&variant(
         d.path(),
         "bad.toml",
         "[plausible_ranges.hazard_ratio]\nmax = 8",
-    );
-    let e = scenario::load(&bad).unwrap_err().to_string();
+    ));
     assert!(e.contains("needs a `reason`"), "{e}");
 }
 
@@ -111,7 +120,7 @@ fn danish_number_formats_get_a_message_that_shows_how_to_write_them() {
         ("[arms.treatment]\noffer_share = 0,4", ": 0.4"),
     ] {
         let p = variant(d.path(), "n.toml", body);
-        let o = run_in(d.path(), &["check", p.to_str().unwrap()]);
+        let o = check_in(d.path(), &p, &[]);
         assert_eq!(o.status.code(), Some(65));
         let e = stderr(&o);
         assert!(e.contains("Danish way") && e.contains(want), "{body}: {e}");
@@ -174,12 +183,11 @@ fn an_amount_in_its_own_price_year_is_converted_and_an_uncovered_year_is_refused
         .unwrap();
     let want = 3_000_000.0 * ix.get(2016).unwrap() / ix.get(2024).unwrap();
     assert!((research.param.central() - want).abs() < 1e-6);
-    let p = variant(
+    let e = refusal(&variant(
         d.path(),
         "old.toml",
         "[arms.treatment.costs.research]\namount = { value = 3000000, price_year = 1990, source = \"t\" }",
-    );
-    let e = scenario::load(&p).unwrap_err().to_string();
+    ));
     assert!(e.contains("1990") && e.contains("[price_index]"), "{e}");
     let p = variant(
         d.path(),
@@ -199,47 +207,35 @@ fn an_amount_in_its_own_price_year_is_converted_and_an_uncovered_year_is_refused
 #[test]
 fn a_variant_removes_services_and_a_dangling_reference_says_it_was_removed() {
     let d = tmp();
-    let p = variant(
-        d.path(),
-        "mentor.toml",
-        "remove = [\"arms.treatment.services.consultants\", \"arms.treatment.services.caseworkers\", \
-         \"arms.treatment.services.health\"]",
-    );
+    let p = mentors_only(d.path());
     let sc = scenario::load(&p).unwrap();
     let ids: Vec<&str> = sc.arms[1].services.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["mentors"]);
     assert_eq!(sc.removed.len(), 3);
-    let o = run_in(d.path(), &["check", p.to_str().unwrap(), "--lang", "en"]);
+    let o = check_in(d.path(), &p, &["--lang", "en"]);
     assert!(!stdout(&o).contains("    consultants"), "{}", stdout(&o));
 
-    let p = variant(
+    let e = refusal(&variant(
         d.path(),
         "dangling.toml",
         "remove = [\"arms.treatment.services.mentors\"]",
-    );
-    let e = scenario::load(&p).unwrap_err().to_string();
+    ));
     assert!(
         e.contains("was removed by the variant's `remove` list"),
         "{e}"
     );
-    let p = variant(
+    let e = refusal(&variant(
         d.path(),
         "typo.toml",
         "remove = [\"arms.treatment.services.mentor\"]",
-    );
-    let e = scenario::load(&p).unwrap_err().to_string();
+    ));
     assert!(e.contains("typo.toml") && e.contains("`mentors`"), "{e}");
 }
 
 #[test]
 fn the_report_names_only_the_scenarios_own_states_and_services_and_shows_offered_and_served() {
     let d = tmp();
-    let p = variant(
-        d.path(),
-        "mentor.toml",
-        "remove = [\"arms.treatment.services.consultants\", \"arms.treatment.services.caseworkers\", \
-         \"arms.treatment.services.health\"]",
-    );
+    let p = mentors_only(d.path());
     let o = run_in(
         d.path(),
         &[
@@ -270,9 +266,7 @@ fn the_report_names_only_the_scenarios_own_states_and_services_and_shows_offered
         assert!(!method.contains(w), "{w} in {method}");
     }
     assert!(html.contains("Borgere betjent"));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.path().join("out/summary.json")).unwrap())
-            .unwrap();
+    let s = summary_json(&d.path().join("out"));
     let offered = s["arms"]["treatment"]["citizens_offered"].as_f64().unwrap();
     let served = s["staffing"]["mentors"]["citizens_served"]
         .as_f64()

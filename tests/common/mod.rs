@@ -230,6 +230,22 @@ pub fn csv_records(path: &Path) -> Vec<std::collections::HashMap<String, String>
         .collect()
 }
 
+/// `ressim check FILE ARGS…` in `dir`, whether it succeeds or not (read its [`stderr`] and
+/// [`stdout`]).
+pub fn check_in(dir: &Path, file: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["check", file.to_str().expect("a UTF-8 path")];
+    all.extend_from_slice(args);
+    run_in(dir, &all)
+}
+
+/// The message a scenario file is refused with; panics when it loads.
+pub fn refusal(file: &Path) -> String {
+    match ressim::scenario::load(file) {
+        Ok(_) => panic!("{} loads, but should be refused", file.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// A one-file variant of the shipped scenario: `extends` it and adds `body`.
 pub fn variant(dir: &Path, name: &str, body: &str) -> PathBuf {
     let text = format!(

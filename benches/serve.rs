@@ -5,45 +5,22 @@
 //! one is the scenario's own 200 replications of its 300-month horizon.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::io::{BufRead, BufReader, Read, Write};
+use ressim::serve::ServeProcess;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    port: u16,
-    token: String,
+fn start() -> ServeProcess {
+    ServeProcess::start({
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ressim"));
+        cmd.arg("serve");
+        cmd
+    })
+    .expect("ressim serve starts")
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ressim"))
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ressim serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the address");
-    let url = line.trim().to_string();
-    let rest = url.trim_start_matches("http://127.0.0.1:");
-    let port = rest[..rest.find('/').expect("a path")]
-        .parse()
-        .expect("a port");
-    let token = url.split("token=").nth(1).expect("a token").to_string();
-    Server { child, port, token }
-}
-
-fn post(s: &Server, body: &str) -> usize {
+fn post(s: &ServeProcess, body: &str) -> usize {
     let mut c = TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(600))).ok();
     let req = format!(

@@ -5,26 +5,22 @@
 mod common;
 
 use common::{chromium, ressim, run_in};
+use ressim::serve::ServeProcess;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 const MENTORS: &str = "arms.treatment.services.mentors.fte.value";
 
 /// A running `ressim serve`, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    token: String,
-}
+struct Server(ServeProcess);
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = ServeProcess;
+    fn deref(&self) -> &ServeProcess {
+        &self.0
     }
 }
 
@@ -35,22 +31,15 @@ impl Server {
         if let Some(d) = dir {
             cmd.arg(d);
         }
-        cmd.args(["--port", "0"]).args(extra);
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ressim serve starts");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line).expect("a line");
-        let url = line.trim();
-        assert!(url.starts_with("http://127.0.0.1:"), "printed: {url:?}");
-        let rest = &url["http://127.0.0.1:".len()..];
-        let port: u16 = rest[..rest.find('/').unwrap()].parse().unwrap();
-        let token = url.split("token=").nth(1).unwrap().to_string();
-        assert!(token.len() >= 32, "a long random token: {token}");
-        Server { child, port, token }
+        cmd.args(extra);
+        let p = ServeProcess::start(cmd).expect("ressim serve starts");
+        assert!(
+            p.url.starts_with("http://127.0.0.1:"),
+            "printed: {:?}",
+            p.url
+        );
+        assert!(p.token.len() >= 32, "a long random token: {}", p.token);
+        Server(p)
     }
 
     fn host(&self) -> String {

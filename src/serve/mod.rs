@@ -11,8 +11,11 @@
 pub mod api;
 pub mod catalog;
 pub mod params;
+mod process;
 pub mod variant;
 pub mod view;
+
+pub use process::ServeProcess;
 
 use crate::error::{Error, Result};
 use std::net::{IpAddr, SocketAddr};

@@ -3,7 +3,7 @@
 //! grouped as the scenario file groups them.
 
 use super::catalog::Base;
-use super::variant::PARAM_FIELDS;
+use super::variant::{PARAM_FIELDS, value_at};
 use crate::scenario::load::Seg;
 use serde_json::{Value, json};
 
@@ -47,21 +47,6 @@ pub fn group_of(path: &str) -> &'static str {
     } else {
         "other"
     }
-}
-
-fn node<'a>(t: &'a toml::Table, segs: &[Seg]) -> Option<&'a toml::Value> {
-    let (Seg::Key(first), rest) = segs.split_first()? else {
-        return None;
-    };
-    let mut n = t.get(first)?;
-    for s in rest {
-        n = match (n, s) {
-            (toml::Value::Table(t), Seg::Key(k)) => t.get(k)?,
-            (toml::Value::Array(a), Seg::Index(i)) => a.get(*i)?,
-            _ => return None,
-        };
-    }
-    Some(n)
 }
 
 fn label_of(t: &toml::Table, section: &str, id: &str, lang: &str) -> Option<String> {
@@ -117,7 +102,7 @@ pub fn label(merged: &toml::Table, segs: &[Seg], lang: &str) -> String {
     // The deepest labelled table along the path.
     let mut best: Option<(usize, String)> = None;
     for depth in 1..segs.len() {
-        if let Some(toml::Value::Table(t)) = node(merged, &segs[..depth])
+        if let Some(toml::Value::Table(t)) = value_at(merged, &segs[..depth])
             && let Some(l) = t.get(&format!("label_{lang}")).and_then(|v| v.as_str())
         {
             best = Some((depth, l.to_string()));
@@ -174,7 +159,7 @@ pub fn describe(base: &Base) -> Value {
         let Ok(segs) = super::variant::parse_key(path) else {
             return;
         };
-        let n = node(&base.merged, &segs);
+        let n = value_at(&base.merged, &segs);
         let (dist, f) = fields(n);
         if f.is_empty() {
             return;

@@ -178,7 +178,9 @@ fn apply(table: &mut toml::Table, key: &str, value: f64) -> Result<KeyPath, Stri
     }
 }
 
-fn get<'a>(table: &'a toml::Table, path: &[Seg]) -> Option<&'a toml::Value> {
+/// The value at `path` in `table` (None where the path leads nowhere): the one walk of a
+/// parameter path through a scenario's TOML, for the variant and the page's parameter list.
+pub(super) fn value_at<'a>(table: &'a toml::Table, path: &[Seg]) -> Option<&'a toml::Value> {
     let (Seg::Key(first), rest) = path.split_first()? else {
         return None;
     };
@@ -242,8 +244,8 @@ pub fn build(base: &Base, changes: &[(String, f64)]) -> Result<Variant, Vec<Fiel
     let mut overlay = toml::Table::new();
     let mut changed = Vec::new();
     roots.retain(|(root, keys)| {
-        let now = get(&modified, root);
-        if now == get(&base.merged, root) {
+        let now = value_at(&modified, root);
+        if now == value_at(&base.merged, root) {
             return false;
         }
         if let Some(v) = now {

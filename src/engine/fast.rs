@@ -247,6 +247,22 @@ mod avx512 {
         let exit_keys = table(&|i| fast.keys[i]);
         let thresholds = table(&|i| fast.exits[i].threshold);
         let to: Vec<i64> = fast.to.iter().map(|&s| s as i64).collect();
+        // Up to 32 destinations fit two vectors of 32-bit entries, looked up by a permutation
+        // (cheaper than a gather); more are gathered.
+        let to_small = (to.len() <= 32).then(|| {
+            let mut v = [0u32; 32];
+            for (x, &t) in v.iter_mut().zip(&fast.to) {
+                *x = t as u32;
+            }
+            // SAFETY: each half is 16 initialised u32, read unaligned.
+            unsafe {
+                [
+                    _mm512_loadu_si512(v.as_ptr().cast()),
+                    _mm512_loadu_si512(v.as_ptr().add(16).cast()),
+                ]
+            }
+        });
+        let low32 = _mm512_set1_epi64(0xFFFF_FFFF);
         let n = course.len().min(class.len()).min(keys.len()) / 8 * 8;
         // Every lane of a block of eight is stored; only the movers' lanes are kept.
         let start = moves.len();
@@ -293,20 +309,27 @@ mod avx512 {
                     }
                     k = _mm512_loadu_si512(ks.as_ptr().cast());
                 }
+                // Products of small numbers: the 32 × 32 → 64-bit multiply is exact.
                 let at =
-                    _mm512_add_epi64(_mm512_mullo_epi64(row, _mm512_set1_epi64(w as i64 + 1)), k);
-                let dest = _mm512_i64gather_epi64(at, to.as_ptr(), 8);
+                    _mm512_add_epi64(_mm512_mul_epu32(row, _mm512_set1_epi64(w as i64 + 1)), k);
+                let dest = match to_small {
+                    // Each index's low 32-bit lane picks the destination; the high lane is 0.
+                    Some([lo, hi]) => {
+                        _mm512_and_si512(_mm512_permutex2var_epi32(lo, at, hi), low32)
+                    }
+                    None => _mm512_i64gather_epi64(at, to.as_ptr(), 8),
+                };
                 _mm_storeu_si128(
                     course.as_mut_ptr().add(c).cast(),
                     _mm512_cvtepi64_epi16(dest),
                 );
                 let moved = _mm512_cmplt_epu64_mask(k, width);
                 let from_to = _mm512_add_epi64(
-                    _mm512_mullo_epi64(st, _mm512_set1_epi64(cells.size as i64)),
+                    _mm512_mul_epu32(st, _mm512_set1_epi64(cells.size as i64)),
                     dest,
                 );
                 let code = _mm512_add_epi64(
-                    _mm512_mullo_epi64(from_to, _mm512_set1_epi64(cells.classes as i64)),
+                    _mm512_mul_epu32(from_to, _mm512_set1_epi64(cells.classes as i64)),
                     cl,
                 );
                 _mm512_storeu_si512(

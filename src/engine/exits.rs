@@ -225,7 +225,7 @@ pub(super) fn competing(keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize
     if keys.len() > MASK_EXITS {
         return earliest(keys, exits, bits);
     }
-    pick(fired(keys, exits, bits), keys, exits, bits)
+    pick(fired(keys, exits, bits), keys, exits, || bits)
 }
 
 /// The most exits [`fired`] can report (one bit each).
@@ -245,13 +245,20 @@ pub(super) fn fired(keys: &[u64], exits: &[Exit], bits: u64) -> u64 {
 }
 
 /// The winner among the exits that fired (`mask` from [`fired`]): none, the only one, or —
-/// when several fired (rare) — the one with the shortest waiting time, by [`earliest`].
+/// when several fired (rare) — the one with the shortest waiting time, by [`earliest`], which
+/// alone needs the cycle's random bits (so a caller that has only the mask computes them
+/// only then).
 #[inline(always)]
-pub(super) fn pick(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
+pub(super) fn pick(
+    mask: u64,
+    keys: &[u64],
+    exits: &[Exit],
+    bits: impl FnOnce() -> u64,
+) -> Option<usize> {
     if mask & mask.wrapping_sub(1) == 0 {
         (mask != 0).then_some(mask.trailing_zeros() as usize)
     } else {
-        earliest(keys, exits, bits)
+        earliest(keys, exits, bits())
     }
 }
 

@@ -18,6 +18,7 @@
 mod allocate;
 pub mod compile;
 mod exits;
+mod fast;
 pub mod life;
 pub mod rng;
 
@@ -26,9 +27,10 @@ use crate::error::Result;
 use allocate::{AllocCtx, ServiceState, allocate};
 use compile::CArm;
 use exits::{
-    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, fired, forced_exit, nan_error,
-    pick, refresh, refresh_some, waiting_time,
+    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
+    refresh_some, waiting_time,
 };
+use fast::{FastTables, fast_cycle};
 
 /// Sizes and offsets of the count arrays of one scenario.
 #[derive(Debug, Clone)]
@@ -398,91 +400,6 @@ impl ArmCounts {
     }
 }
 
-/// The exit tables of the table-driven fast path, one row per (course state, participation):
-/// the state's shared exits ([`StaticExits`]) padded to the widest state's with exits that
-/// never fire (threshold 0), and the destination of each exit followed by the state itself
-/// (index `width`: nothing fired). Every citizen thus flips the same number of coins, with no
-/// branch on the state's number of exits or on which coins came up.
-struct FastTables {
-    /// Exits per row.
-    width: usize,
-    /// Per row, per exit: the exit's key (0 for padding).
-    keys: Vec<u64>,
-    /// Per row, per exit: the shared exit (threshold 0 for padding).
-    exits: Vec<Exit>,
-    /// Per row: the destination of each exit, then the state itself.
-    to: Vec<u16>,
-}
-
-impl FastTables {
-    /// The tables of the course chain, or None when a course state's exits depend on the
-    /// citizen or on a planned length (then the general path runs).
-    fn new(carm: &CArm, tables: &StaticExits) -> Option<FastTables> {
-        let states = carm.chains.first()?;
-        let width = states.iter().map(|s| s.edges.len()).max().unwrap_or(0);
-        if width > exits::MASK_EXITS {
-            return None;
-        }
-        let rows = 2 * states.len();
-        let mut t = FastTables {
-            width,
-            keys: vec![0; rows * width],
-            exits: vec![Exit::default(); rows * width],
-            to: Vec::with_capacity(rows * (width + 1)),
-        };
-        for (s, cst) in states.iter().enumerate() {
-            if cst.on_max.is_some() || cst.max_months.is_some() {
-                return None;
-            }
-            for p in [false, true] {
-                let row = 2 * s + p as usize;
-                if !cst.edges.is_empty() {
-                    let (shared, _) = tables.get(0, s as u16, p)?;
-                    t.exits[row * width..row * width + shared.len()].copy_from_slice(shared);
-                    t.keys[row * width..row * width + shared.len()].copy_from_slice(&cst.keys);
-                }
-                t.to.extend(cst.edges.iter().map(|e| e.to));
-                t.to.extend(std::iter::repeat_n(s as u16, width + 1 - cst.edges.len()));
-            }
-        }
-        Some(t)
-    }
-}
-
-/// One cycle of the table-driven fast path (see [`run_block`]): each citizen's exit choice by
-/// [`fired`] and [`pick`] — the two steps of [`competing`] in the general path — on its state's
-/// shared table, a move counted in the same flow counters. Kept out of line so that this small
-/// loop keeps its values in registers.
-#[inline(never)]
-fn fast_cycle(
-    fast: &FastTables,
-    course: &mut [u16],
-    class: &[u16],
-    keys: &[u64],
-    m: usize,
-    lay: &Layout,
-    counts: &mut ArmCounts,
-) {
-    let w = fast.width;
-    let (size, nc) = (lay.chain_size[0], lay.n_classes);
-    // flow_ix(m, 0, from, to, class) = base + (from·size + to)·nc + class.
-    let base = lay.flow_ix(m, 0, 0, 0, 0);
-    for ((st, &cl), &key) in course.iter_mut().zip(class).zip(keys) {
-        let s = *st as usize;
-        let row = 2 * s + (cl & 1) as usize;
-        let (ks, ex) = (
-            &fast.keys[row * w..(row + 1) * w],
-            &fast.exits[row * w..(row + 1) * w],
-        );
-        let bits = rng::cycle_bits(key, m as u32);
-        // Index w when nothing fired: the state itself, and no move to count.
-        let k = pick(fired(ks, ex, bits), ks, ex, bits).unwrap_or(w);
-        let dest = fast.to[row * (w + 1) + k];
-        counts.flows[base + (s * size + dest as usize) * nc + cl as usize] += (k < w) as u32;
-        *st = dest;
-    }
-}
-
 /// Run citizens `lo..hi` of one arm through every cycle; `end` is left to [`ArmCounts::close`].
 fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Result<ArmCounts> {
     let BlockCtx {
@@ -612,6 +529,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     } else {
         None
     };
+    let mut masks = Vec::with_capacity(if fast.is_some() { n } else { 0 });
     let mut entered_before = 0;
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
@@ -651,6 +569,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 m,
                 lay,
                 &mut counts,
+                &mut masks,
             );
             if obs.sees_citizens() {
                 for (i, &s) in course.iter().enumerate() {

@@ -27,8 +27,8 @@ const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The SplitMix64 output function (Steele, Lea & Flood 2014).
 #[inline(always)]
 pub fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z = (z ^ (z >> 30)).wrapping_mul(MIX_MULTIPLIERS[0]);
+    z = (z ^ (z >> 27)).wrapping_mul(MIX_MULTIPLIERS[1]);
     z ^ (z >> 31)
 }
 
@@ -103,8 +103,18 @@ impl TryRng for SplitMix {
 /// key by [`event_uniform`].
 #[inline(always)]
 pub fn cycle_bits(citizen_key: u64, cycle: u32) -> u64 {
-    mix64(citizen_key.wrapping_add((cycle as u64 + 1).wrapping_mul(GOLDEN)))
+    mix64(citizen_key.wrapping_add(cycle_offset(cycle)))
 }
+
+/// What [`cycle_bits`] adds to a citizen's key before mixing: the cycle's place in the
+/// citizen's SplitMix64 sequence.
+#[inline(always)]
+pub fn cycle_offset(cycle: u32) -> u64 {
+    (cycle as u64 + 1).wrapping_mul(GOLDEN)
+}
+
+/// The two multipliers of [`mix64`], for code that computes it on several words at once.
+pub const MIX_MULTIPLIERS: [u64; 2] = [0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB];
 
 /// The uniform in [0, 1) of one event (an exit, a planned-length end, a service's move) in one
 /// citizen-cycle, from [`cycle_bits`] and the event's [`name_key`].

@@ -7,6 +7,7 @@
 use crate::engine::rng::{SplitMix, citizen_key, name_key};
 use crate::scenario::param::unit;
 use crate::scenario::{COURSE, HOUSING, Scenario};
+use rayon::prelude::*;
 
 /// The citizens of one replication. Ids are assigned in entry order, so the citizens present in
 /// cycle `m` are always the prefix `0..entered[m]`.
@@ -59,9 +60,6 @@ pub fn synthesize(sc: &Scenario, seed: u64, rep: u32) -> Citizens {
     }
     let n = entry.len();
     let n_attrs = sc.attributes.len();
-    let mut attrs = Vec::with_capacity(n * n_attrs);
-    let mut start = Vec::with_capacity(n);
-    let mut offer_u = Vec::with_capacity(n);
     let (k_offer, k_course, k_housing) = (
         name_key("offer"),
         name_key("start:course"),
@@ -72,17 +70,38 @@ pub fn synthesize(sc: &Scenario, seed: u64, rep: u32) -> Citizens {
         .iter()
         .map(|a| name_key(&format!("attr:{}", a.id)))
         .collect();
-    for i in 0..n {
-        let ck = citizen_key(seed, rep, i as u32);
-        let draw = |purpose: u64| unit(&mut SplitMix::new(ck, purpose));
-        offer_u.push(draw(k_offer));
-        start.push([
-            pick(&sc.cohort.start_state, draw(k_course)),
-            pick(&sc.cohort.start_housing, draw(k_housing)),
-        ]);
-        for (a, &k) in sc.attributes.iter().zip(&k_attrs) {
-            attrs.push(a.dist.sample(&mut SplitMix::new(ck, k)));
+    // Blocks of citizens are drawn at the same time; a citizen's draws depend only on its
+    // own key, so the blocks put together are the same whatever the number of cores.
+    let block = |lo: usize, hi: usize| {
+        let mut attrs = Vec::with_capacity((hi - lo) * n_attrs);
+        let mut start = Vec::with_capacity(hi - lo);
+        let mut offer_u = Vec::with_capacity(hi - lo);
+        for i in lo..hi {
+            let ck = citizen_key(seed, rep, i as u32);
+            let draw = |purpose: u64| unit(&mut SplitMix::new(ck, purpose));
+            offer_u.push(draw(k_offer));
+            start.push([
+                pick(&sc.cohort.start_state, draw(k_course)),
+                pick(&sc.cohort.start_housing, draw(k_housing)),
+            ]);
+            for (a, &k) in sc.attributes.iter().zip(&k_attrs) {
+                attrs.push(a.dist.sample(&mut SplitMix::new(ck, k)));
+            }
         }
+        (attrs, start, offer_u)
+    };
+    const BLOCK: usize = 16 * 1024;
+    let blocks: Vec<_> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| block(b * BLOCK, ((b + 1) * BLOCK).min(n)))
+        .collect();
+    let mut attrs = Vec::with_capacity(n * n_attrs);
+    let mut start = Vec::with_capacity(n);
+    let mut offer_u = Vec::with_capacity(n);
+    for (a, s, o) in blocks {
+        attrs.extend(a);
+        start.extend(s);
+        offer_u.extend(o);
     }
     const { assert!(COURSE == 0 && HOUSING == 1) };
     Citizens {

@@ -3,17 +3,17 @@
 //! exit choice of the general path — the same [`fired`] and [`pick`] on the same
 //! [`StaticExits`] tables, the same flow counters.
 //!
-//! A cycle runs in two passes over the block's citizens:
+//! A cycle is, per citizen present: its cycle bits and one uniform per exit of its state,
+//! compared with the exits' thresholds (a bit mask of the exits that fire); the fired exit, or
+//! — rarely, when several fired — the one with the shortest waiting time ([`pick`]); the new
+//! state; and the code of the move, if any. The moves are counted once every citizen of the
+//! block has chosen.
 //!
-//! 1. **Which exits fire** ([`fire_all`]): each citizen's cycle bits and one uniform per exit of
-//!    its state, compared with the exits' thresholds — a bit mask per citizen. This is the
-//!    hashing, almost all of the work, and it does not branch on anything random. Where the CPU
-//!    has AVX-512 (checked at run time) eight citizens are hashed at once with exactly the same
-//!    integer arithmetic, so the masks — and every result — are identical bit for bit to those
-//!    of the portable loop, which runs elsewhere and is the reference ([`fire_all_portable`]).
-//! 2. **Where each citizen goes**: the fired exit, or — rarely, when several fired — the one
-//!    with the shortest waiting time (the cycle bits are recomputed only then), the move
-//!    counted and the state stored.
+//! Where the CPU has AVX-512 (checked at run time) eight citizens go through this at once with
+//! exactly the same integer arithmetic, so every state and every count is identical bit for bit
+//! to those of the one-at-a-time loop ([`portable_cycle`]), which is the reference and runs on
+//! other CPUs and for the last few citizens of a block. Almost all of the work is the hashing,
+//! and neither form branches on anything random but the rare several-fired case.
 
 use super::compile::CArm;
 use super::exits::{self, Exit, StaticExits, fired, pick};

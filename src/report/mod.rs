@@ -41,16 +41,14 @@ fn pretty(v: &serde_json::Value) -> Result<Vec<u8>> {
     Ok(s)
 }
 
-/// Write every output of a run into `dir` (atomically) and return the folder.
-pub fn write_run(
+/// Write the run's CSV tables (and the trace when asked) into the staging folder.
+fn write_tables(
     sc: &Scenario,
     res: &Results,
-    dir: &Path,
+    st: &output::Staging,
     info: &RunInfo,
-    break_even: Option<&[Option<f64>; 8]>,
     lang: format::Lang,
-) -> Result<PathBuf> {
-    let st = output::Staging::new(dir)?;
+) -> Result<()> {
     st.write("occupancy.csv", csv::occupancy(sc, res).as_bytes())?;
     st.write("housing.csv", csv::housing(sc, res).as_bytes())?;
     st.write("flows.csv", csv::flows(sc, res).as_bytes())?;
@@ -63,38 +61,76 @@ pub fn write_run(
     if let Some(n) = info.trace {
         trace::write_trace(sc, &res.options, n, &st.path("trace.csv"))?;
     }
+    Ok(())
+}
+
+/// Write every output of a run into `dir` (atomically) and return the folder.
+pub fn write_run(
+    sc: &Scenario,
+    res: &Results,
+    dir: &Path,
+    info: &RunInfo,
+    break_even: Option<&[Option<f64>; 8]>,
+    lang: format::Lang,
+) -> Result<PathBuf> {
+    let st = output::Staging::new(dir)?;
     let summary = summary::summary(sc, res, break_even);
     let manifest = manifest::manifest(sc, res, info);
     let explained = explain::Explained::new(sc, res, break_even, explain::MUNICIPALITY);
     let bridge = bridge::Bridge::new(&explained, lang);
-    // The charts (files of their own) and the attachment and workbook (bytes) are made at the
-    // same time on two cores; the files are the same as when made one after the other.
-    let (charts, docs) = rayon::join(
-        || -> Result<_> {
-            let charts = run_charts::write_all(sc, res, &st.path(""), lang)?;
-            charts::both(&st.path(""), "bridge", bridge.size(), &bridge)?;
-            Ok(charts)
-        },
-        || -> Result<_> {
-            let pdf = pdf::attachment(
-                sc,
-                res,
-                &pdf::PdfInput {
-                    explained: &explained,
-                    lang,
-                    changes: info
-                        .changes
-                        .iter()
-                        .map(|c| c.text(lang == format::Lang::Da))
-                        .collect(),
+    // Everything that does not need the others is made at the same time on the cores there
+    // are: the tables, the charts (each SVG and PNG a task of its own), the attachment and the
+    // workbook. Each file is made by one task alone, so the files are the same on one core
+    // as on many.
+    let ((tables, docs), (charts, bridge_svg)) = rayon::join(
+        || {
+            rayon::join(
+                || write_tables(sc, res, &st, info, lang),
+                || {
+                    let (pdf, book) = rayon::join(
+                        || -> Result<()> {
+                            let pdf = pdf::attachment(
+                                sc,
+                                res,
+                                &pdf::PdfInput {
+                                    explained: &explained,
+                                    lang,
+                                    changes: info
+                                        .changes
+                                        .iter()
+                                        .map(|c| c.text(lang == format::Lang::Da))
+                                        .collect(),
+                                },
+                            )?;
+                            st.write("attachment.pdf", &pdf)
+                        },
+                        || -> Result<()> {
+                            let book = workbook::workbook(sc, res, &summary, lang)?;
+                            st.write("workbook.xlsx", &book)
+                        },
+                    );
+                    pdf.and(book)
                 },
-            )?;
-            Ok((pdf, workbook::workbook(sc, res, &summary, lang)?))
+            )
+        },
+        || {
+            rayon::join(
+                || run_charts::write_all(sc, res, &st.path(""), lang),
+                || {
+                    let dir = st.path("");
+                    let (svg, png) = rayon::join(
+                        || charts::write_svg(&dir, "bridge", bridge.size(), &bridge),
+                        || charts::write_png(&dir, "bridge", bridge.size(), &bridge),
+                    );
+                    png.and(svg)
+                },
+            )
         },
     );
+    tables?;
+    docs?;
     let charts = charts?;
-    let (pdf, workbook) = docs?;
-    let bridge_svg = std::fs::read_to_string(st.path("bridge.svg")).unwrap_or_default();
+    let bridge_svg = bridge_svg?;
     let html = html::report(
         sc,
         res,
@@ -108,8 +144,6 @@ pub fn write_run(
         },
     );
     st.write("report.html", html.as_bytes())?;
-    st.write("attachment.pdf", &pdf)?;
-    st.write("workbook.xlsx", &workbook)?;
     st.write("summary.json", &pretty(&summary)?)?;
     // The manifest goes last: its presence marks a complete set.
     st.write("manifest.json", &pretty(&manifest)?)?;

@@ -22,7 +22,8 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
@@ -455,16 +456,89 @@ fn line(s: &mut Surface, x0: f32, y0: f32, x1: f32, y1: f32, grey: u8) {
     }
 }
 
-fn text(s: &mut Surface, font: &Font, x: f32, y: f32, size: f32, t: &str) {
+fn text(s: &mut Surface, sh: &mut Shaper, x: f32, y: f32, size: f32, t: &str) {
     s.set_fill(Some(fill((34, 34, 34))));
-    s.draw_text(
+    let glyphs = sh.shape(t);
+    s.draw_glyphs(
         Point::from_xy(x, y),
-        font.clone(),
-        size,
+        &glyphs,
+        sh.font.clone(),
         t,
+        size,
         false,
-        TextDirection::Auto,
     );
+}
+
+/// Shapes text as krilla's `Surface::draw_text` does (rustybuzz, direction and script guessed
+/// from the text, no features), with the font parsed and each shaping plan made once per
+/// document instead of once per piece of text; the glyphs, and so the file, are the same.
+struct Shaper<'a> {
+    font: Font,
+    face: rustybuzz::Face<'a>,
+    plans: Vec<((Direction, Option<Script>), ShapePlan)>,
+}
+
+impl<'a> Shaper<'a> {
+    fn new(data: &'a [u8], font: Font) -> Result<Shaper<'a>> {
+        let face = rustybuzz::Face::from_slice(data, 0)
+            .ok_or_else(|| Error::Runtime("the bundled font cannot be shaped".into()))?;
+        Ok(Shaper {
+            font,
+            face,
+            plans: Vec::new(),
+        })
+    }
+
+    fn shape(&mut self, text: &str) -> Vec<KrillaGlyph> {
+        let mut buffer = UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let dir = buffer.direction();
+        // `script()` reads an unguessed script as UNKNOWN, which guessing never sets.
+        let script = Some(buffer.script()).filter(|&s| s != rustybuzz::script::UNKNOWN);
+        let key = (dir, script);
+        let i = match self.plans.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let plan = ShapePlan::new(&self.face, dir, script, None, &[]);
+                self.plans.push((key, plan));
+                self.plans.len() - 1
+            }
+        };
+        let output = rustybuzz::shape_with_plan(&self.face, &self.plans[i].1, buffer);
+        let upem = self.font.units_per_em();
+        let positions = output.glyph_positions();
+        let infos = output.glyph_infos();
+        let forward = dir == Direction::LeftToRight || dir == Direction::TopToBottom;
+        (0..output.len())
+            .map(|i| {
+                let (pos, info) = (positions[i], infos[i]);
+                let start = info.cluster as usize;
+                // The glyph's text runs to the next glyph of another cluster (or the end).
+                let end = if forward {
+                    infos[i + 1..]
+                        .iter()
+                        .find(|n| n.cluster != info.cluster)
+                        .map_or(text.len(), |n| n.cluster as usize)
+                } else {
+                    infos[..i]
+                        .iter()
+                        .rev()
+                        .find(|n| n.cluster != info.cluster)
+                        .map_or(text.len(), |n| n.cluster as usize)
+                };
+                KrillaGlyph::new(
+                    GlyphId::new(info.glyph_id),
+                    pos.x_advance as f32 / upem,
+                    pos.x_offset as f32 / upem,
+                    pos.y_offset as f32 / upem,
+                    pos.y_advance as f32 / upem,
+                    start..end,
+                    None,
+                )
+            })
+            .collect()
+    }
 }
 
 /// Lay the blocks out on at most two A4 pages.
@@ -475,6 +549,7 @@ fn render(sc: &Scenario, lang: Lang, blocks: &[Block]) -> Result<Vec<u8>> {
     );
     let font = Font::new(FONT.into(), 0)
         .ok_or_else(|| Error::Runtime("the bundled font cannot be embedded".into()))?;
+    let mut shaper = Shaper::new(FONT, font)?;
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
@@ -643,7 +718,7 @@ fn render(sc: &Scenario, lang: Lang, blocks: &[Block]) -> Result<Vec<u8>> {
         let mut s = page.surface();
         for it in items {
             match it {
-                Item::Text(x, y, size, t) => text(&mut s, &font, x, y, size, &t),
+                Item::Text(x, y, size, t) => text(&mut s, &mut shaper, x, y, size, &t),
                 Item::Rule(x0, y, x1) => line(&mut s, x0, y, x1, y, 190),
                 Item::Line(x0, y0, x1, y1) => line(&mut s, x0, y0, x1, y1, 60),
                 Item::Box(x, y, w, h, c) => rect(&mut s, x, y, w, h, c),
@@ -652,7 +727,7 @@ fn render(sc: &Scenario, lang: Lang, blocks: &[Block]) -> Result<Vec<u8>> {
         let foot = format!("{} · {}/{}", sc.name, i + 1, n_pages);
         text(
             &mut s,
-            &font,
+            &mut shaper,
             W - MARGIN - measure.width(&foot, 7.0),
             H - 18.0,
             7.0,

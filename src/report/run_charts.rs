@@ -3,22 +3,78 @@
 //! its 95 % band, net per payer and budget year, the distribution of the NPV, and staffing
 //! utilisation.
 
-use super::charts::{self, Bars, Histogram, LinePoints, Lines};
+use super::charts::{self, Bars, Chart, Histogram, LinePoints, Lines};
 use super::format::Lang;
 use super::html::payer_name;
 use crate::error::Result;
 use crate::montecarlo::Results;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::quantile_sorted;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use rayon::prelude::*;
 use std::path::Path;
 
+/// One of the run's charts.
+enum Spec {
+    Lines(Lines),
+    Bars(Bars),
+    Histogram(Histogram),
+}
+
+impl Chart for Spec {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        match self {
+            Spec::Lines(c) => c.draw(root),
+            Spec::Bars(c) => c.draw(root),
+            Spec::Histogram(c) => c.draw(root),
+        }
+    }
+}
+
+/// A chart to draw: file stem, caption, size in pixels and what to draw.
+struct Planned {
+    stem: String,
+    caption: String,
+    size: (u32, u32),
+    chart: Spec,
+}
+
 /// Write every chart into `dir`; returns (id: caption, SVG text) for the HTML report.
+///
+/// The charts are planned one after the other and then drawn at the same time, each SVG and
+/// each PNG a task of its own; the files are the same whatever the number of cores.
 pub fn write_all(
     sc: &Scenario,
     res: &Results,
     dir: &Path,
     lang: Lang,
 ) -> Result<Vec<(String, String)>> {
+    let planned = plan(sc, res, lang);
+    let (svgs, pngs) = rayon::join(
+        || {
+            planned
+                .par_iter()
+                .map(|p| charts::write_svg(dir, &p.stem, p.size, &p.chart))
+                .collect::<Result<Vec<String>>>()
+        },
+        || {
+            planned
+                .par_iter()
+                .map(|p| charts::write_png(dir, &p.stem, p.size, &p.chart))
+                .collect::<Result<()>>()
+        },
+    );
+    pngs?;
+    Ok(planned
+        .iter()
+        .zip(svgs?)
+        .map(|(p, svg)| (format!("{}: {}", p.stem, p.caption), svg))
+        .collect())
+}
+
+/// The run's charts, in the report's order.
+fn plan(sc: &Scenario, res: &Results, lang: Lang) -> Vec<Planned> {
     let da = lang == Lang::Da;
     let mut out = Vec::new();
     let focus = Results::focus_arm(sc);
@@ -54,13 +110,14 @@ pub fn write_all(
             l.clone()
         }
     };
-    let mut add =
-        |stem: &str, caption: String, chart: &dyn Fn(&Path, &str) -> Result<()>| -> Result<()> {
-            chart(dir, stem)?;
-            let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap_or_default();
-            out.push((format!("{stem}: {caption}"), svg));
-            Ok(())
-        };
+    let mut add = |stem: &str, caption: String, size: (u32, u32), chart: Spec| {
+        out.push(Planned {
+            stem: stem.to_string(),
+            caption,
+            size,
+            chart,
+        })
+    };
 
     // Cumulative discounted net, mean by month with the 95 % band at each year end.
     let persp = [(3usize, "municipality"), (6, "public"), (7, "society")];
@@ -109,8 +166,9 @@ pub fn write_all(
         } else {
             "cumulative discounted net per perspective; payback where the curve crosses zero".into()
         },
-        &|d, s| charts::both(d, s, (1000, 560), &net),
-    )?;
+        (1000, 560),
+        Spec::Lines(net),
+    );
 
     // Net per payer and budget year.
     let years = super::csv::years(sc, h);
@@ -150,8 +208,9 @@ pub fn write_all(
             } else {
                 "who pays and who saves, per budget year".into()
             },
-            &|d, s| charts::both(d, s, (1000, 520), &payers),
-        )?;
+            (1000, 520),
+            Spec::Bars(payers),
+        );
     }
 
     // Outcome shares at the horizon per arm.
@@ -187,8 +246,9 @@ pub fn write_all(
         } else {
             "citizens' state at the horizon per arm".into()
         },
-        &|d, s| charts::both(d, s, (1000, 480), &outcomes),
-    )?;
+        (1000, 480),
+        Spec::Bars(outcomes),
+    );
 
     // Citizens by state over time, one chart per arm.
     for (a, arm) in sc.arms.iter().enumerate() {
@@ -235,8 +295,9 @@ pub fn write_all(
                 },
                 arm_label(a)
             ),
-            &|d, s| charts::both(d, s, (1000, 480), &occ),
-        )?;
+            (1000, 480),
+            Spec::Lines(occ),
+        );
     }
 
     // NPV distribution (municipality).
@@ -265,8 +326,9 @@ pub fn write_all(
         } else {
             "uncertainty of the municipal NPV".into()
         },
-        &|d, s| charts::both(d, s, (1000, 440), &hist),
-    )?;
+        (1000, 440),
+        Spec::Histogram(hist),
+    );
 
     // Staffing utilisation.
     let svs = crate::montecarlo::capacity_services(sc, focus);
@@ -332,8 +394,9 @@ pub fn write_all(
                     format!("utilisation of {list}")
                 }
             },
-            &|d, s| charts::both(d, s, (1000, 440), &util),
-        )?;
+            (1000, 440),
+            Spec::Lines(util),
+        );
         // FTE staffed per month next to the FTE the demand calls for (citizens eligible ÷
         // capacity per FTE), so a planner sees staff follow the participants — or not.
         let n = res.replications().max(1) as f64;
@@ -403,8 +466,9 @@ pub fn write_all(
             } else {
                 "staff (FTE) per month and the FTE the demand calls for (eligible citizens ÷ capacity per FTE)".into()
             },
-            &|d, s| charts::both(d, s, (1000, 440), &fte),
-        )?;
+            (1000, 440),
+            Spec::Lines(fte),
+        );
     }
-    Ok(out)
+    out
 }

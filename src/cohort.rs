@@ -4,7 +4,7 @@
 //! citizens there are before it, nor on the thread that builds it, nor on the other
 //! attributes (a gamma sampler that rejects a variable number of draws cannot shift them).
 
-use crate::engine::rng::{SplitMix, citizen_key, name_key};
+use crate::rng::{SplitMix, citizen_key, name_key};
 use crate::scenario::param::unit;
 use crate::scenario::{COURSE, HOUSING, Scenario};
 use rayon::prelude::*;

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod montecarlo;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod serve;
 pub mod stats;

@@ -8,8 +8,8 @@
 //! rates. Each cycle a citizen leaves with probability 1 − exp(−Σr) and goes to destination i
 //! with probability rᵢ/Σr of that (see [`crate::engine`] for how the exits are drawn).
 
-use super::rng::name_key;
 use crate::error::{Error, Result};
+use crate::rng::name_key;
 use crate::scenario::{EdgeBase, Scenario, ServiceKind, Staffing};
 
 /// The largest probability of leaving a state in one cycle that drawn probabilities are

@@ -3,8 +3,8 @@
 //! among fired exits the shortest exponential waiting time wins (see [`competing`]).
 
 use super::compile::{CArm, CEdge, CState};
-use super::rng;
 use crate::error::Error;
+use crate::rng;
 
 /// A citizen's clock and whether its cached exit table can fire, kept together so the hot
 /// loop reads one small record per citizen and chain.

@@ -17,8 +17,8 @@
 
 use super::compile::CArm;
 use super::exits::{self, Exit, StaticExits, fired, pick};
-use super::rng;
 use super::{ArmCounts, Layout};
+use crate::rng;
 
 /// The exit tables of the table-driven fast path, one row per (course state, participation):
 /// the state's shared exits ([`StaticExits`]) padded to the widest state's with exits that
@@ -183,7 +183,7 @@ fn portable_cycle(
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{FastTables, FlowCells, pick};
-    use crate::engine::rng;
+    use crate::rng;
     use std::arch::x86_64::*;
 
     /// The most rows (2 × course states) whose tables fit the permutation.

@@ -2,7 +2,7 @@
 //! competing exit, and moves at an age.
 //!
 //! **Deaths** are a competing exit of every course state but the death state, with their own
-//! uniform per citizen-cycle keyed by the name `mortality` (see [`super::rng`]). The rate per
+//! uniform per citizen-cycle keyed by the name `mortality` (see [`crate::rng`]). The rate per
 //! cycle is μ = −ln(1 − qₓ) · cycle_months/12 · the state's `mortality_hr`, at the completed
 //! age x at the start of the cycle, for the citizen's sex. The death fires when its uniform is
 //! below 1 − exp(−μ); if another exit fires as well, the shorter exponential waiting time wins,
@@ -15,7 +15,7 @@
 //! comes before the planned length.
 
 use super::compile::CState;
-use super::rng::{self, name_key};
+use crate::rng::{self, name_key};
 use crate::scenario::Scenario;
 
 /// The life course of one arm in one replication, compiled.

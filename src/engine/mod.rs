@@ -6,7 +6,7 @@
 //! Each cycle: (1) the cycle's starters enter in their start states; (2) each service's
 //! capacity is allocated in a fixed order (waiting since, then citizen id); (3) every present
 //! citizen who can leave its state draws one uniform per exit of that state — each keyed by
-//! the exit's name, see [`rng`] — and moves to the exit with the shortest waiting time among
+//! the exit's name, see [`crate::rng`] — and moves to the exit with the shortest waiting time among
 //! those that fire, or stays; (4) the states at the end of the cycle are counted.
 //!
 //! With a life course ([`life`]): death is one more competing exit of every course state but
@@ -20,10 +20,10 @@ pub mod compile;
 mod exits;
 mod fast;
 pub mod life;
-pub mod rng;
 
 use crate::cohort::Citizens;
 use crate::error::Result;
+use crate::rng;
 use allocate::{AllocCtx, ServiceState, allocate};
 use compile::CArm;
 use exits::{

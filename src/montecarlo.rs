@@ -784,6 +784,15 @@ impl Results {
         self.reps.len()
     }
 
+    /// The NPV of perspective `perspective` (an index into the perspectives) of arm `arm`
+    /// against control, per replication in replication order.
+    pub fn npv_draws(&self, arm: usize, perspective: usize) -> Vec<f64> {
+        self.reps
+            .iter()
+            .map(|r| r.headlines[arm][perspective].npv)
+            .collect()
+    }
+
     /// Mean of histogram cell (arm, cycle, chain, state).
     pub fn occupancy_cell(&self, arm: usize, cycle: usize, chain: usize, state: usize) -> &Hist {
         &self.occupancy[arm][cycle * self.layout.n_states + self.layout.chain_offset[chain] + state]

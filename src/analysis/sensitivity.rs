@@ -95,7 +95,7 @@ fn default_ends(sc: &Scenario, path: &str, v: f64) -> (f64, f64) {
 /// NPV of perspective `k` of the compared arm, per replication.
 fn npv_per_rep(res: &Results, sc: &Scenario, k: usize) -> Vec<f64> {
     let arm = Results::focus_arm(sc);
-    res.reps.iter().map(|r| r.headlines[arm][k].npv).collect()
+    res.npv_draws(arm, k)
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -274,7 +274,7 @@ pub fn effect_curve(sc: &Scenario, opts: &RunOptions) -> Result<Vec<CurvePoint>>
         let mut npv = Vec::new();
         let mut p_positive = Vec::new();
         for k in 0..PERSPECTIVES.len() {
-            let v: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][k].npv).collect();
+            let v = res.npv_draws(arm, k);
             p_positive.push(v.iter().filter(|x| above_zero(**x)).count() as f64 / n);
             npv.push(Stat::of(&v));
         }

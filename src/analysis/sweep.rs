@@ -123,7 +123,7 @@ pub fn csv(sc: &Scenario, vary: &[Vary], points: &[Point]) -> String {
             }
         }
         for k in 0..PERSPECTIVES.len() {
-            let npv: Vec<f64> = r.reps.iter().map(|x| x.headlines[arm][k].npv).collect();
+            let npv = r.npv_draws(arm, k);
             let st = Stat::of(&npv);
             let pos = npv.iter().filter(|v| above_zero(**v)).count() as f64 / n;
             row.extend([
@@ -146,12 +146,7 @@ pub fn best(sc: &Scenario, points: &[Point], perspective: usize) -> Option<(usiz
         .iter()
         .map(|p| {
             let n = p.results.replications().max(1) as f64;
-            p.results
-                .reps
-                .iter()
-                .map(|r| r.headlines[arm][perspective].npv)
-                .sum::<f64>()
-                / n
+            p.results.npv_draws(arm, perspective).iter().sum::<f64>() / n
         })
         .collect();
     let best = (0..npv.len()).max_by(|&a, &b| npv[a].total_cmp(&npv[b]).then(b.cmp(&a)))?;
@@ -180,12 +175,7 @@ pub fn chart(
             (Some(v), Some(x)) => format!("{}={x}", v.service),
             _ => crate::report::html::payer_name(PERSPECTIVES[perspective], lang),
         };
-        let npv: Vec<f64> = p
-            .results
-            .reps
-            .iter()
-            .map(|r| r.headlines[arm][perspective].npv)
-            .collect();
+        let npv = p.results.npv_draws(arm, perspective);
         let st = Stat::of(&npv);
         let pt = (p.staff[0], st.mean, Some((st.p025, st.p975)));
         match series.iter_mut().find(|s| s.0 == name) {

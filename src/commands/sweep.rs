@@ -66,12 +66,7 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
         points: points
             .iter()
             .map(|p| {
-                let npv: Vec<f64> = p
-                    .results
-                    .reps
-                    .iter()
-                    .map(|r| r.headlines[arm][chart_k].npv)
-                    .collect();
+                let npv = p.results.npv_draws(arm, chart_k);
                 let st = crate::stats::Stat::of(&npv);
                 report::sweep_html::SweepPoint {
                     staff: p.staff.clone(),

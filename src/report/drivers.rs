@@ -96,7 +96,7 @@ pub fn drivers(sc: &Scenario, res: &Results, k: usize) -> Drivers {
     let o = &res.options;
     let mut ranked = Vec::new();
     if o.psa && res.replications() >= 10 && k < PERSPECTIVES.len() {
-        let npv: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][k].npv).collect();
+        let npv = res.npv_draws(arm, k);
         let draws: Vec<Vec<f64>> = (0..res.replications() as u32)
             .map(|rep| draw_params(sc, o.seed, rep, true))
             .collect();

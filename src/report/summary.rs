@@ -81,7 +81,7 @@ pub fn warnings(sc: &Scenario, res: &Results) -> Vec<String> {
     }
     // Monte Carlo precision of the headline: the compared arm's municipal NPV.
     let arm = Results::focus_arm(sc);
-    let npv: Vec<f64> = res.reps.iter().map(|r| r.headlines[arm][3].npv).collect();
+    let npv = res.npv_draws(arm, 3);
     let st = Stat::of(&npv);
     if res.replications() > 1 && st.mean.abs() > 0.0 && st.mcse > 0.05 * st.mean.abs() {
         let needed =

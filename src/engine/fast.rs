@@ -246,10 +246,9 @@ mod avx512 {
         };
         let exit_keys = table(&|i| fast.keys[i]);
         let thresholds = table(&|i| fast.exits[i].threshold);
-        let to: Vec<i64> = fast.to.iter().map(|&s| s as i64).collect();
         // Up to 32 destinations fit two vectors of 32-bit entries, looked up by a permutation
-        // (cheaper than a gather); more are gathered.
-        let to_small = (to.len() <= 32).then(|| {
+        // (cheaper than a gather); more are gathered from 64-bit entries.
+        let to_small = (fast.to.len() <= 32).then(|| {
             let mut v = [0u32; 32];
             for (x, &t) in v.iter_mut().zip(&fast.to) {
                 *x = t as u32;
@@ -262,6 +261,10 @@ mod avx512 {
                 ]
             }
         });
+        let to: Vec<i64> = match to_small {
+            Some(_) => Vec::new(),
+            None => fast.to.iter().map(|&s| s as i64).collect(),
+        };
         let low32 = _mm512_set1_epi64(0xFFFF_FFFF);
         let n = course.len().min(class.len()).min(keys.len()) / 8 * 8;
         // Every lane of a block of eight is stored; only the movers' lanes are kept.

@@ -529,7 +529,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     } else {
         None
     };
-    let mut masks = Vec::with_capacity(if fast.is_some() { n } else { 0 });
+    let mut moves = Vec::with_capacity(if fast.is_some() { n } else { 0 });
     let mut entered_before = 0;
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
@@ -569,7 +569,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 m,
                 lay,
                 &mut counts,
-                &mut masks,
+                &mut moves,
             );
             if obs.sees_citizens() {
                 for (i, &s) in course.iter().enumerate() {

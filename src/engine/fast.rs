@@ -128,12 +128,16 @@ pub(super) fn fast_cycle(
     };
     let cycle = m as u32;
     moves.clear();
-    let mut done = 0;
+    // The citizens the vector form did (a multiple of eight; none on other CPUs).
     #[cfg(target_arch = "x86_64")]
-    if avx512::usable(fast) {
+    let done = if avx512::usable(fast) {
         // SAFETY: `usable` checked that the CPU has the features `cycle` is compiled for.
-        done = unsafe { avx512::cycle(fast, course, class, keys, cycle, cells, moves) };
-    }
+        unsafe { avx512::cycle(fast, course, class, keys, cycle, cells, moves) }
+    } else {
+        0
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
     portable_cycle(
         fast,
         &mut course[done..],

@@ -36,7 +36,15 @@ pub(super) struct FastTables {
     exits: Vec<Exit>,
     /// Per row: the destination of each exit, then the state itself.
     to: Vec<u16>,
+    /// Per exit: its key and threshold in each of the first [`VECTOR_ROWS`] rows (0 beyond
+    /// the last row), the vector form's tables.
+    by_exit: Vec<[[u64; VECTOR_ROWS]; 2]>,
+    /// Bit s: nothing leaves course state s (for the first 64 states).
+    finished: u64,
 }
+
+/// The most rows (2 × course states) whose tables the vector form looks up by permutation.
+const VECTOR_ROWS: usize = 16;
 
 impl FastTables {
     /// The tables of the course chain, or None when a course state's exits depend on the
@@ -54,10 +62,15 @@ impl FastTables {
             keys: vec![0; rows * width],
             exits: vec![Exit::default(); rows * width],
             to: Vec::with_capacity(rows * (width + 1)),
+            by_exit: Vec::new(),
+            finished: 0,
         };
         for (s, cst) in states.iter().enumerate() {
             if cst.on_max.is_some() || cst.max_months.is_some() {
                 return None;
+            }
+            if cst.edges.is_empty() && s < 64 {
+                t.finished |= 1 << s;
             }
             for p in [false, true] {
                 let row = 2 * s + p as usize;
@@ -70,7 +83,25 @@ impl FastTables {
                 t.to.extend(std::iter::repeat_n(s as u16, width + 1 - cst.edges.len()));
             }
         }
+        t.by_exit = t.columns();
         Some(t)
+    }
+
+    /// Each exit's key and threshold by row, for the first [`VECTOR_ROWS`] rows.
+    fn columns(&self) -> Vec<[[u64; VECTOR_ROWS]; 2]> {
+        let w = self.width;
+        (0..w)
+            .map(|k| {
+                let [mut keys, mut thresholds] = [[0; VECTOR_ROWS]; 2];
+                let rows = self.rows.min(VECTOR_ROWS);
+                for (row, (key, th)) in keys.iter_mut().zip(&mut thresholds).take(rows).enumerate()
+                {
+                    *key = self.keys[row * w + k];
+                    *th = self.exits[row * w + k].threshold;
+                }
+                [keys, thresholds]
+            })
+            .collect()
     }
 
     /// The keys and exits of one row.
@@ -107,15 +138,49 @@ impl FlowCells {
     }
 }
 
-/// One cycle of the fast path for the citizens present in a block: `course` their states,
-/// `class` their booking classes, `keys` their random-number keys. `moves` is scratch space for
-/// the codes of the cycle's moves, counted once every citizen has chosen.
-#[allow(clippy::too_many_arguments)]
+/// The citizens of a block the fast path still moves, in id order: their course states,
+/// booking classes and random-number keys. Citizens who reach a state that nothing leaves are
+/// dropped (unless an observer looks at every citizen): they never move again, and only moves
+/// are counted.
+#[derive(Default)]
+pub(super) struct Present {
+    pub(super) state: Vec<u16>,
+    pub(super) class: Vec<u16>,
+    pub(super) key: Vec<u64>,
+}
+
+impl Present {
+    /// An empty set with room for `n` citizens.
+    pub(super) fn with_capacity(n: usize) -> Present {
+        Present {
+            state: Vec::with_capacity(n),
+            class: Vec::with_capacity(n),
+            key: Vec::with_capacity(n),
+        }
+    }
+
+    /// A citizen who enters.
+    pub(super) fn push(&mut self, state: u16, class: u16, key: u64) {
+        self.state.push(state);
+        self.class.push(class);
+        self.key.push(key);
+    }
+
+    /// Keep the first `n`.
+    fn truncate(&mut self, n: usize) {
+        self.state.truncate(n);
+        self.class.truncate(n);
+        self.key.truncate(n);
+    }
+}
+
+/// One cycle of the fast path for the citizens `present` in a block. With `drop` true the
+/// citizens who reach a state nothing leaves are removed from `present`. `moves` is scratch
+/// space for the codes of the cycle's moves, counted once every citizen has chosen.
 pub(super) fn fast_cycle(
     fast: &FastTables,
-    course: &mut [u16],
-    class: &[u16],
-    keys: &[u64],
+    present: &mut Present,
+    drop: bool,
     m: usize,
     lay: &Layout,
     counts: &mut ArmCounts,
@@ -126,56 +191,77 @@ pub(super) fn fast_cycle(
         size: lay.chain_size[0],
         classes: lay.n_classes,
     };
-    let cycle = m as u32;
+    let cycle = Cycle {
+        cycle: m as u32,
+        cells,
+        finished: if drop { fast.finished } else { 0 },
+    };
     moves.clear();
-    // The citizens the vector form did (a multiple of eight; none on other CPUs).
+    // The citizens the vector form did (a multiple of eight; none on other CPUs) and how many
+    // of them are still present, at the start.
     #[cfg(target_arch = "x86_64")]
-    let done = if avx512::usable(fast) {
+    let (done, kept) = if avx512::usable(fast) {
         // SAFETY: `usable` checked that the CPU has the features `cycle` is compiled for.
-        unsafe { avx512::cycle(fast, course, class, keys, cycle, cells, moves) }
+        unsafe { avx512::cycle(fast, present, cycle, moves) }
     } else {
-        0
+        (0, 0)
     };
     #[cfg(not(target_arch = "x86_64"))]
-    let done = 0;
-    portable_cycle(
-        fast,
-        &mut course[done..],
-        &class[done..],
-        &keys[done..],
-        cycle,
-        cells,
-        moves,
-    );
+    let (done, kept) = (0, 0);
+    let kept = portable_cycle(fast, present, done, kept, cycle, moves);
+    present.truncate(kept);
     let flows = &mut counts.flows[cells.base..];
     for &code in moves.iter() {
         flows[code as usize] += 1;
     }
 }
 
-/// The cycle one citizen at a time: each citizen's exit by [`fired`] and [`pick`] on its row,
-/// the move's code pushed to `moves`. The reference the vector form must equal, and what runs
-/// on a CPU without AVX-512.
-fn portable_cycle(
-    fast: &FastTables,
-    course: &mut [u16],
-    class: &[u16],
-    keys: &[u64],
+/// What a cycle of the fast path needs besides the tables and the citizens.
+#[derive(Clone, Copy)]
+struct Cycle {
     cycle: u32,
     cells: FlowCells,
+    /// Bit s: citizens who reach state s are dropped.
+    finished: u64,
+}
+
+impl Cycle {
+    /// Whether a citizen now in `state` stays present.
+    #[inline(always)]
+    fn keeps(&self, state: u16) -> bool {
+        state >= 64 || self.finished >> state & 1 == 0
+    }
+}
+
+/// The cycle one citizen at a time, for the citizens from `from` on, the ones still present
+/// written from `kept` on (`kept <= from`); returns how many are present. Each citizen's exit by
+/// [`fired`] and [`pick`] on its row, the move's code pushed to `moves`. The reference the
+/// vector form must equal, and what runs on a CPU without AVX-512.
+fn portable_cycle(
+    fast: &FastTables,
+    p: &mut Present,
+    from: usize,
+    mut kept: usize,
+    x: Cycle,
     moves: &mut Vec<u64>,
-) {
+) -> usize {
     let w = fast.width;
-    for ((st, &cl), &key) in course.iter_mut().zip(class).zip(keys) {
-        let row = row_of(*st, cl);
+    for i in from..p.state.len() {
+        let (st, cl, key) = (p.state[i], p.class[i], p.key[i]);
+        let row = row_of(st, cl);
         let (ks, ex) = fast.row(row);
-        let bits = rng::cycle_bits(key, cycle);
+        let bits = rng::cycle_bits(key, x.cycle);
+        let mut dest = st;
         if let Some(k) = pick(fired(ks, ex, bits), ks, ex, || bits) {
-            let dest = fast.to[row * (w + 1) + k];
-            moves.push(cells.code(*st, dest, cl));
-            *st = dest;
+            dest = fast.to[row * (w + 1) + k];
+            moves.push(x.cells.code(st, dest, cl));
+        }
+        if x.keeps(dest) {
+            (p.state[kept], p.class[kept], p.key[kept]) = (dest, cl, key);
+            kept += 1;
         }
     }
+    kept
 }
 
 /// [`portable_cycle`] eight citizens at a time with AVX-512, with exactly the same integer
@@ -186,12 +272,11 @@ fn portable_cycle(
 /// for whom several exits fired (rare) is settled by the same [`pick`].
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{FastTables, FlowCells, pick};
+    use super::{Cycle, FastTables, Present, pick};
     use crate::rng;
     use std::arch::x86_64::*;
 
-    /// The most rows (2 × course states) whose tables fit the permutation.
-    const MAX_ROWS: usize = 16;
+    use super::VECTOR_ROWS as MAX_ROWS;
 
     /// Whether the vector form can run: a CPU with AVX-512 F, DQ and CD, and at most
     /// [`MAX_ROWS`] rows.
@@ -214,50 +299,50 @@ mod avx512 {
         _mm512_xor_si512(z, _mm512_srli_epi64::<31>(z))
     }
 
-    /// The cycle of the first multiple of eight citizens; returns how many it did. The codes
-    /// of their moves are in `moves`, in citizen order.
+    /// What every group of eight lanes reads: per exit, its key and threshold in each of up
+    /// to 16 rows (two vectors of eight rows each), the destinations, and the cycle's constants.
+    struct Lanes<'a> {
+        fast: &'a FastTables,
+        exit_keys: Vec<[__m512i; 2]>,
+        thresholds: Vec<[__m512i; 2]>,
+        /// Up to 32 destinations as two vectors of 32-bit entries (looked up by a permutation,
+        /// cheaper than a gather); None when there are more.
+        to_small: Option<[__m512i; 2]>,
+        /// The destinations as 64-bit entries, for the gather (empty when `to_small` serves).
+        to: Vec<i64>,
+        offset: __m512i,
+        x: Cycle,
+    }
+
+    /// The cycle of the first multiple of eight citizens present; returns how many it did and
+    /// how many of them are still present (moved to the front). The codes of their moves are
+    /// in `moves`, in citizen order.
+    ///
+    /// Four groups of eight lanes go through each step together (hash, then each exit's coin,
+    /// then the rest one group after the other): the steps of one group wait on each other's
+    /// multiplications, those of four groups do not.
     ///
     /// # Safety
     /// The CPU must have AVX-512 F, DQ and CD, and the table at most [`MAX_ROWS`] rows.
     #[target_feature(enable = "avx512f,avx512dq,avx512cd")]
     pub(super) unsafe fn cycle(
         fast: &FastTables,
-        course: &mut [u16],
-        class: &[u16],
-        keys: &[u64],
-        cycle: u32,
-        cells: FlowCells,
+        p: &mut Present,
+        x: Cycle,
         moves: &mut Vec<u64>,
-    ) -> usize {
-        let w = fast.width;
-        // Per exit k: its key and threshold in each row, as two vectors of eight rows.
-        let table = |pick: &dyn Fn(usize) -> u64| -> Vec<[__m512i; 2]> {
-            (0..w)
-                .map(|k| {
-                    let mut v = [0u64; MAX_ROWS];
-                    for (row, x) in v.iter_mut().enumerate().take(fast.rows) {
-                        *x = pick(row * w + k);
-                    }
-                    // SAFETY: each half is 8 initialised u64, read unaligned.
-                    unsafe {
-                        [
-                            _mm512_loadu_si512(v.as_ptr().cast()),
-                            _mm512_loadu_si512(v.as_ptr().add(8).cast()),
-                        ]
-                    }
-                })
-                .collect()
+    ) -> (usize, usize) {
+        // SAFETY (the loads): each half is eight initialised u64 (or sixteen u32), unaligned.
+        let load = |v: &[u64; MAX_ROWS]| unsafe {
+            [
+                _mm512_loadu_si512(v.as_ptr().cast()),
+                _mm512_loadu_si512(v.as_ptr().add(8).cast()),
+            ]
         };
-        let exit_keys = table(&|i| fast.keys[i]);
-        let thresholds = table(&|i| fast.exits[i].threshold);
-        // Up to 32 destinations fit two vectors of 32-bit entries, looked up by a permutation
-        // (cheaper than a gather); more are gathered from 64-bit entries.
         let to_small = (fast.to.len() <= 32).then(|| {
             let mut v = [0u32; 32];
             for (x, &t) in v.iter_mut().zip(&fast.to) {
                 *x = t as u32;
             }
-            // SAFETY: each half is 16 initialised u32, read unaligned.
             unsafe {
                 [
                     _mm512_loadu_si512(v.as_ptr().cast()),
@@ -265,89 +350,170 @@ mod avx512 {
                 ]
             }
         });
-        let to: Vec<i64> = match to_small {
-            Some(_) => Vec::new(),
-            None => fast.to.iter().map(|&s| s as i64).collect(),
+        let lanes = Lanes {
+            fast,
+            exit_keys: fast.by_exit.iter().map(|[k, _]| load(k)).collect(),
+            thresholds: fast.by_exit.iter().map(|[_, t]| load(t)).collect(),
+            to_small,
+            to: match to_small {
+                Some(_) => Vec::new(),
+                None => fast.to.iter().map(|&s| s as i64).collect(),
+            },
+            offset: _mm512_set1_epi64(rng::cycle_offset(x.cycle) as i64),
+            x,
         };
-        let low32 = _mm512_set1_epi64(0xFFFF_FFFF);
-        let n = course.len().min(class.len()).min(keys.len()) / 8 * 8;
-        // Every lane of a block of eight is stored; only the movers' lanes are kept.
+        let len = p.state.len();
+        assert!(p.class.len() == len && p.key.len() == len);
+        let n = len / 8 * 8;
+        // Every lane of a group of eight is stored into the spare capacity, only the movers'
+        // lanes are kept: each store starts where the codes kept so far end.
         let start = moves.len();
-        moves.resize(start + n + 8, 0);
-        let mut kept = start;
+        moves.reserve(n + 8);
+        let (mut moved, mut kept) = (start, 0);
+        let mut c = 0;
+        while c + 32 <= n {
+            // SAFETY: c + 32 <= n, and the CPU has the features (this function's contract).
+            unsafe { groups::<4>(&lanes, p, c, moves.as_mut_ptr(), &mut moved, &mut kept) };
+            c += 32;
+        }
+        while c < n {
+            // SAFETY: c + 8 <= n, as above.
+            unsafe { groups::<1>(&lanes, p, c, moves.as_mut_ptr(), &mut moved, &mut kept) };
+            c += 8;
+        }
+        // SAFETY: the stores wrote every cell from `start` to `moved` (each began where the
+        // previous one's kept codes ended), within the capacity reserved.
+        unsafe { moves.set_len(moved) };
+        (n, kept)
+    }
+
+    /// `G` groups of eight citizens from `c` on: their moves' codes stored from `moved` on, the
+    /// citizens still present from `kept` on (`kept <= c`, so the stores only reach citizens
+    /// already read).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F, DQ and CD; `c + 8·G` is at most the number of citizens
+    /// present, and `moves` points to room for eight cells beyond every code stored so far
+    /// plus those of these citizens.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx512cd")]
+    unsafe fn groups<const G: usize>(
+        lanes: &Lanes,
+        p: &mut Present,
+        c: usize,
+        moves: *mut u64,
+        moved: &mut usize,
+        kept: &mut usize,
+    ) {
+        let fast = lanes.fast;
+        let x = lanes.x;
+        let w = fast.width;
         let (zero, one) = (_mm512_setzero_si512(), _mm512_set1_epi64(1));
         let width = _mm512_set1_epi64(w as i64);
-        let offset = _mm512_set1_epi64(rng::cycle_offset(cycle) as i64);
-        for c in (0..n).step_by(8) {
-            // SAFETY: c + 8 <= n <= the length of every slice read or written here, and
-            // `moves` has 8 cells beyond the last kept code.
+        let low32 = _mm512_set1_epi64(0xFFFF_FFFF);
+        let finished = _mm512_set1_epi64(x.finished as i64);
+        let mut st = [zero; G];
+        let mut cl = [zero; G];
+        let mut key = [zero; G];
+        let mut row = [zero; G];
+        let mut bits = [zero; G];
+        for g in 0..G {
+            let at = c + 8 * g;
+            // SAFETY: at + 8 <= the number of citizens present (the contract).
             unsafe {
-                let st = _mm512_cvtepu16_epi64(_mm_loadu_si128(course.as_ptr().add(c).cast()));
-                let cl = _mm512_cvtepu16_epi64(_mm_loadu_si128(class.as_ptr().add(c).cast()));
-                let row = _mm512_add_epi64(_mm512_add_epi64(st, st), _mm512_and_si512(cl, one));
-                let key = _mm512_loadu_si512(keys.as_ptr().add(c).cast());
-                let bits = mix(_mm512_add_epi64(key, offset));
-                let mut fired = zero;
-                for (k, (ek, th)) in exit_keys.iter().zip(&thresholds).enumerate() {
-                    let ek = _mm512_permutex2var_epi64(ek[0], row, ek[1]);
-                    let th = _mm512_permutex2var_epi64(th[0], row, th[1]);
-                    let u = mix(_mm512_xor_si512(bits, ek));
-                    let hit = _mm512_cmplt_epu64_mask(u, th);
-                    fired = _mm512_mask_or_epi64(fired, hit, fired, _mm512_set1_epi64(1 << k));
-                }
-                // The exit: the lowest fired bit (63 − leading zeros of that bit), w if none.
-                let lowest = _mm512_and_si512(fired, _mm512_sub_epi64(zero, fired));
-                let none = _mm512_cmpeq_epi64_mask(fired, zero);
-                let mut k = _mm512_mask_mov_epi64(
-                    _mm512_sub_epi64(_mm512_set1_epi64(63), _mm512_lzcnt_epi64(lowest)),
-                    none,
-                    width,
-                );
-                let several = _mm512_test_epi64_mask(fired, _mm512_sub_epi64(fired, one)) & !none;
-                if several != 0 {
-                    let mut ks = [0i64; 8];
-                    let mut masks = [0u64; 8];
-                    _mm512_storeu_si512(ks.as_mut_ptr().cast(), k);
-                    _mm512_storeu_si512(masks.as_mut_ptr().cast(), fired);
-                    for j in (0..8).filter(|j| several & (1 << j) != 0) {
-                        let (rk, rx) = fast.row(super::row_of(course[c + j], class[c + j]));
-                        let bits = || rng::cycle_bits(keys[c + j], cycle);
-                        ks[j] = pick(masks[j], rk, rx, bits).unwrap_or(w) as i64;
-                    }
-                    k = _mm512_loadu_si512(ks.as_ptr().cast());
-                }
-                // Products of small numbers: the 32 × 32 → 64-bit multiply is exact.
-                let at =
-                    _mm512_add_epi64(_mm512_mul_epu32(row, _mm512_set1_epi64(w as i64 + 1)), k);
-                let dest = match to_small {
-                    // Each index's low 32-bit lane picks the destination; the high lane is 0.
-                    Some([lo, hi]) => {
-                        _mm512_and_si512(_mm512_permutex2var_epi32(lo, at, hi), low32)
-                    }
-                    None => _mm512_i64gather_epi64(at, to.as_ptr(), 8),
-                };
-                _mm_storeu_si128(
-                    course.as_mut_ptr().add(c).cast(),
-                    _mm512_cvtepi64_epi16(dest),
-                );
-                let moved = _mm512_cmplt_epu64_mask(k, width);
-                let from_to = _mm512_add_epi64(
-                    _mm512_mul_epu32(st, _mm512_set1_epi64(cells.size as i64)),
-                    dest,
-                );
-                let code = _mm512_add_epi64(
-                    _mm512_mul_epu32(from_to, _mm512_set1_epi64(cells.classes as i64)),
-                    cl,
-                );
-                _mm512_storeu_si512(
-                    moves.as_mut_ptr().add(kept).cast(),
-                    _mm512_maskz_compress_epi64(moved, code),
-                );
-                kept += moved.count_ones() as usize;
+                st[g] = _mm512_cvtepu16_epi64(_mm_loadu_si128(p.state.as_ptr().add(at).cast()));
+                cl[g] = _mm512_cvtepu16_epi64(_mm_loadu_si128(p.class.as_ptr().add(at).cast()));
+                key[g] = _mm512_loadu_si512(p.key.as_ptr().add(at).cast());
+            }
+            bits[g] = mix(_mm512_add_epi64(key[g], lanes.offset));
+            row[g] = _mm512_add_epi64(_mm512_add_epi64(st[g], st[g]), _mm512_and_si512(cl[g], one));
+        }
+        let mut fired = [zero; G];
+        for (k, (ek, th)) in lanes.exit_keys.iter().zip(&lanes.thresholds).enumerate() {
+            let bit = _mm512_set1_epi64(1 << k);
+            for g in 0..G {
+                let ek = _mm512_permutex2var_epi64(ek[0], row[g], ek[1]);
+                let th = _mm512_permutex2var_epi64(th[0], row[g], th[1]);
+                let u = mix(_mm512_xor_si512(bits[g], ek));
+                let hit = _mm512_cmplt_epu64_mask(u, th);
+                fired[g] = _mm512_mask_or_epi64(fired[g], hit, fired[g], bit);
             }
         }
-        moves.truncate(kept);
-        n
+        for g in 0..G {
+            let at = c + 8 * g;
+            let fired = fired[g];
+            // The exit: the lowest fired bit (63 − leading zeros of that bit), w if none.
+            let lowest = _mm512_and_si512(fired, _mm512_sub_epi64(zero, fired));
+            let none = _mm512_cmpeq_epi64_mask(fired, zero);
+            let mut k = _mm512_mask_mov_epi64(
+                _mm512_sub_epi64(_mm512_set1_epi64(63), _mm512_lzcnt_epi64(lowest)),
+                none,
+                width,
+            );
+            let several = _mm512_test_epi64_mask(fired, _mm512_sub_epi64(fired, one)) & !none;
+            if several != 0 {
+                let mut ks = [0i64; 8];
+                let mut masks = [0u64; 8];
+                // SAFETY: both arrays hold eight 64-bit lanes.
+                unsafe {
+                    _mm512_storeu_si512(ks.as_mut_ptr().cast(), k);
+                    _mm512_storeu_si512(masks.as_mut_ptr().cast(), fired);
+                }
+                for j in (0..8).filter(|j| several & (1 << j) != 0) {
+                    // This group's cells are not yet overwritten (see `kept`).
+                    let (rk, rx) = fast.row(super::row_of(p.state[at + j], p.class[at + j]));
+                    let bits = || rng::cycle_bits(p.key[at + j], x.cycle);
+                    ks[j] = pick(masks[j], rk, rx, bits).unwrap_or(w) as i64;
+                }
+                // SAFETY: eight 64-bit lanes.
+                k = unsafe { _mm512_loadu_si512(ks.as_ptr().cast()) };
+            }
+            // Products of small numbers: the 32 × 32 → 64-bit multiply is exact.
+            let to_at =
+                _mm512_add_epi64(_mm512_mul_epu32(row[g], _mm512_set1_epi64(w as i64 + 1)), k);
+            let dest = match lanes.to_small {
+                // Each index's low 32-bit lane picks the destination; the high lane is 0.
+                Some([lo, hi]) => _mm512_and_si512(_mm512_permutex2var_epi32(lo, to_at, hi), low32),
+                // SAFETY: every index is a cell of `to` (row·(w+1) + k with k <= w).
+                None => unsafe { _mm512_i64gather_epi64(to_at, lanes.to.as_ptr(), 8) },
+            };
+            let did_move = _mm512_cmplt_epu64_mask(k, width);
+            let from_to = _mm512_add_epi64(
+                _mm512_mul_epu32(st[g], _mm512_set1_epi64(x.cells.size as i64)),
+                dest,
+            );
+            let code = _mm512_add_epi64(
+                _mm512_mul_epu32(from_to, _mm512_set1_epi64(x.cells.classes as i64)),
+                cl[g],
+            );
+            // Citizens whose new state is not finished stay (`Cycle::keeps`; states are < 16).
+            let stays = _mm512_cmpeq_epi64_mask(
+                _mm512_and_si512(_mm512_srlv_epi64(finished, dest), one),
+                zero,
+            );
+            // SAFETY: `moves` has eight cells beyond `moved`; kept + 8 <= at + 8, within the
+            // citizens present, and only cells of this group or earlier ones are written.
+            unsafe {
+                _mm512_storeu_si512(
+                    moves.add(*moved).cast(),
+                    _mm512_maskz_compress_epi64(did_move, code),
+                );
+                _mm_storeu_si128(
+                    p.state.as_mut_ptr().add(*kept).cast(),
+                    _mm512_cvtepi64_epi16(_mm512_maskz_compress_epi64(stays, dest)),
+                );
+                _mm_storeu_si128(
+                    p.class.as_mut_ptr().add(*kept).cast(),
+                    _mm512_cvtepi64_epi16(_mm512_maskz_compress_epi64(stays, cl[g])),
+                );
+                _mm512_storeu_si512(
+                    p.key.as_mut_ptr().add(*kept).cast(),
+                    _mm512_maskz_compress_epi64(stays, key[g]),
+                );
+            }
+            *moved += did_move.count_ones() as usize;
+            *kept += stays.count_ones() as usize;
+        }
     }
 }
 
@@ -376,22 +542,27 @@ mod tests {
                 };
             }
         }
-        FastTables {
+        let mut t = FastTables {
             width,
             rows,
             keys,
             exits,
             to: vec![0; rows * (width + 1)],
-        }
+            by_exit: Vec::new(),
+            finished: 0,
+        };
+        t.by_exit = t.columns();
+        t
     }
 
     /// A cycle of [`fast_cycle`]'s vector form (where the CPU has it) leaves every citizen in
-    /// the same state and records the same moves in the same order as [`portable_cycle`],
-    /// for tables of 1 to 8 states (permutation) and 9 (portable only), widths 0 to 7 and
-    /// cohorts that are not a multiple of eight.
+    /// the same state, keeps the same citizens present and records the same moves in the same
+    /// order as [`portable_cycle`], for tables of 1 to 8 states (permutation) and 9 (portable
+    /// only), widths 0 to 7, cohorts that are not a multiple of eight, and with and without
+    /// dropping the citizens who reach a state nothing leaves.
     #[test]
     fn the_vector_cycle_equals_the_portable_loop() {
-        let (mut moved, mut several) = (0, 0);
+        let (mut moved, mut several, mut dropped) = (0, 0, 0);
         for states in [1, 2, 4, 7, 8, 9] {
             for width in 0..8 {
                 let mut fast = tables(states, width, (states * 31 + width) as u64);
@@ -404,44 +575,71 @@ mod tests {
                         _ => (next() % states as u64) as u16,
                     })
                     .collect();
+                // Some states are finished (whatever their table says: only the bits count).
+                fast.finished = next() & ((1 << states) - 1);
                 let n = 1003;
-                let course: Vec<u16> = (0..n).map(|_| (next() % states as u64) as u16).collect();
-                let class: Vec<u16> = (0..n).map(|_| (next() % 6) as u16).collect();
-                let keys: Vec<u64> = (0..n).map(|_| next()).collect();
+                let mut present = Present::with_capacity(n);
+                for _ in 0..n {
+                    let st = (next() % states as u64) as u16;
+                    present.push(st, (next() % 6) as u16, next());
+                }
                 let cells = FlowCells {
                     base: 0,
                     size: states,
                     classes: 6,
                 };
-                for cycle in [0, 1, 30, 299] {
+                for (cycle, drop) in [(0, false), (1, true), (30, false), (299, true)] {
                     let lay = Layout::new(vec![states], cycle as usize + 1, 6, 1);
                     let mut counts = ArmCounts {
                         flows: vec![0; lay.horizon * lay.n_flows * 6],
                         ..ArmCounts::default()
                     };
-                    let (mut got, mut want) = (course.clone(), course.clone());
+                    let mut got = Present::with_capacity(n);
+                    let mut want = Present::with_capacity(n);
+                    for i in 0..n {
+                        let (s, c, k) = (present.state[i], present.class[i], present.key[i]);
+                        got.push(s, c, k);
+                        want.push(s, c, k);
+                    }
                     let (mut got_moves, mut want_moves) = (Vec::new(), Vec::new());
                     fast_cycle(
                         &fast,
                         &mut got,
-                        &class,
-                        &keys,
+                        drop,
                         cycle as usize,
                         &lay,
                         &mut counts,
                         &mut got_moves,
                     );
-                    portable_cycle(
-                        &fast,
-                        &mut want,
-                        &class,
-                        &keys,
+                    let x = Cycle {
                         cycle,
                         cells,
-                        &mut want_moves,
-                    );
-                    assert_eq!(got, want, "{states} states, width {width}, cycle {cycle}");
-                    assert_eq!(got_moves, want_moves, "{states} states, width {width}");
+                        finished: if drop { fast.finished } else { 0 },
+                    };
+                    let kept = portable_cycle(&fast, &mut want, 0, 0, x, &mut want_moves);
+                    want.truncate(kept);
+                    let what = format!("{states} states, width {width}, cycle {cycle}");
+                    assert_eq!(got.state, want.state, "{what}");
+                    assert_eq!(got.class, want.class, "{what}");
+                    assert_eq!(got.key, want.key, "{what}");
+                    assert_eq!(got_moves, want_moves, "{what}");
+                    // Dropped exactly the citizens now in a finished state, the others in order.
+                    let now: Vec<u16> = (0..n)
+                        .map(|i| {
+                            let (st, cl) = (present.state[i], present.class[i]);
+                            let row = row_of(st, cl);
+                            let (ks, ex) = fast.row(row);
+                            let bits = rng::cycle_bits(present.key[i], cycle);
+                            pick(fired(ks, ex, bits), ks, ex, || bits)
+                                .map_or(st, |k| fast.to[row * (width + 1) + k])
+                        })
+                        .collect();
+                    let left: Vec<u64> = (0..n)
+                        .filter(|&i| !drop || fast.finished >> now[i] & 1 == 0)
+                        .map(|i| present.key[i])
+                        .collect();
+                    assert_eq!(got.key, left, "{what}");
+                    dropped += n - kept;
                     // Every move is counted once, in its cycle's cells.
                     let counted: u32 = counts.flows[lay.flow_ix(cycle as usize, 0, 0, 0, 0)..]
                         .iter()
@@ -450,14 +648,17 @@ mod tests {
                     moved += want_moves.len();
                     several += (0..n)
                         .filter(|&i| {
-                            let (ks, ex) = fast.row(row_of(course[i], class[i]));
-                            fired(ks, ex, rng::cycle_bits(keys[i], cycle)).count_ones() > 1
+                            let (ks, ex) = fast.row(row_of(present.state[i], present.class[i]));
+                            fired(ks, ex, rng::cycle_bits(present.key[i], cycle)).count_ones() > 1
                         })
                         .count();
                 }
             }
         }
-        // The comparison saw many moves, and citizens for whom several exits fired.
-        assert!(moved > 10_000 && several > 1_000, "{moved} {several}");
+        // The comparison saw many moves, citizens for whom several exits fired, and drops.
+        assert!(
+            moved > 10_000 && several > 1_000 && dropped > 10_000,
+            "{moved} {several} {dropped}"
+        );
     }
 }

@@ -30,7 +30,7 @@ use exits::{
     ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
     refresh_some, waiting_time,
 };
-use fast::{FastTables, fast_cycle};
+use fast::{FastTables, Present, fast_cycle};
 
 /// Sizes and offsets of the count arrays of one scenario.
 #[derive(Debug, Clone)]
@@ -529,8 +529,14 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     } else {
         None
     };
-    let mut moves = Vec::with_capacity(if fast.is_some() { n } else { 0 });
+    let fast_n = if fast.is_some() { n } else { 0 };
+    let mut moves = Vec::with_capacity(fast_n);
+    // The fast path's own list of the citizens it still moves (see [`Present`]); an observer
+    // that looks at citizens sees all of them, in id order, so then nobody is dropped.
+    let mut present = Present::with_capacity(fast_n);
+    let drop_finished = !obs.sees_citizens();
     let mut entered_before = 0;
+    let mut present_before = 0;
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         for (i, &cl) in class.iter().enumerate().take(active).skip(entered_before) {
@@ -559,21 +565,22 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             );
         }
         if let Some(fast) = &fast {
-            let (course, rest) = chains.split_at_mut(1);
-            let course = &mut course[0].state[..active];
+            for i in present_before..active {
+                present.push(chains[0].state[i], class[i], keys[i]);
+            }
+            present_before = active;
             fast_cycle(
                 fast,
-                course,
-                &class[..active],
-                &keys[..active],
+                &mut present,
+                drop_finished,
                 m,
                 lay,
                 &mut counts,
                 &mut moves,
             );
             if obs.sees_citizens() {
-                for (i, &s) in course.iter().enumerate() {
-                    let now = [s, rest.first().map_or(0, |c| c.state[i])];
+                for (i, &s) in present.state.iter().enumerate() {
+                    let now = [s, chains.get(1).map_or(0, |c| c.state[i])];
                     obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
                 }
             }

@@ -276,28 +276,48 @@ fn several(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> 
 /// For a uniform u in [0, 1), u + u²/2 ≤ −ln(1 − u) ≤ u + u²/2 + u³/(3(1 − u)) (the series of
 /// −ln(1 − u) has only positive terms, the third and later ones summing to at most
 /// u³/3 · 1/(1 − u)). Each fired exit's waiting time −ln(1 − u)/rate thus lies in an interval,
-/// widened here by a relative 10⁻⁹ — far more than the rounding of `ln_1p` and the division
-/// (a few units of 10⁻¹⁶) — so that it holds the computed value too. When one exit's interval
-/// ends below every other's start, its computed waiting time is the strictly smallest, and
-/// [`earliest`] would pick it: the same winner, bit for bit, for a fraction of the cost.
+/// widened here by a relative 10⁻⁹ — far more than the rounding of `ln_1p`, the division and
+/// the products that compare the intervals (a few units of 10⁻¹⁶) — so that it holds the
+/// computed value too. When one exit's interval ends below every other's start, its computed
+/// waiting time is the strictly smallest, and [`earliest`] would pick it: the same winner, bit
+/// for bit, for a fraction of the cost. More than eight fired exits, or a rate outside
+/// 10⁻¹⁰⁰…10¹⁰⁰ (an infinite one, say), are left to the logarithms.
 fn clear_winner(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
     const WIDEN: f64 = 1e-9;
-    let bounds = |k: usize| {
+    // The fired exits (at most eight, else the logarithms decide): exit, rate and the widened
+    // bounds of −ln(1 − u). Rates far from the ends of the floating-point range only, so that
+    // the products below neither overflow nor underflow.
+    let mut fired = [(0usize, 0f64, 0f64, 0f64); 8];
+    let mut n = 0;
+    let mut rest = mask;
+    while rest != 0 {
+        let k = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        let rate = exits.get(k)?.rate;
+        if n == fired.len() || !(1e-100..1e100).contains(&rate) {
+            return None;
+        }
         let u = rng::to_unit(rng::mix64(bits ^ keys[k]));
-        let rate = exits[k].rate;
         let low = u + u * u / 2.0;
         let high = low + u * u * u / (3.0 * (1.0 - u));
-        (low / rate * (1.0 - WIDEN), high / rate * (1.0 + WIDEN))
-    };
-    let fired = || (0..MASK_EXITS.min(keys.len())).filter(move |k| mask >> k & 1 == 1);
-    // The exit whose interval ends first, then whether it ends before every other starts.
-    let (best, best_high) = fired()
-        .map(|k| (k, bounds(k).1))
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    fired()
-        .filter(|&k| k != best)
-        .all(|k| best_high < bounds(k).0)
-        .then_some(best)
+        fired[n] = (k, rate, low * (1.0 - WIDEN), high * (1.0 + WIDEN));
+        n += 1;
+    }
+    let fired = &fired[..n];
+    // high_a / rate_a < low_b / rate_b, compared as products (rates are positive): the
+    // exit whose interval ends first, then whether it ends before every other starts.
+    let mut best = 0;
+    for (j, f) in fired.iter().enumerate().skip(1) {
+        if f.3 * fired[best].1 < fired[best].3 * f.1 {
+            best = j;
+        }
+    }
+    let (k, rate, _, high) = fired[best];
+    fired
+        .iter()
+        .enumerate()
+        .all(|(j, &(_, rate_j, low_j, _))| j == best || high * rate_j < low_j * rate)
+        .then_some(k)
 }
 
 /// The fired exit with the shortest exponential waiting time (the first of equal ones), or

@@ -311,6 +311,13 @@ mod avx512 {
         /// The destinations as 64-bit entries, for the gather (empty when `to_small` serves).
         to: Vec<i64>,
         offset: __m512i,
+        /// Per row: where its destinations start in `to` (row·(w + 1)).
+        row_start: [__m512i; 2],
+        /// Per state (at most eight): its part of a move's code as the origin (s·size·classes)
+        /// and as the destination (s·classes), see [`FlowCells::code`]. Looked up rather than
+        /// multiplied: a 64-bit multiply waits 15 cycles, a permutation 3.
+        from_code: __m512i,
+        to_code: __m512i,
         x: Cycle,
     }
 
@@ -360,6 +367,11 @@ mod avx512 {
                 None => fast.to.iter().map(|&s| s as i64).collect(),
             },
             offset: _mm512_set1_epi64(rng::cycle_offset(x.cycle) as i64),
+            row_start: load(&std::array::from_fn(|r| (r * (fast.width + 1)) as u64)),
+            from_code: load(&std::array::from_fn(|s| {
+                (s * x.cells.size * x.cells.classes) as u64
+            }))[0],
+            to_code: load(&std::array::from_fn(|s| (s * x.cells.classes) as u64))[0],
             x,
         };
         let len = p.state.len();
@@ -417,6 +429,9 @@ mod avx512 {
         let mut key = [zero; G];
         let mut row = [zero; G];
         let mut bits = [zero; G];
+        // Each citizen's origin and class part of its move's code, and its row's destinations.
+        let mut code_from = [zero; G];
+        let mut row_start = [zero; G];
         for g in 0..G {
             let at = c + 8 * g;
             // SAFETY: at + 8 <= the number of citizens present (the contract).
@@ -427,6 +442,10 @@ mod avx512 {
             }
             bits[g] = mix(_mm512_add_epi64(key[g], lanes.offset));
             row[g] = _mm512_add_epi64(_mm512_add_epi64(st[g], st[g]), _mm512_and_si512(cl[g], one));
+            code_from[g] =
+                _mm512_add_epi64(_mm512_permutexvar_epi64(st[g], lanes.from_code), cl[g]);
+            row_start[g] =
+                _mm512_permutex2var_epi64(lanes.row_start[0], row[g], lanes.row_start[1]);
         }
         let mut fired = [zero; G];
         for (k, (ek, th)) in lanes.exit_keys.iter().zip(&lanes.thresholds).enumerate() {
@@ -468,9 +487,7 @@ mod avx512 {
                 // SAFETY: eight 64-bit lanes.
                 k = unsafe { _mm512_loadu_si512(ks.as_ptr().cast()) };
             }
-            // Products of small numbers: the 32 × 32 → 64-bit multiply is exact.
-            let to_at =
-                _mm512_add_epi64(_mm512_mul_epu32(row[g], _mm512_set1_epi64(w as i64 + 1)), k);
+            let to_at = _mm512_add_epi64(row_start[g], k);
             let dest = match lanes.to_small {
                 // Each index's low 32-bit lane picks the destination; the high lane is 0.
                 Some([lo, hi]) => _mm512_and_si512(_mm512_permutex2var_epi32(lo, to_at, hi), low32),
@@ -478,14 +495,8 @@ mod avx512 {
                 None => unsafe { _mm512_i64gather_epi64(to_at, lanes.to.as_ptr(), 8) },
             };
             let did_move = _mm512_cmplt_epu64_mask(k, width);
-            let from_to = _mm512_add_epi64(
-                _mm512_mul_epu32(st[g], _mm512_set1_epi64(x.cells.size as i64)),
-                dest,
-            );
-            let code = _mm512_add_epi64(
-                _mm512_mul_epu32(from_to, _mm512_set1_epi64(x.cells.classes as i64)),
-                cl[g],
-            );
+            let code =
+                _mm512_add_epi64(code_from[g], _mm512_permutexvar_epi64(dest, lanes.to_code));
             // Citizens whose new state is not finished stay (`Cycle::keeps`; states are < 16).
             let stays = _mm512_cmpeq_epi64_mask(
                 _mm512_and_si512(_mm512_srlv_epi64(finished, dest), one),

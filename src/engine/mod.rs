@@ -524,21 +524,20 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             .skip(1)
             .flatten()
             .all(|s| s.edges.is_empty() && s.on_max.is_none() && s.max_months.is_none());
-    let fast = if plain {
-        FastTables::new(carm, tables)
-    } else {
-        None
+    // The fast path keeps its own lists of the citizens it still moves, grouped by exit table
+    // (see [`Present`]), so an observer that looks at every citizen in id order is shown the
+    // general path, which makes the same choices.
+    let fast = match plain && !obs.sees_citizens() {
+        true => FastTables::new(carm, tables),
+        false => None,
     };
-    let fast_n = if fast.is_some() { n } else { 0 };
-    let mut moves = Vec::with_capacity(fast_n);
-    // The fast path's own list of the citizens it still moves (see [`Present`]); an observer
-    // that looks at citizens sees all of them, in id order, so then nobody is dropped.
-    let mut present = Present::with_capacity(fast_n);
-    let drop_finished = !obs.sees_citizens();
+    let mut moves = Vec::new();
+    let mut present = fast.as_ref().map(Present::new);
+    let mut next = fast.as_ref().map(Present::new);
     let mut entered_before = 0;
-    let mut present_before = 0;
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
+        let entering = entered_before..active;
         for (i, &cl) in class.iter().enumerate().take(active).skip(entered_before) {
             for (c, ch) in chains.iter().enumerate() {
                 counts.new[lay.state_ix(m, c, ch.state[i] as usize, cl as usize)] += 1;
@@ -564,26 +563,11 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 },
             );
         }
-        if let Some(fast) = &fast {
-            for i in present_before..active {
-                present.push(chains[0].state[i], class[i], keys[i]);
+        if let (Some(fast), Some(present), Some(next)) = (&fast, &mut present, &mut next) {
+            for i in entering.clone() {
+                present.enter(fast, chains[0].state[i], class[i], keys[i]);
             }
-            present_before = active;
-            fast_cycle(
-                fast,
-                &mut present,
-                drop_finished,
-                m,
-                lay,
-                &mut counts,
-                &mut moves,
-            );
-            if obs.sees_citizens() {
-                for (i, &s) in present.state.iter().enumerate() {
-                    let now = [s, chains.get(1).map_or(0, |c| c.state[i])];
-                    obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
-                }
-            }
+            fast_cycle(fast, present, next, m, lay, &mut counts, &mut moves);
             continue;
         }
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);

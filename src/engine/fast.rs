@@ -143,8 +143,8 @@ impl FlowCells {
 }
 
 /// One cycle of the fast path for the citizens `present` in a block; afterwards `present` holds
-/// them in their new rows (`next` is scratch space of the same shape). `moves` is scratch space
-/// for the codes of the cycle's moves, counted once every citizen has chosen.
+/// them in their new rows (`next` is scratch space of the same shape). The moves are counted
+/// once every citizen has chosen.
 pub(super) fn fast_cycle(
     fast: &FastTables,
     present: &mut Present,
@@ -152,18 +152,39 @@ pub(super) fn fast_cycle(
     m: usize,
     lay: &Layout,
     counts: &mut ArmCounts,
-    moves: &mut Vec<u64>,
+    moves: &mut Moves,
 ) {
     let cells = FlowCells {
         base: lay.flow_ix(m, 0, 0, 0, 0),
         size: lay.chain_size[0],
         classes: lay.n_classes,
     };
-    cycle_rows(fast, present, next, m as u32, cells, moves, true);
+    cycle_rows(fast, present, next, m as u32, cells, &mut moves.codes, true);
     std::mem::swap(present, next);
-    let flows = &mut counts.flows[cells.base..];
-    for &code in moves.iter() {
-        flows[code as usize] += 1;
+    let n_cells = cells.size * cells.size * cells.classes;
+    moves.count(&mut counts.flows[cells.base..cells.base + n_cells]);
+}
+
+/// Scratch space for the moves of a cycle: their codes, and tallies to count them.
+#[derive(Default)]
+pub(super) struct Moves {
+    codes: Vec<u64>,
+    tally: Vec<u32>,
+}
+
+impl Moves {
+    /// Add the moves to `flows`, the cycle's flow cells. The moves of a row come one after the
+    /// other to a few cells, so four interleaved tallies keep the increments of one cell from
+    /// waiting on each other.
+    fn count(&mut self, flows: &mut [u32]) {
+        self.tally.clear();
+        self.tally.resize(4 * flows.len(), 0);
+        for (i, &code) in self.codes.iter().enumerate() {
+            self.tally[4 * code as usize + (i & 3)] += 1;
+        }
+        for (f, t) in flows.iter_mut().zip(self.tally.chunks_exact(4)) {
+            *f += t.iter().sum::<u32>();
+        }
     }
 }
 

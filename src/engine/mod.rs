@@ -30,7 +30,7 @@ use exits::{
     ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
     refresh_some, waiting_time,
 };
-use fast::{FastTables, Present, fast_cycle};
+use fast::{FastTables, Moves, Present, fast_cycle};
 
 /// Sizes and offsets of the count arrays of one scenario.
 #[derive(Debug, Clone)]
@@ -531,7 +531,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         true => FastTables::new(carm, tables),
         false => None,
     };
-    let mut moves = Vec::new();
+    let mut moves = Moves::default();
     let mut present = fast.as_ref().map(Present::new);
     let mut next = fast.as_ref().map(Present::new);
     let mut entered_before = 0;

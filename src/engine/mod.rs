@@ -564,7 +564,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             );
         }
         if let (Some(fast), Some(present), Some(next)) = (&fast, &mut present, &mut next) {
-            for i in entering.clone() {
+            for i in entering {
                 present.enter(fast, chains[0].state[i], class[i], keys[i]);
             }
             fast_cycle(fast, present, next, m, lay, &mut counts, &mut moves);

@@ -233,8 +233,7 @@ pub(super) const MASK_EXITS: usize = 63;
 
 /// Which exits fire (bit k: exit k's uniform, as 64 bits, is below its threshold), for at most
 /// [`MASK_EXITS`] exits. Free of branches on the random numbers, so a loop over citizens in
-/// random states mispredicts nothing here; an exit whose threshold is 0 never fires (the fast
-/// path pads its tables with such exits).
+/// random states mispredicts nothing here; an exit whose threshold is 0 never fires.
 #[inline(always)]
 pub(super) fn fired(keys: &[u64], exits: &[Exit], bits: u64) -> u64 {
     let mut mask = 0u64;

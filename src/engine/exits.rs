@@ -300,11 +300,11 @@ fn clear_winner(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<us
         }
         let low = u + u * u * 0.5;
         // u³/(3(1 − u)) ≤ 2u³/3 for u ≤ 1/2 (the usual case): no division.
-        let rest = match u <= 0.5 {
+        let tail = match u <= 0.5 {
             true => u * u * u * (2.0 / 3.0),
             false => u * u * u / (3.0 * (1.0 - u)),
         };
-        let high = low + rest;
+        let high = low + tail;
         fired[n] = (k, rate, low * (1.0 - WIDEN), high * (1.0 + WIDEN));
         n += 1;
     }

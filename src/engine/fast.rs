@@ -40,12 +40,41 @@ struct Row {
     exits: Vec<Exit>,
     /// Per exit: its destination.
     to: Vec<u16>,
+    /// Per exit, then for nothing fired (index = the number of exits): where the citizen goes,
+    /// as an index into `next_rows`.
+    dest_ix: Vec<usize>,
+    /// The rows the row's citizens go to: the rows of its distinct destinations (in the order
+    /// of `dest_ix`), None for a state nothing leaves: citizens who reach it are dropped.
+    next_rows: Vec<Option<usize>>,
 }
 
 impl Row {
     /// Nothing leaves the row's state: citizens who reach it are dropped.
     fn finished(&self) -> bool {
         self.exits.is_empty()
+    }
+
+    /// Where the row's citizens go ([`Row::dest_ix`], [`Row::next_rows`]), given every row's
+    /// state and whether it is finished.
+    fn route(&mut self, row: usize, finished: &[bool]) {
+        let w = self.exits.len();
+        let mut dests: Vec<u16> = Vec::new();
+        self.dest_ix = (0..=w)
+            .map(|k| {
+                let d = self.to.get(k).copied().unwrap_or(self.state);
+                dests.iter().position(|&s| s == d).unwrap_or_else(|| {
+                    dests.push(d);
+                    dests.len() - 1
+                })
+            })
+            .collect();
+        self.next_rows = dests
+            .iter()
+            .map(|&d| {
+                let r = 2 * d as usize + (row & 1);
+                (!finished[r]).then_some(r)
+            })
+            .collect();
     }
 }
 
@@ -72,10 +101,21 @@ impl FastTables {
                     keys: cst.keys[..exits.len()].to_vec(),
                     to: cst.edges[..exits.len()].iter().map(|e| e.to).collect(),
                     exits,
+                    dest_ix: Vec::new(),
+                    next_rows: Vec::new(),
                 });
             }
         }
-        Some(FastTables { rows })
+        Some(FastTables::routed(rows))
+    }
+
+    /// The tables of `rows` with each row's destinations filled in ([`Row::route`]).
+    fn routed(mut rows: Vec<Row>) -> FastTables {
+        let finished: Vec<bool> = rows.iter().map(Row::finished).collect();
+        for (r, row) in rows.iter_mut().enumerate() {
+            row.route(r, &finished);
+        }
+        FastTables { rows }
     }
 }
 
@@ -111,9 +151,15 @@ impl Present {
     pub(super) fn enter(&mut self, fast: &FastTables, state: u16, class: u16, key: u64) {
         let row = row_of(state, class);
         if !fast.rows[row].finished() {
-            self.rows[row].class.push(class);
-            self.rows[row].key.push(key);
+            self.push(row, class, key);
         }
+    }
+
+    /// A citizen for the next cycle in row `row` (not finished).
+    #[inline(always)]
+    fn push(&mut self, row: usize, class: u16, key: u64) {
+        self.rows[row].class.push(class);
+        self.rows[row].key.push(key);
     }
 
     /// Nobody, keeping the room.
@@ -202,8 +248,9 @@ fn cycle_rows(
 ) {
     next.clear();
     moves.clear();
+    // Finished rows are always empty: nobody is entered in them.
     for (r, citizens) in present.rows.iter().enumerate() {
-        if citizens.key.is_empty() || fast.rows[r].finished() {
+        if citizens.key.is_empty() {
             continue;
         }
         let x = RowCycle {
@@ -239,7 +286,7 @@ struct RowCycle<'a> {
 
 /// The cycle one citizen at a time for the citizens of row `x.row` from `from` on: each
 /// citizen's exit by [`fired`] and [`pick`] on its row, the move's code pushed to `moves`, the
-/// citizen entered in its new row of `next`. The reference the vector form must equal, and
+/// citizen put in its new row of `next` unless that is finished. The reference the vector form must equal, and
 /// what runs on a CPU without AVX-512.
 fn portable_row(
     x: RowCycle,
@@ -252,12 +299,13 @@ fn portable_row(
     let (ks, ex) = (&row.keys[..], &row.exits[..]);
     for (&cl, &key) in citizens.class[from..].iter().zip(&citizens.key[from..]) {
         let bits = rng::cycle_bits(key, x.cycle);
-        let mut dest = row.state;
-        if let Some(k) = pick(fired(ks, ex, bits), ks, ex, || bits) {
-            dest = row.to[k];
-            moves.push(x.cells.code(row.state, dest, cl));
+        let k = pick(fired(ks, ex, bits), ks, ex, || bits);
+        if let Some(k) = k {
+            moves.push(x.cells.code(row.state, row.to[k], cl));
         }
-        next.enter(x.fast, dest, cl, key);
+        if let Some(r) = row.next_rows[row.dest_ix[k.unwrap_or(ex.len())]] {
+            next.push(r, cl, key);
+        }
     }
 }
 
@@ -308,11 +356,8 @@ mod avx512 {
         offset: __m512i,
         /// Per exit index: the move's code but the class (see `FlowCells::code`).
         code: __m512i,
-        /// Per exit index: which of `dests` the citizen goes to.
+        /// Per exit index: which of the row's `next_rows` the citizen goes to.
         dest_ix: __m512i,
-        /// The rows the row's citizens go to (the distinct destinations, then the row itself
-        /// for nothing fired), None for a state nothing leaves (dropped).
-        dests: Vec<Option<usize>>,
     }
 
     /// The first multiple of eight citizens of row `x.row`; returns how many it did. Their
@@ -333,34 +378,13 @@ mod avx512 {
         moves: &mut Vec<u64>,
     ) -> usize {
         let row = &x.fast.rows[x.row];
-        let w = row.exits.len();
-        let participant = x.row & 1;
-        // Each exit index's destination state (the row's state when none fired), and the
-        // distinct ones.
-        let to = |k: usize| row.to.get(k).copied().unwrap_or(row.state);
-        let mut states: Vec<u16> = Vec::new();
         let (mut code, mut dest_ix) = ([0u64; 8], [0u64; 8]);
-        for k in 0..=w {
-            let d = to(k);
-            let i = match states.iter().position(|&s| s == d) {
-                Some(i) => i,
-                None => {
-                    states.push(d);
-                    states.len() - 1
-                }
-            };
-            dest_ix[k] = i as u64;
-            if k < w {
-                code[k] = x.cells.code(row.state, d, 0);
-            }
+        for (k, &d) in row.to.iter().enumerate() {
+            code[k] = x.cells.code(row.state, d, 0);
         }
-        let dests = states
-            .iter()
-            .map(|&d| {
-                let r = 2 * d as usize + participant;
-                (!x.fast.rows[r].finished()).then_some(r)
-            })
-            .collect();
+        for (k, &i) in row.dest_ix.iter().enumerate() {
+            dest_ix[k] = i as u64;
+        }
         // SAFETY: eight initialised u64 each, read unaligned.
         let load = |v: &[u64; 8]| unsafe { _mm512_loadu_si512(v.as_ptr().cast()) };
         let lanes = Lanes {
@@ -375,13 +399,12 @@ mod avx512 {
             offset: _mm512_set1_epi64(rng::cycle_offset(x.cycle) as i64),
             code: load(&code),
             dest_ix: load(&dest_ix),
-            dests,
         };
         let n = citizens.key.len().min(citizens.class.len()) / 8 * 8;
         // Room for every citizen of the row in each list it can be appended to, and eight
         // cells beyond (see `append64`), so that the groups never check.
         moves.reserve(n + 8);
-        for &r in lanes.dests.iter().flatten() {
+        for &r in row.next_rows.iter().flatten() {
             next.rows[r].class.reserve(n + 8);
             next.rows[r].key.reserve(n + 8);
         }
@@ -442,8 +465,8 @@ mod avx512 {
     ///
     /// # Safety
     /// The CPU must have AVX-512 F, DQ and CD; `c + 8·G` is at most the row's citizens; `moves`
-    /// and the lists of every row in `lanes.dests` have room for these citizens and eight
-    /// cells beyond.
+    /// and the lists of every row in the row's `next_rows` have room for these citizens and
+    /// eight cells beyond.
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,avx512cd")]
     unsafe fn groups<const G: usize>(
@@ -511,7 +534,7 @@ mod avx512 {
             // SAFETY: room for these citizens and eight beyond (the contract).
             unsafe { append64(moves, moved, code) };
             let dest = _mm512_permutexvar_epi64(k, lanes.dest_ix);
-            for (i, to) in lanes.dests.iter().enumerate() {
+            for (i, to) in row.next_rows.iter().enumerate() {
                 if let Some(r) = *to {
                     let goes = _mm512_cmpeq_epi64_mask(dest, _mm512_set1_epi64(i as i64));
                     // SAFETY: as above.
@@ -562,10 +585,12 @@ mod tests {
                     keys,
                     exits,
                     to: to.clone(),
+                    dest_ix: Vec::new(),
+                    next_rows: Vec::new(),
                 });
             }
         }
-        FastTables { rows }
+        FastTables::routed(rows)
     }
 
     /// A cycle's vector form (where the CPU has it) puts every citizen in the same new row, in

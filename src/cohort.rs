@@ -28,6 +28,9 @@ pub struct Citizens {
     /// One uniform per citizen that decides, in every arm alike, whether the citizen is among
     /// the share offered the arm's programme (common random numbers across arms).
     pub offer_u: Vec<f64>,
+    /// Each citizen's number in the replication's cohort, by which its random numbers are
+    /// keyed: `0..n` for a whole cohort, the original numbers in a [`Citizens::subset`].
+    pub id: Vec<u32>,
 }
 
 impl Citizens {
@@ -35,6 +38,36 @@ impl Citizens {
     #[inline]
     pub fn attr(&self, i: usize, a: usize) -> f64 {
         self.attrs[i * self.n_attrs + a]
+    }
+
+    /// The citizens `i` with `keep[i] == want`, in the same order and keeping their numbers
+    /// (`id`), so that each draws the random numbers it draws in the whole cohort.
+    pub fn subset(&self, keep: &[bool], want: bool) -> Citizens {
+        let picked: Vec<usize> = (0..self.n).filter(|&i| keep[i] == want).collect();
+        let na = self.n_attrs;
+        // Citizens are in entry order, so those entered by a cycle are a prefix of the subset.
+        let mut before = vec![0usize; self.n + 1];
+        for i in 0..self.n {
+            before[i + 1] = before[i] + (keep[i] == want) as usize;
+        }
+        Citizens {
+            n: picked.len(),
+            entry: picked.iter().map(|&i| self.entry[i]).collect(),
+            entered: self
+                .entered
+                .iter()
+                .map(|&e| before[e.min(self.n)])
+                .collect(),
+            attrs: picked
+                .iter()
+                .flat_map(|&i| &self.attrs[i * na..(i + 1) * na])
+                .copied()
+                .collect(),
+            n_attrs: na,
+            start: picked.iter().map(|&i| self.start[i]).collect(),
+            offer_u: picked.iter().map(|&i| self.offer_u[i]).collect(),
+            id: picked.iter().map(|&i| self.id[i]).collect(),
+        }
     }
 }
 
@@ -112,5 +145,6 @@ pub fn synthesize(sc: &Scenario, seed: u64, rep: u32) -> Citizens {
         n_attrs,
         start,
         offer_u,
+        id: (0..n as u32).collect(),
     }
 }

@@ -147,6 +147,9 @@ pub struct RepCounts {
     /// Per arm: the arm whose simulation it was booked from — itself, or an earlier arm whose
     /// trajectories it shares (see [`run_counts_with`]).
     pub simulated_by: Vec<usize>,
+    /// Per arm: the arm whose simulation of its non-participants it was booked from, when
+    /// only its participants were simulated in it (see [`run_counts_with`]).
+    pub non_participants_by: Vec<Option<usize>>,
 }
 
 /// Run all arms of one replication and keep the raw counts. Arms that share trajectories
@@ -165,6 +168,13 @@ pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCount
 /// that each arm's counts by its own classes are sums of them ([`ArmCounts::project`]),
 /// exactly the counts a simulation of its own would give.
 ///
+/// Likewise, where an arm's services and effects reach only its participants
+/// ([`CArm::same_for_non_participants`]), its non-participants follow exactly the
+/// trajectories they follow in an earlier arm without services (usually the control): they
+/// are simulated once, in that arm, and their counts are added to the counts of each arm's
+/// own simulation of the participants ([`ArmCounts::merge`]).
+///
+/// [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 /// [`CArm::same_trajectories`]: crate::engine::compile::CArm::same_trajectories
 pub fn run_counts_with(
     sc: &Scenario,
@@ -240,9 +250,72 @@ fn run_arms<O: engine::Observer>(
             }
         }
     }
+    // An arm simulated on its own whose non-participants follow an earlier such arm exactly
+    // (`CArm::same_for_non_participants`, with the same booking classes there): the pair's
+    // non-participants are simulated once, and each arm simulates only the rest.
+    let mut partner: Vec<Option<usize>> = vec![None; n_arms];
+    if share {
+        let alone = |x: usize| {
+            leader.iter().filter(|&&l| l == x).count() == 1
+                && leader[x] == x
+                && !observers[x].sees_citizens()
+        };
+        for a in 0..n_arms {
+            if !alone(a) {
+                continue;
+            }
+            partner[a] = (0..a).find(|&b| {
+                alone(b)
+                    && partner[b].is_none()
+                    && !partner.contains(&Some(b))
+                    && carms[a].same_for_non_participants(&carms[b])
+                    && (0..cit.n).all(|i| class[a][i] & 1 == 1 || class[a][i] == class[b][i])
+            });
+        }
+    }
     let mut counts: Vec<Option<ArmCounts>> = vec![None; n_arms];
     for a in 0..n_arms {
-        if leader[a] != a {
+        if leader[a] != a || partner.contains(&Some(a)) {
+            continue;
+        }
+        if let Some(b) = partner[a] {
+            let participant: Vec<bool> = class[a].iter().map(|&c| c & 1 == 1).collect();
+            let pick = |cl: &[u16], want: bool| -> Vec<u16> {
+                cl.iter()
+                    .zip(&participant)
+                    .filter(|&(_, &p)| p == want)
+                    .map(|(&c, _)| c)
+                    .collect()
+            };
+            let (part, rest) = (
+                cit.subset(&participant, true),
+                cit.subset(&participant, false),
+            );
+            let (seed, rep) = (opts.seed, rep);
+            let others = engine::run_arm(
+                &lay,
+                &carms[b],
+                &rest,
+                &pick(&class[b], false),
+                seed,
+                rep,
+                &mut NoObserver,
+            )
+            .map_err(in_arm(b))?;
+            for x in [b, a] {
+                let mut c = engine::run_arm(
+                    &lay,
+                    &carms[x],
+                    &part,
+                    &pick(&class[x], true),
+                    seed,
+                    rep,
+                    &mut observers[x],
+                )
+                .map_err(in_arm(x))?;
+                c.merge(&others);
+                counts[x] = Some(c);
+            }
             continue;
         }
         let group: Vec<usize> = (0..n_arms).filter(|&b| leader[b] == a).collect();
@@ -309,6 +382,7 @@ fn run_arms<O: engine::Observer>(
             arms,
             fte,
             simulated_by: leader,
+            non_participants_by: partner,
         },
         observers,
     ))

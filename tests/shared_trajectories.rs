@@ -1,6 +1,8 @@
 //! Arms that share trajectories are simulated once (issue 13), and the cohort simulated in
 //! blocks gives the counts of one pass: both change nothing about the results.
 
+mod common;
+
 use ressim::cohort;
 use ressim::economics;
 use ressim::engine::{self, NoObserver, Trajectories, compile::compile_arm};
@@ -79,6 +81,58 @@ fn an_arm_with_services_is_simulated_on_its_own() {
     let sc = scenario::load_default().unwrap();
     let rc = montecarlo::run_counts(&sc, &opts(1.0), 0).unwrap();
     assert_eq!(rc.simulated_by, vec![0, 1]);
+    // Its services serve participants only: its non-participants are the control's.
+    assert_eq!(rc.non_participants_by, vec![None, Some(0)]);
+}
+
+/// The counts of every arm with and without sharing simulations, which must be equal; returns
+/// the arms whose non-participants were booked from another arm's simulation.
+fn shared_equals_alone(sc: &Scenario, reps: u32) -> Vec<Option<usize>> {
+    let mut by = Vec::new();
+    for rep in 0..reps {
+        let shared = montecarlo::run_counts_with(sc, &opts(1.0), rep, true).unwrap();
+        let alone = montecarlo::run_counts_with(sc, &opts(1.0), rep, false).unwrap();
+        assert!(alone.non_participants_by.iter().all(Option::is_none));
+        // Counts, staffing and the citizens' classes: all the same.
+        assert_eq!(shared.arms, alone.arms, "{} rep {rep}", sc.name);
+        by = shared.non_participants_by;
+    }
+    by
+}
+
+#[test]
+fn non_participants_are_simulated_once_when_only_participants_are_served() {
+    // Every shipped scenario: its programme arms serve participants only.
+    for shipped in ressim::scenario::library::runnable() {
+        let sc = scenario::load_shipped(shipped.name).unwrap();
+        let by = shared_equals_alone(&sc, 2);
+        assert!(by.iter().any(Option::is_some), "{}: {by:?}", shipped.name);
+    }
+    // Four kinds of service (caseload, monthly with a move, shared with dilution, monthly
+    // with an attribute change), offered to half of the starters.
+    let half = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    );
+    let sc = scenario::load_str("staffed.toml", &half).unwrap();
+    assert_eq!(shared_equals_alone(&sc, 3), vec![None, Some(0)]);
+    // A hazard ratio for participants alone, without services.
+    let text = FOUR_STATE
+        .replace("size = 100000", "size = 6000")
+        .replace("offer_share = 1.0", "offer_share = 0.5")
+        + "[arms.treatment.effects.sick]\nsicker = 0.8\n";
+    let sc = scenario::load_str("four-state.toml", &text).unwrap();
+    assert_eq!(shared_equals_alone(&sc, 2), vec![None, Some(0)]);
+}
+
+#[test]
+fn a_service_open_to_everybody_keeps_the_arms_apart() {
+    let text = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    ) + "participants_only = false\n";
+    let sc = scenario::load_str("staffed.toml", &text).unwrap();
+    assert_eq!(shared_equals_alone(&sc, 2), vec![None, None]);
 }
 
 #[test]
@@ -106,4 +160,27 @@ fn blocks_in_parallel_count_as_one_pass_over_the_cohort() {
             .unwrap();
         assert_eq!(single, blocks);
     }
+}
+
+#[test]
+fn only_tables_that_agree_for_non_participants_let_them_be_simulated_once() {
+    let text = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    );
+    let sc = scenario::load_str("staffed.toml", &text).unwrap();
+    let values = draw_params(&sc, 7, 0, true);
+    let control = compile_arm(&sc, &values, 0, 1.0).unwrap();
+    let treatment = compile_arm(&sc, &values, 1, 1.0).unwrap();
+    assert!(treatment.same_for_non_participants(&control));
+    // The other arm must have no services.
+    assert!(!control.same_for_non_participants(&treatment));
+    // A rate that differs for everybody.
+    let mut faster = treatment.clone();
+    faster.chains[0][0].edges[0].rate *= 1.1;
+    assert!(!faster.same_for_non_participants(&control));
+    // A service that serves non-participants too.
+    let mut open = treatment.clone();
+    open.services[0].participants_only = false;
+    assert!(!open.same_for_non_participants(&control));
 }

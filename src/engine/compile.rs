@@ -132,6 +132,35 @@ impl CArm {
             && self.life == other.life
             && self.benefit == other.benefit
     }
+
+    /// Whether this arm's non-participants follow exactly the trajectories they follow in
+    /// `other` under common random numbers, so that one simulation of them can book both:
+    /// `other` has no service with capacity and no hazard ratio for participants, every
+    /// service of this arm serves participants only (services move citizens, change
+    /// attributes and change rates of those they serve), and the tables are the same once
+    /// the hazard ratios that only participants and service holders meet are left out; the
+    /// same life course and benefit clock.
+    pub fn same_for_non_participants(&self, other: &CArm) -> bool {
+        let neutral = |chains: &[Vec<CState>]| -> Vec<Vec<CState>> {
+            let mut chains = chains.to_vec();
+            for e in chains.iter_mut().flatten().flat_map(|s| &mut s.edges) {
+                e.participant_hr = 1.0;
+                e.service_hr.clear();
+            }
+            chains
+        };
+        other.services.is_empty()
+            && self.services.iter().all(|s| s.participants_only)
+            && other
+                .chains
+                .iter()
+                .flatten()
+                .flat_map(|s| &s.edges)
+                .all(|e| e.participant_hr == 1.0 && e.service_hr.is_empty())
+            && neutral(&self.chains) == other.chains
+            && self.life == other.life
+            && self.benefit == other.benefit
+    }
 }
 
 /// The ids of the services named by accounts' `while_served`, in first-named order: the

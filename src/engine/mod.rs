@@ -376,6 +376,28 @@ impl ArmCounts {
         }
     }
 
+    /// Add the counts of other citizens of the same arm, simulated apart (for example the
+    /// non-participants, see [`crate::montecarlo::run_counts_with`]): every count is a sum
+    /// over citizens. Staffing is kept (the other citizens hold no service); so are the
+    /// held-service counts where the other run has none of them.
+    pub fn merge(&mut self, o: &ArmCounts) {
+        for (x, y) in [
+            (&mut self.end, &o.end),
+            (&mut self.new, &o.new),
+            (&mut self.flows, &o.flows),
+            (&mut self.steps_start, &o.steps_start),
+            (&mut self.steps_end, &o.steps_end),
+            (&mut self.held_start, &o.held_start),
+            (&mut self.held_end, &o.held_end),
+        ] {
+            if x.len() == y.len() {
+                for (a, b) in x.iter_mut().zip(y) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
     /// End-of-cycle counts follow from the start counts and the moves, so the hot loop only
     /// touches counters when somebody moves.
     fn close(&mut self, lay: &Layout) {
@@ -505,7 +527,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         || carm.services.iter().any(|s| s.min_course_months > 0);
     let life = carm.life.as_ref();
     let keys: Vec<u64> = (lo..hi)
-        .map(|i| rng::citizen_key(seed, rep, i as u32))
+        .map(|i| rng::citizen_key(seed, rep, cit.id[i]))
         .collect();
     // The table-driven fast path: no services, refusion clock, held services, life course,
     // clocks or housing moves, and every course state either left by its shared exit table
@@ -630,7 +652,9 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                             mask: mask[i],
                             ratio,
                         };
-                        let nan = |NanRate(k): NanRate| nan_error(carm, c, s, k, lo + i, m);
+                        let nan = |NanRate(k): NanRate| {
+                            nan_error(carm, c, s, k, cit.id[lo + i] as usize, m)
+                        };
                         let bits = rng::cycle_bits(key, m as u32);
                         // The life course (course chain only): a death that fires, a move at
                         // an age.
@@ -750,7 +774,12 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             if let Some(l) = life {
                 l.grow(now[0], &mut attrs[i * na..(i + 1) * na]);
             }
-            obs.citizen_state(m as u32, lo + i, now, &attrs[i * na..(i + 1) * na]);
+            obs.citizen_state(
+                m as u32,
+                cit.id[lo + i] as usize,
+                now,
+                &attrs[i * na..(i + 1) * na],
+            );
         }
     }
     Ok(counts)

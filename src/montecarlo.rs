@@ -714,8 +714,11 @@ impl Results {
                 (&mut self.unit_sums[a], &arm.units),
                 (&mut self.unit_discounted_sums[a], &arm.units_discounted),
             ] {
-                for (x, y) in sums.iter_mut().flatten().zip(add.iter().flatten()) {
-                    *x += y;
+                // Row by row (every row is one account's cycles): the inner loop vectorises.
+                for (xs, ys) in sums.iter_mut().zip(add) {
+                    for (x, y) in xs.iter_mut().zip(ys) {
+                        *x += y;
+                    }
                 }
             }
             for m in 0..h {

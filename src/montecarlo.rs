@@ -4,7 +4,7 @@
 
 use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Comparison, Headline, Ledger};
-use crate::economics::lines::{self, LineComparison, LineDef, LineIndex, LineLedger};
+use crate::economics::lines::{self, LineComparison, LineDef, LineDiff, LineIndex, LineLedger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::compile_arm;
 use crate::engine::{self, ArmCounts, Layout, NoObserver, StaffRow};
@@ -117,7 +117,7 @@ pub struct RepResult {
     /// Per arm (index 0, control, has none): the comparison with control.
     pub comparisons: Vec<Option<Comparison>>,
     /// Per arm (index 0, control, has none): the comparison with control by line.
-    pub line_comparisons: Vec<Option<LineComparison>>,
+    pub line_comparisons: Vec<Option<LineDiff>>,
 }
 
 /// The layout of count arrays for a scenario with `n_classes` classes.
@@ -406,6 +406,21 @@ fn participant_years(sc: &Scenario, lay: &Layout, counts: &ArmCounts) -> f64 {
     (months * lay.cycle_months as u64) as f64 / 12.0
 }
 
+/// Per cell of a count array laid out (…, class): the sum over its `nc` classes (a fixed
+/// number of classes lets the compiler unroll the sum).
+fn sum_classes(v: &[u32], nc: usize) -> Vec<u32> {
+    fn by<const N: usize>(v: &[u32]) -> Vec<u32> {
+        v.chunks_exact(N).map(|c| c.iter().sum()).collect()
+    }
+    match nc {
+        1 => v.to_vec(),
+        2 => by::<2>(v),
+        4 => by::<4>(v),
+        8 => by::<8>(v),
+        _ => v.chunks_exact(nc).map(|c| c.iter().sum()).collect(),
+    }
+}
+
 fn strip(e: Error) -> String {
     match e {
         Error::Runtime(m) | Error::Usage(m) => m,
@@ -427,23 +442,46 @@ pub fn run_rep_indexed(
     rep: u32,
     index: &LineIndex,
 ) -> Result<RepResult> {
-    let rc = run_counts(sc, opts, rep)?;
+    let mut rc = run_counts(sc, opts, rep)?;
     let lay = &rc.layout;
     let h = lay.horizon;
-    let sim_rate = rc.values[sc.sim.discount_rate];
-    let sim_factors: Vec<f64> = (0..h)
-        .map(|m| economics::discount_factor(sc, sim_rate, m))
+    let discount = |rate: f64| -> Vec<f64> {
+        (0..h)
+            .map(|m| economics::discount_factor(sc, rate, m))
+            .collect()
+    };
+    // Discount factors per rate, made once: `rate_factors[0]` at the simulation's rate, then one
+    // per rate parameter that accounts name (accounts mostly share them); `factors_of[j]` is
+    // account j's.
+    let mut rate_factors = vec![discount(rc.values[sc.sim.discount_rate])];
+    let mut rate_params: Vec<usize> = Vec::new();
+    let factors_of: Vec<usize> = sc
+        .accounts
+        .iter()
+        .map(|acc| match acc.discount_rate {
+            None => 0,
+            Some(r) => match rate_params.iter().position(|&q| q == r) {
+                Some(i) => i + 1,
+                None => {
+                    rate_params.push(r);
+                    rate_factors.push(discount(rc.values[r]));
+                    rate_factors.len() - 1
+                }
+            },
+        })
         .collect();
+    let sim_factors = &rate_factors[0];
     let state_ix = business_case::payer_index(Payer::State);
     let mut arms = Vec::with_capacity(rc.arms.len());
-    for (a, (counts, class)) in rc.arms.iter().enumerate() {
+    let fte = std::mem::take(&mut rc.fte);
+    for (a, ((counts, class), fte)) in rc.arms.into_iter().zip(fte).enumerate() {
         let booked = economics::book(
             sc,
             &rc.values,
             a,
             lay,
             &rc.classes,
-            counts,
+            &counts,
             opts.effect_scale,
         );
         let mut ledger = Ledger::new(h);
@@ -452,21 +490,16 @@ pub fn run_rep_indexed(
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
         for (j, acc) in sc.accounts.iter().enumerate() {
-            let factors: Vec<f64> = match acc.discount_rate {
-                Some(r) => (0..h)
-                    .map(|m| economics::discount_factor(sc, rc.values[r], m))
-                    .collect(),
-                None => sim_factors.clone(),
-            };
+            let factors = &rate_factors[factors_of[j]];
             let series: Vec<f64> = booked.gross[j]
                 .iter()
-                .zip(&factors)
+                .zip(factors)
                 .map(|(v, f)| v * f)
                 .collect();
             credit_d.push(
                 booked.while_served[j]
                     .iter()
-                    .zip(&factors)
+                    .zip(factors)
                     .map(|(v, f)| v * f)
                     .sum(),
             );
@@ -498,13 +531,13 @@ pub fn run_rep_indexed(
             units_discounted.push(
                 booked.units[j]
                     .iter()
-                    .zip(&factors)
+                    .zip(factors)
                     .map(|(v, f)| v * f)
                     .collect::<Vec<f64>>(),
             );
         }
         // The FTE staffed per cycle of each capacity service, in the arm's service order.
-        let n_cap = rc.fte[a].len().max(1);
+        let n_cap = fte.len().max(1);
         let mut cap_k = 0;
         let staffed: Vec<Option<economics::ServiceUse>> = sc.arms[a]
             .services
@@ -546,20 +579,9 @@ pub fn run_rep_indexed(
                 }
             }
         }
-        let nc = lay.n_classes;
-        let end = counts
-            .end
-            .chunks_exact(nc)
-            .map(|c| c.iter().sum())
-            .collect();
-        let flows = counts
-            .flows
-            .chunks_exact(nc)
-            .map(|c| c.iter().sum())
-            .collect();
         arms.push(ArmRep {
-            end,
-            flows,
+            end: sum_classes(&counts.end, lay.n_classes),
+            flows: sum_classes(&counts.flows, lay.n_classes),
             amounts: booked.gross,
             discounted,
             refunded: booked.refunded,
@@ -569,17 +591,17 @@ pub fn run_rep_indexed(
             ledger,
             lines: line_ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
-            participant_years: participant_years(sc, lay, counts),
+            participant_years: participant_years(sc, lay, &counts),
             while_served_d: credit_d,
-            staffing: counts.staffing.clone(),
-            fte: rc.fte[a].clone(),
+            staffing: counts.staffing,
+            fte,
         });
     }
     let comparisons = (0..arms.len())
         .map(|a| (a > 0).then(|| business_case::compare(&arms[0].ledger, &arms[a].ledger)))
         .collect();
     let line_comparisons = (0..arms.len())
-        .map(|a| (a > 0).then(|| LineComparison::compare(index, &arms[0].lines, &arms[a].lines)))
+        .map(|a| (a > 0).then(|| LineDiff::compare(index, &arms[0].lines, &arms[a].lines)))
         .collect();
     Ok(RepResult {
         arms,
@@ -741,7 +763,7 @@ impl Results {
             match c {
                 Some(c) => {
                     if let Some(sums) = self.line_sums[a].as_mut() {
-                        sums.add(c);
+                        sums.add_diff(c);
                     }
                     scal.line_npv.push(
                         (0..business_case::PERSPECTIVES.len())
@@ -766,8 +788,11 @@ impl Results {
                 (&mut self.unit_sums[a], &arm.units),
                 (&mut self.unit_discounted_sums[a], &arm.units_discounted),
             ] {
-                for (x, y) in sums.iter_mut().flatten().zip(add.iter().flatten()) {
-                    *x += y;
+                // Row by row (every row is one account's cycles): the inner loop vectorises.
+                for (xs, ys) in sums.iter_mut().zip(add) {
+                    for (x, y) in xs.iter_mut().zip(ys) {
+                        *x += y;
+                    }
                 }
             }
             for m in 0..h {

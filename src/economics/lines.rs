@@ -200,43 +200,176 @@ impl LineIndex {
     }
 }
 
-/// One arm's amounts in one replication, per line, payer and cycle.
+/// One arm's amounts in one replication, per line, payer and cycle. Only the (line, payer)
+/// rows something is booked on are stored (most lines have one or two payers).
 #[derive(Debug, Clone)]
 pub struct LineLedger {
     n_lines: usize,
     horizon: usize,
-    /// Amount per (line, payer, cycle).
+    /// Per (line, payer): the row of `v` and `vd` holding its cycles, None while nothing is
+    /// booked on it (all zero).
+    row: Vec<Option<usize>>,
+    /// Rows stored.
+    n_rows: usize,
+    /// Amount per (row, cycle).
     v: Vec<f64>,
-    /// Discounted amount per (line, payer, cycle).
+    /// Discounted amount per (row, cycle).
     vd: Vec<f64>,
 }
 
 impl LineLedger {
     /// All zero.
     pub fn new(n_lines: usize, horizon: usize) -> LineLedger {
-        let n = n_lines * 6 * horizon;
         LineLedger {
             n_lines,
             horizon,
-            v: vec![0.0; n],
-            vd: vec![0.0; n],
+            row: vec![None; n_lines * 6],
+            n_rows: 0,
+            v: Vec::new(),
+            vd: Vec::new(),
         }
-    }
-
-    fn ix(&self, line: usize, payer: usize, m: usize) -> usize {
-        (line * 6 + payer) * self.horizon + m
     }
 
     /// Book `v` (discounted `vd`) on `line`, payer index `payer`, cycle `m`.
     pub fn add(&mut self, line: usize, payer: usize, m: usize, v: f64, vd: f64) {
-        let i = self.ix(line, payer, m);
-        self.v[i] += v;
-        self.vd[i] += vd;
+        let h = self.horizon;
+        let r = match self.row[line * 6 + payer] {
+            Some(r) => r,
+            None => {
+                let r = self.n_rows;
+                self.n_rows += 1;
+                self.v.resize((r + 1) * h, 0.0);
+                self.vd.resize((r + 1) * h, 0.0);
+                self.row[line * 6 + payer] = Some(r);
+                r
+            }
+        };
+        self.v[r * h + m] += v;
+        self.vd[r * h + m] += vd;
+    }
+
+    /// The amounts and discounted amounts of (`line`, `payer`) per cycle, None where nothing
+    /// is booked (all zero).
+    fn cycles(&self, line: usize, payer: usize) -> Option<(&[f64], &[f64])> {
+        let r = self.row[line * 6 + payer]?;
+        let cells = r * self.horizon..(r + 1) * self.horizon;
+        Some((&self.v[cells.clone()], &self.vd[cells]))
     }
 
     /// Number of lines.
     pub fn n_lines(&self) -> usize {
         self.n_lines
+    }
+}
+
+/// An arm against control in one replication by line, perspective and cycle, as in
+/// [`LineComparison`], holding only the (line, perspective) rows that can be non-zero: those
+/// with a payer that either ledger books on. Every other row of the comparison is +0.0.
+#[derive(Debug, Clone)]
+pub struct LineDiff {
+    n_lines: usize,
+    horizon: usize,
+    /// Per (line, perspective): the row of `v` and `vd` holding its cycles, None for a row of
+    /// +0.0.
+    row: Vec<Option<usize>>,
+    /// Amount per (row, cycle).
+    v: Vec<f64>,
+    /// Discounted amount per (row, cycle).
+    vd: Vec<f64>,
+}
+
+impl LineDiff {
+    /// Compare an arm's lines with control's: the cells [`LineComparison::compare`] gives.
+    ///
+    /// A payer booked in neither ledger adds sign·(+0 − +0) = ±0 to a cell's sum, which
+    /// changes nothing (the sum starts at +0.0 and so is never −0.0), and is skipped.
+    pub fn compare(index: &LineIndex, ctrl: &LineLedger, arm: &LineLedger) -> LineDiff {
+        let h = ctrl.horizon;
+        let n_persp = PERSPECTIVES.len();
+        let mut d = LineDiff {
+            n_lines: ctrl.n_lines,
+            horizon: h,
+            row: vec![None; ctrl.n_lines * n_persp],
+            v: Vec::new(),
+            vd: Vec::new(),
+        };
+        let zeros = vec![0.0; h];
+        // Per payer and cycle: sign·(arm − control) of the line, where `booked[p]`.
+        let mut dv = vec![0.0; 6 * h];
+        let mut dvd = vec![0.0; 6 * h];
+        let mut n_rows = 0;
+        for l in 0..ctrl.n_lines {
+            let sign = if index.investment[l] { 1.0 } else { -1.0 };
+            let mut booked = [false; 6];
+            for (p, is_booked) in booked.iter_mut().enumerate() {
+                let (a, c) = (arm.cycles(l, p), ctrl.cycles(l, p));
+                if a.is_none() && c.is_none() {
+                    continue;
+                }
+                *is_booked = true;
+                let (av, avd) = a.unwrap_or((&zeros, &zeros));
+                let (cv, cvd) = c.unwrap_or((&zeros, &zeros));
+                let cells = p * h..(p + 1) * h;
+                for (((x, a), c), (xd, (ad, cd))) in dv[cells.clone()]
+                    .iter_mut()
+                    .zip(av)
+                    .zip(cv)
+                    .zip(dvd[cells].iter_mut().zip(avd.iter().zip(cvd)))
+                {
+                    *x = sign * (a - c);
+                    *xd = sign * (ad - cd);
+                }
+            }
+            for k in 0..n_persp {
+                let payers = perspective_payers(index, l, k);
+                if !payers.iter().any(|&p| booked[p]) {
+                    continue;
+                }
+                let r = n_rows;
+                n_rows += 1;
+                d.row[l * n_persp + k] = Some(r);
+                d.v.resize((r + 1) * h, 0.0);
+                d.vd.resize((r + 1) * h, 0.0);
+                let cells = r * h..(r + 1) * h;
+                for &p in payers.iter().filter(|&&p| booked[p]) {
+                    let from = p * h..(p + 1) * h;
+                    for (x, y) in d.v[cells.clone()].iter_mut().zip(&dv[from.clone()]) {
+                        *x += y;
+                    }
+                    for (x, y) in d.vd[cells.clone()].iter_mut().zip(&dvd[from]) {
+                        *x += y;
+                    }
+                }
+            }
+        }
+        d
+    }
+
+    /// Discounted total of each line in perspective `k` over the horizon, as
+    /// [`LineComparison::discounted_totals`].
+    pub fn discounted_totals(&self, k: usize) -> Vec<f64> {
+        let h = self.horizon;
+        (0..self.n_lines)
+            .map(|l| match self.row[l * PERSPECTIVES.len() + k] {
+                Some(r) => self.vd[r * h..(r + 1) * h].iter().sum(),
+                // A row of +0.0 sums to what its first cell alone sums to.
+                None => [0.0f64][..h.min(1)].iter().sum(),
+            })
+            .collect()
+    }
+}
+
+/// Payer indices perspective `k` sums for line `l`: society every payer unless the line is a
+/// transfer (then none).
+fn perspective_payers(index: &LineIndex, l: usize, k: usize) -> &'static [usize] {
+    if k == SOCIETY {
+        if index.transfer[l] {
+            &[]
+        } else {
+            &[0, 1, 2, 3, 4, 5]
+        }
+    } else {
+        payers_of(k)
     }
 }
 
@@ -273,34 +406,25 @@ impl LineComparison {
 
     /// Compare an arm's lines with control's.
     pub fn compare(index: &LineIndex, ctrl: &LineLedger, arm: &LineLedger) -> LineComparison {
-        let h = ctrl.horizon;
-        let mut c = LineComparison::zeros(ctrl.n_lines, h);
-        for l in 0..ctrl.n_lines {
-            let sign = if index.investment[l] { 1.0 } else { -1.0 };
-            for k in 0..PERSPECTIVES.len() {
-                let payers: &[usize] = if k == SOCIETY {
-                    if index.transfer[l] {
-                        &[]
-                    } else {
-                        &[0, 1, 2, 3, 4, 5]
-                    }
-                } else {
-                    payers_of(k)
-                };
-                for m in 0..h {
-                    let (mut v, mut vd) = (0.0, 0.0);
-                    for &p in payers {
-                        let i = ctrl.ix(l, p, m);
-                        v += sign * (arm.v[i] - ctrl.v[i]);
-                        vd += sign * (arm.vd[i] - ctrl.vd[i]);
-                    }
-                    let o = c.ix(l, k, m);
-                    c.v[o] = v;
-                    c.vd[o] = vd;
-                }
+        let mut c = LineComparison::zeros(ctrl.n_lines, ctrl.horizon);
+        c.add_diff(&LineDiff::compare(index, ctrl, arm));
+        c
+    }
+
+    /// Add a one-replication comparison cell by cell; its rows of +0.0 change nothing (a sum
+    /// that starts at +0.0 is never −0.0) and are skipped.
+    pub fn add_diff(&mut self, d: &LineDiff) {
+        let h = self.horizon;
+        for (lk, r) in d.row.iter().enumerate() {
+            let Some(r) = *r else { continue };
+            let o = lk * h;
+            for (x, y) in self.v[o..o + h].iter_mut().zip(&d.v[r * h..(r + 1) * h]) {
+                *x += y;
+            }
+            for (x, y) in self.vd[o..o + h].iter_mut().zip(&d.vd[r * h..(r + 1) * h]) {
+                *x += y;
             }
         }
-        c
     }
 
     /// Add another comparison cell by cell.

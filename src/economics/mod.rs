@@ -129,9 +129,8 @@ struct Group {
 }
 
 impl Group {
-    /// Empty the group for a new cell that books `amount`, keeping its step buffers.
-    fn reset(&mut self, amount: f64) {
-        self.amount = amount;
+    /// Empty the group for a new cell, keeping its amount and step buffers.
+    fn reset(&mut self) {
         self.start = 0.0;
         self.end = 0.0;
         self.steps_start.fill(0.0);
@@ -206,49 +205,65 @@ pub fn book(
             })
             .collect();
         let refund = acc.refusion && n_steps > 0 && !counts.steps_start.is_empty();
+        // The classes that book the same amount are merged into one group, in the order the
+        // classes first book it; the grouping is the same in every (cycle, state) cell, so it
+        // is made once per account. `group_of[cl]` is None where the account does not apply.
+        let mut groups: Vec<Group> = Vec::new();
+        let group_of: Vec<Option<usize>> = per_class
+            .iter()
+            .map(|amt| {
+                let amt = (*amt)?;
+                Some(
+                    match groups
+                        .iter()
+                        .position(|gr| gr.amount.to_bits() == amt.to_bits())
+                    {
+                        Some(k) => k,
+                        None => {
+                            groups.push(Group {
+                                amount: amt,
+                                steps_start: vec![0.0; n_steps],
+                                steps_end: vec![0.0; n_steps],
+                                ..Default::default()
+                            });
+                            groups.len() - 1
+                        }
+                    },
+                )
+            })
+            .collect();
+        // Citizens moved per group (transition accounts).
+        let mut flow_n: Vec<f64> = vec![0.0; groups.len()];
+        let (ws, we) = match sc.sim.counting {
+            Counting::Start => (1.0, 0.0),
+            Counting::End => (0.0, 1.0),
+            Counting::HalfCycle => (0.5, 0.5),
+        };
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
         let mut u_series = vec![0.0; h];
         let mut c_series = vec![0.0; h];
-        // The groups of one (cycle, state) cell, reused from cell to cell: the first `used`
-        // are the cell's.
-        let mut groups: Vec<Group> = Vec::new();
-        let mut flow_groups: Vec<(f64, f64)> = Vec::new();
         for m in 0..h {
             let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
                 Basis::States(states) => {
                     for &(c, s) in states {
-                        let mut used = 0;
-                        for (cl, amt) in per_class.iter().enumerate() {
-                            let Some(amt) = *amt else { continue };
-                            let ix = lay.state_ix(m, c, s, cl);
+                        for gr in groups.iter_mut() {
+                            gr.reset();
+                        }
+                        // The classes of a (cycle, state) cell are contiguous.
+                        let ix0 = lay.state_ix(m, c, s, 0);
+                        let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
+                        for (cl, k) in group_of.iter().enumerate() {
+                            let Some(k) = *k else { continue };
+                            let ix = ix0 + cl;
                             let end = counts.end[ix] as f64;
                             let new = counts.new[ix] as f64;
-                            let before = if m == 0 {
-                                0.0
-                            } else {
-                                counts.end[lay.state_ix(m - 1, c, s, cl)] as f64
+                            let before = match before0 {
+                                None => 0.0,
+                                Some(b) => counts.end[b + cl] as f64,
                             };
                             let start = before + if sc.sim.count_time_zero { new } else { 0.0 };
-                            let k = match groups[..used]
-                                .iter()
-                                .position(|gr| gr.amount.to_bits() == amt.to_bits())
-                            {
-                                Some(k) => k,
-                                None => {
-                                    if used == groups.len() {
-                                        groups.push(Group {
-                                            steps_start: vec![0.0; n_steps],
-                                            steps_end: vec![0.0; n_steps],
-                                            ..Default::default()
-                                        });
-                                    }
-                                    groups[used].reset(amt);
-                                    used += 1;
-                                    used - 1
-                                }
-                            };
                             let gr = &mut groups[k];
                             gr.start += start;
                             gr.end += end;
@@ -257,19 +272,21 @@ pub fn book(
                                 gr.held_end += counts.held_end[ix * n_held + t] as f64;
                             }
                             if refund {
-                                for b in 0..n_steps {
-                                    gr.steps_start[b] +=
-                                        counts.steps_start[ix * n_steps + b] as f64;
-                                    gr.steps_end[b] += counts.steps_end[ix * n_steps + b] as f64;
+                                let cells = ix * n_steps..(ix + 1) * n_steps;
+                                for (x, &n) in gr
+                                    .steps_start
+                                    .iter_mut()
+                                    .zip(&counts.steps_start[cells.clone()])
+                                {
+                                    *x += n as f64;
+                                }
+                                for (x, &n) in gr.steps_end.iter_mut().zip(&counts.steps_end[cells])
+                                {
+                                    *x += n as f64;
                                 }
                             }
                         }
-                        let (ws, we) = match sc.sim.counting {
-                            Counting::Start => (1.0, 0.0),
-                            Counting::End => (0.0, 1.0),
-                            Counting::HalfCycle => (0.5, 0.5),
-                        };
-                        for gr in &groups[..used] {
+                        for gr in &groups {
                             g += (ws * gr.start + we * gr.end) * gr.amount * cm;
                             if let Some((_, cut)) = held {
                                 credit +=
@@ -296,17 +313,18 @@ pub fn book(
                             None => f != to,
                         });
                         for f in froms {
-                            let groups = &mut flow_groups;
-                            groups.clear();
-                            for (cl, amt) in per_class.iter().enumerate() {
-                                let Some(amt) = *amt else { continue };
-                                let n = counts.flows[lay.flow_ix(m, c, f, to, cl)] as f64;
-                                match groups.iter_mut().find(|gr| gr.0.to_bits() == amt.to_bits()) {
-                                    Some(gr) => gr.1 += n,
-                                    None => groups.push((amt, n)),
-                                }
+                            flow_n.fill(0.0);
+                            // The classes of a (cycle, flow) cell are contiguous.
+                            let ix0 = lay.flow_ix(m, c, f, to, 0);
+                            for (cl, k) in group_of.iter().enumerate() {
+                                let Some(k) = *k else { continue };
+                                flow_n[k] += counts.flows[ix0 + cl] as f64;
                             }
-                            g += groups.iter().map(|(a, n)| a * n).sum::<f64>();
+                            g += groups
+                                .iter()
+                                .zip(&flow_n)
+                                .map(|(gr, n)| gr.amount * n)
+                                .sum::<f64>();
                         }
                     }
                 }

@@ -320,7 +320,7 @@ pub fn run_arm<O: Observer>(
             .next()
             .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?;
         for p in parts {
-            total.add(&p?);
+            total.merge(&p?);
         }
         total
     };
@@ -360,26 +360,10 @@ impl ArmCounts {
         }
     }
 
-    /// Add the counts of another block of citizens (no services: staffing stays empty).
-    fn add(&mut self, o: &ArmCounts) {
-        for (x, y) in [
-            (&mut self.new, &o.new),
-            (&mut self.flows, &o.flows),
-            (&mut self.steps_start, &o.steps_start),
-            (&mut self.steps_end, &o.steps_end),
-            (&mut self.held_start, &o.held_start),
-            (&mut self.held_end, &o.held_end),
-        ] {
-            for (a, b) in x.iter_mut().zip(y) {
-                *a += b;
-            }
-        }
-    }
-
-    /// Add the counts of other citizens of the same arm, simulated apart (for example the
-    /// non-participants, see [`crate::montecarlo::run_counts_with`]): every count is a sum
-    /// over citizens. Staffing is kept (the other citizens hold no service); so are the
-    /// held-service counts where the other run has none of them.
+    /// Add the counts of other citizens of the same arm, simulated apart (another block of
+    /// [`run_arm`], or the non-participants, see [`crate::montecarlo::run_counts_with`]):
+    /// every count is a sum over citizens. Staffing is kept (the other citizens hold no
+    /// service); so are the held-service counts where the other run has none of them.
     pub fn merge(&mut self, o: &ArmCounts) {
         for (x, y) in [
             (&mut self.end, &o.end),

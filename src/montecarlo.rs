@@ -291,13 +291,12 @@ fn run_arms<O: engine::Observer>(
                 cit.subset(&participant, true),
                 cit.subset(&participant, false),
             );
-            let (seed, rep) = (opts.seed, rep);
             let others = engine::run_arm(
                 &lay,
                 &carms[b],
                 &rest,
                 &pick(&class[b], false),
-                seed,
+                opts.seed,
                 rep,
                 &mut NoObserver,
             )
@@ -308,7 +307,7 @@ fn run_arms<O: engine::Observer>(
                     &carms[x],
                     &part,
                     &pick(&class[x], true),
-                    seed,
+                    opts.seed,
                     rep,
                     &mut observers[x],
                 )

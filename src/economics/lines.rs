@@ -352,8 +352,8 @@ impl LineDiff {
         (0..self.n_lines)
             .map(|l| match self.row[l * PERSPECTIVES.len() + k] {
                 Some(r) => self.vd[r * h..(r + 1) * h].iter().sum(),
-                // A row of +0.0 sums to what its first cell alone sums to.
-                None => [0.0f64][..h.min(1)].iter().sum(),
+                // A row of +0.0 sums to +0.0 (a horizon has at least one cycle).
+                None => 0.0,
             })
             .collect()
     }
@@ -424,16 +424,6 @@ impl LineComparison {
             for (x, y) in self.vd[o..o + h].iter_mut().zip(&d.vd[r * h..(r + 1) * h]) {
                 *x += y;
             }
-        }
-    }
-
-    /// Add another comparison cell by cell.
-    pub fn add(&mut self, other: &LineComparison) {
-        for (x, y) in self.v.iter_mut().zip(&other.v) {
-            *x += y;
-        }
-        for (x, y) in self.vd.iter_mut().zip(&other.vd) {
-            *x += y;
         }
     }
 

@@ -5,6 +5,8 @@
 //!
 //! * `default_scenario/replication`: one whole replication of the shipped scenario (parameter
 //!   draws, cohort synthesis, every arm, booking).
+//! * `default_scenario/engine`: the same without the booking: parameter draws, cohort, every
+//!   arm's counts (the month loop's share of a replication).
 //! * `default_scenario_25y/replication`: the same with a 300-month (25-year) horizon.
 //! * `default_scenario_threads/run_50_threads_1`, `…_2`: 50 replications of the shipped
 //!   scenario (aggregation included, no report) on one and on two threads; their ratio is the
@@ -245,6 +247,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rep += 1;
             black_box(montecarlo::run_rep(&sc, &opts, rep).expect("replication runs"))
+        })
+    });
+    // The engine alone (cohort, compiled tables, both arms' counts; no booking): what the
+    // month loop costs per replication.
+    g.bench_function("engine", |b| {
+        let mut rep = 0;
+        b.iter(|| {
+            rep += 1;
+            black_box(montecarlo::run_counts(&sc, &opts, rep).expect("replication runs"))
         })
     });
     g.finish();

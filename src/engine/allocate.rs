@@ -1,6 +1,7 @@
 //! Step (2) of a cycle: each service's capacity allocated in a fixed order (waiting since,
 //! then citizen id), never beyond capacity; staff that follow a schedule or the demand.
 
+use super::clock::Clocks;
 use super::compile::{CArm, CService};
 use super::exits::ChainState;
 use super::{ArmCounts, Layout, Observer, rng};
@@ -36,7 +37,7 @@ pub(super) fn invalidate(chains: &mut [ChainState], i: usize) {
 }
 
 /// Everything the allocation step reads and changes.
-pub(super) struct AllocCtx<'a, O: Observer> {
+pub(super) struct AllocCtx<'a, 'c, O: Observer> {
     pub(super) obs: &'a mut O,
     pub(super) keys: &'a [u64],
     pub(super) lay: &'a Layout,
@@ -48,6 +49,7 @@ pub(super) struct AllocCtx<'a, O: Observer> {
     pub(super) n_attrs: usize,
     pub(super) st: &'a mut ServiceState,
     pub(super) counts: &'a mut ArmCounts,
+    pub(super) clocks: &'a mut Clocks<'c>,
 }
 
 /// Step (2) of a cycle: allocate each service's capacity in a fixed order — by waiting time,
@@ -246,6 +248,7 @@ pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut
         if from != dest {
             let cl = x.class[i] as usize;
             x.counts.flows[x.lay.flow_ix(m, 0, from as usize, dest as usize, cl)] += 1;
+            x.clocks.moved(i, cl, 0, from, dest);
             x.chains[0].state[i] = dest;
             x.chains[0].slot[i].months = 0;
             x.st.moved_in[i] = m as u32 + 1;

@@ -47,10 +47,13 @@ pub struct CMortality {
     pub first_age: u32,
     /// The death state.
     pub death_state: u16,
-    /// Per course state, per sex [men or both, women], per completed age from `first_age`:
-    /// the death's threshold P(death in the cycle)·2⁶⁴ and its rate per cycle (the table's
-    /// force × cycle_months/12 × the state's `mortality_hr`). Empty where nobody dies.
-    pub cells: Vec<[Vec<(u64, f64)>; 2]>,
+    /// Per course state and sex (at 2·state + 0 for men or both, + 1 for women): where its
+    /// column starts in `cells` and how long it is (0 where nobody dies).
+    pub columns: Vec<(u32, u32)>,
+    /// The columns one after the other, each per completed age from `first_age`: the death's
+    /// threshold P(death in the cycle)·2⁶⁴ and its rate per cycle (the table's force ×
+    /// cycle_months/12 × the state's `mortality_hr`).
+    pub cells: Vec<(u64, f64)>,
     /// Key of the death's own uniform: the name `mortality`.
     pub key: u64,
 }
@@ -63,16 +66,19 @@ impl CMortality {
     /// or None, for a citizen with attributes `attrs` in course state `s`.
     #[inline]
     pub fn fires(&self, s: u16, attrs: &[f64], bits: u64) -> Option<f64> {
-        let female = self.sex.is_some_and(|k| attrs[k] >= 0.5) as usize;
-        let col = &self.cells[s as usize][female];
-        if col.is_empty() {
+        let female = match self.sex {
+            Some(k) => (attrs[k] >= 0.5) as usize,
+            None => 0,
+        };
+        let (start, len) = self.columns[2 * s as usize + female];
+        if len == 0 {
             return None;
         }
         // The completed age: ⌊x⌋ clamped at 0. The cast truncates toward zero and saturates
         // (NaN and negatives give 0), which is exactly that, without a call to libm's floor.
         let age = (attrs[self.age] + AGE_EPS) as u32;
         let (threshold, rate) =
-            col[(age.saturating_sub(self.first_age) as usize).min(col.len() - 1)];
+            self.cells[(start + age.saturating_sub(self.first_age).min(len - 1)) as usize];
         if rate.is_infinite() {
             return Some(0.0);
         }
@@ -82,7 +88,7 @@ impl CMortality {
 
     /// Whether anybody can die in course state `s`.
     pub fn in_state(&self, s: usize) -> bool {
-        !self.cells[s][0].is_empty()
+        self.columns[2 * s].1 > 0
     }
 }
 
@@ -118,29 +124,28 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
     let n = chains.first().map_or(0, |c| c.len());
     let mortality = life.mortality.as_ref().map(|m| {
         let forces = m.table.forces();
-        let cells = (0..n)
-            .map(|s| {
-                let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
-                if s == m.death_state || hr <= 0.0 {
-                    return [Vec::new(), Vec::new()];
+        let (mut columns, mut cells) = (Vec::new(), Vec::new());
+        for s in 0..n {
+            let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
+            for col in &forces {
+                let start = cells.len() as u32;
+                if s != m.death_state && hr > 0.0 {
+                    cells.extend(col.iter().map(|f| {
+                        let rate = f * cm / 12.0 * hr;
+                        // P(death) = 1 − exp(−rate) as a fraction of 2⁶⁴ (saturating).
+                        let p = -(-rate).exp_m1();
+                        ((p * 18_446_744_073_709_551_616.0) as u64, rate)
+                    }));
                 }
-                forces.clone().map(|col| {
-                    col.iter()
-                        .map(|f| {
-                            let rate = f * cm / 12.0 * hr;
-                            // P(death) = 1 − exp(−rate) as a fraction of 2⁶⁴ (saturating).
-                            let p = -(-rate).exp_m1();
-                            ((p * 18_446_744_073_709_551_616.0) as u64, rate)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
+                columns.push((start, cells.len() as u32 - start));
+            }
+        }
         CMortality {
             age: m.age_attribute,
             sex: m.sex_attribute,
             first_age: m.table.first_age,
             death_state: m.death_state as u16,
+            columns,
             cells,
             key: name_key("mortality"),
         }

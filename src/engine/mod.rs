@@ -16,6 +16,7 @@
 //! the cached exit tables of states whose rates read an age are refreshed every cycle.
 
 mod allocate;
+mod clock;
 pub mod compile;
 mod exits;
 mod fast;
@@ -25,7 +26,8 @@ use crate::cohort::Citizens;
 use crate::error::Result;
 use crate::rng;
 use allocate::{AllocCtx, ServiceState, allocate};
-use compile::CArm;
+use clock::Clocks;
+use compile::{CArm, CState};
 use exits::{
     ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
     refresh_some, waiting_time,
@@ -259,20 +261,6 @@ pub fn classes(carm: &CArm, cit: &Citizens, static_class: &[u16]) -> Vec<u16> {
         .collect()
 }
 
-/// Index into a refusion-step count array.
-#[inline]
-fn step_ix(
-    lay: &Layout,
-    cycle: usize,
-    chain: usize,
-    state: usize,
-    class: usize,
-    n_steps: usize,
-    step: usize,
-) -> usize {
-    lay.state_ix(cycle, chain, state, class) * n_steps + step
-}
-
 /// Run one arm of one replication. Fails only when a rate is not a number (for example a
 /// hazard ratio of 0 times one that overflowed to infinity).
 ///
@@ -424,7 +412,6 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     let cm = lay.cycle_months;
     let n_chains = carm.chains.len();
     let benefit = carm.benefit.as_ref();
-    let n_steps = benefit.map_or(0, |b| b.from_weeks.len());
     let n_sv = carm.services.len();
     let mut counts = ArmCounts::zeros(lay, carm);
     let n_held = carm.held.len();
@@ -475,28 +462,14 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         .collect();
     // Months since entering the course states (runs across moves between them).
     let mut course_months = vec![0u32; n];
-    // Weeks on covered benefits = prior weeks + months on the clock × 52/12 (kept as whole
-    // months so that step boundaries such as week 27 after 6 months are hit exactly). The
-    // clock only runs forward, so each citizen keeps the step at its clock's months and it is
-    // advanced, from where it stood, only when the clock runs.
-    let month_weeks: Vec<f64> = match benefit {
-        Some(_) => (0..=h as u32 * cm)
-            .map(|months| (months as f64 * 52.0) / 12.0)
-            .collect(),
-        None => Vec::new(),
-    };
+    // Weeks on covered benefits = prior weeks + months on the refusion clock × 52/12.
     let prior_weeks: Vec<f64> = match benefit {
         Some(b) => (lo..hi)
             .map(|i| b.prior_attribute.map_or(0.0, |a| cit.attr(i, a).max(0.0)))
             .collect(),
         None => Vec::new(),
     };
-    let weeks = |i: usize, months: u32| prior_weeks[i] + month_weeks[months as usize];
-    // Per citizen: months on the clock and the refusion step there.
-    let mut clock: Vec<(u32, usize)> = match benefit {
-        Some(b) => (0..n).map(|i| (0, b.step(weeks(i, 0)))).collect(),
-        None => Vec::new(),
-    };
+    let mut clocks = Clocks::new(lay, carm, prior_weeks);
     // A citizen who starts in a course state that holds a housing level has that level.
     if n_chains > 1 {
         for i in 0..n {
@@ -506,10 +479,10 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         }
     }
     // Work the hot loop can skip when the scenario does not use it.
-    let any_held = carm.chains[0].iter().any(|s| s.housing.is_some());
     let track_course = carm.chains[0].iter().any(|s| s.course_clock)
         || carm.services.iter().any(|s| s.min_course_months > 0);
     let life = carm.life.as_ref();
+    let hot = Hot::of(lay, carm);
     let keys: Vec<u64> = (lo..hi)
         .map(|i| rng::citizen_key(seed, rep, cit.id[i]))
         .collect();
@@ -523,7 +496,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         && n_held == 0
         && life.is_none()
         && !track_course
-        && !any_held
+        && hot.iter().all(|h| h.held == NOT_HELD)
         && carm
             .chains
             .iter()
@@ -541,6 +514,16 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     let mut present = fast.as_ref().map(Present::new);
     let mut next = fast.as_ref().map(Present::new);
     let mut entered_before = 0;
+    let step = StepCtx {
+        lay,
+        carm,
+        tables,
+        life,
+        hot: &hot,
+        track_course,
+    };
+    // Chains whose states the month loop follows (the course and, if any, housing).
+    let n_follow = n_chains.min(2);
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;
@@ -548,6 +531,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             for (c, ch) in chains.iter().enumerate() {
                 counts.new[lay.state_ix(m, c, ch.state[i] as usize, cl as usize)] += 1;
             }
+            clocks.enter(i, cl as usize, chains.iter().map(|ch| ch.state[i]));
         }
         entered_before = active;
         if n_sv > 0 {
@@ -566,6 +550,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                     n_attrs: na,
                     st: &mut svc,
                     counts: &mut counts,
+                    clocks: &mut clocks,
                 },
             );
         }
@@ -576,181 +561,68 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             fast_cycle(fast, present, next, m, lay, &mut counts, &mut moves);
             continue;
         }
+        // Refusion steps at the start of the cycle (after the services' moves).
+        clocks.write(&mut counts, m, true);
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
+        let flows = &mut counts.flows;
         for (i, &cl) in class.iter().enumerate().take(active) {
-            let key = keys[i];
             let cl = cl as usize;
-            let participant = cl & 1 == 1;
-            // Refusion: the step at the start of the cycle, for the states where it runs.
-            let mut on_clock = false;
-            if let Some(b) = benefit {
-                for (c, ch) in chains.iter().enumerate() {
-                    let s = ch.state[i] as usize;
-                    if b.states[c][s] {
-                        on_clock = true;
-                        let step = clock[i].1;
-                        counts.steps_start[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
-                    }
-                }
-            }
-            let mut now = [0u16; 2];
-            let before = [chains[0].state[i], chains.get(1).map_or(0, |c| c.state[i])];
-            // One chain step, expanded for each chain with a constant index so that the
-            // chain-specific branches fold away.
-            macro_rules! chain_step {
-                ($c:expr) => {{
-                    let c: usize = $c;
-                    let held = if c == 1 && any_held {
-                        carm.chains[0][chains[0].state[i] as usize].housing
-                    } else {
-                        None
-                    };
-                    let ChainState {
-                        state,
-                        slot,
-                        exits,
-                        width,
-                    } = &mut chains[c];
-                    let s = state[i];
-                    let cst = &carm.chains[c][s as usize];
-                    let sl = &mut slot[i];
-                    let clock = if cst.course_clock {
-                        course_months[i]
-                    } else {
-                        sl.months
-                    };
-                    let mut dest = s;
-                    if let Some(hl) = held {
-                        // Housing is held by the course state (e.g. none after death).
-                        dest = hl;
-                    } else if c == 0 && n_sv > 0 && moved_in[i] == m as u32 + 1 {
-                        // A service moved the citizen this cycle; it stays there until the next.
-                    } else if !cst.edges.is_empty()
-                        || cst.on_max.is_some()
-                        || (c == 0 && life.is_some_and(|l| l.events[s as usize]))
-                    {
-                        let a_row = &attrs[i * na..(i + 1) * na];
-                        let who = || Who {
-                            attrs: a_row,
-                            participant,
-                            mask: mask[i],
-                            ratio,
-                        };
-                        let nan = |NanRate(k): NanRate| {
-                            nan_error(carm, c, s, k, cit.id[lo + i] as usize, m)
-                        };
-                        let bits = rng::cycle_bits(key, m as u32);
-                        // The life course (course chain only): a death that fires, a move at
-                        // an age.
-                        let (death, aged) = match life.filter(|_| c == 0) {
-                            Some(l) => (
-                                l.mortality.as_ref().and_then(|d| {
-                                    d.fires(s, a_row, bits).map(|t| (t, d.death_state))
-                                }),
-                                l.aged_out(s, a_row),
-                            ),
-                            None => (None, None),
-                        };
-                        if aged.is_some() || cst.max_months.is_some_and(|mx| clock + cm >= mx) {
-                            dest = match (death, aged) {
-                                (Some((_, dead)), _) => dead,
-                                (None, Some(to)) => to,
-                                (None, None) => {
-                                    forced_exit(cst, &who(), clock, bits, s).map_err(nan)?
-                                }
-                            };
-                        } else {
-                            // The state's shared table when its rates read nothing about the
-                            // citizen but participation; else the citizen's own, refreshed
-                            // when stale.
-                            let (row, live): (&[Exit], bool) = match tables.get(c, s, participant) {
-                                Some(t) => t,
-                                None => {
-                                    let row = &mut exits[i * *width..(i + 1) * *width];
-                                    // Exits whose rates read an age: their entries go
-                                    // stale every cycle, the rest only at a breakpoint.
-                                    let aged =
-                                        life.map_or(0, |l| l.refresh_every_cycle[c][s as usize]);
-                                    if sl.valid_until == 0 || clock >= sl.valid_until {
-                                        let (until, live) =
-                                            refresh(cst, &who(), clock, row).map_err(nan)?;
-                                        sl.valid_until = until.max(1);
-                                        sl.live = live;
-                                    } else if aged != 0 {
-                                        sl.live = refresh_some(cst, &who(), clock, row, aged)
-                                            .map_err(nan)?;
-                                    }
-                                    (&*row, sl.live)
-                                }
-                            };
-                            let won = if live {
-                                competing(&cst.keys, row, bits)
-                                    .map(|k| (k, rng::mix64(bits ^ cst.keys[k])))
-                            } else {
-                                None
-                            };
-                            dest = match (won, death) {
-                                (None, None) => s,
-                                (None, Some((_, dead))) => dead,
-                                (Some((k, _)), None) => cst.edges[k].to,
-                                (Some((k, u)), Some((t, dead))) => {
-                                    // Both fired: the shorter waiting time wins.
-                                    if t < waiting_time(u, row[k].rate) {
-                                        dead
-                                    } else {
-                                        cst.edges[k].to
-                                    }
-                                }
-                            };
-                        }
-                    }
-                    if dest != s {
-                        counts.flows[lay.flow_ix(m, c, s as usize, dest as usize, cl)] += 1;
-                        state[i] = dest;
-                        sl.months = 0;
-                        sl.valid_until = 0;
-                    } else {
-                        sl.months += cm;
-                    }
-                    if c == 0 && track_course {
-                        let stays_in =
-                            cst.in_course && (dest == s || carm.chains[0][dest as usize].in_course);
-                        course_months[i] = if stays_in { course_months[i] + cm } else { 0 };
-                    }
-                    if c < 2 {
-                        now[c] = dest;
-                    }
-                }};
-            }
-            chain_step!(0);
+            // Built as one value (not cell by cell in memory, which the load of the whole
+            // array would have to wait for).
+            let before = [
+                chains[0].state[i],
+                chains.get(1).map_or(0, |ch| ch.state[i]),
+            ];
+            let who = Who {
+                attrs: &attrs[i * na..(i + 1) * na],
+                participant: cl & 1 == 1,
+                mask: mask[i],
+                ratio,
+            };
+            let at = At {
+                i,
+                id: cit.id[lo + i] as usize,
+                cl,
+                m,
+                bits: rng::cycle_bits(keys[i], m as u32),
+            };
+            let mut now = before;
+            // The course: a service that moved the citizen this cycle keeps it there until
+            // the next (one move per dimension per cycle).
+            let moved = n_sv > 0 && moved_in[i] == m as u32 + 1;
+            now[0] = step.chain(
+                0,
+                &at,
+                &who,
+                &mut chains[0],
+                &mut course_months[i],
+                flows,
+                moved,
+            )?;
             if n_chains > 1 {
-                chain_step!(1);
-            }
-            if let Some(b) = benefit {
-                if on_clock {
-                    let (months, step) = clock[i];
-                    clock[i] = (months + cm, b.step_from(weeks(i, months + cm), step));
-                }
-                for (c, ch) in chains.iter().enumerate() {
-                    let s = ch.state[i] as usize;
-                    if b.states[c][s] {
-                        let step = clock[i].1;
-                        counts.steps_end[step_ix(lay, m, c, s, cl, n_steps, step)] += 1;
+                // Housing is held by the course state where it holds a level (e.g. none after
+                // death); else it moves on its own.
+                now[1] = match hot[now[0] as usize].held {
+                    NOT_HELD => {
+                        let cm = &mut course_months[i];
+                        step.chain(1, &at, &who, &mut chains[1], cm, flows, false)?
                     }
-                }
+                    hl => step.settle(1, &at, &mut chains[1], hl, flows),
+                };
             }
-            if n_held > 0 {
+            clocks.advance(i, cl, cm, before, now, n_follow);
+            if n_held > 0 && svc.mask[i] != 0 {
                 let counted_at_start = entry[i] < m as u32 || carm.count_time_zero;
                 for (t, &bit) in held_bits.iter().enumerate() {
                     if bit == 0 || svc.mask[i] & bit == 0 {
                         continue;
                     }
-                    for c in 0..n_chains.min(2) {
+                    for c in 0..n_follow {
                         if counted_at_start {
                             let ix = lay.state_ix(m, c, before[c] as usize, cl);
                             counts.held_start[ix * n_held + t] += 1;
                         }
-                        let ix = lay.state_ix(m, c, chains[c].state[i] as usize, cl);
+                        let ix = lay.state_ix(m, c, now[c] as usize, cl);
                         counts.held_end[ix * n_held + t] += 1;
                     }
                 }
@@ -758,13 +630,208 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             if let Some(l) = life {
                 l.grow(now[0], &mut attrs[i * na..(i + 1) * na]);
             }
-            obs.citizen_state(
-                m as u32,
-                cit.id[lo + i] as usize,
-                now,
-                &attrs[i * na..(i + 1) * na],
-            );
+            obs.citizen_state(m as u32, at.id, now, &attrs[i * na..(i + 1) * na]);
         }
+        clocks.write(&mut counts, m, false);
     }
     Ok(counts)
+}
+
+/// A state as the month loop sees it at a glance.
+#[derive(Clone, Copy)]
+struct Hot {
+    /// Something can move a citizen out of the state this cycle: an exit, a planned length
+    /// with destinations, or (course chain) a death or a move at an age.
+    decides: bool,
+    /// Course chain: the housing level held while in the state, or [`NOT_HELD`].
+    held: u16,
+    /// Part of the course.
+    in_course: bool,
+}
+
+/// [`Hot::held`] of a state that holds no housing level.
+const NOT_HELD: u16 = u16::MAX;
+
+impl Hot {
+    /// Per (chain, state), in the global state index of the layout.
+    fn of(lay: &Layout, carm: &CArm) -> Vec<Hot> {
+        let life = carm.life.as_ref();
+        let mut hot = Vec::with_capacity(lay.n_states);
+        for (c, states) in carm.chains.iter().enumerate() {
+            for (s, cst) in states.iter().enumerate() {
+                let event = c == 0 && life.is_some_and(|l| l.events[s]);
+                hot.push(Hot {
+                    decides: !cst.edges.is_empty() || cst.on_max.is_some() || event,
+                    held: match c {
+                        0 => cst.housing.unwrap_or(NOT_HELD),
+                        _ => NOT_HELD,
+                    },
+                    in_course: cst.in_course,
+                });
+            }
+        }
+        hot
+    }
+}
+
+/// Who, when and with which random bits one citizen-cycle is decided.
+struct At {
+    /// Index in the block.
+    i: usize,
+    /// Cohort number (for messages and observers).
+    id: usize,
+    /// Booking class.
+    cl: usize,
+    /// Cycle.
+    m: usize,
+    /// The cycle's random bits ([`rng::cycle_bits`]).
+    bits: u64,
+}
+
+/// What step (3) reads for every citizen of a block.
+struct StepCtx<'a> {
+    lay: &'a Layout,
+    carm: &'a CArm,
+    tables: &'a StaticExits,
+    life: Option<&'a life::CLife>,
+    hot: &'a [Hot],
+    track_course: bool,
+}
+
+impl StepCtx<'_> {
+    /// Step (3) in chain `c` for citizen `at.i`: the state it is in at the end of the cycle,
+    /// moved there (counted as a flow) if it left. `stay`: it makes no move this cycle.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn chain(
+        &self,
+        c: usize,
+        at: &At,
+        who: &Who,
+        ch: &mut ChainState,
+        course_months: &mut u32,
+        flows: &mut [u32],
+        stay: bool,
+    ) -> Result<u16> {
+        let s = ch.state[at.i];
+        let hot = self.hot(c, s);
+        let mut dest = s;
+        if !stay && hot.decides {
+            let cst = &self.carm.chains[c][s as usize];
+            let sl = &mut ch.slot[at.i];
+            let clock = match cst.course_clock {
+                true => *course_months,
+                false => sl.months,
+            };
+            let row = &mut ch.exits;
+            dest = self
+                .decide(c, s, cst, sl, (row, ch.width), at, clock, who)
+                .map_err(|NanRate(k)| nan_error(self.carm, c, s, k, at.id, at.m))?;
+        }
+        if c == 0 && self.track_course {
+            let stays_in = hot.in_course && (dest == s || self.hot(0, dest).in_course);
+            *course_months = match stays_in {
+                true => *course_months + self.lay.cycle_months,
+                false => 0,
+            };
+        }
+        Ok(self.settle(c, at, ch, dest, flows))
+    }
+
+    /// How the month loop sees state `s` of chain `c`.
+    #[inline(always)]
+    fn hot(&self, c: usize, s: u16) -> Hot {
+        self.hot[self.lay.chain_offset[c] + s as usize]
+    }
+
+    /// Citizen `at.i` of chain `c` ends the cycle in `dest`: a move is counted and restarts
+    /// the time in state; else the time in state grows.
+    #[inline(always)]
+    fn settle(&self, c: usize, at: &At, ch: &mut ChainState, dest: u16, flows: &mut [u32]) -> u16 {
+        let s = ch.state[at.i];
+        let sl = &mut ch.slot[at.i];
+        if dest != s {
+            flows[self.lay.flow_ix(at.m, c, s as usize, dest as usize, at.cl)] += 1;
+            ch.state[at.i] = dest;
+            sl.months = 0;
+            sl.valid_until = 0;
+        } else {
+            sl.months += self.lay.cycle_months;
+        }
+        dest
+    }
+
+    /// Where a citizen in state `s` of chain `c` goes this cycle, where something can move
+    /// it: a death or a move at an age (course chain), the planned length, or the exits —
+    /// the state's shared table when its rates read nothing about the citizen but
+    /// participation, else the citizen's own (`row`), refreshed when stale.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        c: usize,
+        s: u16,
+        cst: &CState,
+        sl: &mut Slot,
+        (rows, width): (&mut [Exit], usize),
+        at: &At,
+        clock: u32,
+        who: &Who,
+    ) -> std::result::Result<u16, NanRate> {
+        let bits = at.bits;
+        let cm = self.lay.cycle_months;
+        // The life course (course chain only): a death that fires, a move at an age.
+        let (death, aged) = match self.life.filter(|_| c == 0) {
+            Some(l) => (
+                l.mortality
+                    .as_ref()
+                    .and_then(|d| d.fires(s, who.attrs, bits).map(|t| (t, d.death_state))),
+                l.aged_out(s, who.attrs),
+            ),
+            None => (None, None),
+        };
+        if aged.is_some() || cst.max_months.is_some_and(|mx| clock + cm >= mx) {
+            return Ok(match (death, aged) {
+                (Some((_, dead)), _) => dead,
+                (None, Some(to)) => to,
+                (None, None) => forced_exit(cst, who, clock, bits, s)?,
+            });
+        }
+        let (row, live): (&[Exit], bool) = match self.tables.get(c, s, who.participant) {
+            Some(t) => t,
+            None => {
+                let row = &mut rows[at.i * width..(at.i + 1) * width];
+                // Exits whose rates read an age: their entries go stale every cycle, the rest
+                // only at a breakpoint.
+                let aged = self
+                    .life
+                    .map_or(0, |l| l.refresh_every_cycle[c][s as usize]);
+                if sl.valid_until == 0 || clock >= sl.valid_until {
+                    let (until, live) = refresh(cst, who, clock, row)?;
+                    sl.valid_until = until.max(1);
+                    sl.live = live;
+                } else if aged != 0 {
+                    sl.live = refresh_some(cst, who, clock, row, aged)?;
+                }
+                (&*row, sl.live)
+            }
+        };
+        let won = match live {
+            true => competing(&cst.keys, row, bits).map(|k| (k, rng::mix64(bits ^ cst.keys[k]))),
+            false => None,
+        };
+        Ok(match (won, death) {
+            (None, None) => s,
+            (None, Some((_, dead))) => dead,
+            (Some((k, _)), None) => cst.edges[k].to,
+            (Some((k, u)), Some((t, dead))) => {
+                // Both fired: the shorter waiting time wins.
+                if t < waiting_time(u, row[k].rate) {
+                    dead
+                } else {
+                    cst.edges[k].to
+                }
+            }
+        })
+    }
 }

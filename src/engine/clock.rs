@@ -1,0 +1,167 @@
+//! The refusion clock of a block's citizens (weeks on covered benefits, see
+//! [`BenefitClock`]) and the count of citizens on each refusion step.
+//!
+//! The counts per (cycle, state, class, step) at the start and at the end of each cycle are
+//! kept as a running tally that changes only when a citizen changes state or step, and copied
+//! into [`ArmCounts::steps_start`] and [`ArmCounts::steps_end`] once per cycle: a citizen who
+//! stays put on the same step costs no counting.
+
+use super::compile::{BenefitClock, CArm};
+use super::{ArmCounts, Layout};
+
+/// Per citizen: months on the clock and the refusion step there; and the running tally.
+pub(super) struct Clocks<'a> {
+    benefit: Option<&'a BenefitClock>,
+    /// Per citizen: months on the clock and the refusion step there.
+    at: Vec<(u32, usize)>,
+    /// Per citizen: prior weeks on covered benefits.
+    prior_weeks: Vec<f64>,
+    /// Weeks for whole months on the clock: months × 52/12 (kept as whole months so that step
+    /// boundaries such as week 27 after 6 months are hit exactly).
+    month_weeks: Vec<f64>,
+    /// Per (chain, state) in the global state index: the clock runs there.
+    on: Vec<bool>,
+    /// Citizens now per (global state, class, step) where the clock runs.
+    live: Vec<u32>,
+    chain_offset: &'a [usize],
+    n_classes: usize,
+    n_steps: usize,
+}
+
+impl<'a> Clocks<'a> {
+    /// The clocks of `prior_weeks.len()` citizens (prior weeks each), every clock at 0 months.
+    pub(super) fn new(lay: &'a Layout, carm: &'a CArm, prior_weeks: Vec<f64>) -> Clocks<'a> {
+        let benefit = carm.benefit.as_ref();
+        let n_steps = benefit.map_or(0, |b| b.from_weeks.len());
+        let month_weeks = match benefit {
+            Some(_) => (0..=lay.horizon as u32 * lay.cycle_months)
+                .map(|months| (months as f64 * 52.0) / 12.0)
+                .collect(),
+            None => Vec::new(),
+        };
+        let at = match benefit {
+            Some(b) => prior_weeks
+                .iter()
+                .map(|&w| (0, b.step(w + month_weeks[0])))
+                .collect(),
+            None => Vec::new(),
+        };
+        let on = match benefit {
+            Some(b) => b.states.iter().flatten().copied().collect(),
+            None => vec![false; lay.n_states],
+        };
+        Clocks {
+            benefit,
+            at,
+            prior_weeks,
+            month_weeks,
+            on,
+            live: vec![0; lay.n_states * lay.n_classes * n_steps],
+            chain_offset: &lay.chain_offset,
+            n_classes: lay.n_classes,
+            n_steps,
+        }
+    }
+
+    /// Whether the scenario has a benefit clock.
+    #[inline(always)]
+    pub(super) fn runs(&self) -> bool {
+        self.benefit.is_some()
+    }
+
+    /// Whether the clock runs in state `s` of chain `c`.
+    #[inline(always)]
+    pub(super) fn on(&self, c: usize, s: u16) -> bool {
+        self.on[self.chain_offset[c] + s as usize]
+    }
+
+    #[inline(always)]
+    fn cell(&self, c: usize, s: u16, cl: usize, step: usize) -> usize {
+        ((self.chain_offset[c] + s as usize) * self.n_classes + cl) * self.n_steps + step
+    }
+
+    /// Count citizen `i` (class `cl`) in its states `states` (per chain) as it enters.
+    pub(super) fn enter(&mut self, i: usize, cl: usize, states: impl Iterator<Item = u16>) {
+        if !self.runs() {
+            return;
+        }
+        let step = self.at[i].1;
+        for (c, s) in states.enumerate() {
+            if self.on(c, s) {
+                let ix = self.cell(c, s, cl, step);
+                self.live[ix] += 1;
+            }
+        }
+    }
+
+    /// Citizen `i` (class `cl`) moved from `from` to `to` in chain `c` on the same step (a
+    /// service's move before the month's exits).
+    pub(super) fn moved(&mut self, i: usize, cl: usize, c: usize, from: u16, to: u16) {
+        if !self.runs() {
+            return;
+        }
+        let step = self.at[i].1;
+        if self.on(c, from) {
+            let ix = self.cell(c, from, cl, step);
+            self.live[ix] -= 1;
+        }
+        if self.on(c, to) {
+            let ix = self.cell(c, to, cl, step);
+            self.live[ix] += 1;
+        }
+    }
+
+    /// The end of citizen `i`'s cycle: its clock runs one cycle (`months` long) when it was on
+    /// the clock at the start (`before`: its states then in the first `chains` chains), and
+    /// the tally follows its move from `before` to `now` and any change of step.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn advance(
+        &mut self,
+        i: usize,
+        cl: usize,
+        months: u32,
+        before: [u16; 2],
+        now: [u16; 2],
+        chains: usize,
+    ) {
+        let Some(b) = self.benefit else { return };
+        let ran = (0..chains).any(|c| self.on(c, before[c]));
+        let (at, old) = self.at[i];
+        let mut step = old;
+        if ran {
+            let at = at + months;
+            // The step can only rise, and not beyond the last.
+            if step + 1 < self.n_steps {
+                step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
+            }
+            self.at[i] = (at, step);
+        }
+        if step == old && before == now {
+            return;
+        }
+        for c in 0..chains {
+            if self.on(c, before[c]) {
+                let ix = self.cell(c, before[c], cl, old);
+                self.live[ix] -= 1;
+            }
+            if self.on(c, now[c]) {
+                let ix = self.cell(c, now[c], cl, step);
+                self.live[ix] += 1;
+            }
+        }
+    }
+
+    /// Write the tally into cycle `m`'s counts at its start (`start`) or end.
+    pub(super) fn write(&self, counts: &mut ArmCounts, m: usize, start: bool) {
+        if !self.runs() {
+            return;
+        }
+        let n = self.live.len();
+        let out = match start {
+            true => &mut counts.steps_start,
+            false => &mut counts.steps_end,
+        };
+        out[m * n..(m + 1) * n].copy_from_slice(&self.live);
+    }
+}

@@ -112,8 +112,10 @@ impl<'a> Clocks<'a> {
     }
 
     /// The end of citizen `i`'s cycle: its clock runs one cycle (`months` long) when it was on
-    /// the clock at the start (`before`: its states then in the first `chains` chains), and
-    /// the tally follows its move from `before` to `now` and any change of step.
+    /// the clock at the start (`before`: its course and housing states then; housing only
+    /// when `housing`), and the tally follows its move from `before` to `now` and any change
+    /// of step. (The states are scalars, not arrays: an array written cell by cell and then
+    /// read whole stalls on store forwarding.)
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub(super) fn advance(
@@ -121,12 +123,12 @@ impl<'a> Clocks<'a> {
         i: usize,
         cl: usize,
         months: u32,
-        before: [u16; 2],
-        now: [u16; 2],
-        chains: usize,
+        before: (u16, u16),
+        now: (u16, u16),
+        housing: bool,
     ) {
         let Some(b) = self.benefit else { return };
-        let ran = (0..chains).any(|c| self.on(c, before[c]));
+        let ran = self.on(0, before.0) || (housing && self.on(1, before.1));
         let (at, old) = self.at[i];
         let mut step = old;
         if ran {
@@ -137,18 +139,26 @@ impl<'a> Clocks<'a> {
             }
             self.at[i] = (at, step);
         }
-        if step == old && before == now {
+        if step == old && before.0 == now.0 && before.1 == now.1 {
             return;
         }
-        for c in 0..chains {
-            if self.on(c, before[c]) {
-                let ix = self.cell(c, before[c], cl, old);
-                self.live[ix] -= 1;
-            }
-            if self.on(c, now[c]) {
-                let ix = self.cell(c, now[c], cl, step);
-                self.live[ix] += 1;
-            }
+        self.shift(0, before.0, now.0, cl, (old, step));
+        if housing {
+            self.shift(1, before.1, now.1, cl, (old, step));
+        }
+    }
+
+    /// A citizen of class `cl` went from (`from`, step `steps.0`) to (`to`, step `steps.1`)
+    /// in chain `c`.
+    #[inline(always)]
+    fn shift(&mut self, c: usize, from: u16, to: u16, cl: usize, steps: (usize, usize)) {
+        if self.on(c, from) {
+            let ix = self.cell(c, from, cl, steps.0);
+            self.live[ix] -= 1;
+        }
+        if self.on(c, to) {
+            let ix = self.cell(c, to, cl, steps.1);
+            self.live[ix] += 1;
         }
     }
 

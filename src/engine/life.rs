@@ -47,9 +47,9 @@ pub struct CMortality {
     pub first_age: u32,
     /// The death state.
     pub death_state: u16,
-    /// Per course state and sex (at 2·state + 0 for men or both, + 1 for women): where its
-    /// column starts in `cells` and how long it is (0 where nobody dies).
-    pub columns: Vec<(u32, u32)>,
+    /// Per course state and sex (at 2·state + 0 for men or both, + 1 for women): its column
+    /// of `cells`.
+    pub columns: Vec<Column>,
     /// The columns one after the other, each per completed age from `first_age`: the death's
     /// threshold P(death in the cycle)·2⁶⁴ and its rate per cycle (the table's force ×
     /// cycle_months/12 × the state's `mortality_hr`).
@@ -57,6 +57,24 @@ pub struct CMortality {
     /// Key of the death's own uniform: the name `mortality`.
     pub key: u64,
 }
+
+/// One column of [`CMortality::cells`], with a quick test for the young: nearly every
+/// citizen-cycle draws a uniform above every threshold of the ages it can have for years.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    /// First cell in `cells`.
+    pub start: u32,
+    /// Cells (0 where nobody dies).
+    pub len: u32,
+    /// An age (plus [`AGE_EPS`]) below this falls on one of the column's first cells, which
+    /// all have finite rates ([`YOUNG_BELOW`]; −∞ when there are none)…
+    pub young: f64,
+    /// …and whose thresholds are all at most this.
+    pub below: u64,
+}
+
+/// Completed ages below this are "young" for [`Column`]'s quick test.
+const YOUNG_BELOW: u32 = 100;
 
 /// Ages within this of a boundary count as having reached it (ages grow by sums of 1/12).
 const AGE_EPS: f64 = 1e-9;
@@ -70,25 +88,31 @@ impl CMortality {
             Some(k) => (attrs[k] >= 0.5) as usize,
             None => 0,
         };
-        let (start, len) = self.columns[2 * s as usize + female];
-        if len == 0 {
+        let col = self.columns[2 * s as usize + female];
+        if col.len == 0 {
+            return None;
+        }
+        let u = rng::mix64(bits ^ self.key);
+        let x = attrs[self.age] + AGE_EPS;
+        // The young whose uniform is above all their column's thresholds: no death (exactly
+        // what the look-up below gives, without it).
+        if x < col.young && u >= col.below {
             return None;
         }
         // The completed age: ⌊x⌋ clamped at 0. The cast truncates toward zero and saturates
         // (NaN and negatives give 0), which is exactly that, without a call to libm's floor.
-        let age = (attrs[self.age] + AGE_EPS) as u32;
+        let age = x as u32;
         let (threshold, rate) =
-            self.cells[(start + age.saturating_sub(self.first_age).min(len - 1)) as usize];
+            self.cells[(col.start + age.saturating_sub(self.first_age).min(col.len - 1)) as usize];
         if rate.is_infinite() {
             return Some(0.0);
         }
-        let u = rng::mix64(bits ^ self.key);
         (u < threshold).then(|| -(-rng::to_unit(u)).ln_1p() / rate)
     }
 
     /// Whether anybody can die in course state `s`.
     pub fn in_state(&self, s: usize) -> bool {
-        self.columns[2 * s].1 > 0
+        self.columns[2 * s].len > 0
     }
 }
 
@@ -124,11 +148,12 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
     let n = chains.first().map_or(0, |c| c.len());
     let mortality = life.mortality.as_ref().map(|m| {
         let forces = m.table.forces();
-        let (mut columns, mut cells) = (Vec::new(), Vec::new());
+        let (mut columns, mut cells) = (Vec::new(), Vec::<(u64, f64)>::new());
+        let first_age = m.table.first_age;
         for s in 0..n {
             let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
             for col in &forces {
-                let start = cells.len() as u32;
+                let start = cells.len();
                 if s != m.death_state && hr > 0.0 {
                     cells.extend(col.iter().map(|f| {
                         let rate = f * cm / 12.0 * hr;
@@ -137,13 +162,28 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
                         ((p * 18_446_744_073_709_551_616.0) as u64, rate)
                     }));
                 }
-                columns.push((start, cells.len() as u32 - start));
+                let column = &cells[start..];
+                // The young cells: ages below YOUNG_BELOW, up to the first infinite rate.
+                let young = column
+                    .iter()
+                    .take(YOUNG_BELOW.saturating_sub(first_age) as usize)
+                    .take_while(|(_, rate)| rate.is_finite())
+                    .count();
+                columns.push(Column {
+                    start: start as u32,
+                    len: column.len() as u32,
+                    young: match young {
+                        0 => f64::NEG_INFINITY,
+                        j => (first_age as usize + j) as f64,
+                    },
+                    below: column[..young].iter().map(|c| c.0).max().unwrap_or(0),
+                });
             }
         }
         CMortality {
             age: m.age_attribute,
             sex: m.sex_attribute,
-            first_age: m.table.first_age,
+            first_age,
             death_state: m.death_state as u16,
             columns,
             cells,
@@ -189,4 +229,71 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         events,
         refresh_every_cycle,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compile::compile_arm;
+    use crate::montecarlo::draw_params;
+    use crate::rng::SplitMix;
+    use rand::Rng;
+
+    /// [`CMortality::fires`] with its quick test for the young equals the plain look-up by
+    /// completed age, for every state and sex of the shipped scenario, ages from below the
+    /// table to beyond it (on and next to the whole years and the quick test's boundary, and
+    /// not a number), and uniforms below, at and above the thresholds.
+    #[test]
+    fn the_quick_test_for_the_young_changes_no_death() {
+        let sc = crate::scenario::load_default().expect("shipped scenario loads");
+        let values = draw_params(&sc, 1, 0, true);
+        let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
+        let d = carm.life.and_then(|l| l.mortality).expect("mortality");
+        let plain = |s: u16, attrs: &[f64], bits: u64| -> Option<f64> {
+            let female = d.sex.is_some_and(|k| attrs[k] >= 0.5) as usize;
+            let col = d.columns[2 * s as usize + female];
+            if col.len == 0 {
+                return None;
+            }
+            let age = (attrs[d.age] + AGE_EPS) as u32;
+            let i = col.start + age.saturating_sub(d.first_age).min(col.len - 1);
+            let (threshold, rate) = d.cells[i as usize];
+            if rate.is_infinite() {
+                return Some(0.0);
+            }
+            let u = rng::mix64(bits ^ d.key);
+            (u < threshold).then(|| -(-rng::to_unit(u)).ln_1p() / rate)
+        };
+        let mut r = SplitMix::new(7, 11);
+        let n_attrs = d.age.max(d.sex.unwrap_or(0)) + 1;
+        let (mut deaths, mut quick) = (0, 0);
+        for s in 0..carm.chains[0].len() as u16 {
+            for female in [0.0, 1.0] {
+                for whole in -2..130 {
+                    for off in [-1e-3, -2e-9, -1e-9, -5e-10, 0.0, 1e-9, 0.5, f64::NAN] {
+                        let mut attrs = vec![0.0; n_attrs];
+                        attrs[d.age] = whole as f64 + off;
+                        if let Some(k) = d.sex {
+                            attrs[k] = female;
+                        }
+                        for _ in 0..200 {
+                            let bits = r.next_u64();
+                            let got = d.fires(s, &attrs, bits);
+                            assert_eq!(
+                                got.map(f64::to_bits),
+                                plain(s, &attrs, bits).map(f64::to_bits),
+                                "state {s}, age {}, bits {bits}",
+                                attrs[d.age]
+                            );
+                            deaths += got.is_some() as u32;
+                            let col = d.columns[2 * s as usize + female as usize];
+                            quick += (attrs[d.age] + AGE_EPS < col.young) as u32;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(deaths > 1000, "{deaths}");
+        assert!(quick > 100_000, "{quick}");
+    }
 }

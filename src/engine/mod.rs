@@ -567,12 +567,13 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
         let flows = &mut counts.flows;
         for (i, &cl) in class.iter().enumerate().take(active) {
             let cl = cl as usize;
-            // Built as one value (not cell by cell in memory, which the load of the whole
-            // array would have to wait for).
-            let before = [
+            // The states at the start (`was`) and at the end (`now`) of the cycle, per chain,
+            // kept as scalars: arrays built cell by cell in memory and then read whole stall
+            // on store forwarding.
+            let was = (
                 chains[0].state[i],
                 chains.get(1).map_or(0, |ch| ch.state[i]),
-            ];
+            );
             let who = Who {
                 attrs: &attrs[i * na..(i + 1) * na],
                 participant: cl & 1 == 1,
@@ -586,32 +587,26 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 m,
                 bits: rng::cycle_bits(keys[i], m as u32),
             };
-            let mut now = before;
             // The course: a service that moved the citizen this cycle keeps it there until
             // the next (one move per dimension per cycle).
             let moved = n_sv > 0 && moved_in[i] == m as u32 + 1;
-            now[0] = step.chain(
-                0,
-                &at,
-                &who,
-                &mut chains[0],
-                &mut course_months[i],
-                flows,
-                moved,
-            )?;
-            if n_chains > 1 {
+            let cm0 = &mut course_months[i];
+            let now0 = step.chain(0, &at, &who, &mut chains[0], cm0, flows, moved)?;
+            let now1 = match n_chains > 1 {
                 // Housing is held by the course state where it holds a level (e.g. none after
                 // death); else it moves on its own.
-                now[1] = match hot[now[0] as usize].held {
+                true => match hot[now0 as usize].held {
                     NOT_HELD => {
-                        let cm = &mut course_months[i];
-                        step.chain(1, &at, &who, &mut chains[1], cm, flows, false)?
+                        let cm1 = &mut course_months[i];
+                        step.chain(1, &at, &who, &mut chains[1], cm1, flows, false)?
                     }
                     hl => step.settle(1, &at, &mut chains[1], hl, flows),
-                };
-            }
-            clocks.advance(i, cl, cm, before, now, n_follow);
+                },
+                false => 0,
+            };
+            clocks.advance(i, cl, cm, was, (now0, now1), n_chains > 1);
             if n_held > 0 && svc.mask[i] != 0 {
+                let (before, now) = ([was.0, was.1], [now0, now1]);
                 let counted_at_start = entry[i] < m as u32 || carm.count_time_zero;
                 for (t, &bit) in held_bits.iter().enumerate() {
                     if bit == 0 || svc.mask[i] & bit == 0 {
@@ -628,9 +623,9 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 }
             }
             if let Some(l) = life {
-                l.grow(now[0], &mut attrs[i * na..(i + 1) * na]);
+                l.grow(now0, &mut attrs[i * na..(i + 1) * na]);
             }
-            obs.citizen_state(m as u32, at.id, now, &attrs[i * na..(i + 1) * na]);
+            obs.citizen_state(m as u32, at.id, [now0, now1], &attrs[i * na..(i + 1) * na]);
         }
         clocks.write(&mut counts, m, false);
     }

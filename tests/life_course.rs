@@ -505,3 +505,106 @@ fn life_course_errors_say_where_and_what_is_allowed() {
         .to_string();
     assert!(msg.contains("between 0 and 23"), "{msg}");
 }
+
+/// Exits whose rates read an age are bounded for a year and refreshed exactly only when their
+/// uniform falls below the bound (`AgeBound`); every citizen's trajectory is the same as with
+/// the exact refresh of every cycle: in the shipped scenario (age effect on førtidspension,
+/// services with effects) and in one with strong age effects of both signs, two ageing
+/// attributes, duration steps, a participant effect and an age band (which cannot be bounded).
+#[test]
+fn bounding_the_exits_that_read_an_age_changes_no_trajectory() {
+    use ressim::cohort;
+    use ressim::engine::{self, Trajectories, compile::compile_arm};
+    use ressim::montecarlo::draw_params;
+    let strong = r#"[scenario]
+name = "ages"
+[simulation]
+start = "2016-01"
+horizon = 120
+[cohort]
+size = 400
+start_state = "course"
+[cohort.attributes.age]
+dist = "uniform"
+min = 20
+max = 64
+ageing = true
+[cohort.attributes.years_known]
+dist = "uniform"
+min = 0
+max = 5
+ageing = true
+[cohort.attributes.burden]
+dist = "uniform"
+min = 0
+max = 3
+[states.course]
+in_course = true
+[states.job]
+[states.pension]
+absorbing = true
+[states.sick]
+[transitions.course.job]
+prob = 0.02
+by_duration = [{ from_month = 0, hr = 0.5 }, { from_month = 7, hr = 1.0 }]
+modifiers = [
+  { attribute = "age", hr_per_unit = 0.85, reference = 45 },
+  { attribute = "years_known", hr_per_unit = 1.1, reference = 2 },
+  { attribute = "burden", hr_per_unit = 0.7, reference = 1 },
+]
+[transitions.course.pension]
+prob = 0.01
+modifiers = [{ attribute = "age", hr_per_unit = 1.2, reference = 50 }]
+[transitions.course.sick]
+prob = 0.01
+[transitions.job.course]
+prob = 0.01
+modifiers = [{ attribute = "age", hr_per_unit = 1.05, reference = 40 }]
+[transitions.sick.course]
+prob = 0.05
+modifiers = [{ attribute = "age", bands = [{ from = 45, hr = 1.5 }, { from = 55, hr = 0.5 }] }]
+[accounts.x]
+payer = "bif"
+amount = 1
+states = ["course"]
+[arms.control]
+[arms.treatment]
+offer_share = 0.5
+[arms.treatment.effects.course]
+job = 1.4
+pension = 0.7
+"#;
+    let scenarios = [
+        scenario::load_default().unwrap(),
+        scenario::load_str("ages.toml", strong).unwrap(),
+    ];
+    for sc in &scenarios {
+        for rep in 0..3 {
+            let values = draw_params(sc, 5, rep, true);
+            let cit = cohort::synthesize(sc, 5, rep);
+            let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
+            let lay = montecarlo::layout(sc, classes.n_classes());
+            for a in 0..sc.arms.len() {
+                let bounded = compile_arm(sc, &values, a, 1.0).unwrap();
+                let life = bounded.life.as_ref().unwrap();
+                let used = life.age_bounds.iter().flatten().filter(|b| b.is_some());
+                assert!(used.count() > 0, "{}: nothing bounded", sc.name);
+                let mut exact = bounded.clone();
+                for b in exact.life.as_mut().unwrap().age_bounds.iter_mut().flatten() {
+                    *b = None;
+                }
+                let class = engine::classes(&bounded, &cit, &sclass);
+                let run = |carm| {
+                    let mut t = Trajectories::default();
+                    let counts = engine::run_arm(&lay, carm, &cit, &class, 5, rep, &mut t);
+                    (counts.unwrap(), t)
+                };
+                assert!(
+                    run(&bounded) == run(&exact),
+                    "{}, arm {a}, rep {rep}",
+                    sc.name
+                );
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! among fired exits the shortest exponential waiting time wins (see [`competing`]).
 
 use super::compile::{CArm, CEdge, CState};
+use super::life::AgeBound;
 use crate::error::Error;
 use crate::rng;
 
@@ -17,6 +18,9 @@ pub(super) struct Slot {
     pub(super) months: u32,
     /// Months on the state's clock from which the cached exit table is stale (0: stale now).
     pub(super) valid_until: u32,
+    /// Months on the state's clock until which the table's entries of the exits that read an
+    /// age are bounds ([`bound_aged`]) rather than exact (0: they are not bounds).
+    pub(super) bound_until: u32,
 }
 
 /// One exit of a citizen's cached exit table: the exit fires this cycle when its uniform,
@@ -50,26 +54,42 @@ pub(super) struct NanRate(pub(super) usize);
 /// number. An infinite rate (a hazard ratio that overflowed) is a certain exit.
 #[inline]
 fn rate(e: &CEdge, who: &Who, months: u32) -> Option<f64> {
-    let mut r = e.rate * e.duration_hr(months);
+    rate_by_factors(e, who, months, |_| {})
+}
+
+/// [`rate`], showing each factor of the product to `factor` as it is multiplied in.
+#[inline(always)]
+fn rate_by_factors(e: &CEdge, who: &Who, months: u32, mut factor: impl FnMut(f64)) -> Option<f64> {
+    let mut r = e.rate;
+    factor(r);
+    let hr = e.duration_hr(months);
+    factor(hr);
+    r *= hr;
     if who.participant {
+        factor(e.participant_hr);
         r *= e.participant_hr;
     }
     for &(a, ln_hr, reference) in &e.modifiers {
         let x = who.attrs[a] - reference;
         if x != 0.0 {
-            r *= (ln_hr * x).exp();
+            let f = (ln_hr * x).exp();
+            factor(f);
+            r *= f;
         }
     }
     for (a, steps) in &e.bands {
         let x = who.attrs[*a] + 1e-9;
         if let Some(&(_, hr)) = steps.iter().rev().find(|(from, _)| x >= *from) {
+            factor(hr);
             r *= hr;
         }
     }
     for &(sv, hr) in &e.service_hr {
         if who.mask & (1 << sv) != 0 {
             let q = who.ratio[sv];
-            r *= if q < 1.0 { hr.powf(q) } else { hr };
+            let f = if q < 1.0 { hr.powf(q) } else { hr };
+            factor(f);
+            r *= f;
         }
     }
     (!r.is_nan()).then_some(r.min(1e300))
@@ -133,6 +153,44 @@ pub(super) fn refresh_some(
         }
     }
     Ok(out[..n].iter().any(|x| x.threshold > 0))
+}
+
+/// Bounds, for the next [`AgeBound::years`] of ageing, of the entries of the exits whose rates
+/// read an age (bit k of `aged`; see [`AgeBound`]); the other entries are left as they are.
+/// Returns whether any exit of the table can fire, or None — the entries then unchanged —
+/// where a factor of such a rate lies outside 10⁻²⁰…10²⁰ now: with at most
+/// [`MAX_FACTORS`](super::life::MAX_FACTORS) factors, each moved by ageing by at most e¹⁰, every
+/// partial product then stays within 10⁻³⁰⁰…10³⁰⁰, where rounding is relative: the caller refreshes exactly
+/// instead. A rate that is not a number is reported as [`refresh_some`] would report it.
+pub(super) fn bound_aged(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+    aged: u64,
+    bound: &AgeBound,
+) -> std::result::Result<Option<bool>, NanRate> {
+    let n = cst.edges.len();
+    for (k, ((e, o), &slope)) in cst
+        .edges
+        .iter()
+        .zip(out.iter_mut())
+        .zip(&bound.slopes)
+        .enumerate()
+    {
+        if aged & (1 << k) == 0 {
+            continue;
+        }
+        let mut tame = true;
+        let r = rate_by_factors(e, who, months, |f| tame &= (1e-20..=1e20).contains(&f))
+            .ok_or(NanRate(k))?;
+        if !tame {
+            return Ok(None);
+        }
+        let growth = (slope.max(0.0) * bound.years).exp();
+        *o = exit_of(r * growth * (1.0 + 1e-9));
+    }
+    Ok(Some(out[..n].iter().any(|x| x.threshold > 0)))
 }
 
 /// Exit tables shared by every citizen of a state whose rates read nothing about the citizen

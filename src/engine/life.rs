@@ -34,7 +34,40 @@ pub struct CLife {
     /// Per chain, per state: the exits (bit k: exit k; 64 and above: bit 63) whose rates read
     /// an ageing attribute, so their entries of a cached exit table are refreshed every cycle.
     pub refresh_every_cycle: Vec<Vec<u64>>,
+    /// Per chain, per state: how the aged exits' entries can be bounded for
+    /// [`BOUND_MONTHS`] instead of refreshed every cycle; None where they cannot (see
+    /// [`AgeBound`]).
+    pub age_bounds: Vec<Vec<Option<AgeBound>>>,
 }
+
+/// How long, in months, the bounds of [`AgeBound`] are used before they are made again.
+pub const BOUND_MONTHS: u32 = 12;
+
+/// Bounds for the entries of a state's exits whose rates read an age (its bits in
+/// [`CLife::refresh_every_cycle`]), so that the month loop refreshes them only when one may
+/// fire rather than every cycle. Such a rate reads the ageing attributes only through
+/// attribute modifiers (none through bands), so its logarithm grows linearly with age: over
+/// the next `years` its rate is at most rate now × exp(max(slope, 0) · years). An entry made
+/// from that (widened by a relative 10⁻⁹, far more than the rounding of the rates) bounds the
+/// exact threshold of every cycle until then: a uniform above it does not fire the exit, and
+/// a uniform below it is decided on the exact entry. Only where each ageing modifier changes
+/// its hazard ratio by at most e¹⁰ over `years` and the rate has at most [`MAX_FACTORS`]
+/// factors (see [`super::exits::bound_aged`]), so that no product can leave the range where
+/// rounding is relative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeBound {
+    /// Per exit of the state: the sum of the log hazard ratios per unit of its modifiers on
+    /// ageing attributes (0 for the exits that read no age).
+    pub slopes: Vec<f64>,
+    /// Cycles the bounds hold for: [`BOUND_MONTHS`], at least one cycle.
+    pub cycles: u32,
+    /// Years the ages grow by over those cycles (with a margin for rounding).
+    pub years: f64,
+}
+
+/// The most factors (base rate, duration step, participation, modifiers, bands, services)
+/// a rate may have to be bounded by [`AgeBound`].
+pub const MAX_FACTORS: usize = 12;
 
 /// Deaths from a life table, compiled.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,6 +254,41 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
                 .collect()
         })
         .collect();
+    // The bounds last BOUND_MONTHS, at least one cycle; the ages grow by at most that (sums of
+    // cycle lengths, with a margin for their rounding).
+    let cycles = (BOUND_MONTHS / sc.sim.cycle_months).max(1);
+    let years = cycles as f64 * cm / 12.0 + 1e-6;
+    let age_bounds = chains
+        .iter()
+        .zip(&refresh_every_cycle)
+        .map(|(states, aged): (&Vec<CState>, &Vec<u64>)| {
+            states
+                .iter()
+                .zip(aged)
+                .map(|(cst, &aged)| {
+                    let boundable = aged != 0
+                        && cst.edges.len() <= 63
+                        && cst.edges.iter().all(|e| {
+                            e.bands.iter().all(|b| !ages(b.0))
+                                && e.modifiers
+                                    .iter()
+                                    .all(|m| !ages(m.0) || (m.1 * years).abs() <= 10.0)
+                                && 3 + e.modifiers.len() + e.bands.len() + e.service_hr.len()
+                                    <= MAX_FACTORS
+                        });
+                    boundable.then(|| AgeBound {
+                        slopes: cst
+                            .edges
+                            .iter()
+                            .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).map(|m| m.1).sum())
+                            .collect(),
+                        cycles,
+                        years,
+                    })
+                })
+                .collect()
+        })
+        .collect();
     Some(CLife {
         ageing: life.ageing.clone(),
         step_years: cm / 12.0,
@@ -228,6 +296,7 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         at_age,
         events,
         refresh_every_cycle,
+        age_bounds,
     })
 }
 

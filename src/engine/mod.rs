@@ -29,8 +29,8 @@ use allocate::{AllocCtx, ServiceState, allocate};
 use clock::Clocks;
 use compile::{CArm, CState};
 use exits::{
-    ChainState, Exit, NanRate, Slot, StaticExits, Who, competing, forced_exit, nan_error, refresh,
-    refresh_some, waiting_time,
+    ChainState, Exit, NanRate, Slot, StaticExits, Who, bound_aged, competing, fired, forced_exit,
+    nan_error, pick, refresh, refresh_some, waiting_time,
 };
 use fast::{FastTables, Moves, Present, fast_cycle};
 
@@ -373,20 +373,31 @@ impl ArmCounts {
     /// End-of-cycle counts follow from the start counts and the moves, so the hot loop only
     /// touches counters when somebody moves.
     fn close(&mut self, lay: &Layout) {
+        let ncl = lay.n_classes;
+        // Cells of one cycle: (state, class).
+        let cells = lay.n_states * ncl;
         for m in 0..lay.horizon {
+            // The citizens at the end of the previous cycle plus the starters, then each move
+            // out of its state and into the other. Each count is a small non-negative integer,
+            // so adding and subtracting modulo 2³² in any order gives it exactly.
+            let (done, rest) = self.end.split_at_mut(m * cells);
+            let end = &mut rest[..cells];
+            end.copy_from_slice(&self.new[m * cells..(m + 1) * cells]);
+            if m > 0 {
+                for (e, &p) in end.iter_mut().zip(&done[(m - 1) * cells..]) {
+                    *e = e.wrapping_add(p);
+                }
+            }
             for (c, &size) in lay.chain_size.iter().enumerate() {
-                for s in 0..size {
-                    for cl in 0..lay.n_classes {
-                        let ix = lay.state_ix(m, c, s, cl);
-                        let mut v = self.new[ix] as i64;
-                        if m > 0 {
-                            v += self.end[lay.state_ix(m - 1, c, s, cl)] as i64;
-                        }
-                        for o in 0..size {
-                            v += self.flows[lay.flow_ix(m, c, o, s, cl)] as i64;
-                            v -= self.flows[lay.flow_ix(m, c, s, o, cl)] as i64;
-                        }
-                        self.end[ix] = v as u32;
+                let f = lay.flow_ix(m, c, 0, 0, 0);
+                let flows = &self.flows[f..f + size * size * ncl];
+                let chain = &mut end[lay.chain_offset[c] * ncl..][..size * ncl];
+                // Flow cells are (from, to, class); most are 0.
+                for (k, &n) in flows.iter().enumerate() {
+                    if n != 0 {
+                        let (from, to, cl) = (k / (size * ncl), k / ncl % size, k % ncl);
+                        chain[to * ncl + cl] = chain[to * ncl + cl].wrapping_add(n);
+                        chain[from * ncl + cl] = chain[from * ncl + cl].wrapping_sub(n);
                     }
                 }
             }
@@ -792,36 +803,70 @@ impl StepCtx<'_> {
                 (None, None) => forced_exit(cst, who, clock, bits, s)?,
             });
         }
-        let (row, live): (&[Exit], bool) = match self.tables.get(c, s, who.participant) {
-            Some(t) => t,
+        // The exit that fires, with its uniform and its rate.
+        let won = match self.tables.get(c, s, who.participant) {
+            Some((row, live)) => match live {
+                true => competing(&cst.keys, row, bits).map(|k| (k, row[k].rate)),
+                false => None,
+            },
             None => {
                 let row = &mut rows[at.i * width..(at.i + 1) * width];
                 // Exits whose rates read an age: their entries go stale every cycle, the rest
-                // only at a breakpoint.
-                let aged = self
-                    .life
-                    .map_or(0, |l| l.refresh_every_cycle[c][s as usize]);
+                // only at a breakpoint. Where they can be bounded, the bounds are made once a
+                // year and an exact entry only when its exit may fire.
+                let (aged, bound) = match self.life {
+                    Some(l) => (
+                        l.refresh_every_cycle[c][s as usize],
+                        l.age_bounds[c][s as usize].as_ref(),
+                    ),
+                    None => (0, None),
+                };
                 if sl.valid_until == 0 || clock >= sl.valid_until {
                     let (until, live) = refresh(cst, who, clock, row)?;
                     sl.valid_until = until.max(1);
                     sl.live = live;
-                } else if aged != 0 {
+                    sl.bound_until = 0;
+                } else if aged != 0 && bound.is_none() {
                     sl.live = refresh_some(cst, who, clock, row, aged)?;
                 }
-                (&*row, sl.live)
+                if let Some(b) = bound
+                    && (sl.bound_until == 0 || clock >= sl.bound_until)
+                {
+                    match bound_aged(cst, who, clock, row, aged, b)? {
+                        Some(live) => {
+                            sl.live = live;
+                            sl.bound_until = clock + b.cycles * self.lay.cycle_months;
+                        }
+                        None => {
+                            sl.live = refresh_some(cst, who, clock, row, aged)?;
+                            sl.bound_until = 0;
+                        }
+                    }
+                }
+                match sl.live {
+                    true if bound.is_some() => {
+                        let mut mask = fired(&cst.keys, row, bits);
+                        if sl.bound_until != 0 && mask & aged != 0 {
+                            // An exit that reads an age may fire: decide on its exact entry.
+                            sl.live = refresh_some(cst, who, clock, row, aged)?;
+                            sl.bound_until = 0;
+                            mask = fired(&cst.keys, row, bits);
+                        }
+                        pick(mask, &cst.keys, row, || bits).map(|k| (k, row[k].rate))
+                    }
+                    true => competing(&cst.keys, row, bits).map(|k| (k, row[k].rate)),
+                    false => None,
+                }
             }
         };
-        let won = match live {
-            true => competing(&cst.keys, row, bits).map(|k| (k, rng::mix64(bits ^ cst.keys[k]))),
-            false => None,
-        };
+        let won = won.map(|(k, rate)| (k, rng::mix64(bits ^ cst.keys[k]), rate));
         Ok(match (won, death) {
             (None, None) => s,
             (None, Some((_, dead))) => dead,
-            (Some((k, _)), None) => cst.edges[k].to,
-            (Some((k, u)), Some((t, dead))) => {
+            (Some((k, _, _)), None) => cst.edges[k].to,
+            (Some((k, u, rate)), Some((t, dead))) => {
                 // Both fired: the shorter waiting time wins.
-                if t < waiting_time(u, row[k].rate) {
+                if t < waiting_time(u, rate) {
                     dead
                 } else {
                     cst.edges[k].to

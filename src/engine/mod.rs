@@ -13,7 +13,9 @@
 //! the death state, with its own uniform keyed `mortality`, so adding it moves only the
 //! citizens who die; a move at an age (`at_age`) is a forced move of the cycle in which the
 //! age is reached; ageing attributes grow by the cycle's length at the end of each cycle, and
-//! the cached exit tables of states whose rates read an age are refreshed every cycle.
+//! the cached entries of exits whose rates read an age are refreshed every cycle — or, where
+//! they can be bounded ([`life::AgeBound`]), bounded for a year and made exact only in a cycle
+//! where the exit may fire, which decides exactly as the refresh of every cycle would.
 
 mod allocate;
 mod clock;

@@ -157,11 +157,11 @@ pub(super) fn refresh_some(
 
 /// Bounds, for the next [`AgeBound::years`] of ageing, of the entries of the exits whose rates
 /// read an age (bit k of `aged`; see [`AgeBound`]); the other entries are left as they are.
-/// Returns whether any exit of the table can fire, or None — the entries then unchanged —
-/// where a factor of such a rate lies outside 10⁻²⁰…10²⁰ now: with at most
-/// [`MAX_FACTORS`](super::life::MAX_FACTORS) factors, each moved by ageing by at most e¹⁰, every
-/// partial product then stays within 10⁻³⁰⁰…10³⁰⁰, where rounding is relative: the caller refreshes exactly
-/// instead. A rate that is not a number is reported as [`refresh_some`] would report it.
+/// Returns whether any exit of the table can fire; or None where a factor of such a rate lies
+/// outside 10⁻²⁰…10²⁰ now — with at most [`MAX_FACTORS`](super::life::MAX_FACTORS) factors,
+/// each moved by ageing by at most e¹⁰, every partial product then stays within
+/// 10⁻³⁰⁰…10³⁰⁰, where rounding is relative — and the caller then refreshes those entries
+/// exactly. A rate that is not a number is reported as [`refresh_some`] would report it.
 pub(super) fn bound_aged(
     cst: &CState,
     who: &Who,

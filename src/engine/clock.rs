@@ -101,14 +101,7 @@ impl<'a> Clocks<'a> {
             return;
         }
         let step = self.at[i].1;
-        if self.on(c, from) {
-            let ix = self.cell(c, from, cl, step);
-            self.live[ix] -= 1;
-        }
-        if self.on(c, to) {
-            let ix = self.cell(c, to, cl, step);
-            self.live[ix] += 1;
-        }
+        self.shift(c, from, to, cl, (step, step));
     }
 
     /// The end of citizen `i`'s cycle: its clock runs one cycle (`months` long) when it was on
@@ -117,7 +110,6 @@ impl<'a> Clocks<'a> {
     /// of step. (The states are scalars, not arrays: an array written cell by cell and then
     /// read whole stalls on store forwarding.)
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn advance(
         &mut self,
         i: usize,

@@ -3,7 +3,7 @@
 //! among fired exits the shortest exponential waiting time wins (see [`competing`]).
 
 use super::compile::{CArm, CEdge, CState};
-use super::life::AgeBound;
+use super::life::{AgeBound, MAX_FACTORS};
 use crate::error::Error;
 use crate::rng;
 
@@ -157,11 +157,11 @@ pub(super) fn refresh_some(
 
 /// Bounds, for the next [`AgeBound::years`] of ageing, of the entries of the exits whose rates
 /// read an age (bit k of `aged`; see [`AgeBound`]); the other entries are left as they are.
-/// Returns whether any exit of the table can fire; or None where a factor of such a rate lies
-/// outside 10⁻²⁰…10²⁰ now — with at most [`MAX_FACTORS`](super::life::MAX_FACTORS) factors,
-/// each moved by ageing by at most e¹⁰, every partial product then stays within
-/// 10⁻³⁰⁰…10³⁰⁰, where rounding is relative — and the caller then refreshes those entries
-/// exactly. A rate that is not a number is reported as [`refresh_some`] would report it.
+/// Returns whether any exit of the table can fire; or None — the caller then refreshes those
+/// entries exactly — where such a rate has a factor outside 10⁻²⁰…10²⁰ now, or more than
+/// [`MAX_FACTORS`] factors now and to come (those now and its ageing modifiers): within these,
+/// each factor moved by ageing by at most e¹⁰, every partial product stays within
+/// 10⁻³⁰⁰…10³⁰⁰, where rounding is relative. A rate that is not a number is reported as [`refresh_some`] would report it.
 pub(super) fn bound_aged(
     cst: &CState,
     who: &Who,
@@ -171,23 +171,20 @@ pub(super) fn bound_aged(
     bound: &AgeBound,
 ) -> std::result::Result<Option<bool>, NanRate> {
     let n = cst.edges.len();
-    for (k, ((e, o), &slope)) in cst
-        .edges
-        .iter()
-        .zip(out.iter_mut())
-        .zip(&bound.slopes)
-        .enumerate()
-    {
+    for (k, (e, o)) in cst.edges.iter().zip(out.iter_mut()).enumerate() {
         if aged & (1 << k) == 0 {
             continue;
         }
-        let mut tame = true;
-        let r = rate_by_factors(e, who, months, |f| tame &= (1e-20..=1e20).contains(&f))
-            .ok_or(NanRate(k))?;
-        if !tame {
+        let (mut tame, mut factors) = (true, bound.ageing_modifiers[k]);
+        let r = rate_by_factors(e, who, months, |f| {
+            tame &= (1e-20..=1e20).contains(&f);
+            factors += 1;
+        })
+        .ok_or(NanRate(k))?;
+        if !tame || factors > MAX_FACTORS {
             return Ok(None);
         }
-        let growth = (slope.max(0.0) * bound.years).exp();
+        let growth = (bound.slopes[k].max(0.0) * bound.years).exp();
         *o = exit_of(r * growth * (1.0 + 1e-9));
     }
     Ok(Some(out[..n].iter().any(|x| x.threshold > 0)))

@@ -51,14 +51,19 @@ pub const BOUND_MONTHS: u32 = 12;
 /// from that (widened by a relative 10⁻⁹, far more than the rounding of the rates) bounds the
 /// exact threshold of every cycle until then: a uniform above it does not fire the exit, and
 /// a uniform below it is decided on the exact entry. Only where each ageing modifier changes
-/// its hazard ratio by at most e¹⁰ over `years` and the rate has at most [`MAX_FACTORS`]
-/// factors (see [`super::exits::bound_aged`]), so that no product can leave the range where
-/// rounding is relative.
+/// its hazard ratio by at most e¹⁰ over `years`, and (checked when the bounds are made, see
+/// [`super::exits::bound_aged`]) the rate has at most [`MAX_FACTORS`] factors, each within
+/// 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is relative. What is
+/// compiled here depends only on the states' transitions and modifiers, not on services or
+/// participation, so arms that differ only in those get the same bounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgeBound {
     /// Per exit of the state: the sum of the log hazard ratios per unit of its modifiers on
     /// ageing attributes (0 for the exits that read no age).
     pub slopes: Vec<f64>,
+    /// Per exit of the state: its modifiers on ageing attributes, each a factor of the rate
+    /// that ageing may bring in later (one whose attribute is at its reference now is not).
+    pub ageing_modifiers: Vec<usize>,
     /// Cycles the bounds hold for: [`BOUND_MONTHS`], at least one cycle.
     pub cycles: u32,
     /// Years the ages grow by over those cycles (with a margin for rounding).
@@ -273,14 +278,17 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
                                 && e.modifiers
                                     .iter()
                                     .all(|m| !ages(m.0) || (m.1 * years).abs() <= 10.0)
-                                && 3 + e.modifiers.len() + e.bands.len() + e.service_hr.len()
-                                    <= MAX_FACTORS
                         });
                     boundable.then(|| AgeBound {
                         slopes: cst
                             .edges
                             .iter()
                             .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).map(|m| m.1).sum())
+                            .collect(),
+                        ageing_modifiers: cst
+                            .edges
+                            .iter()
+                            .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).count())
                             .collect(),
                         cycles,
                         years,

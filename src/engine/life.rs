@@ -112,6 +112,24 @@ pub struct Column {
 }
 
 /// Completed ages below this are "young" for [`Column`]'s quick test.
+/// What the life course can do to the citizens of one course state ([`CLife::fate`]): the
+/// move at an age and the mortality columns of men and women.
+#[derive(Debug, Clone, Copy)]
+pub struct Fate {
+    at_age: Option<(usize, f64, u16)>,
+    death: [Column; 2],
+}
+
+impl Column {
+    /// The column of a state where nobody dies.
+    const NONE: Column = Column {
+        start: 0,
+        len: 0,
+        young: 0.0,
+        below: 0,
+    };
+}
+
 const YOUNG_BELOW: u32 = 100;
 
 /// Ages within this of a boundary count as having reached it (ages grow by sums of 1/12).
@@ -120,13 +138,28 @@ const AGE_EPS: f64 = 1e-9;
 impl CMortality {
     /// The death's exponential waiting time this cycle if it fires (0 for a certain death),
     /// or None, for a citizen with attributes `attrs` in course state `s`.
-    #[inline]
+    #[inline(always)]
     pub fn fires(&self, s: u16, attrs: &[f64], bits: u64) -> Option<f64> {
-        let female = match self.sex {
+        self.fires_in(
+            self.columns[2 * s as usize + self.female(attrs)],
+            attrs,
+            bits,
+        )
+    }
+
+    /// Whether the citizen is counted as a woman (column 1 of its state) or not (column 0).
+    #[inline(always)]
+    fn female(&self, attrs: &[f64]) -> usize {
+        match self.sex {
             Some(k) => (attrs[k] >= 0.5) as usize,
             None => 0,
-        };
-        let col = self.columns[2 * s as usize + female];
+        }
+    }
+
+    /// [`CMortality::fires`] in the citizen's column `col`. The quick test for the young is
+    /// inlined where it is called; the look-up by age is not.
+    #[inline(always)]
+    fn fires_in(&self, col: Column, attrs: &[f64], bits: u64) -> Option<f64> {
         if col.len == 0 {
             return None;
         }
@@ -137,6 +170,13 @@ impl CMortality {
         if x < col.young && u >= col.below {
             return None;
         }
+        self.look_up(col, x, u)
+    }
+
+    /// [`CMortality::fires`] by the table: the death's waiting time if uniform `u` is below
+    /// the threshold of the completed age of `x` (the age plus [`AGE_EPS`]) in column `col`.
+    #[inline(never)]
+    fn look_up(&self, col: Column, x: f64, u: u64) -> Option<f64> {
         // The completed age: ⌊x⌋ clamped at 0. The cast truncates toward zero and saturates
         // (NaN and negatives give 0), which is exactly that, without a call to libm's floor.
         let age = x as u32;
@@ -159,8 +199,41 @@ impl CLife {
     /// end of this cycle reaches the rule's age.
     #[inline]
     pub fn aged_out(&self, s: u16, attrs: &[f64]) -> Option<u16> {
-        let (a, age, to) = self.at_age[s as usize]?;
-        (attrs[a] + self.step_years + AGE_EPS >= age).then_some(to)
+        let rule = self.at_age[s as usize]?;
+        self.reaches(rule, attrs).then_some(rule.2)
+    }
+
+    /// Whether the citizen's age at the end of this cycle reaches the age of the move at an
+    /// age `(attribute, age, destination)`.
+    #[inline(always)]
+    fn reaches(&self, (a, age, _): (usize, f64, u16), attrs: &[f64]) -> bool {
+        attrs[a] + self.step_years + AGE_EPS >= age
+    }
+
+    /// What the life course can do to a citizen of course state `s`, gathered for
+    /// [`CLife::spares`].
+    pub fn fate(&self, s: u16) -> Fate {
+        let column = |female: usize| {
+            self.mortality
+                .as_ref()
+                .map_or(Column::NONE, |d| d.columns[2 * s as usize + female])
+        };
+        Fate {
+            at_age: self.at_age[s as usize],
+            death: [column(0), column(1)],
+        }
+    }
+
+    /// Whether neither a death nor a move at an age moves a citizen this cycle whose course
+    /// state's [`Fate`] is `fate` (`bits`: the cycle's random bits): exactly when
+    /// [`CLife::aged_out`] and [`CMortality::fires`] give None.
+    #[inline(always)]
+    pub fn spares(&self, fate: &Fate, attrs: &[f64], bits: u64) -> bool {
+        fate.at_age.is_none_or(|rule| !self.reaches(rule, attrs))
+            && self.mortality.as_ref().is_none_or(|d| {
+                d.fires_in(fate.death[d.female(attrs)], attrs, bits)
+                    .is_none()
+            })
     }
 
     /// Advance a citizen's ages by one cycle (not after death: the age at death stays).

@@ -23,6 +23,7 @@ pub mod compile;
 mod exits;
 mod fast;
 pub mod life;
+mod quiet;
 
 use crate::cohort::Citizens;
 use crate::error::Result;
@@ -35,6 +36,7 @@ use exits::{
     nan_error, pick, refresh, refresh_some, waiting_time,
 };
 use fast::{FastTables, Moves, Present, fast_cycle};
+use quiet::Quiet;
 
 /// Sizes and offsets of the count arrays of one scenario.
 #[derive(Debug, Clone)]
@@ -537,6 +539,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     };
     // Chains whose states the month loop follows (the course and, if any, housing).
     let n_follow = n_chains.min(2);
+    let quiet = Quiet::new(carm, tables, &hot, track_course);
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;
@@ -587,6 +590,36 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 chains[0].state[i],
                 chains.get(1).map_or(0, |ch| ch.state[i]),
             );
+            let bits = rng::cycle_bits(keys[i], m as u32);
+            // The course: a service that moved the citizen this cycle keeps it there until
+            // the next (one move per dimension per cycle).
+            let moved = n_sv > 0 && moved_in[i] == m as u32 + 1;
+            // A citizen whom no coin moves, in a state settled by shared tables ([`Quiet`]):
+            // what the general step below does when nobody moves.
+            if !moved
+                && (n_held == 0 || mask[i] == 0)
+                && let Some(q) = quiet.row(was.0, was.1, cl & 1 == 1)
+                && q.stays(bits)
+                && (life.zip(q.fate.as_ref()))
+                    .is_none_or(|(l, f)| l.spares(f, &attrs[i * na..(i + 1) * na], bits))
+            {
+                chains[0].slot[i].months += cm;
+                if n_chains > 1 {
+                    chains[1].slot[i].months += cm;
+                }
+                if track_course {
+                    course_months[i] = 0;
+                }
+                if q.clock {
+                    clocks.advance(i, cl, cm, was, was, n_chains > 1);
+                }
+                let attrs = &mut attrs[i * na..(i + 1) * na];
+                if let Some(l) = life {
+                    l.grow(was.0, attrs);
+                }
+                obs.citizen_state(m as u32, cit.id[lo + i] as usize, [was.0, was.1], attrs);
+                continue;
+            }
             let who = Who {
                 attrs: &attrs[i * na..(i + 1) * na],
                 participant: cl & 1 == 1,
@@ -598,11 +631,8 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 id: cit.id[lo + i] as usize,
                 cl,
                 m,
-                bits: rng::cycle_bits(keys[i], m as u32),
+                bits,
             };
-            // The course: a service that moved the citizen this cycle keeps it there until
-            // the next (one move per dimension per cycle).
-            let moved = n_sv > 0 && moved_in[i] == m as u32 + 1;
             let cm0 = &mut course_months[i];
             let now0 = step.chain(0, &at, &who, &mut chains[0], cm0, flows, moved)?;
             let now1 = match n_chains > 1 {

@@ -1,0 +1,130 @@
+//! Citizens who stay where they are, settled cheaply. Most citizen-cycles of a long horizon are
+//! spent after the course — on a pension, in a flex job, in old age — in states whose exits
+//! are shared tables ([`StaticExits`]) and where the only other event is a death or a move at
+//! an age. For such a citizen the general step reads a dozen records to find out, most
+//! cycles, that nothing happens. [`Quiet`] holds, per (course state, housing state,
+//! participation), the coins that can move the citizen; when none of them fires (the same
+//! [`fired`] on the same tables and the same random bits as the general step), the citizen's
+//! cycle is settled by the same bookkeeping the general step does when nobody moves. When any
+//! fires, the citizen takes the general step, which decides exactly as always.
+
+use super::compile::CArm;
+use super::exits::{Exit, StaticExits, fired};
+use super::life::Fate;
+use super::{Hot, NOT_HELD};
+
+/// The most coins a [`Row`] holds (exits of the course state and of the housing state).
+const MAX_COINS: usize = 8;
+
+/// The coins of one (course state, housing state, participation) whose citizens can be
+/// settled here: the exits of the course state's shared table and, where the course state
+/// does not hold the housing level, those of the housing state's, side by side.
+#[derive(Clone, Copy)]
+pub(super) struct Row {
+    keys: [u64; MAX_COINS],
+    exits: [Exit; MAX_COINS],
+    n: usize,
+    /// What the life course can do in the course state (None without a life course).
+    pub(super) fate: Option<Fate>,
+    /// The refusion clock runs in the course state or the housing state.
+    pub(super) clock: bool,
+}
+
+impl Row {
+    /// The row of course state `s0` and housing state `s1` with the coins (keys, exits) of
+    /// each; None when they are more than [`MAX_COINS`].
+    fn new(
+        carm: &CArm,
+        (s0, s1): (usize, usize),
+        course: (&[u64], &[Exit]),
+        housing: (&[u64], &[Exit]),
+    ) -> Option<Row> {
+        let n = course.0.len() + housing.0.len();
+        if n > MAX_COINS {
+            return None;
+        }
+        let mut row = Row {
+            keys: [0; MAX_COINS],
+            exits: [Exit::default(); MAX_COINS],
+            n,
+            fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
+            clock: carm
+                .benefit
+                .as_ref()
+                .is_some_and(|b| b.states[0][s0] || b.states.get(1).is_some_and(|h| h[s1])),
+        };
+        let keys = course.0.iter().chain(housing.0);
+        let exits = course.1.iter().chain(housing.1);
+        for (k, (&key, &exit)) in keys.zip(exits).enumerate() {
+            row.keys[k] = key;
+            row.exits[k] = exit;
+        }
+        Some(row)
+    }
+
+    /// Whether no exit fires for the cycle's random bits `bits`.
+    #[inline(always)]
+    pub(super) fn stays(&self, bits: u64) -> bool {
+        let n = self.n.min(MAX_COINS);
+        fired(&self.keys[..n], &self.exits[..n], bits) == 0
+    }
+}
+
+/// The rows of an arm, by (course state, housing state, participation); None where a citizen
+/// there takes the general step every cycle.
+pub(super) struct Quiet {
+    rows: Vec<Option<Row>>,
+    /// Housing states (1 without housing).
+    n1: usize,
+}
+
+impl Quiet {
+    /// Which states of the arm can be settled here: no planned length, not part of the course
+    /// when the course time is tracked, exits only by a shared table (or none); housing held
+    /// by the course state or left by a shared table (or never).
+    pub(super) fn new(carm: &CArm, tables: &StaticExits, hot: &[Hot], track_course: bool) -> Quiet {
+        let n0 = carm.chains.first().map_or(0, |c| c.len());
+        let housing = carm.chains.len() > 1;
+        let n1 = if housing { carm.chains[1].len() } else { 1 };
+        // The coins of (chain, state) for a participant or not; None: not settled here.
+        let coins = |c: usize, s: usize, p: bool| -> Option<(&[u64], &[Exit])> {
+            let cst = &carm.chains[c][s];
+            if cst.max_months.is_some() || (c == 0 && track_course && cst.in_course) {
+                return None;
+            }
+            if cst.edges.is_empty() {
+                return Some((&[], &[]));
+            }
+            match tables.get(c, s as u16, p)? {
+                (row, true) => Some((&cst.keys, row)),
+                (_, false) => Some((&[], &[])),
+            }
+        };
+        let mut rows = Vec::with_capacity(n0 * n1 * 2);
+        for (s0, h) in hot.iter().take(n0).enumerate() {
+            for s1 in 0..n1 {
+                for p in [false, true] {
+                    let row = coins(0, s0, p).and_then(|course| {
+                        let housing = match (housing, h.held) {
+                            (false, _) => (&[][..], &[][..]),
+                            (true, NOT_HELD) => coins(1, s1, p)?,
+                            // A citizen not yet at the held level moves to it: the general step.
+                            (true, hl) if hl as usize != s1 => return None,
+                            (true, _) => (&[][..], &[][..]),
+                        };
+                        Row::new(carm, (s0, s1), course, housing)
+                    });
+                    rows.push(row);
+                }
+            }
+        }
+        Quiet { rows, n1 }
+    }
+
+    /// The row of a citizen in course state `s0` and housing state `s1` (0 without housing).
+    #[inline(always)]
+    pub(super) fn row(&self, s0: u16, s1: u16, participant: bool) -> Option<&Row> {
+        let ix = (s0 as usize * self.n1 + s1 as usize) * 2 + participant as usize;
+        self.rows.get(ix).and_then(Option::as_ref)
+    }
+}

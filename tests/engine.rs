@@ -363,3 +363,161 @@ fn timing_conventions_change_the_booking_as_documented() {
         format!("{expected:.2}")
     );
 }
+
+/// After a course, citizens move among states whose exits are shared tables (a hub with six
+/// exits, a calm state with seven), with housing that moves on its own (two exits per level)
+/// or is held, deaths by the life table, moves at an age, the refusion clock (prior weeks
+/// spread over its steps) and a hazard ratio for participants.
+const SETTLED: &str = r#"[scenario]
+name = "settled"
+[simulation]
+start = "2016-01"
+horizon = 180
+[cohort]
+inflow = [50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+start_state = "course"
+start_housing = { none = 0.6, support = 0.3, facility = 0.1 }
+[cohort.attributes.age]
+dist = "uniform"
+min = 40
+max = 66
+ageing = true
+[cohort.attributes.female]
+dist = "bernoulli"
+p = 0.5
+[cohort.attributes.prior]
+dist = "uniform"
+min = 0
+max = 60
+[cohort.attributes.burden]
+dist = "uniform"
+min = 0
+max = 3
+[states.course]
+in_course = true
+on_benefits = true
+at_age = { age = 67, to = "old" }
+[states.hub]
+on_benefits = true
+at_age = { age = 67, to = "old" }
+[states.calm]
+at_age = { age = 67, to = "old" }
+[states.job]
+[states.pension]
+absorbing = true
+on_benefits = true
+[states.old]
+absorbing = true
+[states.exit]
+absorbing = true
+housing = "none"
+[states.dead]
+absorbing = true
+housing = "none"
+[mortality]
+table = "builtin"
+age_attribute = "age"
+sex_attribute = "female"
+death_state = "dead"
+[transitions.course.hub]
+prob = 0.04
+modifiers = [{ attribute = "burden", hr_per_unit = 0.8, reference = 1 }]
+[transitions.course.calm]
+prob = 0.02
+[transitions.hub.course]
+prob = 0.01
+[transitions.hub.calm]
+prob = 0.02
+[transitions.hub.job]
+prob = 0.01
+[transitions.hub.pension]
+prob = 0.005
+[transitions.hub.exit]
+prob = 0.002
+[transitions.hub.old]
+prob = 0.001
+[transitions.calm.hub]
+prob = 0.01
+[transitions.calm.job]
+prob = 0.01
+[transitions.calm.pension]
+prob = 0.004
+[transitions.calm.exit]
+prob = 0.002
+[transitions.calm.old]
+prob = 0.001
+[transitions.calm.course]
+prob = 0.003
+[transitions.calm.dead]
+prob = 0.001
+[transitions.job.calm]
+prob = 0.01
+[housing.levels.none]
+[housing.levels.support]
+[housing.levels.facility]
+[housing.transitions.none.support]
+prob = 0.01
+[housing.transitions.support.none]
+prob = 0.03
+[housing.transitions.support.facility]
+prob = 0.01
+[housing.transitions.facility.support]
+prob = 0.02
+[housing.transitions.facility.none]
+prob = 0.01
+[refusion]
+steps = [{ from_week = 1, rate = 0.8 }, { from_week = 5, rate = 0.4 }, { from_week = 27, rate = 0.3 }, { from_week = 53, rate = 0.2 }]
+prior_weeks_attribute = "prior"
+[accounts.x]
+payer = "bif"
+amount = 1
+states = ["course", "hub", "pension"]
+refusion = true
+[arms.control]
+[arms.treatment]
+offer_share = 0.5
+[arms.treatment.effects.hub]
+job = 1.5
+calm = 0.7
+"#;
+
+#[test]
+fn settling_quiet_citizens_changes_no_trajectory() {
+    // Every shipped scenario (pensions, old age, housing, the refusion clock, services), four
+    // kinds of service, and the settled states above (six and seven exits plus housing: up to
+    // and beyond the eight coins a quiet row holds).
+    let mut scenarios: Vec<Scenario> = scenario::library::runnable()
+        .map(|s| scenario::load_shipped(s.name).unwrap())
+        .collect();
+    let staffed = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    );
+    scenarios.push(scenario::load_str("staffed.toml", &staffed).unwrap());
+    scenarios.push(scenario::load_str("settled.toml", SETTLED).unwrap());
+    for sc in &scenarios {
+        for rep in 0..2 {
+            let values = draw_params(sc, 3, rep, true);
+            let cit = cohort::synthesize(sc, 3, rep);
+            let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
+            let lay = montecarlo::layout(sc, classes.n_classes());
+            for a in 0..sc.arms.len() {
+                let quiet = compile_arm(sc, &values, a, 1.0).unwrap();
+                assert!(quiet.quiet);
+                let mut general = quiet.clone();
+                general.quiet = false;
+                let class = engine::classes(&quiet, &cit, &sclass);
+                let run = |carm| {
+                    let mut t = Trajectories::default();
+                    let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut t);
+                    (counts.unwrap(), t)
+                };
+                assert!(
+                    run(&quiet) == run(&general),
+                    "{}, arm {a}, rep {rep}",
+                    sc.name
+                );
+            }
+        }
+    }
+}

@@ -109,6 +109,10 @@ pub struct CArm {
     pub held: Vec<usize>,
     /// Whether starters count at the start of their entry cycle (`count_time_zero`).
     pub count_time_zero: bool,
+    /// Settle the citizens whom no coin moves in states left only by shared tables without
+    /// the general step (the engine's `quiet` module). Always true when compiled; a test
+    /// turns it off to check that it changes no trajectory.
+    pub quiet: bool,
 }
 
 impl CArm {
@@ -476,6 +480,7 @@ pub fn compile_arm(sc: &Scenario, values: &[f64], arm: usize, effect_scale: f64)
     Ok(CArm {
         held,
         count_time_zero: sc.sim.count_time_zero,
+        quiet: true,
         life,
         chains,
         offer_share: values[a.offer_share],

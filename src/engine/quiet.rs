@@ -71,7 +71,7 @@ impl Row {
 }
 
 /// The rows of an arm, by (course state, housing state, participation); None where a citizen
-/// there takes the general step every cycle.
+/// there takes the general step every cycle (every row when [`CArm::quiet`] is off).
 pub(super) struct Quiet {
     rows: Vec<Option<Row>>,
     /// Housing states (1 without housing).
@@ -101,6 +101,9 @@ impl Quiet {
             }
         };
         let mut rows = Vec::with_capacity(n0 * n1 * 2);
+        if !carm.quiet {
+            return Quiet { rows, n1 };
+        }
         for (s0, h) in hot.iter().take(n0).enumerate() {
             for s1 in 0..n1 {
                 for p in [false, true] {

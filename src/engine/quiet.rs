@@ -11,7 +11,7 @@
 use super::compile::CArm;
 use super::exits::{Exit, StaticExits, fired};
 use super::life::Fate;
-use super::{Hot, NOT_HELD};
+use super::step::{Hot, NOT_HELD};
 
 /// The most coins a [`Row`] holds (exits of the course state and of the housing state).
 const MAX_COINS: usize = 8;

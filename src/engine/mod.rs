@@ -16,6 +16,10 @@
 //! the cached entries of exits whose rates read an age are refreshed every cycle — or, where
 //! they can be bounded ([`life::AgeBound`]), bounded for a year and made exact only in a cycle
 //! where the exit may fire, which decides exactly as the refresh of every cycle would.
+//!
+//! Step (3) of a citizen in a state left only by shared exit tables whom none of its coins
+//! moves (no exit, no death, no move at an age) is settled without the general step
+//! (module `quiet`); the general step (module `step`) decides everyone else.
 
 mod allocate;
 mod clock;

@@ -85,6 +85,16 @@ impl CState {
             .find(|&b| b > months)
             .unwrap_or(u32::MAX)
     }
+
+    /// The exits (bit k: exit k; exits from 63 on share bit 63) whose hazard ratio for the
+    /// time in the state steps at a month in `from..=to`.
+    pub fn crossed(&self, from: u32, to: u32) -> u64 {
+        self.edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.duration.iter().any(|&(m, _)| (from..=to).contains(&m)))
+            .fold(0, |mask, (k, _)| mask | 1 << k.min(63))
+    }
 }
 
 /// The tables of one arm in one replication.

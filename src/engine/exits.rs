@@ -184,8 +184,7 @@ pub(super) fn bound_aged(
         if !tame || factors > MAX_FACTORS {
             return Ok(None);
         }
-        let growth = (bound.slopes[k].max(0.0) * bound.years).exp();
-        *o = exit_of(r * growth * (1.0 + 1e-9));
+        *o = exit_of(r * bound.growth[k] * (1.0 + 1e-9));
     }
     Ok(Some(out[..n].iter().any(|x| x.threshold > 0)))
 }
@@ -509,5 +508,87 @@ mod tests {
         }
         assert!(several > 50_000, "{several}");
         assert!(decided * 2 > several, "{decided} of {several}");
+    }
+
+    /// At a duration step, refreshing only the exits whose hazard ratio steps there
+    /// ([`CState::crossed`]) leaves the table exactly as a full [`refresh`] makes it, for
+    /// states with up to eight exits, duration steps, modifiers, bands, participation and
+    /// services, whatever the months between the table's refresh and the step; and missing
+    /// the step's own month does not.
+    #[test]
+    fn refreshing_the_exits_that_step_makes_the_full_table() {
+        use super::super::compile::{CEdge, CState};
+        let mut r = rng::SplitMix::new(5, 8);
+        let mut unit = || (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let (mut steps, mut missed) = (0, 0);
+        for case in 0..3_000 {
+            let width = 1 + case % 8;
+            let edges: Vec<CEdge> = (0..width)
+                .map(|k| {
+                    let mut months: Vec<u32> = (0..(k + case) % 4)
+                        .map(|_| (unit() * 40.0) as u32)
+                        .collect();
+                    months.sort_unstable();
+                    months.dedup();
+                    CEdge {
+                        to: k as u16,
+                        key: k as u64,
+                        rate: 0.001 + unit() * 0.2,
+                        duration: months.iter().map(|&m| (m, 0.2 + unit() * 3.0)).collect(),
+                        modifiers: vec![(0, unit() - 0.5, 1.0)],
+                        participant_hr: 0.5 + unit(),
+                        service_hr: vec![(0, 0.5 + unit())],
+                        bands: vec![(1, vec![(0.0, 1.2), (2.0, 0.8)])],
+                    }
+                })
+                .collect();
+            let mut cst = CState {
+                keys: edges.iter().map(|e| e.key).collect(),
+                breakpoints: edges
+                    .iter()
+                    .flat_map(|e| e.duration.iter().map(|d| d.0))
+                    .collect(),
+                edges,
+                ..Default::default()
+            };
+            cst.breakpoints.sort_unstable();
+            cst.breakpoints.dedup();
+            let attrs = [unit() * 4.0, unit() * 4.0];
+            let who = Who {
+                attrs: &attrs,
+                participant: case % 2 == 0,
+                mask: (case % 3 == 0) as u32,
+                ratio: &[0.7],
+            };
+            let bits = |t: &[Exit]| t.iter().map(|x| (x.threshold, x.rate.to_bits())).collect();
+            let since = (unit() * 40.0) as u32;
+            let mut table = vec![Exit::default(); width];
+            let (until, _) = refresh(&cst, &who, since, &mut table).ok().unwrap();
+            if until == u32::MAX {
+                continue;
+            }
+            for now in until..until + 13 {
+                let mut full = vec![Exit::default(); width];
+                let live = refresh(&cst, &who, now, &mut full).ok().unwrap().1;
+                let want: Vec<(u64, u64)> = bits(&full);
+                let mut part = table.clone();
+                let stale = cst.crossed(until, now);
+                let part_live = refresh_some(&cst, &who, now, &mut part, stale)
+                    .ok()
+                    .unwrap();
+                assert_eq!(bits(&part), want, "case {case}, {since} -> {now}");
+                assert_eq!(part_live, live);
+                steps += 1;
+                // The step at `until` itself must be refreshed.
+                let mut short = table.clone();
+                let late = cst.crossed(until + 1, now);
+                refresh_some(&cst, &who, now, &mut short, late)
+                    .ok()
+                    .unwrap();
+                missed += (bits(&short) != want) as u32;
+            }
+        }
+        assert!(steps > 10_000, "{steps}");
+        assert!(missed > 1_000, "{missed}");
     }
 }

@@ -68,6 +68,9 @@ pub struct AgeBound {
     pub cycles: u32,
     /// Years the ages grow by over those cycles (with a margin for rounding).
     pub years: f64,
+    /// Per exit of the state: the most its rate can grow by over `years`,
+    /// exp(max(slope, 0) · years).
+    pub growth: Vec<f64>,
 }
 
 /// The most factors (base rate, duration step, participation, modifiers, bands, services)
@@ -352,19 +355,23 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
                                     .iter()
                                     .all(|m| !ages(m.0) || (m.1 * years).abs() <= 10.0)
                         });
-                    boundable.then(|| AgeBound {
-                        slopes: cst
+                    boundable.then(|| {
+                        let slopes: Vec<f64> = cst
                             .edges
                             .iter()
                             .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).map(|m| m.1).sum())
-                            .collect(),
-                        ageing_modifiers: cst
-                            .edges
-                            .iter()
-                            .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).count())
-                            .collect(),
-                        cycles,
-                        years,
+                            .collect();
+                        AgeBound {
+                            growth: slopes.iter().map(|s| (s.max(0.0) * years).exp()).collect(),
+                            slopes,
+                            ageing_modifiers: cst
+                                .edges
+                                .iter()
+                                .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).count())
+                                .collect(),
+                            cycles,
+                            years,
+                        }
                     })
                 })
                 .collect()

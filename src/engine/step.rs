@@ -196,10 +196,19 @@ impl StepCtx<'_> {
                     ),
                     None => (0, None),
                 };
-                if sl.valid_until == 0 || clock >= sl.valid_until {
+                if sl.valid_until == 0 {
                     let (until, live) = refresh(cst, who, clock, row)?;
                     sl.valid_until = until.max(1);
                     sl.live = live;
+                    sl.bound_until = 0;
+                } else if clock >= sl.valid_until {
+                    // A duration step: only the exits whose hazard ratio for the time in the
+                    // state steps here (and those that read an age) change; every other entry
+                    // was made from what it is made from now (a change of services or
+                    // attributes empties the table), so the table is what a full refresh makes.
+                    let stale = cst.crossed(sl.valid_until, clock) | aged;
+                    sl.live = refresh_some(cst, who, clock, row, stale)?;
+                    sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
                 } else if aged != 0 && bound.is_none() {
                     sl.live = refresh_some(cst, who, clock, row, aged)?;

@@ -496,28 +496,6 @@ fn settling_quiet_citizens_changes_no_trajectory() {
     scenarios.push(scenario::load_str("staffed.toml", &staffed).unwrap());
     scenarios.push(scenario::load_str("settled.toml", SETTLED).unwrap());
     for sc in &scenarios {
-        for rep in 0..2 {
-            let values = draw_params(sc, 3, rep, true);
-            let cit = cohort::synthesize(sc, 3, rep);
-            let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
-            let lay = montecarlo::layout(sc, classes.n_classes());
-            for a in 0..sc.arms.len() {
-                let quiet = compile_arm(sc, &values, a, 1.0).unwrap();
-                assert!(quiet.quiet);
-                let mut general = quiet.clone();
-                general.quiet = false;
-                let class = engine::classes(&quiet, &cit, &sclass);
-                let run = |carm| {
-                    let mut t = Trajectories::default();
-                    let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut t);
-                    (counts.unwrap(), t)
-                };
-                assert!(
-                    run(&quiet) == run(&general),
-                    "{}, arm {a}, rep {rep}",
-                    sc.name
-                );
-            }
-        }
+        variant_changes_no_trajectory(sc, 2, |carm| assert!(carm.quiet), |carm| carm.quiet = false);
     }
 }

@@ -513,9 +513,7 @@ fn life_course_errors_say_where_and_what_is_allowed() {
 /// attributes, duration steps, a participant effect and an age band (which cannot be bounded).
 #[test]
 fn bounding_the_exits_that_read_an_age_changes_no_trajectory() {
-    use ressim::cohort;
-    use ressim::engine::{self, Trajectories, compile::compile_arm};
-    use ressim::montecarlo::draw_params;
+    use ressim::engine::compile::CArm;
     let strong = r#"[scenario]
 name = "ages"
 [simulation]
@@ -579,32 +577,16 @@ pension = 0.7
         scenario::load_str("ages.toml", strong).unwrap(),
     ];
     for sc in &scenarios {
-        for rep in 0..3 {
-            let values = draw_params(sc, 5, rep, true);
-            let cit = cohort::synthesize(sc, 5, rep);
-            let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
-            let lay = montecarlo::layout(sc, classes.n_classes());
-            for a in 0..sc.arms.len() {
-                let bounded = compile_arm(sc, &values, a, 1.0).unwrap();
-                let life = bounded.life.as_ref().unwrap();
-                let used = life.age_bounds.iter().flatten().filter(|b| b.is_some());
-                assert!(used.count() > 0, "{}: nothing bounded", sc.name);
-                let mut exact = bounded.clone();
-                for b in exact.life.as_mut().unwrap().age_bounds.iter_mut().flatten() {
-                    *b = None;
-                }
-                let class = engine::classes(&bounded, &cit, &sclass);
-                let run = |carm| {
-                    let mut t = Trajectories::default();
-                    let counts = engine::run_arm(&lay, carm, &cit, &class, 5, rep, &mut t);
-                    (counts.unwrap(), t)
-                };
-                assert!(
-                    run(&bounded) == run(&exact),
-                    "{}, arm {a}, rep {rep}",
-                    sc.name
-                );
+        let bounded = |carm: &CArm| {
+            let life = carm.life.as_ref().unwrap();
+            let used = life.age_bounds.iter().flatten().filter(|b| b.is_some());
+            assert!(used.count() > 0, "{}: nothing bounded", sc.name);
+        };
+        let exact = |carm: &mut CArm| {
+            for b in carm.life.as_mut().unwrap().age_bounds.iter_mut().flatten() {
+                *b = None;
             }
-        }
+        };
+        variant_changes_no_trajectory(sc, 3, bounded, exact);
     }
 }

@@ -304,3 +304,39 @@ pub fn chromium() -> Option<PathBuf> {
     .map(PathBuf::from)
     .find(|p| p.exists())
 }
+
+/// Every arm of `sc` in replications `0..reps` (seed 3), run as compiled and as `variant`
+/// changes it, must give the same counts and the same trajectory for every citizen (`check`
+/// sees each compiled arm first, to make sure the variant differs from it).
+pub fn variant_changes_no_trajectory(
+    sc: &Scenario,
+    reps: u32,
+    check: impl Fn(&ressim::engine::compile::CArm),
+    variant: impl Fn(&mut ressim::engine::compile::CArm),
+) {
+    use ressim::engine::{self, Trajectories, compile::compile_arm};
+    use ressim::{cohort, economics, montecarlo};
+    for rep in 0..reps {
+        let values = montecarlo::draw_params(sc, 3, rep, true);
+        let cit = cohort::synthesize(sc, 3, rep);
+        let (sclass, classes) = economics::static_classes(sc, &cit).unwrap();
+        let lay = montecarlo::layout(sc, classes.n_classes());
+        for a in 0..sc.arms.len() {
+            let compiled = compile_arm(sc, &values, a, 1.0).unwrap();
+            check(&compiled);
+            let mut changed = compiled.clone();
+            variant(&mut changed);
+            let class = engine::classes(&compiled, &cit, &sclass);
+            let run = |carm| {
+                let mut t = Trajectories::default();
+                let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut t);
+                (counts.unwrap(), t)
+            };
+            assert!(
+                run(&compiled) == run(&changed),
+                "{}, arm {a}, rep {rep}",
+                sc.name
+            );
+        }
+    }
+}

@@ -114,7 +114,6 @@ pub struct Column {
     pub below: u64,
 }
 
-/// Completed ages below this are "young" for [`Column`]'s quick test.
 /// What the life course can do to the citizens of one course state ([`CLife::fate`]): the
 /// move at an age and the mortality columns of men and women.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +132,7 @@ impl Column {
     };
 }
 
+/// Completed ages below this are "young" for [`Column`]'s quick test.
 const YOUNG_BELOW: u32 = 100;
 
 /// Ages within this of a boundary count as having reached it (ages grow by sums of 1/12).

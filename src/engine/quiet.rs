@@ -3,10 +3,12 @@
 //! are shared tables ([`StaticExits`]) and where the only other event is a death or a move at
 //! an age. For such a citizen the general step reads a dozen records to find out, most
 //! cycles, that nothing happens. [`Quiet`] holds, per (course state, housing state,
-//! participation), the coins that can move the citizen; when none of them fires (the same
-//! [`fired`] on the same tables and the same random bits as the general step), the citizen's
-//! cycle is settled by the same bookkeeping the general step does when nobody moves. When any
-//! fires, the citizen takes the general step, which decides exactly as always.
+//! participation), the coins that can move the citizen; when none of them fires for a citizen
+//! who holds no service and was not moved by one this cycle (the same [`fired`] on the same
+//! tables and the same random bits as the general step, the same mortality test and age
+//! test), the citizen's cycle is settled by the same bookkeeping the general step does when
+//! nobody moves. When any fires, the citizen takes the general step, which decides exactly as
+//! always.
 
 use super::compile::CArm;
 use super::exits::{Exit, StaticExits, fired};

@@ -52,7 +52,7 @@ pub const BOUND_MONTHS: u32 = 12;
 /// exact threshold of every cycle until then: a uniform above it does not fire the exit, and
 /// a uniform below it is decided on the exact entry. Only where each ageing modifier changes
 /// its hazard ratio by at most e¹⁰ over `years`, and (checked when the bounds are made, see
-/// [`super::exits::bound_aged`]) the rate has at most [`MAX_FACTORS`] factors, each within
+/// `exits::bound_aged`) the rate has at most [`MAX_FACTORS`] factors, each within
 /// 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is relative. What is
 /// compiled here depends only on the states' transitions and modifiers, not on services or
 /// participation, so arms that differ only in those get the same bounds.
@@ -107,8 +107,8 @@ pub struct Column {
     pub start: u32,
     /// Cells (0 where nobody dies).
     pub len: u32,
-    /// An age (plus [`AGE_EPS`]) below this falls on one of the column's first cells, which
-    /// all have finite rates ([`YOUNG_BELOW`]; −∞ when there are none)…
+    /// An age (plus `AGE_EPS`) below this falls on one of the column's first cells, which
+    /// all have finite rates (`YOUNG_BELOW`; −∞ when there are none)…
     pub young: f64,
     /// …and whose thresholds are all at most this.
     pub below: u64,

@@ -365,9 +365,9 @@ fn timing_conventions_change_the_booking_as_documented() {
 }
 
 /// After a course, citizens move among states whose exits are shared tables (a hub with six
-/// exits, a calm state with seven), with housing that moves on its own (two exits per level)
-/// or is held, deaths by the life table, moves at an age, the refusion clock (prior weeks
-/// spread over its steps) and a hazard ratio for participants.
+/// exits, a calm state with seven), with housing that moves on its own (one or two exits per
+/// level) or is held, deaths by the life table, moves at an age, the refusion clock (prior
+/// weeks spread over its steps) and a hazard ratio for participants.
 const SETTLED: &str = r#"[scenario]
 name = "settled"
 [simulation]

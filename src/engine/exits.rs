@@ -155,7 +155,7 @@ pub(super) fn refresh_some(
     Ok(out[..n].iter().any(|x| x.threshold > 0))
 }
 
-/// Bounds, for the next [`AgeBound::years`] of ageing, of the entries of the exits whose rates
+/// Bounds, for the next [`AgeBound::cycles`] of ageing, of the entries of the exits whose rates
 /// read an age (bit k of `aged`; see [`AgeBound`]); the other entries are left as they are.
 /// Returns whether any exit of the table can fire; or None — the caller then refreshes those
 /// entries exactly — where such a rate has a factor outside 10⁻²⁰…10²⁰ now, or more than

@@ -47,9 +47,11 @@ pub const BOUND_MONTHS: u32 = 12;
 /// [`CLife::refresh_every_cycle`]), so that the month loop refreshes them only when one may
 /// fire rather than every cycle. Such a rate reads the ageing attributes only through
 /// attribute modifiers (none through bands), so its logarithm grows linearly with age: over
-/// the next `years` its rate is at most rate now × exp(max(slope, 0) · years). An entry made
-/// from that (widened by a relative 10⁻⁹, far more than the rounding of the rates) bounds the
-/// exact threshold of every cycle until then: a uniform above it does not fire the exit, and
+/// the next `years` (the years the ages grow by in [`BOUND_MONTHS`], at least one cycle, with
+/// a margin for rounding) its rate is at most rate now × exp(max(slope, 0) · years), where
+/// slope is the sum of the log hazard ratios per unit of its modifiers on ageing attributes.
+/// An entry made from that (widened by a relative 10⁻⁹, far more than the rounding of the
+/// rates) bounds the exact threshold of every cycle until then: a uniform above it does not fire the exit, and
 /// a uniform below it is decided on the exact entry. Only where each ageing modifier changes
 /// its hazard ratio by at most e¹⁰ over `years`, and (checked when the bounds are made, see
 /// `exits::bound_aged`) the rate has at most [`MAX_FACTORS`] factors, each within
@@ -58,18 +60,13 @@ pub const BOUND_MONTHS: u32 = 12;
 /// participation, so arms that differ only in those get the same bounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgeBound {
-    /// Per exit of the state: the sum of the log hazard ratios per unit of its modifiers on
-    /// ageing attributes (0 for the exits that read no age).
-    pub slopes: Vec<f64>,
     /// Per exit of the state: its modifiers on ageing attributes, each a factor of the rate
     /// that ageing may bring in later (one whose attribute is at its reference now is not).
     pub ageing_modifiers: Vec<usize>,
     /// Cycles the bounds hold for: [`BOUND_MONTHS`], at least one cycle.
     pub cycles: u32,
-    /// Years the ages grow by over those cycles (with a margin for rounding).
-    pub years: f64,
-    /// Per exit of the state: the most its rate can grow by over `years`,
-    /// exp(max(slope, 0) · years).
+    /// Per exit of the state: the most its rate can grow by over those cycles,
+    /// exp(max(slope, 0) · years) (1 for the exits that read no age).
     pub growth: Vec<f64>,
 }
 
@@ -355,23 +352,22 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
                                     .iter()
                                     .all(|m| !ages(m.0) || (m.1 * years).abs() <= 10.0)
                         });
-                    boundable.then(|| {
-                        let slopes: Vec<f64> = cst
+                    boundable.then(|| AgeBound {
+                        growth: cst
                             .edges
                             .iter()
-                            .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).map(|m| m.1).sum())
-                            .collect();
-                        AgeBound {
-                            growth: slopes.iter().map(|s| (s.max(0.0) * years).exp()).collect(),
-                            slopes,
-                            ageing_modifiers: cst
-                                .edges
-                                .iter()
-                                .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).count())
-                                .collect(),
-                            cycles,
-                            years,
-                        }
+                            .map(|e| {
+                                let slope: f64 =
+                                    e.modifiers.iter().filter(|m| ages(m.0)).map(|m| m.1).sum();
+                                (slope.max(0.0) * years).exp()
+                            })
+                            .collect(),
+                        ageing_modifiers: cst
+                            .edges
+                            .iter()
+                            .map(|e| e.modifiers.iter().filter(|m| ages(m.0)).count())
+                            .collect(),
+                        cycles,
                     })
                 })
                 .collect()

@@ -551,7 +551,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     let n_follow = n_chains.min(2);
     // Only an observer that looks at citizens is shown each citizen-cycle.
     let sees = obs.sees_citizens();
-    let quiet = Quiet::new(carm, tables, &hot, track_course);
+    let quiet = Quiet::new(carm, &clocks, tables, &hot, track_course);
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;

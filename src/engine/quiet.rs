@@ -10,6 +10,7 @@
 //! nobody moves. When any fires, the citizen takes the general step, which decides exactly as
 //! always.
 
+use super::clock::Clocks;
 use super::compile::CArm;
 use super::exits::{Exit, StaticExits, fired};
 use super::life::Fate;
@@ -37,6 +38,7 @@ impl Row {
     /// each; None when they are more than [`MAX_COINS`].
     fn new(
         carm: &CArm,
+        clocks: &Clocks,
         (s0, s1): (usize, usize),
         course: (&[u64], &[Exit]),
         housing: (&[u64], &[Exit]),
@@ -50,10 +52,7 @@ impl Row {
             exits: [Exit::default(); MAX_COINS],
             n,
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
-            clock: carm
-                .benefit
-                .as_ref()
-                .is_some_and(|b| b.states[0][s0] || b.states.get(1).is_some_and(|h| h[s1])),
+            clock: clocks.on(0, s0 as u16) || (carm.chains.len() > 1 && clocks.on(1, s1 as u16)),
         };
         let keys = course.0.iter().chain(housing.0);
         let exits = course.1.iter().chain(housing.1);
@@ -84,7 +83,13 @@ impl Quiet {
     /// Which states of the arm can be settled here: no planned length, not part of the course
     /// when the course time is tracked, exits only by a shared table (or none); housing held
     /// by the course state or left by a shared table (or never).
-    pub(super) fn new(carm: &CArm, tables: &StaticExits, hot: &[Hot], track_course: bool) -> Quiet {
+    pub(super) fn new(
+        carm: &CArm,
+        clocks: &Clocks,
+        tables: &StaticExits,
+        hot: &[Hot],
+        track_course: bool,
+    ) -> Quiet {
         let n0 = carm.chains.first().map_or(0, |c| c.len());
         let housing = carm.chains.len() > 1;
         let n1 = if housing { carm.chains[1].len() } else { 1 };
@@ -117,7 +122,7 @@ impl Quiet {
                             (true, hl) if hl as usize != s1 => return None,
                             (true, _) => (&[][..], &[][..]),
                         };
-                        Row::new(carm, (s0, s1), course, housing)
+                        Row::new(carm, clocks, (s0, s1), course, housing)
                     });
                     rows.push(row);
                 }

@@ -14,6 +14,10 @@ pub(super) struct Clocks<'a> {
     benefit: Option<&'a BenefitClock>,
     /// Per citizen: months on the clock and the refusion step there.
     at: Vec<(u32, usize)>,
+    /// Per citizen: the months on the clock at which its step next rises (`u32::MAX`: not
+    /// within the horizon, or on the last step), so that a cycle on the clock that stays on
+    /// its step costs an addition and a comparison.
+    rise: Vec<u32>,
     /// Per citizen: prior weeks on covered benefits.
     prior_weeks: Vec<f64>,
     /// Weeks for whole months on the clock: months × 52/12 (kept as whole months so that step
@@ -50,8 +54,9 @@ impl<'a> Clocks<'a> {
             Some(b) => b.states.iter().flatten().copied().collect(),
             None => vec![false; lay.n_states],
         };
-        Clocks {
+        let mut clocks = Clocks {
             benefit,
+            rise: vec![u32::MAX; at.len()],
             at,
             prior_weeks,
             month_weeks,
@@ -60,7 +65,40 @@ impl<'a> Clocks<'a> {
             chain_offset: &lay.chain_offset,
             n_classes: lay.n_classes,
             n_steps,
+        };
+        for i in 0..clocks.at.len() {
+            clocks.rise[i] = clocks.next_rise(i);
         }
+        clocks
+    }
+
+    /// The first number of months on the clock, after citizen `i`'s now, at which its step
+    /// is higher than now; `u32::MAX` if none within the horizon. The step only rises with the
+    /// months ([`BenefitClock::step_from`] is monotone in the weeks), so a binary search finds it.
+    fn next_rise(&self, i: usize) -> u32 {
+        let Some(b) = self.benefit else {
+            return u32::MAX;
+        };
+        let (at, step) = self.at[i];
+        if step + 1 >= self.n_steps {
+            return u32::MAX;
+        }
+        let rises = |m: usize| b.step_from(self.prior_weeks[i] + self.month_weeks[m], step) > step;
+        let (mut lo, mut hi) = (at as usize + 1, self.month_weeks.len());
+        if lo >= hi || !rises(hi - 1) {
+            return u32::MAX;
+        }
+        // rises(hi - 1) holds; find the first m in lo..hi where it does.
+        hi -= 1;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if rises(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo as u32
     }
 
     /// Whether the scenario has a benefit clock.
@@ -125,11 +163,14 @@ impl<'a> Clocks<'a> {
         let mut step = old;
         if ran {
             let at = at + months;
-            // The step can only rise, and not beyond the last.
-            if step + 1 < self.n_steps {
+            // The step can only rise, and only where `rise` says it does.
+            if at >= self.rise[i] {
                 step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
+                self.at[i] = (at, step);
+                self.rise[i] = self.next_rise(i);
+            } else {
+                self.at[i].0 = at;
             }
-            self.at[i] = (at, step);
         }
         if step == old && before.0 == now.0 && before.1 == now.1 {
             return;
@@ -165,5 +206,60 @@ impl<'a> Clocks<'a> {
             false => &mut counts.steps_end,
         };
         out[m * n..(m + 1) * n].copy_from_slice(&self.live);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compile::compile_arm;
+    use crate::montecarlo::{draw_params, layout};
+    use crate::rng::SplitMix;
+    use rand::Rng;
+
+    fn unit(r: &mut SplitMix) -> f64 {
+        crate::rng::to_unit(r.next_u64())
+    }
+
+    /// The step the clock keeps by `rise` equals the plain [`BenefitClock::step`] of the
+    /// citizen's weeks after every cycle, for prior weeks on and around the steps' boundaries
+    /// and at random, cycles on and off the clock, over the shipped scenario's whole horizon.
+    #[test]
+    fn the_step_by_its_next_rise_is_the_step_of_the_weeks() {
+        let sc = crate::scenario::load_default().expect("shipped scenario loads");
+        let values = draw_params(&sc, 1, 0, true);
+        let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
+        let lay = layout(&sc, 2);
+        let b = carm
+            .benefit
+            .as_ref()
+            .expect("the shipped scenario has refusion");
+        assert!(b.from_weeks.len() > 2, "a staircase of several steps");
+        let on = (0..carm.chains[0].len() as u16).find(|&s| b.states[0][s as usize]);
+        let off = (0..carm.chains[0].len() as u16).find(|&s| !b.states[0][s as usize]);
+        let (on, off) = (on.expect("a state on the clock"), off.expect("one off it"));
+        let mut r = SplitMix::new(5, 9);
+        let mut prior: Vec<f64> = Vec::new();
+        for &w in &b.from_weeks {
+            for d in [-1.0, -0.5, -1e-9, 0.0, 1e-9, 0.5, 1.0] {
+                prior.push(w as f64 + d);
+            }
+        }
+        prior.extend((0..200).map(|_| unit(&mut r) * 80.0));
+        prior.extend([-3.0, 0.0, 2000.0]);
+        let n = prior.len();
+        let mut clocks = Clocks::new(&lay, &carm, prior.clone());
+        let mut rises = 0;
+        for m in 0..lay.horizon {
+            for (i, p) in prior.iter().enumerate() {
+                let s = if unit(&mut r) < 0.7 { on } else { off };
+                let before = clocks.at[i].1;
+                clocks.advance(i, 0, lay.cycle_months, (s, 0), (s, 0), false);
+                let (at, step) = clocks.at[i];
+                assert_eq!(step, b.step(p + clocks.month_weeks[at as usize]), "{i} {m}");
+                rises += (step != before) as usize;
+            }
+        }
+        assert!(rises >= n / 2, "the test crosses steps ({rises} of {n})");
     }
 }

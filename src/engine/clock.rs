@@ -157,27 +157,63 @@ impl<'a> Clocks<'a> {
         now: (u16, u16),
         housing: bool,
     ) {
-        let Some(b) = self.benefit else { return };
-        let ran = self.on(0, before.0) || (housing && self.on(1, before.1));
-        let (at, old) = self.at[i];
-        let mut step = old;
-        if ran {
-            let at = at + months;
-            // The step can only rise, and only where `rise` says it does.
-            if at >= self.rise[i] {
-                step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
-                self.at[i] = (at, step);
-                self.rise[i] = self.next_rise(i);
-            } else {
-                self.at[i].0 = at;
-            }
+        if self.benefit.is_none() {
+            return;
         }
+        let ran = self.on(0, before.0) || (housing && self.on(1, before.1));
+        let old = self.at[i].1;
+        let step = if ran { self.run(i, months) } else { old };
         if step == old && before.0 == now.0 && before.1 == now.1 {
             return;
         }
         self.shift(0, before.0, now.0, cl, (old, step));
         if housing {
             self.shift(1, before.1, now.1, cl, (old, step));
+        }
+    }
+
+    /// [`Clocks::advance`] for a citizen who stays in `states`, where the clock runs (in the
+    /// course state, or in the housing state when `housing`): the same, without looking up
+    /// where the clock runs.
+    #[inline(always)]
+    pub(super) fn stay(
+        &mut self,
+        i: usize,
+        cl: usize,
+        months: u32,
+        states: (u16, u16),
+        housing: bool,
+    ) {
+        if self.benefit.is_none() {
+            return;
+        }
+        let old = self.at[i].1;
+        let step = self.run(i, months);
+        if step != old {
+            self.shift(0, states.0, states.0, cl, (old, step));
+            if housing {
+                self.shift(1, states.1, states.1, cl, (old, step));
+            }
+        }
+    }
+
+    /// Citizen `i`'s clock runs `months` more; returns its step then. The step can only rise,
+    /// and only where `rise` says it does.
+    #[inline(always)]
+    fn run(&mut self, i: usize, months: u32) -> usize {
+        let (at, step) = self.at[i];
+        let at = at + months;
+        match self.benefit {
+            Some(b) if at >= self.rise[i] => {
+                let step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
+                self.at[i] = (at, step);
+                self.rise[i] = self.next_rise(i);
+                step
+            }
+            _ => {
+                self.at[i].0 = at;
+                step
+            }
         }
     }
 
@@ -221,8 +257,9 @@ mod tests {
         crate::rng::to_unit(r.next_u64())
     }
 
-    /// The step the clock keeps by `rise` equals the plain [`BenefitClock::step`] of the
-    /// citizen's weeks after every cycle, for prior weeks on and around the steps' boundaries
+    /// The step the clock keeps by `rise` ([`Clocks::advance`], [`Clocks::stay`]) equals the
+    /// plain [`BenefitClock::step`] of the citizen's weeks after every cycle, and the tally
+    /// counts every citizen on the clock on its step, for prior weeks on and around the steps' boundaries
     /// and at random, cycles on and off the clock, over the shipped scenario's whole horizon.
     #[test]
     fn the_step_by_its_next_rise_is_the_step_of_the_weeks() {
@@ -249,15 +286,37 @@ mod tests {
         prior.extend([-3.0, 0.0, 2000.0]);
         let n = prior.len();
         let mut clocks = Clocks::new(&lay, &carm, prior.clone());
+        let mut state: Vec<u16> = (0..n).map(|i| if i % 3 == 2 { off } else { on }).collect();
+        for (i, &s) in state.iter().enumerate() {
+            clocks.enter(i, 0, [s].into_iter());
+        }
         let mut rises = 0;
         for m in 0..lay.horizon {
             for (i, p) in prior.iter().enumerate() {
-                let s = if unit(&mut r) < 0.7 { on } else { off };
+                let was = state[i];
+                // Most stay; some move between a state on the clock and one off it.
+                let now = match unit(&mut r) < 0.2 {
+                    true => [on, off][(unit(&mut r) < 0.5) as usize],
+                    false => was,
+                };
                 let before = clocks.at[i].1;
-                clocks.advance(i, 0, lay.cycle_months, (s, 0), (s, 0), false);
+                match was == on && now == on {
+                    true => clocks.stay(i, 0, lay.cycle_months, (on, 0), false),
+                    false => clocks.advance(i, 0, lay.cycle_months, (was, 0), (now, 0), false),
+                }
+                state[i] = now;
                 let (at, step) = clocks.at[i];
                 assert_eq!(step, b.step(p + clocks.month_weeks[at as usize]), "{i} {m}");
                 rises += (step != before) as usize;
+            }
+            for step in 0..clocks.n_steps {
+                let on_step = (0..n).filter(|&i| state[i] == on && clocks.at[i].1 == step);
+                let ix = clocks.cell(0, on, 0, step);
+                assert_eq!(
+                    clocks.live[ix],
+                    on_step.count() as u32,
+                    "cycle {m} step {step}"
+                );
             }
         }
         assert!(rises >= n / 2, "the test crosses steps ({rises} of {n})");

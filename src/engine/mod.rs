@@ -623,7 +623,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                     course_months[i] = 0;
                 }
                 if q.clock {
-                    clocks.advance(i, cl, cm, was, was, n_chains > 1);
+                    clocks.stay(i, cl, cm, was, n_chains > 1);
                 }
                 let attrs = &mut attrs[i * na..(i + 1) * na];
                 if let Some(l) = life {

@@ -42,11 +42,11 @@ fn main() -> ExitCode {
 /// Keep freed memory in the process instead of handing it back to the kernel at once. A
 /// replication allocates its count arrays (≈ 1 MB per arm run of the shipped scenario) and
 /// frees them when booked; with glibc's defaults the larger ones are mapped afresh each time
-/// and the top of a thread's heap is trimmed, so every replication paid ≈ 110 page faults per
-/// arm run in the kernel (zeroing pages, ≈ 10 % of a run's CPU time: 1.0 s of system time
-/// for 1,000 replications, 0.04 s with these settings). Blocks up to 32 MiB now come from the
-/// heap and up to 256 MiB of free heap is kept for the next replication; memory stays within
-/// the peak a run needs. Results do not depend on it.
+/// and the top of a thread's heap is trimmed, so every arm run paid ≈ 115 page faults in the
+/// kernel (≈ 10 % of a run's CPU time: 1.0 s of system time for 1,000 shipped replications,
+/// 0.06–0.09 s with these settings). Blocks up to 32 MiB now come from the heap, and up to
+/// 256 MiB of free heap is kept for the next replication (peak memory of those 1,000
+/// replications 51 MB instead of 46–49 MB). Results do not depend on it.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     // SAFETY: mallopt only sets allocator parameters; it is called before any other thread

@@ -72,8 +72,8 @@ impl<'a> Clocks<'a> {
         clocks
     }
 
-    /// The first number of months on the clock, after citizen `i`'s now, at which its step
-    /// is higher than now; `u32::MAX` if none within the horizon. The step only rises with the
+    /// The first number of months on the clock, beyond citizen `i`'s months now, at which its
+    /// step is higher than its step now; `u32::MAX` if none within the horizon. The step only rises with the
     /// months ([`BenefitClock::step_from`] is monotone in the weeks), so a binary search finds it.
     fn next_rise(&self, i: usize) -> u32 {
         let Some(b) = self.benefit else {
@@ -259,8 +259,8 @@ mod tests {
 
     /// The step the clock keeps by `rise` ([`Clocks::advance`], [`Clocks::stay`]) equals the
     /// plain [`BenefitClock::step`] of the citizen's weeks after every cycle, and the tally
-    /// counts every citizen on the clock on its step, for prior weeks on and around the steps' boundaries
-    /// and at random, cycles on and off the clock, over the shipped scenario's whole horizon.
+    /// counts every citizen on the clock on its step: prior weeks on and around the steps'
+    /// boundaries and at random, moves on and off the clock, the shipped scenario's horizon.
     #[test]
     fn the_step_by_its_next_rise_is_the_step_of_the_weeks() {
         let sc = crate::scenario::load_default().expect("shipped scenario loads");

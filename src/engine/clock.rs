@@ -109,8 +109,15 @@ impl<'a> Clocks<'a> {
 
     /// Whether the clock runs in state `s` of chain `c`.
     #[inline(always)]
-    pub(super) fn on(&self, c: usize, s: u16) -> bool {
+    fn on(&self, c: usize, s: u16) -> bool {
         self.on[self.chain_offset[c] + s as usize]
+    }
+
+    /// Whether the clock runs for a citizen in `states` (course, housing): in the course state,
+    /// or, when `housing`, in the housing state.
+    #[inline(always)]
+    pub(super) fn runs_in(&self, states: (u16, u16), housing: bool) -> bool {
+        self.on(0, states.0) || (housing && self.on(1, states.1))
     }
 
     #[inline(always)]
@@ -157,12 +164,12 @@ impl<'a> Clocks<'a> {
         now: (u16, u16),
         housing: bool,
     ) {
-        if self.benefit.is_none() {
-            return;
-        }
-        let ran = self.on(0, before.0) || (housing && self.on(1, before.1));
+        let Some(b) = self.benefit else { return };
         let old = self.at[i].1;
-        let step = if ran { self.run(i, months) } else { old };
+        let step = match self.runs_in(before, housing) {
+            true => self.run(b, i, months),
+            false => old,
+        };
         if step == old && before.0 == now.0 && before.1 == now.1 {
             return;
         }
@@ -172,9 +179,9 @@ impl<'a> Clocks<'a> {
         }
     }
 
-    /// [`Clocks::advance`] for a citizen who stays in `states`, where the clock runs (in the
-    /// course state, or in the housing state when `housing`): the same, without looking up
-    /// where the clock runs.
+    /// [`Clocks::advance`] for a citizen who stays in `states`, where the clock runs
+    /// ([`Clocks::runs_in`], which the caller has asked once for all such citizens): the same,
+    /// without asking again.
     #[inline(always)]
     pub(super) fn stay(
         &mut self,
@@ -184,11 +191,9 @@ impl<'a> Clocks<'a> {
         states: (u16, u16),
         housing: bool,
     ) {
-        if self.benefit.is_none() {
-            return;
-        }
+        let Some(b) = self.benefit else { return };
         let old = self.at[i].1;
-        let step = self.run(i, months);
+        let step = self.run(b, i, months);
         if step != old {
             self.shift(0, states.0, states.0, cl, (old, step));
             if housing {
@@ -200,21 +205,17 @@ impl<'a> Clocks<'a> {
     /// Citizen `i`'s clock runs `months` more; returns its step then. The step can only rise,
     /// and only where `rise` says it does.
     #[inline(always)]
-    fn run(&mut self, i: usize, months: u32) -> usize {
+    fn run(&mut self, b: &BenefitClock, i: usize, months: u32) -> usize {
         let (at, step) = self.at[i];
         let at = at + months;
-        match self.benefit {
-            Some(b) if at >= self.rise[i] => {
-                let step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
-                self.at[i] = (at, step);
-                self.rise[i] = self.next_rise(i);
-                step
-            }
-            _ => {
-                self.at[i].0 = at;
-                step
-            }
+        if at < self.rise[i] {
+            self.at[i].0 = at;
+            return step;
         }
+        let step = b.step_from(self.prior_weeks[i] + self.month_weeks[at as usize], step);
+        self.at[i] = (at, step);
+        self.rise[i] = self.next_rise(i);
+        step
     }
 
     /// A citizen of class `cl` went from (`from`, step `steps.0`) to (`to`, step `steps.1`)

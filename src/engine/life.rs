@@ -51,11 +51,11 @@ pub const BOUND_MONTHS: u32 = 12;
 /// a margin for rounding) its rate is at most rate now × exp(max(slope, 0) · years), where
 /// slope is the sum of the log hazard ratios per unit of its modifiers on ageing attributes.
 /// An entry made from that (widened by a relative 10⁻⁹, far more than the rounding of the
-/// rates) bounds the exact threshold of every cycle until then: a uniform above it does not fire the exit, and
-/// a uniform below it is decided on the exact entry. Only where each ageing modifier changes
-/// its hazard ratio by at most e¹⁰ over `years`, and (checked when the bounds are made, see
-/// `exits::bound_aged`) the rate has at most [`MAX_FACTORS`] factors, each within
-/// 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is relative. What is
+/// rates) bounds the exact threshold of every cycle until then: a uniform above it does not
+/// fire the exit, and a uniform below it is decided on the exact entry. Only where each
+/// ageing modifier changes its hazard ratio by at most e¹⁰ over `years`, and (checked when the
+/// bounds are made, see `exits::bound_aged`) the rate has at most [`MAX_FACTORS`] factors,
+/// each within 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is relative. What is
 /// compiled here depends only on the states' transitions and modifiers, not on services or
 /// participation, so arms that differ only in those get the same bounds.
 #[derive(Debug, Clone, PartialEq)]

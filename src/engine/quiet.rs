@@ -29,7 +29,7 @@ pub(super) struct Row {
     n: usize,
     /// What the life course can do in the course state (None without a life course).
     pub(super) fate: Option<Fate>,
-    /// The refusion clock runs in the course state or the housing state.
+    /// The refusion clock runs in the course state or the housing state ([`Clocks::runs_in`]).
     pub(super) clock: bool,
 }
 
@@ -52,7 +52,7 @@ impl Row {
             exits: [Exit::default(); MAX_COINS],
             n,
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
-            clock: clocks.on(0, s0 as u16) || (carm.chains.len() > 1 && clocks.on(1, s1 as u16)),
+            clock: clocks.runs_in((s0 as u16, s1 as u16), carm.chains.len() > 1),
         };
         let keys = course.0.iter().chain(housing.0);
         let exits = course.1.iter().chain(housing.1);

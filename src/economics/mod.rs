@@ -115,29 +115,102 @@ pub struct Booked {
     pub while_served: Vec<Vec<f64>>,
 }
 
-/// Counts of one (cycle, state) cell, merged over the classes that book the same amount, so
-/// that arms which differ only in how citizens are split into classes book bit-identical sums.
-#[derive(Default)]
-struct Group {
-    amount: f64,
+/// Counts of one (cycle, state) cell summed over the classes of one group (the classes that
+/// book the same amount), so that arms which differ only in how citizens are split into
+/// classes book bit-identical sums; with refusion, the reimbursed share of the citizens at the
+/// start and at the end ([`refunded_part`]).
+#[derive(Clone, Copy, Default)]
+struct Tally {
     start: f64,
     end: f64,
-    steps_start: Vec<f64>,
-    steps_end: Vec<f64>,
     held_start: f64,
     held_end: f64,
+    part_start: f64,
+    part_end: f64,
 }
 
-impl Group {
-    /// Empty the group for a new cell, keeping its amount and step buffers.
-    fn reset(&mut self) {
-        self.start = 0.0;
-        self.end = 0.0;
-        self.steps_start.fill(0.0);
-        self.steps_end.fill(0.0);
-        self.held_start = 0.0;
-        self.held_end = 0.0;
+/// What a [`Tally`] is made from, besides its (chain, state): the group of each class (None
+/// where the account does not apply), the held service whose holders are counted, whether
+/// refusion steps are counted. Accounts that book the same states with the same key share
+/// their tallies (several accounts book the citizens in the course, say).
+#[derive(PartialEq)]
+struct TallyKey {
+    cell: (usize, usize),
+    group_of: Vec<Option<usize>>,
+    held: Option<usize>,
+    refund: bool,
+}
+
+/// The tallies of one (chain, state) for every cycle and group (`n_groups` per cycle);
+/// `n_held`: the held services counted ([`ArmCounts::held_start`]). The counts are summed as
+/// integers and converted once: a sum of whole numbers below 2⁵³ is the same in f64 in any
+/// order, so this is what adding them one by one as f64 gives.
+fn tally_cells(
+    lay: &Layout,
+    counts: &ArmCounts,
+    count_time_zero: bool,
+    key: &TallyKey,
+    (n_groups, n_held): (usize, usize),
+    rates: &[f64],
+) -> Vec<Tally> {
+    let (c, s) = key.cell;
+    let n_steps = rates.len();
+    let mut out = vec![Tally::default(); lay.horizon * n_groups];
+    // Per group: start, end, held at the start and at the end, then the steps at the start
+    // and at the end.
+    let width = 4 + 2 * n_steps;
+    let mut sums = vec![0u64; n_groups * width];
+    let mut steps = vec![0.0; 2 * n_steps];
+    let classes: Vec<(usize, usize)> = key
+        .group_of
+        .iter()
+        .enumerate()
+        .filter_map(|(cl, k)| k.map(|k| (cl, k)))
+        .collect();
+    for (m, tallies) in out.chunks_mut(n_groups.max(1)).enumerate() {
+        sums.fill(0);
+        // The classes of a (cycle, state) cell are contiguous.
+        let ix0 = lay.state_ix(m, c, s, 0);
+        let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
+        for &(cl, k) in &classes {
+            let ix = ix0 + cl;
+            let sum = &mut sums[k * width..(k + 1) * width];
+            sum[0] += before0.map_or(0, |b| counts.end[b + cl] as u64);
+            if count_time_zero {
+                sum[0] += counts.new[ix] as u64;
+            }
+            sum[1] += counts.end[ix] as u64;
+            if let Some(h) = key.held {
+                sum[2] += counts.held_start[ix * n_held + h] as u64;
+                sum[3] += counts.held_end[ix * n_held + h] as u64;
+            }
+            if key.refund {
+                let cells = ix * n_steps..(ix + 1) * n_steps;
+                let (at_start, at_end) = sum[4..].split_at_mut(n_steps);
+                for (x, &n) in at_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
+                    *x += n as u64;
+                }
+                for (x, &n) in at_end.iter_mut().zip(&counts.steps_end[cells]) {
+                    *x += n as u64;
+                }
+            }
+        }
+        for (t, sum) in tallies.iter_mut().zip(sums.chunks(width)) {
+            t.start = sum[0] as f64;
+            t.end = sum[1] as f64;
+            t.held_start = sum[2] as f64;
+            t.held_end = sum[3] as f64;
+            if key.refund {
+                for (x, &n) in steps.iter_mut().zip(&sum[4..]) {
+                    *x = n as f64;
+                }
+                let (at_start, at_end) = steps.split_at(n_steps);
+                t.part_start = refunded_part(at_start, t.start, rates);
+                t.part_end = refunded_part(at_end, t.end, rates);
+            }
+        }
     }
+    out
 }
 
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
@@ -167,7 +240,8 @@ pub fn book(
     let mut units = Vec::with_capacity(sc.accounts.len());
     let mut served_credit = Vec::with_capacity(sc.accounts.len());
     let held_ids = crate::engine::compile::held_services(sc);
-    let n_held = held_ids.len();
+    let zero = sc.sim.count_time_zero;
+    let mut tallies: Vec<(TallyKey, Vec<Tally>)> = Vec::new();
     for (j, acc) in sc.accounts.iter().enumerate() {
         // While a held service is held, the amount is multiplied by the factor, scaled like
         // every effect: 1 + X·(factor − 1), so the placebo world changes nothing.
@@ -208,37 +282,54 @@ pub fn book(
         // The classes that book the same amount are merged into one group, in the order the
         // classes first book it; the grouping is the same in every (cycle, state) cell, so it
         // is made once per account. `group_of[cl]` is None where the account does not apply.
-        let mut groups: Vec<Group> = Vec::new();
+        let mut amounts: Vec<f64> = Vec::new();
         let group_of: Vec<Option<usize>> = per_class
             .iter()
             .map(|amt| {
                 let amt = (*amt)?;
                 Some(
-                    match groups
-                        .iter()
-                        .position(|gr| gr.amount.to_bits() == amt.to_bits())
-                    {
+                    match amounts.iter().position(|a| a.to_bits() == amt.to_bits()) {
                         Some(k) => k,
                         None => {
-                            groups.push(Group {
-                                amount: amt,
-                                steps_start: vec![0.0; n_steps],
-                                steps_end: vec![0.0; n_steps],
-                                ..Default::default()
-                            });
-                            groups.len() - 1
+                            amounts.push(amt);
+                            amounts.len() - 1
                         }
                     },
                 )
             })
             .collect();
-        // Citizens moved per group (transition accounts).
-        let mut flow_n: Vec<f64> = vec![0.0; groups.len()];
+        // Citizens moved per group (transition accounts), summed as integers like the tallies.
+        let mut flow_n: Vec<u64> = vec![0; amounts.len()];
         let (ws, we) = match sc.sim.counting {
             Counting::Start => (1.0, 0.0),
             Counting::End => (0.0, 1.0),
             Counting::HalfCycle => (0.5, 0.5),
         };
+        // The tallies of each booked state, shared with earlier accounts where they can be.
+        let mut booked_cells = Vec::new();
+        if let Basis::States(states) = &acc.basis {
+            for &cell in states {
+                let key = TallyKey {
+                    cell,
+                    group_of: group_of.clone(),
+                    held: held.map(|(t, _)| t),
+                    refund,
+                };
+                let at = match tallies.iter().position(|(k, _)| *k == key) {
+                    Some(at) => at,
+                    None => {
+                        let rates = if refund { &rates[..] } else { &[] };
+                        let sizes = (amounts.len(), held_ids.len());
+                        let made = tally_cells(lay, counts, zero, &key, sizes, rates);
+                        tallies.push((key, made));
+                        tallies.len() - 1
+                    }
+                };
+                booked_cells.push(at);
+            }
+        }
+        let cells: Vec<&[Tally]> = booked_cells.iter().map(|&at| &tallies[at].1[..]).collect();
+        let ng = amounts.len();
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
         let mut u_series = vec![0.0; h];
@@ -246,61 +337,16 @@ pub fn book(
         for m in 0..h {
             let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
             match &acc.basis {
-                Basis::States(states) => {
-                    for &(c, s) in states {
-                        for gr in groups.iter_mut() {
-                            gr.reset();
-                        }
-                        // The classes of a (cycle, state) cell are contiguous.
-                        let ix0 = lay.state_ix(m, c, s, 0);
-                        let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
-                        for (cl, k) in group_of.iter().enumerate() {
-                            let Some(k) = *k else { continue };
-                            let ix = ix0 + cl;
-                            let end = counts.end[ix] as f64;
-                            let new = counts.new[ix] as f64;
-                            let before = match before0 {
-                                None => 0.0,
-                                Some(b) => counts.end[b + cl] as f64,
-                            };
-                            let start = before + if sc.sim.count_time_zero { new } else { 0.0 };
-                            let gr = &mut groups[k];
-                            gr.start += start;
-                            gr.end += end;
-                            if let Some((t, _)) = held {
-                                gr.held_start += counts.held_start[ix * n_held + t] as f64;
-                                gr.held_end += counts.held_end[ix * n_held + t] as f64;
-                            }
-                            if refund {
-                                let cells = ix * n_steps..(ix + 1) * n_steps;
-                                for (x, &n) in gr
-                                    .steps_start
-                                    .iter_mut()
-                                    .zip(&counts.steps_start[cells.clone()])
-                                {
-                                    *x += n as f64;
-                                }
-                                for (x, &n) in gr.steps_end.iter_mut().zip(&counts.steps_end[cells])
-                                {
-                                    *x += n as f64;
-                                }
-                            }
-                        }
-                        for gr in &groups {
-                            g += (ws * gr.start + we * gr.end) * gr.amount * cm;
+                Basis::States(_) => {
+                    for cell in &cells {
+                        for (&amount, t) in amounts.iter().zip(&cell[m * ng..(m + 1) * ng]) {
+                            g += (ws * t.start + we * t.end) * amount * cm;
                             if let Some((_, cut)) = held {
-                                credit +=
-                                    (ws * gr.held_start + we * gr.held_end) * gr.amount * cm * cut;
+                                credit += (ws * t.held_start + we * t.held_end) * amount * cm * cut;
                             }
                             if refund {
-                                r += ws
-                                    * gr.amount
-                                    * cm
-                                    * refunded_part(&gr.steps_start, gr.start, &rates);
-                                r += we
-                                    * gr.amount
-                                    * cm
-                                    * refunded_part(&gr.steps_end, gr.end, &rates);
+                                r += ws * amount * cm * t.part_start;
+                                r += we * amount * cm * t.part_end;
                             }
                         }
                     }
@@ -313,17 +359,17 @@ pub fn book(
                             None => f != to,
                         });
                         for f in froms {
-                            flow_n.fill(0.0);
+                            flow_n.fill(0);
                             // The classes of a (cycle, flow) cell are contiguous.
                             let ix0 = lay.flow_ix(m, c, f, to, 0);
                             for (cl, k) in group_of.iter().enumerate() {
                                 let Some(k) = *k else { continue };
-                                flow_n[k] += counts.flows[ix0 + cl] as f64;
+                                flow_n[k] += counts.flows[ix0 + cl] as u64;
                             }
-                            g += groups
+                            g += amounts
                                 .iter()
                                 .zip(&flow_n)
-                                .map(|(gr, n)| gr.amount * n)
+                                .map(|(amount, &n)| amount * n as f64)
                                 .sum::<f64>();
                         }
                     }

@@ -14,8 +14,9 @@ use crate::scenario::param::unit;
 use crate::scenario::quantile::quantile;
 use crate::scenario::{COURSE, Payer, Scenario};
 use crate::stats::Hist;
-use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
+
+pub mod ordered;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -930,17 +931,10 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         .ok_or_else(|| Error::Runtime("the run was stopped before it finished".into()))
 }
 
-/// Fold replications' results into `res` in their order; the first failure stops.
-fn fold_all(res: &mut Results, reps: Vec<Result<RepResult>>) -> Result<()> {
-    for r in reps {
-        res.fold(r?);
-    }
-    Ok(())
-}
-
-/// [`run`] that asks `keep_going(done, total)` before each batch of replications and stops
-/// (returning None) when it says no: cooperative cancellation and progress for `ressim serve`.
-/// The result of a run that is not stopped is the same as [`run`]'s.
+/// [`run`] that asks `keep_going(done, total)` before each replication is started (`done`:
+/// the replications folded so far) and stops (returning None) when it says no: cooperative
+/// cancellation and progress for `ressim serve`. The result of a run that is not stopped is
+/// the same as [`run`]'s.
 pub fn run_while(
     sc: &Scenario,
     opts: &RunOptions,
@@ -956,44 +950,38 @@ pub fn run_while(
     let mut res = Results::new(sc, opts.clone(), threads_used);
     let index = res.line_index.clone();
     let total = opts.replications;
-    // Batches bound memory; their size does not affect results because folding is in
-    // replication order.
-    let batch = (threads_used as u32 * 4).max(8);
+    // Replications started ahead of the fold: bounds memory (each holds a replication's
+    // results until it is folded); results do not depend on it, the fold is in order.
+    let window = (threads_used as u32 * 8).max(16);
     let show = opts.progress && std::io::stderr().is_terminal();
-    let mut done = 0u32;
-    // The previous batch, folded (in replication order, on one thread) while the workers run
-    // the next batch, so that the fold is no serial step between batches.
-    let mut pending: Vec<Result<RepResult>> = Vec::new();
-    while done < total {
-        if !keep_going(done, total) {
-            return Ok(None);
-        }
-        let end = (done + batch).min(total);
-        // The fold first: on one thread it then frees the previous batch before the next is
-        // made (memory: one batch), on two the other worker starts the batch meanwhile.
-        let (folded, chunk) = pool.install(|| {
-            rayon::join(
-                || fold_all(&mut res, std::mem::take(&mut pending)),
-                || {
-                    (done..end)
-                        .into_par_iter()
-                        .map(|r| run_rep_indexed(sc, opts, r, &index))
-                        .collect::<Vec<_>>()
-                },
-            )
-        });
-        folded?;
-        pending = chunk;
-        done = end;
-        if show {
-            crate::err!("\r  replication {done}/{total}");
-            let _ = std::io::stderr().flush();
-        }
+    let shown = std::sync::atomic::AtomicU32::new(0);
+    let outcome = ordered::fold_in_order(
+        &pool,
+        total,
+        window,
+        &|r| run_rep_indexed(sc, opts, r, &index),
+        &mut |rep| {
+            res.fold(rep);
+            Ok(())
+        },
+        &|done| {
+            // Progress at most once per replication folded, from whichever worker asks.
+            if show && shown.fetch_max(done, std::sync::atomic::Ordering::Relaxed) < done {
+                crate::err!("\r  replication {done}/{total}");
+                let _ = std::io::stderr().flush();
+            }
+            keep_going(done, total)
+        },
+    );
+    match outcome {
+        ordered::Outcome::Done => {}
+        ordered::Outcome::Stopped => return Ok(None),
+        ordered::Outcome::Failed(e) => return Err(e),
     }
-    fold_all(&mut res, pending)?;
     if show {
+        crate::err!("\r  replication {total}/{total}");
         crate::errln!();
     }
-    keep_going(done, total);
+    keep_going(total, total);
     Ok(Some(res))
 }

@@ -141,76 +141,121 @@ struct TallyKey {
     refund: bool,
 }
 
-/// The tallies of one (chain, state) for every cycle and group (`n_groups` per cycle);
-/// `n_held`: the held services counted ([`ArmCounts::held_start`]). The counts are summed as
+/// The tallies of every key, per cycle and group (`out[key][cycle · groups + group]`);
+/// `n_held`: the held services counted ([`ArmCounts::held_start`]). One pass over the cycles
+/// for all keys, so each cycle's counts are read from memory once. The counts are summed as
 /// integers and converted once: a sum of whole numbers below 2⁵³ is the same in f64 in any
 /// order, so this is what adding them one by one as f64 gives.
-fn tally_cells(
+fn tally_all(
     lay: &Layout,
     counts: &ArmCounts,
     count_time_zero: bool,
-    key: &TallyKey,
-    (n_groups, n_held): (usize, usize),
+    keys: &[TallyKey],
+    n_held: usize,
     rates: &[f64],
-) -> Vec<Tally> {
-    let (c, s) = key.cell;
-    let n_steps = rates.len();
-    let mut out = vec![Tally::default(); lay.horizon * n_groups];
-    // Per group: start, end, held at the start and at the end, then the steps at the start
-    // and at the end.
-    let width = 4 + 2 * n_steps;
-    let mut sums = vec![0u64; n_groups * width];
-    let mut steps = vec![0.0; 2 * n_steps];
-    let classes: Vec<(usize, usize)> = key
-        .group_of
+) -> Vec<Vec<Tally>> {
+    let shapes: Vec<Shape> = keys
         .iter()
-        .enumerate()
-        .filter_map(|(cl, k)| k.map(|k| (cl, k)))
+        .map(|key| {
+            let classes: Vec<(usize, usize)> = key
+                .group_of
+                .iter()
+                .enumerate()
+                .filter_map(|(cl, k)| k.map(|k| (cl, k)))
+                .collect();
+            let n_groups = classes.iter().map(|&(_, k)| k + 1).max().unwrap_or(0);
+            let n_steps = if key.refund { rates.len() } else { 0 };
+            Shape {
+                n_groups,
+                classes,
+                n_steps,
+            }
+        })
         .collect();
-    for (m, tallies) in out.chunks_mut(n_groups.max(1)).enumerate() {
-        sums.fill(0);
-        // The classes of a (cycle, state) cell are contiguous.
-        let ix0 = lay.state_ix(m, c, s, 0);
-        let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
-        for &(cl, k) in &classes {
-            let ix = ix0 + cl;
-            let sum = &mut sums[k * width..(k + 1) * width];
-            sum[0] += before0.map_or(0, |b| counts.end[b + cl] as u64);
-            if count_time_zero {
-                sum[0] += counts.new[ix] as u64;
-            }
-            sum[1] += counts.end[ix] as u64;
-            if let Some(h) = key.held {
-                sum[2] += counts.held_start[ix * n_held + h] as u64;
-                sum[3] += counts.held_end[ix * n_held + h] as u64;
-            }
-            if key.refund {
-                let cells = ix * n_steps..(ix + 1) * n_steps;
-                let (at_start, at_end) = sum[4..].split_at_mut(n_steps);
-                for (x, &n) in at_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
-                    *x += n as u64;
+    let mut out: Vec<Vec<Tally>> = shapes
+        .iter()
+        .map(|shape| vec![Tally::default(); lay.horizon * shape.n_groups])
+        .collect();
+    let mut sums: Vec<u64> = Vec::new();
+    let mut steps: Vec<f64> = Vec::new();
+    for m in 0..lay.horizon {
+        for ((key, shape), tallies) in keys.iter().zip(&shapes).zip(&mut out) {
+            let (c, s) = key.cell;
+            let (n_groups, n_steps) = (shape.n_groups, shape.n_steps);
+            // A group's sums: start, end, held at the start and at the end, then the steps at
+            // the start and at the end.
+            let width = 4 + 2 * n_steps;
+            sums.clear();
+            sums.resize(n_groups * width, 0);
+            // The classes of a (cycle, state) cell are contiguous.
+            let ix0 = lay.state_ix(m, c, s, 0);
+            let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
+            for &(cl, k) in &shape.classes {
+                let ix = ix0 + cl;
+                let sum = &mut sums[k * width..(k + 1) * width];
+                sum[0] += before0.map_or(0, |b| counts.end[b + cl] as u64);
+                if count_time_zero {
+                    sum[0] += counts.new[ix] as u64;
                 }
-                for (x, &n) in at_end.iter_mut().zip(&counts.steps_end[cells]) {
-                    *x += n as u64;
+                sum[1] += counts.end[ix] as u64;
+                if let Some(h) = key.held {
+                    sum[2] += counts.held_start[ix * n_held + h] as u64;
+                    sum[3] += counts.held_end[ix * n_held + h] as u64;
+                }
+                if key.refund {
+                    let cells = ix * n_steps..(ix + 1) * n_steps;
+                    let (at_start, at_end) = sum[4..].split_at_mut(n_steps);
+                    for (x, &n) in at_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
+                        *x += n as u64;
+                    }
+                    for (x, &n) in at_end.iter_mut().zip(&counts.steps_end[cells]) {
+                        *x += n as u64;
+                    }
                 }
             }
-        }
-        for (t, sum) in tallies.iter_mut().zip(sums.chunks(width)) {
-            t.start = sum[0] as f64;
-            t.end = sum[1] as f64;
-            t.held_start = sum[2] as f64;
-            t.held_end = sum[3] as f64;
-            if key.refund {
-                for (x, &n) in steps.iter_mut().zip(&sum[4..]) {
-                    *x = n as f64;
+            let cycle = &mut tallies[m * n_groups..(m + 1) * n_groups];
+            for (t, sum) in cycle.iter_mut().zip(sums.chunks(width)) {
+                t.start = sum[0] as f64;
+                t.end = sum[1] as f64;
+                t.held_start = sum[2] as f64;
+                t.held_end = sum[3] as f64;
+                if key.refund {
+                    steps.clear();
+                    steps.extend(sum[4..].iter().map(|&n| n as f64));
+                    let (at_start, at_end) = steps.split_at(n_steps);
+                    t.part_start = refunded_part(at_start, t.start, rates);
+                    t.part_end = refunded_part(at_end, t.end, rates);
                 }
-                let (at_start, at_end) = steps.split_at(n_steps);
-                t.part_start = refunded_part(at_start, t.start, rates);
-                t.part_end = refunded_part(at_end, t.end, rates);
             }
         }
     }
     out
+}
+
+/// What [`tally_all`] reads of a [`TallyKey`].
+struct Shape {
+    n_groups: usize,
+    /// The classes counted, each with its group.
+    classes: Vec<(usize, usize)>,
+    /// Refusion steps counted (0 without refusion).
+    n_steps: usize,
+}
+
+/// How one account books, made before the counts are tallied.
+struct Plan {
+    /// The held service whose holders the account credits (`while_served`), and the part of
+    /// the amount not booked while it is held.
+    held: Option<(usize, f64)>,
+    price: f64,
+    /// Months of a cycle in the account's amount unit.
+    cm: f64,
+    /// The amount of each group of classes.
+    amounts: Vec<f64>,
+    /// The group of each class (None where the account does not apply).
+    group_of: Vec<Option<usize>>,
+    refund: bool,
+    /// The tallies (keys) of the states it books, in the order of its states.
+    cells: Vec<usize>,
 }
 
 /// Book the accounts of arm `arm`. `effect_scale` scales the participants' override of a
@@ -241,7 +286,8 @@ pub fn book(
     let mut served_credit = Vec::with_capacity(sc.accounts.len());
     let held_ids = crate::engine::compile::held_services(sc);
     let zero = sc.sim.count_time_zero;
-    let mut tallies: Vec<(TallyKey, Vec<Tally>)> = Vec::new();
+    let mut keys: Vec<TallyKey> = Vec::new();
+    let mut plans = Vec::with_capacity(sc.accounts.len());
     for (j, acc) in sc.accounts.iter().enumerate() {
         // While a held service is held, the amount is multiplied by the factor, scaled like
         // every effect: 1 + X·(factor − 1), so the placebo world changes nothing.
@@ -298,15 +344,8 @@ pub fn book(
                 )
             })
             .collect();
-        // Citizens moved per group (transition accounts), summed as integers like the tallies.
-        let mut flow_n: Vec<u64> = vec![0; amounts.len()];
-        let (ws, we) = match sc.sim.counting {
-            Counting::Start => (1.0, 0.0),
-            Counting::End => (0.0, 1.0),
-            Counting::HalfCycle => (0.5, 0.5),
-        };
-        // The tallies of each booked state, shared with earlier accounts where they can be.
-        let mut booked_cells = Vec::new();
+        // The tallies of each booked state, shared with other accounts where they can be.
+        let mut cells = Vec::new();
         if let Basis::States(states) = &acc.basis {
             for &cell in states {
                 let key = TallyKey {
@@ -315,20 +354,44 @@ pub fn book(
                     held: held.map(|(t, _)| t),
                     refund,
                 };
-                let at = match tallies.iter().position(|(k, _)| *k == key) {
+                cells.push(match keys.iter().position(|k| *k == key) {
                     Some(at) => at,
                     None => {
-                        let rates = if refund { &rates[..] } else { &[] };
-                        let sizes = (amounts.len(), held_ids.len());
-                        let made = tally_cells(lay, counts, zero, &key, sizes, rates);
-                        tallies.push((key, made));
-                        tallies.len() - 1
+                        keys.push(key);
+                        keys.len() - 1
                     }
-                };
-                booked_cells.push(at);
+                });
             }
         }
-        let cells: Vec<&[Tally]> = booked_cells.iter().map(|&at| &tallies[at].1[..]).collect();
+        plans.push(Plan {
+            held,
+            price,
+            cm,
+            amounts,
+            group_of,
+            refund,
+            cells,
+        });
+    }
+    let tallies = tally_all(lay, counts, zero, &keys, held_ids.len(), &rates);
+    let (ws, we) = match sc.sim.counting {
+        Counting::Start => (1.0, 0.0),
+        Counting::End => (0.0, 1.0),
+        Counting::HalfCycle => (0.5, 0.5),
+    };
+    for (acc, plan) in sc.accounts.iter().zip(&plans) {
+        let Plan {
+            held,
+            price,
+            cm,
+            ref amounts,
+            ref group_of,
+            refund,
+            ref cells,
+        } = *plan;
+        // Citizens moved per group (transition accounts), summed as integers like the tallies.
+        let mut flow_n: Vec<u64> = vec![0; amounts.len()];
+        let cells: Vec<&[Tally]> = cells.iter().map(|&at| &tallies[at][..]).collect();
         let ng = amounts.len();
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];

@@ -1,0 +1,314 @@
+//! What a run keeps of its replications: the sums and histograms the outputs are made from,
+//! folded in replication order ([`Results::fold`]), and a few numbers per replication
+//! ([`RepScalars`]).
+
+use super::{RepResult, RunOptions, capacity_services, layout};
+use crate::economics::business_case::{self, Comparison, Headline};
+use crate::economics::lines::{self, LineComparison, LineDef, LineIndex};
+use crate::engine::{Layout, StaffRow};
+use crate::scenario::{COURSE, Scenario};
+use crate::stats::Hist;
+
+/// Per-replication numbers kept for every replication (a few per arm and payer).
+#[derive(Debug, Clone)]
+pub struct RepScalars {
+    /// Per arm: participants.
+    pub participants: Vec<u32>,
+    /// Per arm: participant-years in the course states.
+    pub participant_years: Vec<f64>,
+    /// Per arm, per payer (Payer::ALL order): DKK total over the horizon (after refusion).
+    pub total_by_payer: Vec<[f64; 6]>,
+    /// Per arm, per payer: discounted DKK total.
+    pub discounted_by_payer: Vec<[f64; 6]>,
+    /// Per arm, per course state: share of citizens in it at the end.
+    pub end_share: Vec<Vec<f64>>,
+    /// Per arm (control: all zero), per perspective: the headline numbers against control.
+    pub headlines: Vec<[Headline; 8]>,
+    /// Per arm (control: empty), per budget year: the cumulative discounted net at the end of
+    /// the year, per perspective (for intervals around the payback curve).
+    pub cum_net_by_year: Vec<Vec<[f64; 8]>>,
+    /// Per arm, per quantity account ([`Results::quantity_accounts`] order): the total over
+    /// the horizon in the account's unit and its discounted total.
+    pub quantities: Vec<Vec<[f64; 2]>>,
+    /// Per arm (control: empty): the discounted total of every line in every perspective,
+    /// indexed `perspective * lines + line`.
+    pub line_npv: Vec<Vec<f64>>,
+}
+
+/// Sums over replications of an arm's comparison with control, per cycle (the same shape
+/// as one replication's comparison).
+pub type ComparisonSums = Comparison;
+
+/// The aggregate of a run.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Options used.
+    pub options: RunOptions,
+    /// Threads actually used.
+    pub threads_used: usize,
+    /// Citizens per replication.
+    pub citizens: usize,
+    /// Layout (classes summed: `n_classes` is 1).
+    pub layout: Layout,
+    /// Per arm, per (cycle, global state): histogram of end-of-cycle counts.
+    pub occupancy: Vec<Vec<Hist>>,
+    /// Per arm, per (cycle, flow): sum of moves over replications.
+    pub flow_sums: Vec<Vec<u64>>,
+    /// Per arm, per account, per cycle: sum over replications.
+    pub amount_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account: summed discounted `while_served` credit.
+    pub while_served_sums: Vec<Vec<f64>>,
+    /// Per arm, per account, per cycle: discounted sum over replications.
+    pub discounted_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account, per cycle: reimbursed (refusion) sum over replications.
+    pub refunded_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per cycle, per payer: programme cost sum over replications.
+    pub programme_sums: Vec<Vec<[f64; 6]>>,
+    /// Per arm, per account, per cycle: sum over replications in the account's own unit.
+    pub unit_sums: Vec<Vec<Vec<f64>>>,
+    /// Per arm, per account, per cycle: discounted sum over replications in the account's unit.
+    pub unit_discounted_sums: Vec<Vec<Vec<f64>>>,
+    /// Indices of the accounts that count a quantity (unit not `dkk`), in account order.
+    pub quantity_accounts: Vec<usize>,
+    /// Per arm (None for control): sums of the comparison with control.
+    pub comparison_sums: Vec<Option<ComparisonSums>>,
+    /// The scenario's business-case lines.
+    pub lines: Vec<LineDef>,
+    /// Where each account, service and cost is booked among the lines.
+    pub line_index: LineIndex,
+    /// Per arm (None for control): sums over replications of the comparison by line.
+    pub line_sums: Vec<Option<LineComparison>>,
+    /// Per arm, per (cycle, service with capacity): sums over replications of capacity, used,
+    /// queue, allocated and summed waiting months.
+    pub staffing_sums: Vec<Vec<StaffRow>>,
+    /// Per arm, per service with capacity: the longest queue seen in any cycle and replication.
+    pub staffing_max_queue: Vec<Vec<f64>>,
+    /// Per arm, per service with capacity: sum of drawn FTE over replications.
+    pub fte_sums: Vec<Vec<f64>>,
+    /// Last cycle of each budget (calendar) year within the horizon.
+    pub year_ends: Vec<usize>,
+    /// Per replication scalars, in replication order.
+    pub reps: Vec<RepScalars>,
+}
+
+impl Results {
+    pub(super) fn new(sc: &Scenario, options: RunOptions, threads_used: usize) -> Results {
+        let lay = layout(sc, 1);
+        let na = sc.arms.len();
+        let h = lay.horizon;
+        let acc = vec![vec![vec![0.0; h]; sc.accounts.len()]; na];
+        let defs = lines::line_defs(sc);
+        let line_index = LineIndex::new(sc, &defs);
+        Results {
+            line_sums: (0..na)
+                .map(|a| (a > 0).then(|| LineComparison::zeros(defs.len(), h)))
+                .collect(),
+            lines: defs,
+            line_index,
+            citizens: sc.cohort.size(),
+            occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
+            flow_sums: vec![vec![0; h * lay.n_flows]; na],
+            amount_sums: acc.clone(),
+            while_served_sums: vec![vec![0.0; sc.accounts.len()]; na],
+            discounted_sums: acc.clone(),
+            unit_sums: acc.clone(),
+            unit_discounted_sums: acc.clone(),
+            refunded_sums: acc,
+            quantity_accounts: (0..sc.accounts.len())
+                .filter(|&j| sc.accounts[j].is_quantity())
+                .collect(),
+            programme_sums: vec![vec![[0.0; 6]; h]; na],
+            comparison_sums: (0..na)
+                .map(|a| (a > 0).then(|| Comparison::zeros(h)))
+                .collect(),
+            staffing_sums: (0..na)
+                .map(|a| vec![[0.0; 8]; h * capacity_services(sc, a).len()])
+                .collect(),
+            staffing_max_queue: (0..na)
+                .map(|a| vec![0.0; capacity_services(sc, a).len()])
+                .collect(),
+            fte_sums: (0..na)
+                .map(|a| vec![0.0; capacity_services(sc, a).len()])
+                .collect(),
+            year_ends: (0..h)
+                .filter(|&m| {
+                    m + 1 == h
+                        || sc.sim.calendar_year((m as u32 + 1) * sc.sim.cycle_months)
+                            != sc.sim.calendar_year(m as u32 * sc.sim.cycle_months)
+                })
+                .collect(),
+            reps: Vec::with_capacity(options.replications as usize),
+            layout: lay,
+            options,
+            threads_used,
+        }
+    }
+
+    pub(super) fn fold(&mut self, r: RepResult) {
+        let lay = &self.layout;
+        let h = lay.horizon;
+        let mut scal = RepScalars {
+            participants: vec![],
+            participant_years: vec![],
+            total_by_payer: vec![],
+            discounted_by_payer: vec![],
+            end_share: vec![],
+            headlines: vec![],
+            cum_net_by_year: vec![],
+            quantities: vec![],
+            line_npv: vec![],
+        };
+        for (a, c) in r.line_comparisons.iter().enumerate() {
+            match c {
+                Some(c) => {
+                    if let Some(sums) = self.line_sums[a].as_mut() {
+                        sums.add_diff(c);
+                    }
+                    scal.line_npv.push(
+                        (0..business_case::PERSPECTIVES.len())
+                            .flat_map(|k| c.discounted_totals(k))
+                            .collect(),
+                    );
+                }
+                None => scal.line_npv.push(vec![]),
+            }
+        }
+        for (a, arm) in r.arms.into_iter().enumerate() {
+            for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
+                cell.add(v);
+            }
+            for (s, &v) in self.flow_sums[a].iter_mut().zip(&arm.flows) {
+                *s += v as u64;
+            }
+            for (sums, add) in [
+                (&mut self.amount_sums[a], &arm.amounts),
+                (&mut self.discounted_sums[a], &arm.discounted),
+                (&mut self.refunded_sums[a], &arm.refunded),
+                (&mut self.unit_sums[a], &arm.units),
+                (&mut self.unit_discounted_sums[a], &arm.units_discounted),
+            ] {
+                // Row by row (every row is one account's cycles): the inner loop vectorises.
+                for (xs, ys) in sums.iter_mut().zip(add) {
+                    for (x, y) in xs.iter_mut().zip(ys) {
+                        *x += y;
+                    }
+                }
+            }
+            for m in 0..h {
+                for p in 0..6 {
+                    self.programme_sums[a][m][p] += arm.programme[m][p];
+                }
+            }
+            let mut tot = [0.0; 6];
+            let mut disc = [0.0; 6];
+            for p in 0..6 {
+                tot[p] =
+                    arm.ledger.cons[p].iter().sum::<f64>() + arm.ledger.inv[p].iter().sum::<f64>();
+                disc[p] = arm.ledger.cons_d[p].iter().sum::<f64>()
+                    + arm.ledger.inv_d[p].iter().sum::<f64>();
+            }
+            let n = self.citizens.max(1) as f64;
+            let last = h - 1;
+            scal.end_share.push(
+                (0..lay.chain_size[COURSE])
+                    .map(|s| arm.end[last * lay.n_states + lay.chain_offset[COURSE] + s] as f64 / n)
+                    .collect(),
+            );
+            for (x, y) in self.staffing_sums[a].iter_mut().zip(&arm.staffing) {
+                for (xk, yk) in x.iter_mut().zip(y) {
+                    *xk += yk;
+                }
+            }
+            let n_sv = arm.fte.len();
+            for (k, row) in arm.staffing.iter().enumerate() {
+                let q = &mut self.staffing_max_queue[a][k % n_sv.max(1)];
+                *q = q.max(row[2]);
+            }
+            for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
+                *x += y;
+            }
+            scal.quantities.push(
+                self.quantity_accounts
+                    .iter()
+                    .map(|&j| {
+                        [
+                            arm.units[j].iter().sum(),
+                            arm.units_discounted[j].iter().sum(),
+                        ]
+                    })
+                    .collect(),
+            );
+            for (x, y) in self.while_served_sums[a]
+                .iter_mut()
+                .zip(&arm.while_served_d)
+            {
+                *x += y;
+            }
+            scal.participants.push(arm.participants);
+            scal.participant_years.push(arm.participant_years);
+            scal.total_by_payer.push(tot);
+            scal.discounted_by_payer.push(disc);
+        }
+        for (a, c) in r.comparisons.iter().enumerate() {
+            match c {
+                Some(c) => {
+                    if let Some(sums) = self.comparison_sums[a].as_mut() {
+                        sums.add(c);
+                    }
+                    scal.headlines.push(business_case::headlines(c));
+                    let mut cum = [0.0; 8];
+                    let mut by_year = Vec::with_capacity(self.year_ends.len());
+                    for m in 0..h {
+                        for (k, x) in cum.iter_mut().enumerate() {
+                            *x += c.sav_d[k][m] - c.inv_d[k][m];
+                        }
+                        if self.year_ends.contains(&m) {
+                            by_year.push(cum);
+                        }
+                    }
+                    scal.cum_net_by_year.push(by_year);
+                }
+                None => {
+                    scal.headlines.push([Headline::default(); 8]);
+                    scal.cum_net_by_year.push(vec![]);
+                }
+            }
+        }
+        self.reps.push(scal);
+    }
+
+    /// Replications folded.
+    pub fn replications(&self) -> usize {
+        self.reps.len()
+    }
+
+    /// The NPV of perspective `perspective` (an index into the perspectives) of arm `arm`
+    /// against control, per replication in replication order.
+    pub fn npv_draws(&self, arm: usize, perspective: usize) -> Vec<f64> {
+        self.reps
+            .iter()
+            .map(|r| r.headlines[arm][perspective].npv)
+            .collect()
+    }
+
+    /// Mean of histogram cell (arm, cycle, chain, state).
+    pub fn occupancy_cell(&self, arm: usize, cycle: usize, chain: usize, state: usize) -> &Hist {
+        &self.occupancy[arm][cycle * self.layout.n_states + self.layout.chain_offset[chain] + state]
+    }
+
+    /// Mean moves per replication of (arm, cycle, chain, from, to).
+    pub fn flow_mean(&self, arm: usize, cycle: usize, chain: usize, from: usize, to: usize) -> f64 {
+        let lay = &self.layout;
+        let i = cycle * lay.n_flows + lay.flow_offset[chain] + from * lay.chain_size[chain] + to;
+        self.flow_sums[arm][i] as f64 / self.replications().max(1) as f64
+    }
+
+    /// The arm the headline business case is about: `treatment` if there is one, else the
+    /// first arm after control.
+    pub fn focus_arm(sc: &Scenario) -> usize {
+        sc.arms
+            .iter()
+            .position(|a| a.id == "treatment")
+            .unwrap_or(1.min(sc.arms.len() - 1))
+    }
+}

@@ -672,7 +672,7 @@ pub fn run_while(
         },
     );
     match outcome {
-        ordered::Outcome::Done => {}
+        ordered::Outcome::Done => res.finish_folds(),
         ordered::Outcome::Stopped => return Ok(None),
         ordered::Outcome::Failed(e) => return Err(e),
     }

@@ -9,6 +9,9 @@ use crate::engine::{Layout, StaffRow};
 use crate::scenario::{COURSE, Scenario};
 use crate::stats::Hist;
 
+/// Replications whose end-of-cycle counts are added to the occupancy histograms at once.
+const OCCUPANCY_BATCH: usize = 32;
+
 /// Per-replication numbers kept for every replication (a few per arm and payer).
 #[derive(Debug, Clone)]
 pub struct RepScalars {
@@ -50,8 +53,14 @@ pub struct Results {
     pub citizens: usize,
     /// Layout (classes summed: `n_classes` is 1).
     pub layout: Layout,
-    /// Per arm, per (cycle, global state): histogram of end-of-cycle counts.
-    pub occupancy: Vec<Vec<Hist>>,
+    /// Per arm, per (cycle, global state): histogram of end-of-cycle counts
+    /// ([`Results::occupancy_cell`]).
+    occupancy: Vec<Vec<Hist>>,
+    /// Per arm, the end-of-cycle counts of replications folded but not yet in `occupancy`, one
+    /// replication after the other. They are added [`OCCUPANCY_BATCH`] replications at a time,
+    /// cell by cell, so that each cell's histogram is fetched from memory once per batch
+    /// rather than once per replication (a histogram does not depend on the order of adds).
+    occupancy_pending: Vec<Vec<u32>>,
     /// Per arm, per (cycle, flow): sum of moves over replications.
     pub flow_sums: Vec<Vec<u64>>,
     /// Per arm, per account, per cycle: sum over replications.
@@ -107,6 +116,7 @@ impl Results {
             line_index,
             citizens: sc.cohort.size(),
             occupancy: vec![vec![Hist::default(); h * lay.n_states]; na],
+            occupancy_pending: vec![Vec::new(); na],
             flow_sums: vec![vec![0; h * lay.n_flows]; na],
             amount_sums: acc.clone(),
             while_served_sums: vec![vec![0.0; sc.accounts.len()]; na],
@@ -174,9 +184,7 @@ impl Results {
             }
         }
         for (a, arm) in r.arms.into_iter().enumerate() {
-            for (cell, &v) in self.occupancy[a].iter_mut().zip(&arm.end) {
-                cell.add(v);
-            }
+            self.occupancy_pending[a].extend_from_slice(&arm.end);
             for (s, &v) in self.flow_sums[a].iter_mut().zip(&arm.flows) {
                 *s += v as u64;
             }
@@ -275,6 +283,23 @@ impl Results {
             }
         }
         self.reps.push(scal);
+        if self.reps.len().is_multiple_of(OCCUPANCY_BATCH) {
+            self.finish_folds();
+        }
+    }
+
+    /// Add what the folds left pending to the histograms: called by the fold every
+    /// [`OCCUPANCY_BATCH`] replications and once at the end of a run.
+    pub(super) fn finish_folds(&mut self) {
+        for (hists, pending) in self.occupancy.iter_mut().zip(&mut self.occupancy_pending) {
+            let cells = hists.len().max(1);
+            for (k, hist) in hists.iter_mut().enumerate() {
+                for rep in pending.chunks(cells) {
+                    hist.add(rep[k]);
+                }
+            }
+            pending.clear();
+        }
     }
 
     /// Replications folded.
@@ -291,8 +316,9 @@ impl Results {
             .collect()
     }
 
-    /// Mean of histogram cell (arm, cycle, chain, state).
+    /// The histogram of cell (arm, cycle, chain, state) over the replications.
     pub fn occupancy_cell(&self, arm: usize, cycle: usize, chain: usize, state: usize) -> &Hist {
+        debug_assert!(self.occupancy_pending.iter().all(Vec::is_empty));
         &self.occupancy[arm][cycle * self.layout.n_states + self.layout.chain_offset[chain] + state]
     }
 
@@ -310,5 +336,51 @@ impl Results {
             .iter()
             .position(|a| a.id == "treatment")
             .unwrap_or(1.min(sc.arms.len() - 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::{run, run_rep};
+
+    /// The occupancy histograms, filled [`OCCUPANCY_BATCH`] replications at a time, hold
+    /// exactly what adding each replication's end-of-cycle counts one by one gives: a run of
+    /// a batch and a part of one (the part added at the end).
+    #[test]
+    fn occupancy_in_batches_is_occupancy_one_by_one() {
+        let sc = crate::scenario::load_default().expect("shipped scenario loads");
+        let reps = OCCUPANCY_BATCH as u32 + 5;
+        let opts = RunOptions {
+            replications: reps,
+            threads: 2,
+            ..RunOptions::from_scenario(&sc)
+        };
+        let res = run(&sc, &opts).expect("runs");
+        let lay = &res.layout;
+        let mut by_hand = vec![vec![Hist::default(); lay.horizon * lay.n_states]; sc.arms.len()];
+        for r in 0..reps {
+            let rep = run_rep(&sc, &opts, r).expect("replication runs");
+            for (hists, arm) in by_hand.iter_mut().zip(&rep.arms) {
+                for (h, &v) in hists.iter_mut().zip(&arm.end) {
+                    h.add(v);
+                }
+            }
+        }
+        for (a, hists) in by_hand.iter().enumerate() {
+            for m in 0..lay.horizon {
+                for (c, &size) in lay.chain_size.iter().enumerate() {
+                    for s in 0..size {
+                        let cell = m * lay.n_states + lay.chain_offset[c] + s;
+                        assert_eq!(res.occupancy_cell(a, m, c, s), &hists[cell]);
+                    }
+                }
+            }
+        }
+        assert!(
+            by_hand[0]
+                .iter()
+                .any(|h| h.len() == reps as u64 && h.mean() > 0.0)
+        );
     }
 }

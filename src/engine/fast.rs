@@ -297,15 +297,40 @@ fn portable_row(
 ) {
     let row = &x.fast.rows[x.row];
     let (ks, ex) = (&row.keys[..], &row.exits[..]);
-    for (&cl, &key) in citizens.class[from..].iter().zip(&citizens.key[from..]) {
+    let (class, key) = (&citizens.class[from..], &citizens.key[from..]);
+    // Most citizens stay, into the row's own next row (None: nothing leaves it). They are
+    // written at a count kept in a register: pushing each one would load and store that row's
+    // length, a chain of dependent memory operations through every citizen of the row.
+    let stay = row.next_rows[row.dest_ix[ex.len()]];
+    let mut kept = match stay {
+        Some(s) => std::mem::take(&mut next.rows[s]),
+        None => Citizens::default(),
+    };
+    let mut w = kept.key.len();
+    if stay.is_some() {
+        kept.class.resize(w + key.len(), 0);
+        kept.key.resize(w + key.len(), 0);
+    }
+    for (&cl, &key) in class.iter().zip(key) {
         let bits = rng::cycle_bits(key, x.cycle);
         let k = pick(fired(ks, ex, bits), ks, ex, || bits);
         if let Some(k) = k {
             moves.push(x.cells.code(row.state, row.to[k], cl));
         }
-        if let Some(r) = row.next_rows[row.dest_ix[k.unwrap_or(ex.len())]] {
-            next.push(r, cl, key);
+        match row.next_rows[row.dest_ix[k.unwrap_or(ex.len())]] {
+            Some(r) if Some(r) == stay => {
+                kept.class[w] = cl;
+                kept.key[w] = key;
+                w += 1;
+            }
+            Some(r) => next.push(r, cl, key),
+            None => {}
         }
+    }
+    if let Some(s) = stay {
+        kept.class.truncate(w);
+        kept.key.truncate(w);
+        next.rows[s] = kept;
     }
 }
 

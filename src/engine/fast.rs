@@ -296,6 +296,44 @@ fn portable_row(
     moves: &mut Vec<u64>,
 ) {
     let row = &x.fast.rows[x.row];
+    match row.exits.len() {
+        1 => portable_fixed::<1>(x, citizens, from, next, moves),
+        2 => portable_fixed::<2>(x, citizens, from, next, moves),
+        3 => portable_fixed::<3>(x, citizens, from, next, moves),
+        4 => portable_fixed::<4>(x, citizens, from, next, moves),
+        _ => portable_loop(x, citizens, from, next, moves, |bits| {
+            fired(&row.keys, &row.exits, bits)
+        }),
+    }
+}
+
+/// [`portable_row`] for a row of exactly `N` exits: given as arrays of a known length, the
+/// loop over them in [`fired`] is unrolled (the same arithmetic in the same order).
+fn portable_fixed<const N: usize>(
+    x: RowCycle,
+    citizens: &Citizens,
+    from: usize,
+    next: &mut Present,
+    moves: &mut Vec<u64>,
+) {
+    let row = &x.fast.rows[x.row];
+    let (ks, ex) = (&row.keys[..], &row.exits[..]);
+    match (<&[u64; N]>::try_from(ks), <&[Exit; N]>::try_from(ex)) {
+        (Ok(ks), Ok(ex)) => portable_loop(x, citizens, from, next, moves, |b| fired(ks, ex, b)),
+        _ => portable_loop(x, citizens, from, next, moves, |b| fired(ks, ex, b)),
+    }
+}
+
+/// The loop of [`portable_row`]; `coins(bits)` is [`fired`] on the row's exits.
+fn portable_loop(
+    x: RowCycle,
+    citizens: &Citizens,
+    from: usize,
+    next: &mut Present,
+    moves: &mut Vec<u64>,
+    coins: impl Fn(u64) -> u64,
+) {
+    let row = &x.fast.rows[x.row];
     let (ks, ex) = (&row.keys[..], &row.exits[..]);
     let (class, key) = (&citizens.class[from..], &citizens.key[from..]);
     // Most citizens stay, into the row's own next row (None: nothing leaves it). They are
@@ -313,7 +351,7 @@ fn portable_row(
     }
     for (&cl, &key) in class.iter().zip(key) {
         let bits = rng::cycle_bits(key, x.cycle);
-        let k = pick(fired(ks, ex, bits), ks, ex, || bits);
+        let k = pick(coins(bits), ks, ex, || bits);
         if let Some(k) = k {
             moves.push(x.cells.code(row.state, row.to[k], cl));
         }

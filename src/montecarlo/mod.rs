@@ -629,6 +629,14 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
         .ok_or_else(|| Error::Runtime("the run was stopped before it finished".into()))
 }
 
+/// A pool of `threads` workers (0: one per core).
+pub fn worker_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start {threads} worker threads: {e}")))
+}
+
 /// [`run`] that asks `keep_going(done, total)` before each replication is started (`done`:
 /// the replications folded so far) and stops (returning None) when it says no: cooperative
 /// cancellation and progress for `ressim serve`. The result of a run that is not stopped is
@@ -638,12 +646,7 @@ pub fn run_while(
     opts: &RunOptions,
     keep_going: &(dyn Fn(u32, u32) -> bool + Sync),
 ) -> Result<Option<Results>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| {
-            Error::Runtime(format!("cannot start {} worker threads: {e}", opts.threads))
-        })?;
+    let pool = worker_pool(opts.threads)?;
     let threads_used = pool.current_num_threads();
     let mut res = Results::new(sc, opts.clone(), threads_used);
     let index = res.line_index.clone();

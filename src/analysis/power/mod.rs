@@ -400,12 +400,7 @@ pub fn run(
     if opts.sizes.is_empty() {
         return Err(Error::Usage("give at least one trial size".into()));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| {
-            Error::Runtime(format!("cannot start {} worker threads: {e}", opts.threads))
-        })?;
+    let pool = crate::montecarlo::worker_pool(opts.threads)?;
     let mut sizes = Vec::with_capacity(opts.sizes.len());
     for &n in &opts.sizes {
         sizes.push(evaluate(

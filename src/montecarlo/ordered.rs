@@ -45,15 +45,17 @@ struct State<T, E> {
     error: Option<E>,
 }
 
-/// Ends the run if a worker panics while computing a replication, so that the others, which
-/// may wait for its result, stop instead of waiting for ever (the pool then passes the panic
-/// on).
+/// Ends the run if a worker panics (computing or folding a replication), so that the others,
+/// which may wait for its result or its fold, stop instead of waiting for ever (the pool then
+/// passes the panic on).
 struct EndOnPanic<'a, T, E>(&'a Shared<T, E>);
 
 impl<T, E> Drop for EndOnPanic<'_, T, E> {
     fn drop(&mut self) {
-        lock(&self.0.state).over = true;
-        self.0.moved.notify_all();
+        if std::thread::panicking() {
+            lock(&self.0.state).over = true;
+            self.0.moved.notify_all();
+        }
     }
 }
 
@@ -112,6 +114,7 @@ fn worker<T, E>(
     keep_going: &(dyn Fn(u32) -> bool + Sync),
 ) {
     loop {
+        let _ending = EndOnPanic(shared);
         let r = {
             let mut st = lock(&shared.state);
             loop {
@@ -135,9 +138,7 @@ fn worker<T, E>(
             st.next += 1;
             st.next - 1
         };
-        let guard = EndOnPanic(shared);
         let result = work(r);
-        std::mem::forget(guard);
         let mut st = lock(&shared.state);
         st.ready.insert(r, result);
         if st.folding {
@@ -327,6 +328,28 @@ mod tests {
                     _ => uneven(r),
                 },
                 &mut |_| Ok(()),
+                &|_| true,
+            )
+        });
+        assert!(caught.is_err());
+    }
+
+    #[test]
+    fn a_panicking_fold_is_passed_on_and_does_not_hang_the_others() {
+        let caught = std::panic::catch_unwind(|| {
+            let mut folds = 0;
+            fold_in_order(
+                &pool(2),
+                100,
+                4,
+                &uneven,
+                &mut |_| {
+                    folds += 1;
+                    match folds {
+                        9 => panic!("the ninth fold panicked"),
+                        _ => Ok::<(), String>(()),
+                    }
+                },
                 &|_| true,
             )
         });

@@ -1,5 +1,5 @@
 //! What a run keeps of its replications: the sums and histograms the outputs are made from,
-//! folded in replication order ([`Results::fold`]), and a few numbers per replication
+//! folded in replication order (`Results::fold`), and a few numbers per replication
 //! ([`RepScalars`]).
 
 use super::{RepResult, RunOptions, capacity_services, layout};

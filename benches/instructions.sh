@@ -21,5 +21,5 @@ valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$bin" run \
   --replications "$reps" --threads 1 --quiet --no-break-even --out "$dir/out" >/dev/null 2>&1
 callgrind_annotate --inclusive=yes "$dir/cg.out" 2>/dev/null | sed 's/([^)]*)//' |
   awk -v r="$reps" '{ gsub(",", "", $1) }
-    $2 ~ /ressim::(montecarlo::run_rep_indexed|montecarlo::run_counts_with|engine::run_block|engine::ArmCounts::close|engine::life::CMortality::fires|engine::exits::rate|economics::book|montecarlo::Results::fold)$/ && $3 ~ /^\[/ {
+    $2 ~ /ressim::(montecarlo::run_rep_indexed|montecarlo::run_counts_with|engine::run_block|engine::ArmCounts::close|engine::life::CMortality::fires|engine::exits::rate|economics::book|montecarlo::results::Results::fold)$/ && $3 ~ /^\[/ {
       n = split($2, a, "::"); printf "%9.2f M instructions per replication  %s\n", $1 / r / 1e6, a[n - 1] "::" a[n] }'

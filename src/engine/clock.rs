@@ -73,8 +73,9 @@ impl<'a> Clocks<'a> {
     }
 
     /// The first number of months on the clock, beyond citizen `i`'s months now, at which its
-    /// step is higher than its step now; `u32::MAX` if none within the horizon. The step only rises with the
-    /// months ([`BenefitClock::step_from`] is monotone in the weeks), so a binary search finds it.
+    /// step is higher than its step now; `u32::MAX` if none within the horizon. The step only
+    /// rises with the months ([`BenefitClock::step_from`] is monotone in the weeks), so a
+    /// binary search finds it.
     fn next_rise(&self, i: usize) -> u32 {
         let Some(b) = self.benefit else {
             return u32::MAX;
@@ -173,10 +174,7 @@ impl<'a> Clocks<'a> {
         if step == old && before.0 == now.0 && before.1 == now.1 {
             return;
         }
-        self.shift(0, before.0, now.0, cl, (old, step));
-        if housing {
-            self.shift(1, before.1, now.1, cl, (old, step));
-        }
+        self.retally(cl, before, now, (old, step), housing);
     }
 
     /// [`Clocks::advance`] for a citizen who stays in `states`, where the clock runs
@@ -195,10 +193,24 @@ impl<'a> Clocks<'a> {
         let old = self.at[i].1;
         let step = self.run(b, i, months);
         if step != old {
-            self.shift(0, states.0, states.0, cl, (old, step));
-            if housing {
-                self.shift(1, states.1, states.1, cl, (old, step));
-            }
+            self.retally(cl, states, states, (old, step), housing);
+        }
+    }
+
+    /// The tally follows a citizen of class `cl` from (`before`, step `steps.0`) to (`now`,
+    /// step `steps.1`) in the course chain and, when `housing`, in the housing chain.
+    #[inline(always)]
+    fn retally(
+        &mut self,
+        cl: usize,
+        before: (u16, u16),
+        now: (u16, u16),
+        steps: (usize, usize),
+        housing: bool,
+    ) {
+        self.shift(0, before.0, now.0, cl, steps);
+        if housing {
+            self.shift(1, before.1, now.1, cl, steps);
         }
     }
 

@@ -55,9 +55,9 @@ pub const BOUND_MONTHS: u32 = 12;
 /// fire the exit, and a uniform below it is decided on the exact entry. Only where each
 /// ageing modifier changes its hazard ratio by at most e¹⁰ over `years`, and (checked when the
 /// bounds are made, see `exits::bound_aged`) the rate has at most [`MAX_FACTORS`] factors,
-/// each within 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is relative. What is
-/// compiled here depends only on the states' transitions and modifiers, not on services or
-/// participation, so arms that differ only in those get the same bounds.
+/// each within 10⁻²⁰…10²⁰, so that no product can leave the range where rounding is
+/// relative. What is compiled here depends only on the states' transitions and modifiers, not
+/// on services or participation, so arms that differ only in those get the same bounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgeBound {
     /// Per exit of the state: its modifiers on ageing attributes, each a factor of the rate

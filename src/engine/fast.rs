@@ -349,95 +349,103 @@ fn portable_row(
     let code: Vec<u64> = (row.to.iter().map(|&d| x.cells.code(row.state, d, 0)))
         .chain([0])
         .collect();
-    // Per destination (index into `next_rows`): its row's list and count, made long enough for
-    // every citizen of this row (and one more, written past the last one and cut off); None
-    // for a finished row, where nobody is kept.
+    // Per destination (index into `next_rows`): its row's list and the count of its citizens;
+    // None for a finished row, where nobody is kept. Each pass below first makes the lists it
+    // writes long enough for every citizen it may write (and one more, written past the last
+    // one and cut off).
     let mut lists: Vec<Option<(Citizens, usize)>> = (row.next_rows.iter())
         .map(|to| {
             to.map(|r| {
-                let mut list = std::mem::take(&mut next.rows[r]);
+                let list = std::mem::take(&mut next.rows[r]);
                 let c = list.key.len();
-                list.class.resize(c + n + 1, 0);
-                list.key.resize(c + n + 1, 0);
                 (list, c)
             })
         })
         .collect();
     let mut nm = moves.len();
-    moves.resize(nm + n + 1, 0);
     // The destination of those who stay.
     let stay_d = dest_ix[w];
-    let (mut fired, mut exit, mut dest) = ([0u64; CHUNK], [0u8; CHUNK], [0u8; CHUNK]);
-    let mut leaving = [0u8; CHUNK];
+    // Per chunk: each citizen's mask of fired exits; those who leave, each as its place in the
+    // chunk and (above it) its destination.
+    let (mut fired, mut leaving) = ([0u64; CHUNK], [0u16; CHUNK]);
     for (class, key) in class[..n].chunks(CHUNK).zip(key[..n].chunks(CHUNK)) {
         let len = key.len();
-        let (fired, exit, dest) = (&mut fired[..len], &mut exit[..len], &mut dest[..len]);
+        let fired = &mut fired[..len];
         masks(row, x.cycle, key, fired);
-        // Each citizen's exit and destination, and the citizens who leave (their places in the
-        // chunk).
+        // The exit of a citizen with mask `mask` and key `ky`, and (above it) its destination:
+        // by the row's table where it has one, else (and where several exits fired) by [`pick`].
+        let exit = |mask: u64, ky: u64| match row.by_mask.get(mask as usize) {
+            Some(&e) if e != SEVERAL => e,
+            _ => {
+                let e = pick(mask, ks, ex, || rng::cycle_bits(ky, x.cycle)).unwrap_or(w);
+                (e | dest_ix[e] << 8) as u16
+            }
+        };
+        // Those who stay written to their row's list, those who leave listed.
         let mut nl = 0;
-        for (i, ((&mask, &ky), (k, d))) in (fired.iter().zip(key))
-            .zip(exit.iter_mut().zip(dest.iter_mut()))
-            .enumerate()
-        {
-            // By the row's table where it has one, else (and where several exits fired) by
-            // [`pick`].
-            let e = match row.by_mask.get(mask as usize) {
-                Some(&e) if e != SEVERAL => e,
-                _ => {
-                    let e = pick(mask, ks, ex, || rng::cycle_bits(ky, x.cycle)).unwrap_or(w);
-                    (e | dest_ix[e] << 8) as u16
-                }
-            };
-            *k = e as u8;
-            *d = (e >> 8) as u8;
-            leaving[nl] = i as u8;
-            nl += (*d as usize != stay_d) as usize;
+        let mut none = (Citizens::default(), 0);
+        let (kept, ws) = match &mut lists[stay_d] {
+            Some(list) => list,
+            None => &mut none,
+        };
+        let room = *ws + 1 + len;
+        kept.class.resize(room, 0);
+        kept.key.resize(room, 0);
+        let (kc, kk, mut c) = (&mut kept.class[..], &mut kept.key[..], *ws);
+        for (i, ((&mask, &ky), &cl)) in fired.iter().zip(key).zip(class).enumerate() {
+            let d = exit(mask, ky) >> 8;
+            let stays = d as usize == stay_d;
+            kc[c] = cl;
+            kk[c] = ky;
+            c += stays as usize;
+            leaving[nl] = i as u16 | d << 8;
+            nl += !stays as usize;
         }
+        *ws = c;
         let leaving = &leaving[..nl];
+        moves.resize(nm + len + 1, 0);
         // The moves: where an exit leads back to the row's state (only in the tests), from
         // each citizen's exit; else from each destination's citizens, below.
         if row.self_loop {
             let mv = &mut moves[..];
-            for (&k, &cl) in exit.iter().zip(class) {
-                mv[nm] = code[k as usize] + cl as u64;
-                nm += ((k as usize) < w) as usize;
+            for ((&mask, &ky), &cl) in fired.iter().zip(key).zip(class) {
+                let k = (exit(mask, ky) & 0xff) as usize;
+                mv[nm] = code[k] + cl as u64;
+                nm += (k < w) as usize;
             }
         }
+        // Each other destination: its citizens among those who leave.
         for (d, list) in lists.iter_mut().enumerate() {
+            if d == stay_d {
+                continue;
+            }
             let Some((list, count)) = list else {
                 // A finished row: nobody is kept, only the moves are recorded.
                 if !row.self_loop {
                     let code = x.cells.code(row.state, row.dests[d], 0);
                     let mv = &mut moves[..];
-                    for &i in leaving {
-                        mv[nm] = code + class[i as usize] as u64;
-                        nm += (dest[i as usize] as usize == d) as usize;
+                    for &l in leaving {
+                        mv[nm] = code + class[(l & 0xff) as usize] as u64;
+                        nm += ((l >> 8) as usize == d) as usize;
                     }
                 }
                 continue;
             };
+            list.class.resize(*count + 1 + nl, 0);
+            list.key.resize(*count + 1 + nl, 0);
             let (oc, ok, mut c) = (&mut list.class[..], &mut list.key[..], *count);
-            if d == stay_d {
-                for ((&cl, &ky), &to) in class.iter().zip(key).zip(&*dest) {
-                    oc[c] = cl;
-                    ok[c] = ky;
-                    c += (to as usize == d) as usize;
+            for &l in leaving {
+                let i = (l & 0xff) as usize;
+                oc[c] = class[i];
+                ok[c] = key[i];
+                c += ((l >> 8) as usize == d) as usize;
+            }
+            if !row.self_loop {
+                let code = x.cells.code(row.state, row.dests[d], 0);
+                for (m, &cl) in moves[nm..].iter_mut().zip(&oc[*count..c]) {
+                    *m = code + cl as u64;
                 }
-            } else {
-                for &i in leaving {
-                    let i = i as usize;
-                    oc[c] = class[i];
-                    ok[c] = key[i];
-                    c += (dest[i] as usize == d) as usize;
-                }
-                if !row.self_loop {
-                    let code = x.cells.code(row.state, row.dests[d], 0);
-                    for (m, &cl) in moves[nm..].iter_mut().zip(&oc[*count..c]) {
-                        *m = code + cl as u64;
-                    }
-                    nm += c - *count;
-                }
+                nm += c - *count;
             }
             *count = c;
         }

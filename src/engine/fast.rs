@@ -328,8 +328,8 @@ struct RowCycle<'a> {
 /// must equal, and what runs on a CPU without AVX-512.
 ///
 /// [`CHUNK`] citizens at a time, in passes: their masks of fired exits ([`masks`]); each one's
-/// exit and destination, and the list of those who leave; the citizens who stay; for each
-/// other destination, its citizens among those who leave and their moves' codes. The passes
+/// exit and destination, those who stay written to their row and those who leave listed; for
+/// each other destination, its citizens among those who leave and their moves' codes. The passes
 /// decide by arithmetic, not by branches: each citizen is written to the end of a list and the
 /// list's count advanced by 0 or 1. Each list gets its citizens in citizen order, as pushing
 /// them one by one would; the moves' codes come by destination (they are only counted).
@@ -345,10 +345,14 @@ fn portable_row(
     let w = ex.len();
     let (class, key) = (&citizens.class[from..], &citizens.key[from..]);
     let n = key.len().min(class.len());
-    // Per exit, then for none: the move's code but the class.
-    let code: Vec<u64> = (row.to.iter().map(|&d| x.cells.code(row.state, d, 0)))
-        .chain([0])
-        .collect();
+    // Where an exit leads back to the row's state: per exit, then for none, the move's code
+    // but the class.
+    let code: Vec<u64> = match row.self_loop {
+        true => (row.to.iter().map(|&d| x.cells.code(row.state, d, 0)))
+            .chain([0])
+            .collect(),
+        false => Vec::new(),
+    };
     // Per destination (index into `next_rows`): its row's list and the count of its citizens;
     // None for a finished row, where nobody is kept. Each pass below first makes the lists it
     // writes long enough for every citizen it may write (and one more, written past the last
@@ -461,8 +465,10 @@ fn portable_row(
 }
 
 /// Citizens per pass of [`portable_row`]: few enough that what one pass leaves for the next
-/// stays in the L1 cache.
+/// stays in the L1 cache, and that a citizen's place in the chunk fits in a byte (as does its
+/// destination's index: a row has at most [`exits::MASK_EXITS`] exits).
 const CHUNK: usize = 256;
+const _: () = assert!(CHUNK <= 256 && exits::MASK_EXITS < 256);
 
 /// The mask of fired exits ([`fired`]) of each citizen of a row whose keys are `key`, into
 /// `out` (as long as `key`). On a CPU with AVX2 (checked at run time) the same code is

@@ -73,8 +73,8 @@ impl Row {
         self.exits.is_empty()
     }
 
-    /// Where the row's citizens go ([`Row::dest_ix`], [`Row::next_rows`]), given every row's
-    /// state and whether it is finished.
+    /// Where the row's citizens go ([`Row::dest_ix`], [`Row::dests`], [`Row::next_rows`],
+    /// [`Row::by_mask`]), given every row's state and whether it is finished.
     fn route(&mut self, row: usize, finished: &[bool]) {
         let w = self.exits.len();
         let mut dests: Vec<u16> = Vec::new();
@@ -95,7 +95,7 @@ impl Row {
             })
             .collect();
         self.self_loop = self.to.contains(&self.state);
-        self.dests = dests.clone();
+        self.dests = dests;
         self.by_mask = match w <= SMALL {
             true => (0..1u64 << w)
                 .map(|mask| match mask.count_ones() {
@@ -423,10 +423,11 @@ fn portable_row(
             if d == stay_d {
                 continue;
             }
+            // The code of a move there, but the class.
+            let code = x.cells.code(row.state, row.dests[d], 0);
             let Some((list, count)) = list else {
                 // A finished row: nobody is kept, only the moves are recorded.
                 if !row.self_loop {
-                    let code = x.cells.code(row.state, row.dests[d], 0);
                     let mv = &mut moves[..];
                     for &l in leaving {
                         mv[nm] = code + class[(l & 0xff) as usize] as u64;
@@ -445,7 +446,6 @@ fn portable_row(
                 c += ((l >> 8) as usize == d) as usize;
             }
             if !row.self_loop {
-                let code = x.cells.code(row.state, row.dests[d], 0);
                 for (m, &cl) in moves[nm..].iter_mut().zip(&oc[*count..c]) {
                     *m = code + cl as u64;
                 }

@@ -1,0 +1,164 @@
+use super::*;
+use rand::Rng;
+
+/// Tables of `states` states with up to `width` exits each (the same number in both rows of
+/// a state; some states have none and are finished), random destinations and random
+/// thresholds spanning never, rare, common and certain.
+fn tables(states: usize, width: usize, seed: u64) -> FastTables {
+    let mut r = rng::SplitMix::new(seed, 1);
+    let mut next = || r.next_u64();
+    let mut rows = Vec::new();
+    for s in 0..states {
+        let used = (next() as usize) % (width + 1);
+        let to: Vec<u16> = (0..used).map(|_| (next() % states as u64) as u16).collect();
+        for _ in 0..2 {
+            let keys: Vec<u64> = (0..used).map(|_| next()).collect();
+            let exits = (0..used)
+                .map(|_| {
+                    let threshold = match next() % 4 {
+                        0 => 0,
+                        1 => next() >> 8,
+                        2 => next(),
+                        _ => u64::MAX,
+                    };
+                    let p = threshold as f64 / 18_446_744_073_709_551_616.0;
+                    Exit {
+                        threshold,
+                        rate: -(-p).ln_1p(),
+                    }
+                })
+                .collect();
+            rows.push(Row {
+                state: s as u16,
+                keys,
+                exits,
+                to: to.clone(),
+                dest_ix: Vec::new(),
+                next_rows: Vec::new(),
+                by_mask: Vec::new(),
+                dests: Vec::new(),
+                self_loop: false,
+            });
+        }
+    }
+    FastTables::routed(rows)
+}
+
+/// The masks of fired exits [`masks`] makes (with AVX2 where the CPU has it) are those of
+/// [`fired`] citizen by citizen, for widths 0 to 9 and any number of citizens.
+#[test]
+fn the_masks_are_those_of_fired() {
+    let fast = tables(10, 9, 3);
+    let mut r = rng::SplitMix::new(2, 9);
+    for row in &fast.rows {
+        for n in [0, 1, 3, 4, 5, 17, 256] {
+            let key: Vec<u64> = (0..n).map(|_| r.next_u64()).collect();
+            let mut got = vec![0; n];
+            masks(row, 12, &key, &mut got);
+            let want: Vec<u64> = (key.iter())
+                .map(|&k| fired(&row.keys, &row.exits, rng::cycle_bits(k, 12)))
+                .collect();
+            assert_eq!(got, want, "width {}, {n} citizens", row.exits.len());
+        }
+    }
+}
+
+/// A cycle's vector form (where the CPU has it) puts every citizen in the same new row, in
+/// the same order, drops the same citizens and records the same moves (in any order) as
+/// the portable form, for 1 to 9 states, widths 0 to 8 (8: portable form only) and rows
+/// whose citizens are not a multiple of eight. And both are right: every citizen of the
+/// cycle is in its new row unless that state is finished, and its move — from its state to
+/// the fired exit's destination, in its class — is recorded exactly when an exit fired.
+#[test]
+fn the_vector_cycle_equals_the_portable_loop() {
+    let (mut moved, mut several, mut dropped) = (0, 0, 0);
+    for states in [1, 2, 4, 7, 8, 9] {
+        for width in 0..=8 {
+            let fast = tables(states, width, (states * 31 + width) as u64);
+            let mut r = rng::SplitMix::new(7, (states + width) as u64);
+            let mut next = || r.next_u64();
+            let mut present = Present::new(&fast);
+            let mut everyone = Vec::new();
+            for _ in 0..1003 {
+                let (st, cl, key) = ((next() % states as u64) as u16, (next() % 6) as u16, next());
+                present.enter(&fast, st, cl, key);
+                everyone.push((st, cl, key));
+            }
+            let cells = FlowCells {
+                base: 0,
+                size: states,
+                classes: 6,
+            };
+            for cycle in [0, 1, 30, 299] {
+                let what = format!("{states} states, width {width}, cycle {cycle}");
+                let mut got = Present::new(&fast);
+                let mut want = Present::new(&fast);
+                let (mut got_moves, mut want_moves) = (Moves::default(), Moves::default());
+                cycle_rows(
+                    &fast,
+                    &present,
+                    &mut got,
+                    cycle,
+                    cells,
+                    &mut got_moves,
+                    true,
+                );
+                cycle_rows(
+                    &fast,
+                    &present,
+                    &mut want,
+                    cycle,
+                    cells,
+                    &mut want_moves,
+                    false,
+                );
+                assert_eq!(got.rows, want.rows, "{what}");
+                // The moves are counted, so their order is free: the portable form
+                // records them by destination.
+                let sorted = |m: &Moves| {
+                    let mut c = m.codes.clone();
+                    c.sort_unstable();
+                    c
+                };
+                assert_eq!(sorted(&got_moves), sorted(&want_moves), "{what}");
+                // Each citizen present by itself: its exit, its new row, its move.
+                let mut rows = vec![Vec::new(); fast.rows.len()];
+                let mut codes = Vec::new();
+                for &(st, cl, key) in &everyone {
+                    let row = &fast.rows[row_of(st, cl)];
+                    if row.finished() {
+                        continue;
+                    }
+                    let bits = rng::cycle_bits(key, cycle);
+                    let mask = fired(&row.keys, &row.exits, bits);
+                    several += (mask.count_ones() > 1) as usize;
+                    let dest = match pick(mask, &row.keys, &row.exits, || bits) {
+                        Some(k) => {
+                            codes.push(cells.code(st, row.to[k], cl));
+                            row.to[k]
+                        }
+                        None => st,
+                    };
+                    match fast.rows[row_of(dest, cl)].finished() {
+                        true => dropped += 1,
+                        false => rows[row_of(dest, cl)].push(key),
+                    }
+                }
+                for (r, keys) in rows.iter_mut().enumerate() {
+                    let mut got_keys = got.rows[r].key.clone();
+                    got_keys.sort_unstable();
+                    keys.sort_unstable();
+                    assert_eq!(&got_keys, keys, "{what}, row {r}");
+                }
+                codes.sort_unstable();
+                assert_eq!(sorted(&got_moves), codes, "{what}");
+                moved += codes.len();
+            }
+        }
+    }
+    // The comparison saw many moves, citizens for whom several exits fired, and drops.
+    assert!(
+        moved > 10_000 && several > 1_000 && dropped > 10_000,
+        "{moved} {several} {dropped}"
+    );
+}

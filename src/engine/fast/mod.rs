@@ -15,12 +15,13 @@
 //! citizen's coins depend only on its own key and the cycle.
 //!
 //! Where the CPU has AVX-512 (checked at run time) eight citizens of a row go through this at
-//! once with exactly the same integer arithmetic, so every choice and every count is identical
-//! bit for bit to those of the portable form ([`portable_row`]), which is the reference and
-//! runs on other CPUs and for the last few citizens of a row. The portable form works in
+//! once, where it has AVX2 four (`avx512`, `avx2`), with exactly the same integer arithmetic,
+//! so every choice and every count is identical bit for bit to those of the portable form
+//! ([`portable_row`]), which is the reference and runs on other CPUs, for rows the vector
+//! forms do not take and for the last few citizens of a row. The portable form works in
 //! passes over a few hundred citizens at a time: the masks of fired exits (compiled for AVX2
 //! where the CPU has it, four citizens at once), then each citizen's exit and destination, then
-//! each destination's list. Neither form branches on anything random but the rare
+//! each destination's list. No form branches on anything random but the rare
 //! several-fired case: a branch on where a citizen goes would be mispredicted about as often
 //! as citizens move.
 
@@ -59,6 +60,10 @@ struct Row {
     /// Whether an exit leads back to the row's own state (never in a scenario, whose
     /// validation refuses such a transition; the tests make some).
     self_loop: bool,
+    /// Whether each exit leads to a destination of its own, other than the row's state:
+    /// `dest_ix` is 0, 1, … up to the width (the case of every scenario, whose validation
+    /// refuses an exit back to the state and whose states have one exit per destination).
+    one_each: bool,
 }
 
 /// The widest row that has [`Row::by_mask`].
@@ -95,6 +100,7 @@ impl Row {
             })
             .collect();
         self.self_loop = self.to.contains(&self.state);
+        self.one_each = self.dest_ix.iter().enumerate().all(|(k, &d)| d == k);
         self.dests = dests;
         self.by_mask = match w <= SMALL {
             true => (0..1u64 << w)
@@ -140,6 +146,7 @@ impl FastTables {
                     by_mask: Vec::new(),
                     dests: Vec::new(),
                     self_loop: false,
+                    one_each: false,
                 });
             }
         }
@@ -242,7 +249,7 @@ pub(super) fn fast_cycle(
         size: lay.chain_size[0],
         classes: lay.n_classes,
     };
-    cycle_rows(fast, present, next, m as u32, cells, moves, true);
+    cycle_rows(fast, present, next, m as u32, cells, moves, Form::Avx512);
     std::mem::swap(present, next);
     let n_cells = cells.size * cells.size * cells.classes;
     moves.count(&mut counts.flows[cells.base..cells.base + n_cells]);
@@ -271,9 +278,22 @@ impl Moves {
     }
 }
 
+/// The forms of a row's cycle, from the portable one (the reference) to the widest vectors.
+#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+enum Form {
+    /// [`portable_row`], on any CPU (the tests' reference).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Portable,
+    /// Four citizens at a time where the CPU has AVX2 (`avx2`).
+    Avx2,
+    /// Eight citizens at a time where the CPU has AVX-512 (`avx512`).
+    Avx512,
+}
+
 /// The cycle of every row: the citizens of `present` moved into `next` (cleared first), the
-/// codes of the moves into `moves.codes` (cleared first). With `vector` false the portable form
-/// does every citizen (the reference of the test).
+/// codes of the moves into `moves.codes` (cleared first). Each row takes the widest form up to
+/// `widest` that the CPU has for it; with [`Form::Portable`] the portable form does every
+/// citizen (the reference of the tests).
 fn cycle_rows(
     fast: &FastTables,
     present: &Present,
@@ -281,7 +301,7 @@ fn cycle_rows(
     cycle: u32,
     cells: FlowCells,
     moves: &mut Moves,
-    vector: bool,
+    widest: Form,
 ) {
     next.clear();
     let codes = &mut moves.codes;
@@ -297,16 +317,24 @@ fn cycle_rows(
             cycle,
             cells,
         };
-        // The citizens the vector form did (a multiple of eight; none on other CPUs).
+        // The citizens a vector form did (a multiple of its width; none on other CPUs).
         #[cfg(target_arch = "x86_64")]
-        let done = match vector && avx512::usable(&fast.rows[r]) {
-            // SAFETY: `usable` checked that the CPU has the features `row` is compiled for.
-            true => unsafe { avx512::row(x, citizens, next, codes) },
-            false => 0,
+        let done = {
+            let row = &fast.rows[r];
+            if widest >= Form::Avx512 && avx512::usable(row) {
+                // SAFETY: `usable` checked that the CPU has the features `row` is compiled
+                // for and that the row is not too wide.
+                unsafe { avx512::row(x, citizens, next, codes) }
+            } else if widest >= Form::Avx2 && avx2::usable(row) {
+                // SAFETY: as above.
+                unsafe { avx2::row(x, citizens, next, codes) }
+            } else {
+                0
+            }
         };
         #[cfg(not(target_arch = "x86_64"))]
         let done = {
-            let _ = vector;
+            let _ = widest;
             0
         };
         portable_row(x, citizens, done, next, codes);
@@ -517,6 +545,8 @@ fn masks_of(row: &Row, cycle: u32, key: &[u64], out: &mut [u64]) {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 

@@ -38,6 +38,7 @@ fn tables(states: usize, width: usize, seed: u64) -> FastTables {
                 by_mask: Vec::new(),
                 dests: Vec::new(),
                 self_loop: false,
+                one_each: false,
             });
         }
     }
@@ -63,15 +64,16 @@ fn the_masks_are_those_of_fired() {
     }
 }
 
-/// A cycle's vector form (where the CPU has it) puts every citizen in the same new row, in
-/// the same order, drops the same citizens and records the same moves (in any order) as
-/// the portable form, for 1 to 9 states, widths 0 to 8 (8: portable form only) and rows
-/// whose citizens are not a multiple of eight. And both are right: every citizen of the
-/// cycle is in its new row unless that state is finished, and its move — from its state to
-/// the fired exit's destination, in its class — is recorded exactly when an exit fired.
+/// A cycle's vector forms (those the CPU has: AVX2, AVX-512) put every citizen in the same new
+/// row, in the same order, drop the same citizens and record the same moves (in any order) as
+/// the portable form, for 1 to 9 states, widths 0 to 8 (8: portable form only) and rows whose
+/// citizens are not a multiple of four or eight. And the portable form is right: every citizen
+/// of the cycle is in its new row unless that state is finished, and its move — from its
+/// state to the fired exit's destination, in its class — is recorded exactly when an exit
+/// fired.
 #[test]
 fn the_vector_cycle_equals_the_portable_loop() {
-    let (mut moved, mut several, mut dropped) = (0, 0, 0);
+    let (mut moved, mut several, mut dropped, mut four_wide) = (0, 0, 0, 0);
     for states in [1, 2, 4, 7, 8, 9] {
         for width in 0..=8 {
             let fast = tables(states, width, (states * 31 + width) as u64);
@@ -89,38 +91,34 @@ fn the_vector_cycle_equals_the_portable_loop() {
                 size: states,
                 classes: 6,
             };
+            // Rows the AVX2 form takes (where the CPU has AVX2).
+            #[cfg(target_arch = "x86_64")]
+            {
+                four_wide += (fast.rows.iter().zip(&present.rows))
+                    .filter(|(row, c)| avx2::usable(row) && c.key.len() >= 4)
+                    .count();
+            }
+            // The moves are counted, so their order is free: the forms record them in
+            // different orders.
+            let sorted = |m: &Moves| {
+                let mut c = m.codes.clone();
+                c.sort_unstable();
+                c
+            };
             for cycle in [0, 1, 30, 299] {
                 let what = format!("{states} states, width {width}, cycle {cycle}");
-                let mut got = Present::new(&fast);
-                let mut want = Present::new(&fast);
-                let (mut got_moves, mut want_moves) = (Moves::default(), Moves::default());
-                cycle_rows(
-                    &fast,
-                    &present,
-                    &mut got,
-                    cycle,
-                    cells,
-                    &mut got_moves,
-                    true,
-                );
-                cycle_rows(
-                    &fast,
-                    &present,
-                    &mut want,
-                    cycle,
-                    cells,
-                    &mut want_moves,
-                    false,
-                );
-                assert_eq!(got.rows, want.rows, "{what}");
-                // The moves are counted, so their order is free: the portable form
-                // records them by destination.
-                let sorted = |m: &Moves| {
-                    let mut c = m.codes.clone();
-                    c.sort_unstable();
-                    c
+                let cycle_of = |form| {
+                    let mut rows = Present::new(&fast);
+                    let mut moves = Moves::default();
+                    cycle_rows(&fast, &present, &mut rows, cycle, cells, &mut moves, form);
+                    (rows, moves)
                 };
-                assert_eq!(sorted(&got_moves), sorted(&want_moves), "{what}");
+                let (want, want_moves) = cycle_of(Form::Portable);
+                for form in [Form::Avx2, Form::Avx512] {
+                    let (got, got_moves) = cycle_of(form);
+                    assert_eq!(got.rows, want.rows, "{what}, {form:?}");
+                    assert_eq!(sorted(&got_moves), sorted(&want_moves), "{what}, {form:?}");
+                }
                 // Each citizen present by itself: its exit, its new row, its move.
                 let mut rows = vec![Vec::new(); fast.rows.len()];
                 let mut codes = Vec::new();
@@ -145,20 +143,25 @@ fn the_vector_cycle_equals_the_portable_loop() {
                     }
                 }
                 for (r, keys) in rows.iter_mut().enumerate() {
-                    let mut got_keys = got.rows[r].key.clone();
-                    got_keys.sort_unstable();
+                    let mut want_keys = want.rows[r].key.clone();
+                    want_keys.sort_unstable();
                     keys.sort_unstable();
-                    assert_eq!(&got_keys, keys, "{what}, row {r}");
+                    assert_eq!(&want_keys, keys, "{what}, row {r}");
                 }
                 codes.sort_unstable();
-                assert_eq!(sorted(&got_moves), codes, "{what}");
+                assert_eq!(sorted(&want_moves), codes, "{what}");
                 moved += codes.len();
             }
         }
     }
-    // The comparison saw many moves, citizens for whom several exits fired, and drops.
+    // The comparison saw many moves, citizens for whom several exits fired, and drops; and,
+    // on a CPU with AVX2, rows that its form took.
     assert!(
         moved > 10_000 && several > 1_000 && dropped > 10_000,
         "{moved} {several} {dropped}"
     );
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        assert!(four_wide > 20, "{four_wide}");
+    }
 }

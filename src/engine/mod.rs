@@ -583,9 +583,13 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             );
         }
         if let (Some(fast), Some(present), Some(next)) = (&fast, &mut present, &mut next) {
-            for i in entering {
-                present.enter(fast, chains[0].state[i], class[i], keys[i]);
-            }
+            let (state, entering) = (&chains[0].state, entering);
+            present.enter_all(
+                fast,
+                &state[entering.clone()],
+                &class[entering.clone()],
+                &keys[entering],
+            );
             fast_cycle(fast, present, next, m, lay, &mut counts, &mut moves);
             continue;
         }

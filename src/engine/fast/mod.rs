@@ -199,6 +199,22 @@ impl Present {
         }
     }
 
+    /// The citizens with states `state`, classes `class` and keys `key` for the next cycle
+    /// (as [`Present::enter`] one by one). A function of its own, so that its short loop keeps
+    /// its values in registers rather than sharing them with the month loop's.
+    #[inline(never)]
+    pub(super) fn enter_all(
+        &mut self,
+        fast: &FastTables,
+        state: &[u16],
+        class: &[u16],
+        key: &[u64],
+    ) {
+        for ((&s, &c), &k) in state.iter().zip(class).zip(key) {
+            self.enter(fast, s, c, k);
+        }
+    }
+
     /// A citizen for the next cycle in row `row` (not finished).
     #[inline(always)]
     fn push(&mut self, row: usize, class: u16, key: u64) {

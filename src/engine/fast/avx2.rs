@@ -12,11 +12,11 @@
 //! list's length then grows by the number of those lanes, and what the store wrote past it is
 //! overwritten by the next store or cut off. Each list gets its citizens in citizen order, as
 //! in the portable form. The moves are the citizens each destination but the row's own state
-//! got, so their codes are made from those citizens' classes once the row is done (in
-//! destination order: they are only counted); a finished destination keeps only the classes.
+//! got, so they are counted from those citizens' classes once the row is done; a finished
+//! destination keeps only the classes.
 //! A citizen for whom several exits fired (rare) is settled by the same [`pick`].
 
-use super::{Citizens, Present, Row, RowCycle, pick};
+use super::{Citizens, Moves, Present, Row, RowCycle, pick};
 use crate::rng;
 use std::arch::x86_64::*;
 
@@ -154,9 +154,9 @@ struct List {
     len: usize,
 }
 
-/// The first multiple of four citizens of row `x.row`; returns how many it did. Their moves'
-/// codes are appended to `moves` and they themselves to their new rows of `next`, each list in
-/// citizen order.
+/// The first multiple of four citizens of row `x.row`; returns how many it did. Their moves
+/// are added to `moves` and they themselves to their new rows of `next`, each list in citizen
+/// order.
 ///
 /// # Safety
 /// The CPU must have AVX2 and POPCNT, and the row at most [`MAX_WIDTH`] exits, each to a
@@ -166,7 +166,7 @@ pub(super) unsafe fn row(
     x: RowCycle,
     citizens: &Citizens,
     next: &mut Present,
-    moves: &mut Vec<u64>,
+    moves: &mut Moves,
 ) -> usize {
     // SAFETY (each): the caller's contract, and the row has that many exits.
     unsafe {
@@ -192,7 +192,7 @@ unsafe fn row_of<const W: usize>(
     x: RowCycle,
     citizens: &Citizens,
     next: &mut Present,
-    moves: &mut Vec<u64>,
+    moves: &mut Moves,
 ) -> usize {
     let row = &x.fast.rows[x.row];
     debug_assert_eq!(row.exits.len(), W);
@@ -261,12 +261,11 @@ unsafe fn row_of<const W: usize>(
     // The moves: the citizens each destination but the row's own state got, by their
     // classes.
     for (list, &to) in lists.iter().zip(&row.to) {
-        let code = x.cells.code(row.state, to, 0);
         // SAFETY: the cells from `start` to `len` were written by the groups.
         let classes = unsafe {
             std::slice::from_raw_parts(list.class.add(list.start), list.len - list.start)
         };
-        moves.extend(classes.iter().map(|&cl| code + cl as u64));
+        moves.add(x.cells.code(row.state, to, 0), classes);
     }
     // SAFETY: the cells up to the new lengths were written above, within the room reserved
     // (no list was reallocated since: nothing else appended to them).

@@ -241,6 +241,11 @@ struct FlowCells {
 }
 
 impl FlowCells {
+    /// The number of flow cells of a cycle.
+    fn n_cells(&self) -> usize {
+        self.size * self.size * self.classes
+    }
+
     /// The code of a move of a citizen of class `class` from `from` to `to`.
     #[inline(always)]
     fn code(&self, from: u16, to: u16, class: u16) -> u64 {
@@ -267,11 +272,11 @@ pub(super) fn fast_cycle(
     };
     cycle_rows(fast, present, next, m as u32, cells, moves, Form::Avx512);
     std::mem::swap(present, next);
-    let n_cells = cells.size * cells.size * cells.classes;
-    moves.count(&mut counts.flows[cells.base..cells.base + n_cells]);
+    moves.count(&mut counts.flows[cells.base..cells.base + cells.n_cells()]);
 }
 
-/// Scratch space for the moves of a cycle: their codes, and tallies to count them.
+/// Scratch space for the moves of a cycle: the codes of those the portable and AVX-512 forms
+/// record, and tallies that count them and those the AVX2 form adds directly.
 #[derive(Default)]
 pub(super) struct Moves {
     codes: Vec<u64>,
@@ -279,12 +284,26 @@ pub(super) struct Moves {
 }
 
 impl Moves {
-    /// Add the moves to `flows`, the cycle's flow cells. The moves of a row come one after the
-    /// other to a few cells, so four interleaved tallies keep the increments of one cell from
-    /// waiting on each other.
-    fn count(&mut self, flows: &mut [u32]) {
+    /// No moves yet, for a cycle of `n_cells` flow cells.
+    fn start(&mut self, n_cells: usize) {
+        self.codes.clear();
         self.tally.clear();
-        self.tally.resize(4 * flows.len(), 0);
+        self.tally.resize(4 * n_cells, 0);
+    }
+
+    /// The moves of citizens of classes `classes` whose codes but the class are `code`. The
+    /// moves of a row come one after the other to a few cells, so four interleaved tallies
+    /// keep the increments of one cell from waiting on each other.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    fn add(&mut self, code: u64, classes: &[u16]) {
+        for (i, &cl) in classes.iter().enumerate() {
+            self.tally[4 * (code + cl as u64) as usize + (i & 3)] += 1;
+        }
+    }
+
+    /// Add the cycle's moves to `flows`, its flow cells (as many as [`Moves::start`] was
+    /// given).
+    fn count(&mut self, flows: &mut [u32]) {
         for (i, &code) in self.codes.iter().enumerate() {
             self.tally[4 * code as usize + (i & 3)] += 1;
         }
@@ -307,7 +326,7 @@ enum Form {
 }
 
 /// The cycle of every row: the citizens of `present` moved into `next` (cleared first), the
-/// codes of the moves into `moves.codes` (cleared first). Each row takes the widest form up to
+/// moves into `moves` (started afresh; [`Moves::count`] counts them). Each row takes the widest form up to
 /// `widest` that the CPU has for it; with [`Form::Portable`] the portable form does every
 /// citizen (the reference of the tests).
 fn cycle_rows(
@@ -320,8 +339,7 @@ fn cycle_rows(
     widest: Form,
 ) {
     next.clear();
-    let codes = &mut moves.codes;
-    codes.clear();
+    moves.start(cells.n_cells());
     // Finished rows are always empty: nobody is entered in them.
     for (r, citizens) in present.rows.iter().enumerate() {
         if citizens.key.is_empty() {
@@ -340,10 +358,10 @@ fn cycle_rows(
             if widest >= Form::Avx512 && avx512::usable(row) {
                 // SAFETY: `usable` checked that the CPU has the features `row` is compiled
                 // for and that the row is not too wide.
-                unsafe { avx512::row(x, citizens, next, codes) }
+                unsafe { avx512::row(x, citizens, next, &mut moves.codes) }
             } else if widest >= Form::Avx2 && avx2::usable(row) {
                 // SAFETY: as above.
-                unsafe { avx2::row(x, citizens, next, codes) }
+                unsafe { avx2::row(x, citizens, next, moves) }
             } else {
                 0
             }
@@ -353,7 +371,7 @@ fn cycle_rows(
             let _ = widest;
             0
         };
-        portable_row(x, citizens, done, next, codes);
+        portable_row(x, citizens, done, next, &mut moves.codes);
     }
 }
 

@@ -15,8 +15,9 @@
 //!   table-driven transitions (no attribute modifiers), one arm, one thread.
 //! * `four_state/engine_one_arm`: the textbook 4-state model (`benches/data/four-state.toml`:
 //!   100,000 citizens, 31 annual cycles, no services) — the engine alone, one arm, one thread;
-//!   one element is one citizen-cycle. It runs the table-driven fast path, eight citizens at a
-//!   time where the CPU has AVX-512 (`src/engine/fast.rs`), one at a time elsewhere.
+//!   one element is one citizen-cycle. It runs the table-driven fast path (`src/engine/fast/`):
+//!   eight citizens at a time where the CPU has AVX-512, four where it has AVX2, the portable
+//!   form elsewhere.
 //! * `four_state/replication_1_thread`, `…_2_threads`: one whole replication of it (cohort,
 //!   both arms — simulated once, as the treatment changes only amounts — and booking).
 //! * `four_state_cpu/…`: the same two measured in CPU time of the process rather than wall

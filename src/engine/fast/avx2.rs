@@ -39,18 +39,17 @@ pub(super) fn usable(row: &Row) -> bool {
 
 const _: () = assert!(4 * MAX_WIDTH <= 32);
 
-/// Per mask of four 64-bit lanes: the `vpermd` indices that put the lanes of the mask first,
-/// in lane order (the other indices are 0: what they fetch is never kept).
-const PACK64: [[u32; 8]; 16] = {
-    let mut t = [[0u32; 8]; 16];
+/// Per mask of four 16-bit lanes: the `pshufb` indices that put the lanes of the mask first,
+/// in lane order — lane l's two bytes are 2l and 2l + 1 — then 0x80 (a zero byte).
+const PACK16: [[u8; 16]; 16] = {
+    let mut t = [[0x80u8; 16]; 16];
     let mut m = 0;
     while m < 16 {
-        let mut kept = 0;
-        let mut lane = 0;
+        let (mut kept, mut lane) = (0, 0);
         while lane < 4 {
             if m >> lane & 1 == 1 {
-                t[m][2 * kept] = 2 * lane as u32;
-                t[m][2 * kept + 1] = 2 * lane as u32 + 1;
+                t[m][2 * kept] = 2 * lane as u8;
+                t[m][2 * kept + 1] = 2 * lane as u8 + 1;
                 kept += 1;
             }
             lane += 1;
@@ -60,21 +59,18 @@ const PACK64: [[u32; 8]; 16] = {
     t
 };
 
-/// Per mask of four 16-bit lanes: the `pshufb` indices that put the lanes of the mask first,
-/// in lane order (0x80 gives a zero byte).
-const PACK16: [[u8; 16]; 16] = {
-    let mut t = [[0x80u8; 16]; 16];
+/// Per mask of four 64-bit lanes: the `vpermd` indices that put the lanes of the mask first,
+/// in lane order. Lane l's two 32-bit halves are 2l and 2l + 1, the same pairs as
+/// [`PACK16`]'s bytes; the rest, 0x80 there, reads as 0 here (`vpermd` takes the low three
+/// bits): what it fetches is never kept.
+const PACK64: [[u32; 8]; 16] = {
+    let mut t = [[0u32; 8]; 16];
     let mut m = 0;
     while m < 16 {
-        let mut kept = 0;
-        let mut lane = 0;
-        while lane < 4 {
-            if m >> lane & 1 == 1 {
-                t[m][2 * kept] = 2 * lane as u8;
-                t[m][2 * kept + 1] = 2 * lane as u8 + 1;
-                kept += 1;
-            }
-            lane += 1;
+        let mut i = 0;
+        while i < 8 {
+            t[m][i] = (PACK16[m][i] & 7) as u32;
+            i += 1;
         }
         m += 1;
     }

@@ -73,6 +73,23 @@ const SMALL: usize = 7;
 const SEVERAL: u16 = u16::MAX;
 
 impl Row {
+    /// The row of state `state` whose exits have keys `keys`, destinations `to` and
+    /// thresholds and rates `exits`; not yet routed ([`FastTables::routed`] routes it).
+    fn new(state: u16, keys: Vec<u64>, to: Vec<u16>, exits: Vec<Exit>) -> Row {
+        Row {
+            state,
+            keys,
+            exits,
+            to,
+            dest_ix: Vec::new(),
+            next_rows: Vec::new(),
+            by_mask: Vec::new(),
+            dests: Vec::new(),
+            self_loop: false,
+            one_each: false,
+        }
+    }
+
     /// Nothing leaves the row's state: citizens who reach it are dropped.
     fn finished(&self) -> bool {
         self.exits.is_empty()
@@ -136,18 +153,12 @@ impl FastTables {
                     true => Vec::new(),
                     false => tables.get(0, s as u16, p)?.0.to_vec(),
                 };
-                rows.push(Row {
-                    state: s as u16,
-                    keys: cst.keys[..exits.len()].to_vec(),
-                    to: cst.edges[..exits.len()].iter().map(|e| e.to).collect(),
+                rows.push(Row::new(
+                    s as u16,
+                    cst.keys[..exits.len()].to_vec(),
+                    cst.edges[..exits.len()].iter().map(|e| e.to).collect(),
                     exits,
-                    dest_ix: Vec::new(),
-                    next_rows: Vec::new(),
-                    by_mask: Vec::new(),
-                    dests: Vec::new(),
-                    self_loop: false,
-                    one_each: false,
-                });
+                ));
             }
         }
         Some(FastTables::routed(rows))
@@ -192,7 +203,7 @@ impl Present {
 
     /// A citizen in `state` for the next cycle (dropped when nothing leaves the state).
     #[inline(always)]
-    pub(super) fn enter(&mut self, fast: &FastTables, state: u16, class: u16, key: u64) {
+    fn enter(&mut self, fast: &FastTables, state: u16, class: u16, key: u64) {
         let row = row_of(state, class);
         if !fast.rows[row].finished() {
             self.push(row, class, key);

@@ -28,18 +28,7 @@ fn tables(states: usize, width: usize, seed: u64) -> FastTables {
                     }
                 })
                 .collect();
-            rows.push(Row {
-                state: s as u16,
-                keys,
-                exits,
-                to: to.clone(),
-                dest_ix: Vec::new(),
-                next_rows: Vec::new(),
-                by_mask: Vec::new(),
-                dests: Vec::new(),
-                self_loop: false,
-                one_each: false,
-            });
+            rows.push(Row::new(s as u16, keys, to.clone(), exits));
         }
     }
     FastTables::routed(rows)
@@ -218,18 +207,9 @@ fn several_fired_exits_are_settled_alike() {
                         }
                     })
                     .collect();
-                rows.push(Row {
-                    state: s as u16,
-                    keys: (0..width).map(|_| next()).collect(),
-                    exits,
-                    to: (1..=width).map(|k| ((s + k) % states) as u16).collect(),
-                    dest_ix: Vec::new(),
-                    next_rows: Vec::new(),
-                    by_mask: Vec::new(),
-                    dests: Vec::new(),
-                    self_loop: false,
-                    one_each: false,
-                });
+                let keys = (0..width).map(|_| next()).collect();
+                let to = (1..=width).map(|k| ((s + k) % states) as u16).collect();
+                rows.push(Row::new(s as u16, keys, to, exits));
             }
         }
         let fast = FastTables::routed(rows);

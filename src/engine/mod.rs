@@ -583,7 +583,7 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
             );
         }
         if let (Some(fast), Some(present), Some(next)) = (&fast, &mut present, &mut next) {
-            let (state, entering) = (&chains[0].state, entering);
+            let state = &chains[0].state;
             present.enter_all(
                 fast,
                 &state[entering.clone()],

@@ -1,9 +1,9 @@
-//! [`portable_row`](super::portable_row) eight citizens at a time with AVX-512, with exactly the same integer
-//! arithmetic: SplitMix64 on eight 64-bit lanes (`vpmullq` is a wrapping 64-bit multiply like
-//! `wrapping_mul`) against the row's keys and thresholds, the fired exit found by counting
-//! zeros, the move's code and the new row looked up by permutations of small tables, and the
-//! movers' codes and each new row's citizens packed in citizen order. A citizen for whom
-//! several exits fired (rare) is settled by the same [`pick`].
+//! [`portable_row`](super::portable_row) eight citizens at a time with AVX-512, with exactly
+//! the same integer arithmetic: SplitMix64 on eight 64-bit lanes (`vpmullq` is a wrapping
+//! 64-bit multiply like `wrapping_mul`) against the row's keys and thresholds, the fired exit
+//! found by counting zeros, the move's code and the new row looked up by permutations of small
+//! tables, and the movers' codes and each new row's citizens packed in citizen order. A
+//! citizen for whom several exits fired (rare) is settled by the same [`pick`].
 
 use super::{Citizens, Present, Row, RowCycle, pick};
 use crate::rng;

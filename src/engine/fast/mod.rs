@@ -302,25 +302,29 @@ impl Moves {
         self.tally.resize(4 * n_cells, 0);
     }
 
-    /// The moves of citizens of classes `classes` whose codes but the class are `code`. The
-    /// moves of a row come one after the other to a few cells, so four interleaved tallies
-    /// keep the increments of one cell from waiting on each other.
+    /// The moves of citizens of classes `classes` whose codes but the class are `code`.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn add(&mut self, code: u64, classes: &[u16]) {
-        for (i, &cl) in classes.iter().enumerate() {
-            self.tally[4 * (code + cl as u64) as usize + (i & 3)] += 1;
-        }
+        tally(&mut self.tally, classes.iter().map(|&cl| code + cl as u64));
     }
 
     /// Add the cycle's moves to `flows`, its flow cells (as many as [`Moves::start`] was
     /// given).
     fn count(&mut self, flows: &mut [u32]) {
-        for (i, &code) in self.codes.iter().enumerate() {
-            self.tally[4 * code as usize + (i & 3)] += 1;
-        }
+        tally(&mut self.tally, self.codes.iter().copied());
         for (f, t) in flows.iter_mut().zip(self.tally.chunks_exact(4)) {
             *f += t.iter().sum::<u32>();
         }
+    }
+}
+
+/// Count the moves with codes `codes` in `tally`, four interleaved tallies per flow cell: the
+/// moves of a row come one after the other to a few cells, so that the increments of one cell
+/// do not wait on each other.
+#[inline(always)]
+fn tally(tally: &mut [u32], codes: impl Iterator<Item = u64>) {
+    for (i, code) in codes.enumerate() {
+        tally[4 * code as usize + (i & 3)] += 1;
     }
 }
 
@@ -337,9 +341,9 @@ enum Form {
 }
 
 /// The cycle of every row: the citizens of `present` moved into `next` (cleared first), the
-/// moves into `moves` (started afresh; [`Moves::count`] counts them). Each row takes the widest form up to
-/// `widest` that the CPU has for it; with [`Form::Portable`] the portable form does every
-/// citizen (the reference of the tests).
+/// moves into `moves` (started afresh; [`Moves::count`] counts them). Each row takes the
+/// widest form up to `widest` that the CPU has for it; with [`Form::Portable`] the portable
+/// form does every citizen (the reference of the tests).
 fn cycle_rows(
     fast: &FastTables,
     present: &Present,
@@ -397,8 +401,9 @@ struct RowCycle<'a> {
 
 /// The cycle of the citizens of row `x.row` from `from` on, in the portable form: each
 /// citizen's exit by [`fired`] and [`pick`] on its row, the move's code appended to `moves`, the
-/// citizen put in its new row of `next` unless that is finished. The reference the AVX-512 form
-/// must equal, and what runs on a CPU without AVX-512.
+/// citizen put in its new row of `next` unless that is finished. The reference the vector
+/// forms must equal, and what runs where they do not (other CPUs, rows they do not take, the
+/// last few citizens of a row).
 ///
 /// [`CHUNK`] citizens at a time, in passes: their masks of fired exits ([`masks`]); each one's
 /// exit and destination, those who stay written to their row and those who leave listed; for

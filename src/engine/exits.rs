@@ -320,7 +320,54 @@ pub(super) fn pick(
 #[cold]
 #[inline(never)]
 fn several(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
-    clear_winner(mask, keys, exits, bits).or_else(|| earliest(keys, exits, bits))
+    let clear = match mask.count_ones() {
+        2 => clear_of_two(mask, keys, exits, bits),
+        _ => clear_winner(mask, keys, exits, bits),
+    };
+    clear.or_else(|| earliest(keys, exits, bits))
+}
+
+/// The relative widening of [`clear_winner`]'s intervals.
+const WIDEN: f64 = 1e-9;
+
+/// The bounds of −ln(1 − u) that [`clear_winner`] compares, widened by [`WIDEN`].
+#[inline(always)]
+fn widened_bounds(u: f64) -> (f64, f64) {
+    let low = u + u * u * 0.5;
+    // u³/(3(1 − u)) ≤ 2u³/3 for u ≤ 1/2 (the usual case): no division.
+    let tail = match u <= 0.5 {
+        true => u * u * u * (2.0 / 3.0),
+        false => u * u * u / (3.0 * (1.0 - u)),
+    };
+    let high = low + tail;
+    (low * (1.0 - WIDEN), high * (1.0 + WIDEN))
+}
+
+/// Whether [`clear_winner`] may compare the intervals of an exit of this rate.
+#[inline(always)]
+fn rate_in_range(rate: f64) -> bool {
+    (1e-100..1e100).contains(&rate)
+}
+
+/// [`clear_winner`] for exactly two fired exits (`mask`), the usual case of several, with
+/// the same arithmetic and without its loops: the lower exit a wins when its interval ends
+/// below b's start, b when its interval ends below a's start (at most one holds), else the
+/// logarithms decide. That is clear_winner's answer: if a's interval ends below b's start,
+/// it ends below b's end too, so clear_winner's first pass keeps a (and the reverse for b).
+#[inline(always)]
+fn clear_of_two(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
+    let a = mask.trailing_zeros() as usize;
+    let b = 63 - mask.leading_zeros() as usize;
+    let (ra, rb) = (exits.get(a)?.rate, exits.get(b)?.rate);
+    if !(rate_in_range(ra) && rate_in_range(rb)) {
+        return None;
+    }
+    let (la, ha) = widened_bounds(rng::to_unit(rng::mix64(bits ^ keys[a])));
+    let (lb, hb) = widened_bounds(rng::to_unit(rng::mix64(bits ^ keys[b])));
+    let a_first = ha * rb < lb * ra;
+    let b_first = hb * ra < la * rb;
+    let k = if b_first { b } else { a };
+    (a_first | b_first).then_some(k)
 }
 
 /// The fired exit (of `mask`) whose waiting time [`earliest`] would certainly find the
@@ -337,7 +384,6 @@ fn several(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> 
 /// used instead (no division). More than eight fired exits, or a rate outside 10⁻¹⁰⁰…10¹⁰⁰ (an
 /// infinite one, say), are left to the logarithms.
 fn clear_winner(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<usize> {
-    const WIDEN: f64 = 1e-9;
     // The fired exits (at most eight, else the logarithms decide): exit, rate and the widened
     // bounds of −ln(1 − u). Rates far from the ends of the floating-point range only, so that
     // the products below neither overflow nor underflow.
@@ -349,17 +395,11 @@ fn clear_winner(mask: u64, keys: &[u64], exits: &[Exit], bits: u64) -> Option<us
         rest &= rest - 1;
         let rate = exits.get(k)?.rate;
         let u = rng::to_unit(rng::mix64(bits ^ keys[k]));
-        if n == fired.len() || !(1e-100..1e100).contains(&rate) {
+        if n == fired.len() || !rate_in_range(rate) {
             return None;
         }
-        let low = u + u * u * 0.5;
-        // u³/(3(1 − u)) ≤ 2u³/3 for u ≤ 1/2 (the usual case): no division.
-        let tail = match u <= 0.5 {
-            true => u * u * u * (2.0 / 3.0),
-            false => u * u * u / (3.0 * (1.0 - u)),
-        };
-        let high = low + tail;
-        fired[n] = (k, rate, low * (1.0 - WIDEN), high * (1.0 + WIDEN));
+        let (low, high) = widened_bounds(u);
+        fired[n] = (k, rate, low, high);
         n += 1;
     }
     let fired = &fired[..n];
@@ -462,7 +502,8 @@ mod tests {
 
     /// With several exits fired, [`pick`] (the bounds first, the logarithms only when they do
     /// not decide) names the same exit as [`earliest`] (the logarithms always), over rates from
-    /// rare to certain and ties of equal rates; and the bounds decide most such cases.
+    /// rare to certain and ties of equal rates; the bounds decide most such cases; and for two
+    /// fired exits [`clear_of_two`] answers as [`clear_winner`] does.
     #[test]
     fn the_bounds_pick_the_exit_the_logarithms_pick() {
         let mut r = rng::SplitMix::new(11, 3);
@@ -479,6 +520,8 @@ mod tests {
             f64::INFINITY,
         ];
         let (mut several, mut decided) = (0, 0);
+        // Cases of exactly two fired exits that the bounds left undecided and decided.
+        let mut twos = [0u32; 2];
         for case in 0..200_000u64 {
             let width = 2 + (case % 4) as usize;
             let keys: Vec<u64> = (0..width).map(|_| r.next_u64()).collect();
@@ -499,7 +542,14 @@ mod tests {
                 continue;
             }
             several += 1;
-            decided += clear_winner(mask, &keys, &exits, bits).is_some() as u32;
+            let clear = clear_winner(mask, &keys, &exits, bits);
+            decided += clear.is_some() as u32;
+            if mask.count_ones() == 2 {
+                // The shortcut for two gives the loop's answer, also where it is None.
+                let two = clear_of_two(mask, &keys, &exits, bits);
+                assert_eq!(two, clear, "case {case}");
+                twos[two.is_some() as usize] += 1;
+            }
             assert_eq!(
                 pick(mask, &keys, &exits, || bits),
                 earliest(&keys, &exits, bits),
@@ -508,6 +558,7 @@ mod tests {
         }
         assert!(several > 50_000, "{several}");
         assert!(decided * 2 > several, "{decided} of {several}");
+        assert!(twos[0] > 1_000 && twos[1] > 10_000, "{twos:?}");
     }
 
     /// At a duration step, refreshing only the exits whose hazard ratio steps there

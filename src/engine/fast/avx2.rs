@@ -110,7 +110,6 @@ impl Multiplier {
 
 /// What every group of four citizens of a row of `W` exits reads.
 struct Lanes<'a, const W: usize> {
-    x: RowCycle<'a>,
     row: &'a Row,
     /// The multipliers of SplitMix64's output function ([`rng::mix64`]).
     mul: [Multiplier; 2],
@@ -199,7 +198,6 @@ unsafe fn row_of<const W: usize>(
     let [a, b] = rng::MIX_MULTIPLIERS;
     let top = _mm256_set1_epi64x(i64::MIN);
     let lanes = Lanes::<W> {
-        x,
         row,
         mul: [Multiplier::new(a), Multiplier::new(b)],
         offset: _mm256_set1_epi64x(rng::cycle_offset(x.cycle) as i64),
@@ -321,7 +319,7 @@ unsafe fn groups<const W: usize, const G: usize>(
         // Per exit (four bits each, as in `hit`): the lanes it moves.
         let mut by_exit = hit & !(two * NIBBLES);
         if two != 0 {
-            several(lanes, citizens, at, hit, two, &mut by_exit);
+            several(lanes, bits[g], hit, two, &mut by_exit);
         }
         // SAFETY (the loads and stores): at + 4 <= the row's citizens; every store has room
         // for four cells (the contract).
@@ -368,23 +366,23 @@ fn pack16(v: __m128i, keep: u32) -> __m128i {
     _mm_shuffle_epi8(v, ix)
 }
 
-/// The lanes `two` of a group from `at` on, where several exits fired (`hit`, four bits per
-/// exit): each settled by [`pick`], its lane added to the winning exit's in `by_exit`.
+/// The lanes `two` of a group, where several exits fired (`hit`, four bits per exit; `bits`:
+/// the lanes' cycle bits): each settled by [`pick`], its lane added to the winning exit's in
+/// `by_exit`.
 #[cold]
 #[inline(never)]
-fn several<const W: usize>(
-    lanes: &Lanes<W>,
-    citizens: &Citizens,
-    at: usize,
-    hit: u32,
-    two: u32,
-    by_exit: &mut u32,
-) {
+#[target_feature(enable = "avx2")]
+fn several<const W: usize>(lanes: &Lanes<W>, bits: __m256i, hit: u32, two: u32, by_exit: &mut u32) {
     let row = lanes.row;
-    for j in (0..4).filter(|j| two >> j & 1 == 1) {
+    let mut lane_bits = [0u64; 4];
+    // SAFETY: four u64 are 32 bytes, stored unaligned.
+    unsafe { _mm256_storeu_si256(lane_bits.as_mut_ptr().cast(), bits) };
+    let mut rest = two & 0xf;
+    while rest != 0 {
+        let j = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
         let mask = (0..W).fold(0u64, |m, k| m | ((hit >> (4 * k + j) & 1) as u64) << k);
-        let bits = || rng::cycle_bits(citizens.key[at + j], lanes.x.cycle);
-        if let Some(k) = pick(mask, &row.keys, &row.exits, bits) {
+        if let Some(k) = pick(mask, &row.keys, &row.exits, || lane_bits[j]) {
             *by_exit |= 1 << (4 * k + j);
         }
     }

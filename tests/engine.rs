@@ -428,6 +428,7 @@ prob = 0.02
 prob = 0.01
 [transitions.hub.calm]
 prob = 0.02
+by_duration = [{ from_month = 0, hr = 0.5 }, { from_month = 4, hr = 1.5 }, { from_month = 9, hr = 1.0 }]
 [transitions.hub.job]
 prob = 0.01
 [transitions.hub.pension]
@@ -440,6 +441,7 @@ prob = 0.001
 prob = 0.01
 [transitions.calm.job]
 prob = 0.01
+modifiers = [{ attribute = "burden", hr_per_unit = 0.7, reference = 1 }]
 [transitions.calm.pension]
 prob = 0.004
 [transitions.calm.exit]
@@ -485,7 +487,8 @@ calm = 0.7
 fn settling_quiet_citizens_changes_no_trajectory() {
     // Every shipped scenario (pensions, old age, housing, the refusion clock, services), four
     // kinds of service, and the settled states above (six and seven exits plus housing: up to
-    // and beyond the eight coins a quiet row holds).
+    // and beyond the eight coins a quiet row holds; states settled on the citizen's own table,
+    // by duration steps or an attribute modifier).
     let mut scenarios: Vec<Scenario> = scenario::library::runnable()
         .map(|s| scenario::load_shipped(s.name).unwrap())
         .collect();

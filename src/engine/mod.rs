@@ -616,6 +616,8 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
                 && (n_held == 0 || mask[i] == 0)
                 && let Some(q) = quiet.row(was.0, was.1, cl & 1 == 1)
                 && q.stays(bits)
+                && q.own_stays(0, chains.first(), i, bits)
+                && q.own_stays(1, chains.get(1), i, bits)
                 && (life.zip(q.fate.as_ref()))
                     .is_none_or(|(l, f)| l.spares(f, &attrs[i * na..(i + 1) * na], bits))
             {

@@ -9,10 +9,16 @@
 //! test), the citizen's cycle is settled by the same bookkeeping the general step does when
 //! nobody moves. When any fires, the citizen takes the general step, which decides exactly as
 //! always.
+//!
+//! A state whose rates read something about the citizen other than an age (a duration step,
+//! an attribute modifier or band, a service effect) has no shared table, but while the
+//! citizen's own cached table is current — made, and not yet at a duration step, with no exit
+//! that reads an age — the general step uses it unchanged; such a state is settled here on
+//! that table ([`Own`]), under the same conditions the general step checks before using it.
 
 use super::clock::Clocks;
 use super::compile::CArm;
-use super::exits::{Exit, StaticExits, fired};
+use super::exits::{ChainState, Exit, StaticExits, fired};
 use super::life::Fate;
 use super::step::{Hot, NOT_HELD};
 
@@ -21,28 +27,65 @@ const MAX_COINS: usize = 8;
 
 /// The coins of one (course state, housing state, participation) whose citizens can be
 /// settled here: the exits of the course state's shared table and, where the course state
-/// does not hold the housing level, those of the housing state's, side by side.
+/// does not hold the housing level, those of the housing state's, side by side; a state
+/// without a shared table brings its exits' keys instead, to be read with the citizen's own
+/// table ([`Own`]).
 #[derive(Clone, Copy)]
 pub(super) struct Row {
     keys: [u64; MAX_COINS],
     exits: [Exit; MAX_COINS],
     n: usize,
+    /// Per chain (course, housing): the state's exits when they are the citizen's own table.
+    own: [Option<Own>; 2],
     /// What the life course can do in the course state (None without a life course).
     pub(super) fate: Option<Fate>,
     /// The refusion clock runs in the course state or the housing state ([`Clocks::runs_in`]).
     pub(super) clock: bool,
 }
 
+/// The exits' keys of a state whose citizens each have their own cached exit table
+/// ([`ChainState::exits`], in the order of the keys).
+#[derive(Clone, Copy)]
+pub(super) struct Own {
+    keys: [u64; MAX_COINS],
+    n: usize,
+}
+
+/// The coins of a state for [`Row::new`]: keys and thresholds of a shared table (none where
+/// nothing leaves), or the keys of the citizen's own table.
+enum Coins<'a> {
+    Shared(&'a [u64], &'a [Exit]),
+    Own(&'a [u64]),
+}
+
+impl Coins<'_> {
+    /// The shared coins (none for an own table) and the own table's keys (if any).
+    fn split(&self) -> ((&[u64], &[Exit]), Option<Own>) {
+        match *self {
+            Coins::Shared(keys, exits) => ((keys, exits), None),
+            Coins::Own(keys) => {
+                let mut own = Own {
+                    keys: [0; MAX_COINS],
+                    n: keys.len().min(MAX_COINS),
+                };
+                own.keys[..own.n].copy_from_slice(&keys[..own.n]);
+                ((&[], &[]), Some(own))
+            }
+        }
+    }
+}
+
 impl Row {
-    /// The row of course state `s0` and housing state `s1` with the coins (keys, exits) of
-    /// each; None when they are more than [`MAX_COINS`].
+    /// The row of course state `s0` and housing state `s1` with the coins of each; None when
+    /// the shared ones are more than [`MAX_COINS`].
     fn new(
         carm: &CArm,
         clocks: &Clocks,
         (s0, s1): (usize, usize),
-        course: (&[u64], &[Exit]),
-        housing: (&[u64], &[Exit]),
+        course: Coins,
+        housing: Coins,
     ) -> Option<Row> {
+        let ((course, own0), (housing, own1)) = (course.split(), housing.split());
         let n = course.0.len() + housing.0.len();
         if n > MAX_COINS {
             return None;
@@ -51,6 +94,7 @@ impl Row {
             keys: [0; MAX_COINS],
             exits: [Exit::default(); MAX_COINS],
             n,
+            own: [own0, own1],
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
             clock: clocks.runs_in((s0 as u16, s1 as u16), carm.chains.len() > 1),
         };
@@ -63,11 +107,31 @@ impl Row {
         Some(row)
     }
 
-    /// Whether no exit fires for the cycle's random bits `bits`.
+    /// Whether no exit of the shared tables fires for the cycle's random bits `bits`.
     #[inline(always)]
     pub(super) fn stays(&self, bits: u64) -> bool {
         let n = self.n.min(MAX_COINS);
         fired(&self.keys[..n], &self.exits[..n], bits) == 0
+    }
+
+    /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
+    /// chain) fires for `bits`; true where the row's state there has a shared table. Only a
+    /// current table counts — made (`valid_until` ≠ 0) and the time in the state not yet at
+    /// its next duration step — which is when the general step uses it without a refresh:
+    /// then it moves the citizen exactly when an exit fires (none can where the table is not
+    /// `live`: every threshold is 0).
+    #[inline(always)]
+    pub(super) fn own_stays(&self, c: usize, ch: Option<&ChainState>, i: usize, bits: u64) -> bool {
+        let (Some(own), Some(ch)) = (&self.own[c], ch) else {
+            return self.own[c].is_none();
+        };
+        let sl = &ch.slot[i];
+        let current = sl.valid_until != 0 && sl.months < sl.valid_until;
+        current && {
+            let n = own.n.min(MAX_COINS);
+            let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
+            !sl.live || fired(&own.keys[..n], &exits[..n], bits) == 0
+        }
     }
 }
 
@@ -81,8 +145,9 @@ pub(super) struct Quiet {
 
 impl Quiet {
     /// Which states of the arm can be settled here: no planned length, not part of the course
-    /// when the course time is tracked, exits only by a shared table (or none); housing held
-    /// by the course state or left by a shared table (or never).
+    /// when the course time is tracked, exits by a shared table (or none) or by the citizen's
+    /// own table where no exit reads an age and the state's clock is its own time in it
+    /// ([`Own`]); housing held by the course state or left likewise.
     pub(super) fn new(
         carm: &CArm,
         clocks: &Clocks,
@@ -94,17 +159,27 @@ impl Quiet {
         let housing = carm.chains.len() > 1;
         let n1 = if housing { carm.chains[1].len() } else { 1 };
         // The coins of (chain, state) for a participant or not; None: not settled here.
-        let coins = |c: usize, s: usize, p: bool| -> Option<(&[u64], &[Exit])> {
+        let coins = |c: usize, s: usize, p: bool| -> Option<Coins> {
             let cst = &carm.chains[c][s];
             if cst.max_months.is_some() || (c == 0 && track_course && cst.in_course) {
                 return None;
             }
             if cst.edges.is_empty() {
-                return Some((&[], &[]));
+                return Some(Coins::Shared(&[], &[]));
             }
-            match tables.get(c, s as u16, p)? {
-                (row, true) => Some((&cst.keys, row)),
-                (_, false) => Some((&[], &[])),
+            match tables.get(c, s as u16, p) {
+                Some((row, true)) => Some(Coins::Shared(&cst.keys, row)),
+                Some((_, false)) => Some(Coins::Shared(&[], &[])),
+                // The citizen's own table: the general step refreshes it on the state's clock
+                // (so that must be the time in the state) and every cycle for an exit that
+                // reads an age (none may).
+                None => {
+                    let aged = carm.life.as_ref().is_some_and(|l| {
+                        l.refresh_every_cycle[c][s] != 0 || l.age_bounds[c][s].is_some()
+                    });
+                    (!cst.course_clock && !aged && cst.keys.len() <= MAX_COINS)
+                        .then_some(Coins::Own(&cst.keys))
+                }
             }
         };
         let mut rows = Vec::with_capacity(n0 * n1 * 2);
@@ -116,11 +191,11 @@ impl Quiet {
                 for p in [false, true] {
                     let row = coins(0, s0, p).and_then(|course| {
                         let housing = match (housing, h.held) {
-                            (false, _) => (&[][..], &[][..]),
+                            (false, _) => Coins::Shared(&[], &[]),
                             (true, NOT_HELD) => coins(1, s1, p)?,
                             // A citizen not yet at the held level moves to it: the general step.
                             (true, hl) if hl as usize != s1 => return None,
-                            (true, _) => (&[][..], &[][..]),
+                            (true, _) => Coins::Shared(&[], &[]),
                         };
                         Row::new(carm, clocks, (s0, s1), course, housing)
                     });

@@ -14,7 +14,8 @@
 //! an attribute modifier or band, a service effect) has no shared table, but while the
 //! citizen's own cached table is current — made, and not yet at a duration step, with no exit
 //! that reads an age — the general step uses it unchanged; such a state is settled here on
-//! that table ([`Own`]), under the same conditions the general step checks before using it.
+//! that table ([`Row::own_stays`]), under the same conditions the general step checks before
+//! using it.
 
 use super::clock::Clocks;
 use super::compile::CArm;
@@ -27,28 +28,21 @@ const MAX_COINS: usize = 8;
 
 /// The coins of one (course state, housing state, participation) whose citizens can be
 /// settled here: the exits of the course state's shared table and, where the course state
-/// does not hold the housing level, those of the housing state's, side by side; a state
-/// without a shared table brings its exits' keys instead, to be read with the citizen's own
-/// table ([`Own`]).
+/// does not hold the housing level, those of the housing state's, side by side; after them,
+/// the keys of a state's exits that are read with the citizen's own table ([`Row::own`]).
 #[derive(Clone, Copy)]
 pub(super) struct Row {
     keys: [u64; MAX_COINS],
     exits: [Exit; MAX_COINS],
+    /// The coins of the shared tables (the first `n` of `keys` and `exits`).
     n: usize,
-    /// Per chain (course, housing): the state's exits when they are the citizen's own table.
-    own: [Option<Own>; 2],
+    /// Per chain (course, housing): where in `keys` (first, how many) the keys of the state's
+    /// exits lie when they are read with the citizen's own table; None for a shared table.
+    own: [Option<(u8, u8)>; 2],
     /// What the life course can do in the course state (None without a life course).
     pub(super) fate: Option<Fate>,
     /// The refusion clock runs in the course state or the housing state ([`Clocks::runs_in`]).
     pub(super) clock: bool,
-}
-
-/// The exits' keys of a state whose citizens each have their own cached exit table
-/// ([`ChainState::exits`], in the order of the keys).
-#[derive(Clone, Copy)]
-pub(super) struct Own {
-    keys: [u64; MAX_COINS],
-    n: usize,
 }
 
 /// The coins of a state for [`Row::new`]: keys and thresholds of a shared table (none where
@@ -58,26 +52,20 @@ enum Coins<'a> {
     Own(&'a [u64]),
 }
 
-impl Coins<'_> {
-    /// The shared coins (none for an own table) and the own table's keys (if any).
-    fn split(&self) -> ((&[u64], &[Exit]), Option<Own>) {
+impl<'a> Coins<'a> {
+    /// The shared coins (none for an own table) and the own table's keys (None for a shared
+    /// table).
+    fn split(&self) -> ((&'a [u64], &'a [Exit]), Option<&'a [u64]>) {
         match *self {
             Coins::Shared(keys, exits) => ((keys, exits), None),
-            Coins::Own(keys) => {
-                let mut own = Own {
-                    keys: [0; MAX_COINS],
-                    n: keys.len().min(MAX_COINS),
-                };
-                own.keys[..own.n].copy_from_slice(&keys[..own.n]);
-                ((&[], &[]), Some(own))
-            }
+            Coins::Own(keys) => ((&[], &[]), Some(keys)),
         }
     }
 }
 
 impl Row {
     /// The row of course state `s0` and housing state `s1` with the coins of each; None when
-    /// the shared ones are more than [`MAX_COINS`].
+    /// they are more than [`MAX_COINS`].
     fn new(
         carm: &CArm,
         clocks: &Clocks,
@@ -87,14 +75,15 @@ impl Row {
     ) -> Option<Row> {
         let ((course, own0), (housing, own1)) = (course.split(), housing.split());
         let n = course.0.len() + housing.0.len();
-        if n > MAX_COINS {
+        let own_len = |o: Option<&[u64]>| o.map_or(0, <[u64]>::len);
+        if n + own_len(own0) + own_len(own1) > MAX_COINS {
             return None;
         }
         let mut row = Row {
             keys: [0; MAX_COINS],
             exits: [Exit::default(); MAX_COINS],
             n,
-            own: [own0, own1],
+            own: [None; 2],
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
             clock: clocks.runs_in((s0 as u16, s1 as u16), carm.chains.len() > 1),
         };
@@ -103,6 +92,14 @@ impl Row {
         for (k, (&key, &exit)) in keys.zip(exits).enumerate() {
             row.keys[k] = key;
             row.exits[k] = exit;
+        }
+        let mut at = n;
+        for (c, own) in [own0, own1].into_iter().enumerate() {
+            if let Some(keys) = own {
+                row.keys[at..at + keys.len()].copy_from_slice(keys);
+                row.own[c] = Some((at as u8, keys.len() as u8));
+                at += keys.len();
+            }
         }
         Some(row)
     }
@@ -122,15 +119,18 @@ impl Row {
     /// `live`: every threshold is 0).
     #[inline(always)]
     pub(super) fn own_stays(&self, c: usize, ch: Option<&ChainState>, i: usize, bits: u64) -> bool {
-        let (Some(own), Some(ch)) = (&self.own[c], ch) else {
-            return self.own[c].is_none();
+        let Some((at, n)) = self.own[c] else {
+            return true;
+        };
+        let Some(ch) = ch else {
+            return false;
         };
         let sl = &ch.slot[i];
         let current = sl.valid_until != 0 && sl.months < sl.valid_until;
         current && {
-            let n = own.n.min(MAX_COINS);
+            let keys = &self.keys[at as usize..][..n as usize];
             let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
-            !sl.live || fired(&own.keys[..n], &exits[..n], bits) == 0
+            !sl.live || fired(keys, &exits[..keys.len()], bits) == 0
         }
     }
 }
@@ -147,7 +147,7 @@ impl Quiet {
     /// Which states of the arm can be settled here: no planned length, not part of the course
     /// when the course time is tracked, exits by a shared table (or none) or by the citizen's
     /// own table where no exit reads an age and the state's clock is its own time in it
-    /// ([`Own`]); housing held by the course state or left likewise.
+    /// ([`Row::own_stays`]); housing held by the course state or left likewise.
     pub(super) fn new(
         carm: &CArm,
         clocks: &Clocks,

@@ -45,6 +45,9 @@ pub(super) struct Row {
     pub(super) clock: bool,
 }
 
+/// The keys and thresholds of a shared table's coins.
+type Shared<'a> = (&'a [u64], &'a [Exit]);
+
 /// The coins of a state for [`Row::new`]: keys and thresholds of a shared table (none where
 /// nothing leaves), or the keys of the citizen's own table.
 enum Coins<'a> {
@@ -55,7 +58,7 @@ enum Coins<'a> {
 impl<'a> Coins<'a> {
     /// The shared coins (none for an own table) and the own table's keys (None for a shared
     /// table).
-    fn split(&self) -> ((&'a [u64], &'a [Exit]), Option<&'a [u64]>) {
+    fn split(&self) -> (Shared<'a>, Option<&'a [u64]>) {
         match *self {
             Coins::Shared(keys, exits) => ((keys, exits), None),
             Coins::Own(keys) => ((&[], &[]), Some(keys)),

@@ -116,12 +116,14 @@ fn non_participants_are_simulated_once_when_only_participants_are_served() {
     );
     let sc = scenario::load_str("staffed.toml", &half).unwrap();
     assert_eq!(shared_equals_alone(&sc, 3), vec![None, Some(0)]);
-    // A hazard ratio for participants alone, without services.
+    // A hazard ratio for participants alone, without services; more participants than a block
+    // of the engine, so that they run in blocks counted onto the non-participants' counts.
     let text = FOUR_STATE
-        .replace("size = 100000", "size = 6000")
+        .replace("size = 100000", "size = 12000")
         .replace("offer_share = 1.0", "offer_share = 0.5")
         + "[arms.treatment.effects.sick]\nsicker = 0.8\n";
     let sc = scenario::load_str("four-state.toml", &text).unwrap();
+    assert!(sc.cohort.size() / 2 > engine::BLOCK + 1_000);
     assert_eq!(shared_equals_alone(&sc, 2), vec![None, Some(0)]);
 }
 

@@ -244,7 +244,8 @@ impl<'a> Clocks<'a> {
         }
     }
 
-    /// Write the tally into cycle `m`'s counts at its start (`start`) or end.
+    /// Add the tally to cycle `m`'s counts at its start (`start`) or end (which may hold the
+    /// counts of other citizens of the arm, see [`ArmCounts::onto`]).
     pub(super) fn write(&self, counts: &mut ArmCounts, m: usize, start: bool) {
         if !self.runs() {
             return;
@@ -254,7 +255,9 @@ impl<'a> Clocks<'a> {
             true => &mut counts.steps_start,
             false => &mut counts.steps_end,
         };
-        out[m * n..(m + 1) * n].copy_from_slice(&self.live);
+        for (o, &l) in out[m * n..(m + 1) * n].iter_mut().zip(&self.live) {
+            *o += l;
+        }
     }
 }
 

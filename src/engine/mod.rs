@@ -285,6 +285,23 @@ pub fn run_arm<O: Observer>(
     rep: u32,
     obs: &mut O,
 ) -> Result<ArmCounts> {
+    run_arm_onto(lay, carm, cit, class, seed, rep, obs, None)
+}
+
+/// [`run_arm`], its counts added to `base` (the counts of other citizens of the same arm,
+/// simulated apart): what [`ArmCounts::merge`] of the two gives, without zeroing counts of
+/// its own and adding them after.
+#[allow(clippy::too_many_arguments)]
+pub fn run_arm_onto<O: Observer>(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+    obs: &mut O,
+    base: Option<ArmCounts>,
+) -> Result<ArmCounts> {
     let tables = StaticExits::new(carm);
     let ctx = BlockCtx {
         lay,
@@ -296,7 +313,7 @@ pub fn run_arm<O: Observer>(
         tables: &tables,
     };
     let mut counts = if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
-        run_block(&ctx, 0, cit.n, obs)?
+        run_block(&ctx, 0, cit.n, obs, base)?
     } else {
         use rayon::prelude::*;
         let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
@@ -307,13 +324,17 @@ pub fn run_arm<O: Observer>(
                     b * BLOCK,
                     ((b + 1) * BLOCK).min(cit.n),
                     &mut NoObserver,
+                    None,
                 )
             })
             .collect();
         let mut parts = parts.into_iter();
-        let mut total = parts
-            .next()
-            .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?;
+        let mut total = match base {
+            Some(base) => ArmCounts::onto(lay, carm, base),
+            None => parts
+                .next()
+                .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?,
+        };
         for p in parts {
             total.merge(&p?);
         }
@@ -321,6 +342,16 @@ pub fn run_arm<O: Observer>(
     };
     counts.close(lay);
     Ok(counts)
+}
+
+/// The lengths of an arm's count arrays ([`ArmCounts::shape`]).
+struct Shape {
+    end: usize,
+    new: usize,
+    flows: usize,
+    steps: usize,
+    staffing: usize,
+    held: usize,
 }
 
 /// Citizens per block of [`run_arm`] when they do not share services.
@@ -340,24 +371,56 @@ struct BlockCtx<'a> {
 impl ArmCounts {
     /// Empty counts of an arm.
     fn zeros(lay: &Layout, carm: &CArm) -> ArmCounts {
+        let shape = ArmCounts::shape(lay, carm);
+        ArmCounts {
+            end: vec![0; shape.end],
+            new: vec![0; shape.new],
+            flows: vec![0; shape.flows],
+            steps_start: vec![0; shape.steps],
+            steps_end: vec![0; shape.steps],
+            staffing: vec![[0.0; 8]; shape.staffing],
+            held_start: vec![0; shape.held],
+            held_end: vec![0; shape.held],
+        }
+    }
+
+    /// Counts of an arm that start from `base` (other citizens of the same arm, simulated
+    /// apart): each count array of `base` where it has the arm's shape, zeros where it has not
+    /// (held services the other run did not count), and no staffing — as [`ArmCounts::merge`]
+    /// adds them.
+    fn onto(lay: &Layout, carm: &CArm, base: ArmCounts) -> ArmCounts {
+        let shape = ArmCounts::shape(lay, carm);
+        let keep = |v: Vec<u32>, len: usize| if v.len() == len { v } else { vec![0; len] };
+        ArmCounts {
+            end: keep(base.end, shape.end),
+            new: keep(base.new, shape.new),
+            flows: keep(base.flows, shape.flows),
+            steps_start: keep(base.steps_start, shape.steps),
+            steps_end: keep(base.steps_end, shape.steps),
+            staffing: vec![[0.0; 8]; shape.staffing],
+            held_start: keep(base.held_start, shape.held),
+            held_end: keep(base.held_end, shape.held),
+        }
+    }
+
+    /// The lengths of an arm's count arrays.
+    fn shape(lay: &Layout, carm: &CArm) -> Shape {
         let h = lay.horizon;
         let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
         let cells = h * lay.n_states * lay.n_classes;
-        ArmCounts {
-            end: vec![0; cells],
-            new: vec![0; cells],
-            flows: vec![0; h * lay.n_flows * lay.n_classes],
-            steps_start: vec![0; cells * n_steps],
-            steps_end: vec![0; cells * n_steps],
-            staffing: vec![[0.0; 8]; h * carm.services.len()],
-            held_start: vec![0; cells * carm.held.len()],
-            held_end: vec![0; cells * carm.held.len()],
+        Shape {
+            end: cells,
+            new: cells,
+            flows: h * lay.n_flows * lay.n_classes,
+            steps: cells * n_steps,
+            staffing: h * carm.services.len(),
+            held: cells * carm.held.len(),
         }
     }
 
     /// Add the counts of other citizens of the same arm, simulated apart (another block of
-    /// [`run_arm`], or the non-participants, see [`crate::montecarlo::run_counts_with`]):
-    /// every count is a sum over citizens. Staffing is kept (the other citizens hold no
+    /// [`run_arm`]; the non-participants of [`crate::montecarlo::run_counts_with`] are
+    /// counted onto instead, see [`run_arm_onto`]): every count is a sum over citizens. Staffing is kept (the other citizens hold no
     /// service); so are the held-service counts where the other run has none of them.
     pub fn merge(&mut self, o: &ArmCounts) {
         for (x, y) in [
@@ -419,8 +482,15 @@ impl ArmCounts {
     }
 }
 
-/// Run citizens `lo..hi` of one arm through every cycle; `end` is left to [`ArmCounts::close`].
-fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Result<ArmCounts> {
+/// Run citizens `lo..hi` of one arm through every cycle, their counts added to `base` (zeros
+/// when None, see [`ArmCounts::onto`]); `end` is left to [`ArmCounts::close`].
+fn run_block<O: Observer>(
+    x: &BlockCtx,
+    lo: usize,
+    hi: usize,
+    obs: &mut O,
+    base: Option<ArmCounts>,
+) -> Result<ArmCounts> {
     let BlockCtx {
         lay,
         carm,
@@ -438,7 +508,10 @@ fn run_block<O: Observer>(x: &BlockCtx, lo: usize, hi: usize, obs: &mut O) -> Re
     let n_chains = carm.chains.len();
     let benefit = carm.benefit.as_ref();
     let n_sv = carm.services.len();
-    let mut counts = ArmCounts::zeros(lay, carm);
+    let mut counts = match base {
+        Some(base) => ArmCounts::onto(lay, carm, base),
+        None => ArmCounts::zeros(lay, carm),
+    };
     let n_held = carm.held.len();
     // Bit in the service mask of each held service (0: not in this arm, never held).
     let held_bits: Vec<u32> = carm

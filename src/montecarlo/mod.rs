@@ -304,19 +304,27 @@ fn run_arms<O: engine::Observer>(
                 &mut NoObserver,
             )
             .map_err(in_arm(b))?;
+            // Each arm's participants are counted onto the non-participants' counts (the
+            // second arm takes them over, the first a copy).
+            let mut others = Some(others);
             for x in [b, a] {
-                let mut c = engine::run_arm(
-                    &lay,
-                    &carms[x],
-                    &part,
-                    &pick(&class[x], true),
-                    opts.seed,
-                    rep,
-                    &mut observers[x],
-                )
-                .map_err(in_arm(x))?;
-                c.merge(&others);
-                counts[x] = Some(c);
+                let base = match x == a {
+                    true => others.take(),
+                    false => others.clone(),
+                };
+                counts[x] = Some(
+                    engine::run_arm_onto(
+                        &lay,
+                        &carms[x],
+                        &part,
+                        &pick(&class[x], true),
+                        opts.seed,
+                        rep,
+                        &mut observers[x],
+                        base,
+                    )
+                    .map_err(in_arm(x))?,
+                );
             }
             continue;
         }

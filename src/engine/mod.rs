@@ -420,8 +420,9 @@ impl ArmCounts {
 
     /// Add the counts of other citizens of the same arm, simulated apart (another block of
     /// [`run_arm`]; the non-participants of [`crate::montecarlo::run_counts_with`] are
-    /// counted onto instead, see [`run_arm_onto`]): every count is a sum over citizens. Staffing is kept (the other citizens hold no
-    /// service); so are the held-service counts where the other run has none of them.
+    /// counted onto instead, see [`run_arm_onto`]): every count is a sum over citizens.
+    /// Staffing is kept (the other citizens hold no service); so are the held-service counts
+    /// where the other run has none of them.
     pub fn merge(&mut self, o: &ArmCounts) {
         for (x, y) in [
             (&mut self.end, &o.end),

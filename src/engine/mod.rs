@@ -344,16 +344,6 @@ pub fn run_arm_onto<O: Observer>(
     Ok(counts)
 }
 
-/// The lengths of an arm's count arrays ([`ArmCounts::shape`]).
-struct Shape {
-    end: usize,
-    new: usize,
-    flows: usize,
-    steps: usize,
-    staffing: usize,
-    held: usize,
-}
-
 /// Citizens per block of [`run_arm`] when they do not share services.
 pub const BLOCK: usize = 4096;
 
@@ -371,50 +361,26 @@ struct BlockCtx<'a> {
 impl ArmCounts {
     /// Empty counts of an arm.
     fn zeros(lay: &Layout, carm: &CArm) -> ArmCounts {
-        let shape = ArmCounts::shape(lay, carm);
-        ArmCounts {
-            end: vec![0; shape.end],
-            new: vec![0; shape.new],
-            flows: vec![0; shape.flows],
-            steps_start: vec![0; shape.steps],
-            steps_end: vec![0; shape.steps],
-            staffing: vec![[0.0; 8]; shape.staffing],
-            held_start: vec![0; shape.held],
-            held_end: vec![0; shape.held],
-        }
+        ArmCounts::onto(lay, carm, ArmCounts::default())
     }
 
     /// Counts of an arm that start from `base` (other citizens of the same arm, simulated
     /// apart): each count array of `base` where it has the arm's shape, zeros where it has not
-    /// (held services the other run did not count), and no staffing — as [`ArmCounts::merge`]
-    /// adds them.
+    /// (held services the other run did not count; every array of an empty `base`), and no
+    /// staffing — as [`ArmCounts::merge`] adds them.
     fn onto(lay: &Layout, carm: &CArm, base: ArmCounts) -> ArmCounts {
-        let shape = ArmCounts::shape(lay, carm);
+        let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
+        let cells = lay.horizon * lay.n_states * lay.n_classes;
         let keep = |v: Vec<u32>, len: usize| if v.len() == len { v } else { vec![0; len] };
         ArmCounts {
-            end: keep(base.end, shape.end),
-            new: keep(base.new, shape.new),
-            flows: keep(base.flows, shape.flows),
-            steps_start: keep(base.steps_start, shape.steps),
-            steps_end: keep(base.steps_end, shape.steps),
-            staffing: vec![[0.0; 8]; shape.staffing],
-            held_start: keep(base.held_start, shape.held),
-            held_end: keep(base.held_end, shape.held),
-        }
-    }
-
-    /// The lengths of an arm's count arrays.
-    fn shape(lay: &Layout, carm: &CArm) -> Shape {
-        let h = lay.horizon;
-        let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
-        let cells = h * lay.n_states * lay.n_classes;
-        Shape {
-            end: cells,
-            new: cells,
-            flows: h * lay.n_flows * lay.n_classes,
-            steps: cells * n_steps,
-            staffing: h * carm.services.len(),
-            held: cells * carm.held.len(),
+            end: keep(base.end, cells),
+            new: keep(base.new, cells),
+            flows: keep(base.flows, lay.horizon * lay.n_flows * lay.n_classes),
+            steps_start: keep(base.steps_start, cells * n_steps),
+            steps_end: keep(base.steps_end, cells * n_steps),
+            staffing: vec![[0.0; 8]; lay.horizon * carm.services.len()],
+            held_start: keep(base.held_start, cells * carm.held.len()),
+            held_end: keep(base.held_end, cells * carm.held.len()),
         }
     }
 

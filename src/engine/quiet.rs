@@ -51,7 +51,7 @@ type Shared<'a> = (&'a [u64], &'a [Exit]);
 /// The coins of a state for [`Row::new`]: keys and thresholds of a shared table (none where
 /// nothing leaves), or the keys of the citizen's own table.
 enum Coins<'a> {
-    Shared(&'a [u64], &'a [Exit]),
+    Shared(Shared<'a>),
     Own(&'a [u64]),
 }
 
@@ -60,7 +60,7 @@ impl<'a> Coins<'a> {
     /// table).
     fn split(&self) -> (Shared<'a>, Option<&'a [u64]>) {
         match *self {
-            Coins::Shared(keys, exits) => ((keys, exits), None),
+            Coins::Shared(shared) => (shared, None),
             Coins::Own(keys) => ((&[], &[]), Some(keys)),
         }
     }
@@ -168,11 +168,11 @@ impl Quiet {
                 return None;
             }
             if cst.edges.is_empty() {
-                return Some(Coins::Shared(&[], &[]));
+                return Some(Coins::Shared((&[], &[])));
             }
             match tables.get(c, s as u16, p) {
-                Some((row, true)) => Some(Coins::Shared(&cst.keys, row)),
-                Some((_, false)) => Some(Coins::Shared(&[], &[])),
+                Some((row, true)) => Some(Coins::Shared((&cst.keys, row))),
+                Some((_, false)) => Some(Coins::Shared((&[], &[]))),
                 // The citizen's own table: the general step refreshes it on the state's clock
                 // (so that must be the time in the state) and every cycle for an exit that
                 // reads an age (none may).
@@ -194,11 +194,11 @@ impl Quiet {
                 for p in [false, true] {
                     let row = coins(0, s0, p).and_then(|course| {
                         let housing = match (housing, h.held) {
-                            (false, _) => Coins::Shared(&[], &[]),
+                            (false, _) => Coins::Shared((&[], &[])),
                             (true, NOT_HELD) => coins(1, s1, p)?,
                             // A citizen not yet at the held level moves to it: the general step.
                             (true, hl) if hl as usize != s1 => return None,
-                            (true, _) => Coins::Shared(&[], &[]),
+                            (true, _) => Coins::Shared((&[], &[])),
                         };
                         Row::new(carm, clocks, (s0, s1), course, housing)
                     });

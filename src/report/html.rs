@@ -9,258 +9,46 @@ use crate::scenario::{COURSE, Payer, Scenario};
 use serde_json::Value;
 use std::fmt::Write;
 
-/// Words of the report in one language.
+/// Words of the report: (key, Danish, English).
+#[rustfmt::skip]
+const WORDS: &[(&str, &str, &str)] = &[
+    ("headline", "Hovedtal: business case", "Headline figures: the business case"),
+    ("perspective", "Perspektiv", "Perspective"),
+    ("investment", "Investering", "Investment"),
+    ("savings", "Bruttobesparelse", "Gross savings"),
+    ("net", "Netto", "Net"),
+    ("npv", "Nutidsværdi (95 %-interval)", "Net present value (95 % interval)"),
+    ("roi", "Besparelse pr. investeret krone", "Savings per krone invested"),
+    ("payback", "Tilbagebetalt (måned)", "Payback (month)"),
+    ("ppos", "Sandsynlighed for positiv nutidsværdi", "Probability of positive NPV"),
+    ("breakeven", "Nødvendig effektskala", "Break-even effect scale"),
+    ("never", "ikke inden for horisonten", "not within the horizon"),
+    ("notreached", "ikke nået (> 4)", "not reached (> 4)"),
+    ("whopays", "Hvem betaler, hvem sparer", "Who pays, who saves"),
+    ("payer", "Betaler", "Payer"),
+    ("citizens", "Borgernes forløb", "Citizens' outcomes"),
+    ("state", "Status ved horisonten", "State at the horizon"),
+    ("staffing", "Bemanding: udnyttelse og kø", "Staffing: utilisation and queues"),
+    ("service", "Indsats", "Service"),
+    ("fte", "Årsværk", "FTE"),
+    ("util", "Udnyttelse", "Utilisation"),
+    ("maxq", "Største kø", "Longest queue"),
+    ("served", "Borgere betjent", "Citizens served"),
+    ("nodetect", "ingen påviselig effekt", "no detectable effect"),
+    ("neverserved", "Tilbudt, aldrig betjent", "Offered, never served"),
+    ("wait", "Gns. ventetid (mdr.)", "Mean wait (months)"),
+    ("uncertainty", "Usikkerhed", "Uncertainty"),
+    ("method", "Metode", "Method"),
+    ("repro", "Reproducerbarhed", "Reproducibility"),
+    ("warnings", "Advarsler", "Warnings"),
+];
+
+/// Words of the report in one language ("" for a key it does not know).
 fn tr(lang: Lang, key: &str) -> &'static str {
-    let da = lang == Lang::Da;
-    match key {
-        "headline" => {
-            if da {
-                "Hovedtal: business case"
-            } else {
-                "Headline figures: the business case"
-            }
-        }
-        "perspective" => {
-            if da {
-                "Perspektiv"
-            } else {
-                "Perspective"
-            }
-        }
-        "investment" => {
-            if da {
-                "Investering"
-            } else {
-                "Investment"
-            }
-        }
-        "savings" => {
-            if da {
-                "Bruttobesparelse"
-            } else {
-                "Gross savings"
-            }
-        }
-        "net" => {
-            if da {
-                "Netto"
-            } else {
-                "Net"
-            }
-        }
-        "npv" => {
-            if da {
-                "Nutidsværdi (95 %-interval)"
-            } else {
-                "Net present value (95 % interval)"
-            }
-        }
-        "roi" => {
-            if da {
-                "Besparelse pr. investeret krone"
-            } else {
-                "Savings per krone invested"
-            }
-        }
-        "payback" => {
-            if da {
-                "Tilbagebetalt (måned)"
-            } else {
-                "Payback (month)"
-            }
-        }
-        "ppos" => {
-            if da {
-                "Sandsynlighed for positiv nutidsværdi"
-            } else {
-                "Probability of positive NPV"
-            }
-        }
-        "breakeven" => {
-            if da {
-                "Nødvendig effektskala"
-            } else {
-                "Break-even effect scale"
-            }
-        }
-        "never" => {
-            if da {
-                "ikke inden for horisonten"
-            } else {
-                "not within the horizon"
-            }
-        }
-        "notreached" => {
-            if da {
-                "ikke nået (> 4)"
-            } else {
-                "not reached (> 4)"
-            }
-        }
-        "whopays" => {
-            if da {
-                "Hvem betaler, hvem sparer"
-            } else {
-                "Who pays, who saves"
-            }
-        }
-        "payer" => {
-            if da {
-                "Betaler"
-            } else {
-                "Payer"
-            }
-        }
-        "year" => {
-            if da {
-                "År"
-            } else {
-                "Year"
-            }
-        }
-        "citizens" => {
-            if da {
-                "Borgernes forløb"
-            } else {
-                "Citizens' outcomes"
-            }
-        }
-        "state" => {
-            if da {
-                "Status ved horisonten"
-            } else {
-                "State at the horizon"
-            }
-        }
-        "staffing" => {
-            if da {
-                "Bemanding: udnyttelse og kø"
-            } else {
-                "Staffing: utilisation and queues"
-            }
-        }
-        "service" => {
-            if da {
-                "Indsats"
-            } else {
-                "Service"
-            }
-        }
-        "fte" => {
-            if da {
-                "Årsværk"
-            } else {
-                "FTE"
-            }
-        }
-        "util" => {
-            if da {
-                "Udnyttelse"
-            } else {
-                "Utilisation"
-            }
-        }
-        "maxq" => {
-            if da {
-                "Største kø"
-            } else {
-                "Longest queue"
-            }
-        }
-        "served" => {
-            if da {
-                "Borgere betjent"
-            } else {
-                "Citizens served"
-            }
-        }
-        "nodetect" => {
-            if da {
-                "ingen påviselig effekt"
-            } else {
-                "no detectable effect"
-            }
-        }
-        "neverserved" => {
-            if da {
-                "Tilbudt, aldrig betjent"
-            } else {
-                "Offered, never served"
-            }
-        }
-        "wait" => {
-            if da {
-                "Gns. ventetid (mdr.)"
-            } else {
-                "Mean wait (months)"
-            }
-        }
-        "uncertainty" => {
-            if da {
-                "Usikkerhed"
-            } else {
-                "Uncertainty"
-            }
-        }
-        "method" => {
-            if da {
-                "Metode"
-            } else {
-                "Method"
-            }
-        }
-        "assumptions" => {
-            if da {
-                "Antagelser og kilder"
-            } else {
-                "Assumptions and sources"
-            }
-        }
-        "parameter" => "Parameter",
-        "value" => {
-            if da {
-                "Værdi eller fordeling"
-            } else {
-                "Value or distribution"
-            }
-        }
-        "kind" => {
-            if da {
-                "Art"
-            } else {
-                "Kind"
-            }
-        }
-        "source" => {
-            if da {
-                "Kilde"
-            } else {
-                "Source"
-            }
-        }
-        "assumption" => {
-            if da {
-                "Antagelse (ingen kilde)"
-            } else {
-                "Assumption (no source)"
-            }
-        }
-        "repro" => {
-            if da {
-                "Reproducerbarhed"
-            } else {
-                "Reproducibility"
-            }
-        }
-        "warnings" => {
-            if da {
-                "Advarsler"
-            } else {
-                "Warnings"
-            }
-        }
-        _ => "",
-    }
+    WORDS
+        .iter()
+        .find(|w| w.0 == key)
+        .map_or("", |&(_, da, en)| if lang == Lang::Da { da } else { en })
 }
 
 /// Escape text for HTML.
@@ -863,4 +651,36 @@ fn investment_case(h: &mut String, bc: &Value, lang: Lang) {
             "DKK million a budget year, undiscounted, averaged over the full-phase-in budget years and the replications. Net: saving minus investment; negative: the administration pays more. Payback: from the start until the discounted net value is above zero and stays there."
         )
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lang, WORDS, tr};
+
+    /// Every word the report asks `tr` for is in the table (a missing one would print an empty
+    /// heading), and every word in the table is asked for.
+    #[test]
+    fn the_table_has_exactly_the_words_the_report_uses() {
+        let source = include_str!("html.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let mut used: Vec<&str> = Vec::new();
+        for piece in code.split("tr(lang, ").skip(1) {
+            // `tr(lang, "key")` or `tr(lang, if … { "a" } else { "b" })`.
+            let call = &piece[..piece.find(')').unwrap_or(piece.len())];
+            used.extend(call.split('"').skip(1).step_by(2));
+        }
+        assert!(used.len() > 20, "found only {used:?}");
+        for key in &used {
+            assert!(WORDS.iter().any(|w| w.0 == *key), "no word for {key:?}");
+        }
+        for w in WORDS {
+            assert!(used.contains(&w.0), "{:?} is never used", w.0);
+        }
+        assert_eq!(tr(Lang::Da, "headline"), "Hovedtal: business case");
+        assert_eq!(
+            tr(Lang::En, "headline"),
+            "Headline figures: the business case"
+        );
+        assert_eq!(tr(Lang::En, "no such word"), "");
+    }
 }

@@ -40,20 +40,7 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "refusion.toml", REFUSION);
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "1",
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 1, &out);
     let cash = csv_rows(&out.join("cashflows.csv"));
     // 2016: 12 months of 1,000; reimbursed 1,000 × (0.8 + 5 × 0.4 + 6 × 0.3) = 4,600.
     assert_eq!(
@@ -80,20 +67,7 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
         "late.toml",
         &REFUSION.replace("value = 0", "value = 52"),
     );
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "1",
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 1, &out);
     let cash = csv_rows(&out.join("cashflows.csv"));
     assert_eq!(
         csv_row(&cash, &["control", "2016", "benefit", "state"])[4],
@@ -105,20 +79,7 @@ fn refusion_staircase_is_exact_across_week_boundaries() {
         "steps = [{ from_week = 1, rate = 0.5 }, { from_week = 14, rate = 0.1 }]\nprior_weeks_attribute",
     );
     let p = write(t.path(), "custom.toml", &custom);
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "1",
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 1, &out);
     let cash = csv_rows(&out.join("cashflows.csv"));
     // Months 1–3 start in weeks 1, 5.3, 9.7 → 50 %; month 4 starts in week 14 → 10 % on.
     assert_eq!(
@@ -164,19 +125,7 @@ fn programme_costs_are_booked_as_investment_by_payer_and_year() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "prog.toml", PROGRAMME);
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "2",
-            "--quiet",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 2, &out);
     let payers = csv_rows(&out.join("payers.csv"));
     // Mentors: 2 × 120,000 / 12 = 20,000 a month in July–December 2016.
     assert_eq!(csv_row(&payers, &["sof", "2016"])[2], "120000.00");

@@ -248,19 +248,7 @@ fn one_citizen_is_booked_exactly_to_the_ore() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "one.toml", &one_citizen(""));
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "3",
-            "--quiet",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 3, &out);
     let rows = cash_rows(&out);
     // 2016: 2 course months. Budget-year discounting: 2016 factor 1, 2017 factor 1/1.04.
     assert_eq!(

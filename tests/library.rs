@@ -250,16 +250,7 @@ fn init_writes_a_starter_that_check_refuses_and_an_example_that_runs() {
     ressim_ok(&["init", ex.to_str().unwrap(), "--example"]);
     ressim_ok(&["check", ex.to_str().unwrap()]);
     let out = tmp.path().join("ex-run");
-    ressim_ok(&[
-        "run",
-        ex.to_str().unwrap(),
-        "--replications",
-        "3",
-        "--no-break-even",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    quick("run", &[ex.to_str().unwrap()], 3, &out);
     assert!(out.join("report.html").exists());
 }
 

@@ -11,24 +11,9 @@ use std::path::{Path, PathBuf};
 
 fn run(dir: &Path, lang: &str) -> PathBuf {
     let out = dir.join(lang);
-    let o = run_in(
-        dir,
-        &[
-            "run",
-            shipped().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "12",
-            "--seed",
-            "3",
-            "--lang",
-            lang,
-            "--quiet",
-            "--no-break-even",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let shipped = shipped();
+    let args = [shipped.to_str().unwrap(), "--seed", "3", "--lang", lang];
+    quick("run", &args, 12, &out);
     out
 }
 

@@ -135,22 +135,12 @@ fn staffing_outputs_and_staff_override() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
     let out = t.path().join("o");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--replications",
-            "4",
-            "--quiet",
-            "--no-break-even",
-            "--staff",
-            "mentors=1",
-        ],
+    quick(
+        "run",
+        &[p.to_str().unwrap(), "--staff", "mentors=1"],
+        4,
+        &out,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let m = &s["staffing"]["mentors"];
@@ -338,22 +328,8 @@ fn fewer_caseworkers_mean_fewer_hours_per_citizen() {
     let p = write(t.path(), "s.toml", &staffed(4.0, 1.0, 2.0, 1.0));
     let hours = |fte: &str| -> f64 {
         let out = t.path().join(format!("cw{fte}"));
-        let o = run_in(
-            t.path(),
-            &[
-                "run",
-                p.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--replications",
-                "3",
-                "--quiet",
-                "--no-break-even",
-                "--staff",
-                &format!("caseworkers={fte}"),
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
+        let staff = format!("caseworkers={fte}");
+        quick("run", &[p.to_str().unwrap(), "--staff", &staff], 3, &out);
         let s: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
         assert!(s["staffing"]["mentors"]["hours_per_citizen_month"].is_null());

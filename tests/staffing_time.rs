@@ -108,20 +108,7 @@ fn staffing_csv_shows_fte_and_demand_per_month_and_sweep_varies_the_target() {
     );
     let p = write(t.path(), "d.toml", &text);
     let out = t.path().join("run");
-    let o = run_in(
-        t.path(),
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--replications",
-            "3",
-            "--no-break-even",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    quick("run", &[p.to_str().unwrap()], 3, &out);
     let rows = csv_records(&out.join("staffing.csv"));
     let fte: Vec<f64> = rows
         .iter()

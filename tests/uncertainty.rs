@@ -204,3 +204,31 @@ fn a_correlation_group_is_one_tornado_row() {
         "{r:?}"
     );
 }
+
+/// Memory grows with replications only by what each keeps for exact percentiles, and that is
+/// held without slack: every vector of a replication's scalars is exactly as long as it is
+/// allocated (a vector grown by push reserves at least four elements, and the per-line values
+/// grew by doubling), and the per-line values hold every line in every perspective.
+#[test]
+fn each_replication_keeps_its_scalars_without_slack() {
+    let sc = scenario::load(&shipped()).unwrap();
+    let res = montecarlo::run(&sc, &opts(3, true)).unwrap();
+    let arm = Results::focus_arm(&sc);
+    for rep in &res.reps {
+        let na = sc.arms.len();
+        assert_eq!(rep.headlines.len(), na);
+        assert_eq!(rep.headlines.capacity(), na);
+        assert_eq!(rep.participants.capacity(), na);
+        assert_eq!(rep.participant_years.capacity(), na);
+        assert_eq!(rep.total_by_payer.capacity(), na);
+        assert_eq!(rep.discounted_by_payer.capacity(), na);
+        assert_eq!(rep.end_share.capacity(), na);
+        assert_eq!(rep.cum_net_by_year.capacity(), na);
+        assert_eq!(rep.quantities.capacity(), na);
+        assert_eq!(rep.line_npv.capacity(), na);
+        let npv = &rep.line_npv[arm];
+        assert_eq!(npv.len(), PERSPECTIVES.len() * res.lines.len());
+        assert_eq!(npv.capacity(), npv.len());
+        assert_eq!(rep.cum_net_by_year[arm].capacity(), res.year_ends.len());
+    }
+}

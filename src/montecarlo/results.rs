@@ -157,16 +157,19 @@ impl Results {
     pub(super) fn fold(&mut self, r: RepResult) {
         let lay = &self.layout;
         let h = lay.horizon;
+        // Kept for every replication (for exact percentiles), so each vector is made with
+        // the capacity it needs: a vector grown by push reserves at least four elements.
+        let na = r.arms.len();
         let mut scal = RepScalars {
-            participants: vec![],
-            participant_years: vec![],
-            total_by_payer: vec![],
-            discounted_by_payer: vec![],
-            end_share: vec![],
-            headlines: vec![],
-            cum_net_by_year: vec![],
-            quantities: vec![],
-            line_npv: vec![],
+            participants: Vec::with_capacity(na),
+            participant_years: Vec::with_capacity(na),
+            total_by_payer: Vec::with_capacity(na),
+            discounted_by_payer: Vec::with_capacity(na),
+            end_share: Vec::with_capacity(na),
+            headlines: Vec::with_capacity(na),
+            cum_net_by_year: Vec::with_capacity(na),
+            quantities: Vec::with_capacity(na),
+            line_npv: Vec::with_capacity(na),
         };
         for (a, c) in r.line_comparisons.iter().enumerate() {
             match c {
@@ -174,11 +177,12 @@ impl Results {
                     if let Some(sums) = self.line_sums[a].as_mut() {
                         sums.add_diff(c);
                     }
-                    scal.line_npv.push(
-                        (0..business_case::PERSPECTIVES.len())
-                            .flat_map(|k| c.discounted_totals(k))
-                            .collect(),
-                    );
+                    let n_k = business_case::PERSPECTIVES.len();
+                    let mut npv = Vec::with_capacity(n_k * self.lines.len());
+                    for k in 0..n_k {
+                        npv.extend(c.discounted_totals(k));
+                    }
+                    scal.line_npv.push(npv);
                 }
                 None => scal.line_npv.push(vec![]),
             }

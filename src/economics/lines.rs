@@ -348,14 +348,30 @@ impl LineDiff {
     /// Discounted total of each line in perspective `k` over the horizon, as
     /// [`LineComparison::discounted_totals`].
     pub fn discounted_totals(&self, k: usize) -> Vec<f64> {
-        let h = self.horizon;
         (0..self.n_lines)
-            .map(|l| match self.row[l * PERSPECTIVES.len() + k] {
-                Some(r) => self.vd[r * h..(r + 1) * h].iter().sum(),
-                // A row of +0.0 sums to +0.0 (a horizon has at least one cycle).
-                None => 0.0,
-            })
+            .map(|l| self.discounted_total(l, k))
             .collect()
+    }
+
+    /// [`LineDiff::discounted_totals`] of every perspective in turn (index
+    /// `perspective · lines + line`), in a vector of exactly that length: what a replication
+    /// keeps for the lines' percentiles.
+    pub fn discounted_totals_all(&self) -> Vec<f64> {
+        let mut all = Vec::with_capacity(PERSPECTIVES.len() * self.n_lines);
+        for k in 0..PERSPECTIVES.len() {
+            all.extend((0..self.n_lines).map(|l| self.discounted_total(l, k)));
+        }
+        all
+    }
+
+    /// Discounted total of line `l` in perspective `k` over the horizon.
+    fn discounted_total(&self, l: usize, k: usize) -> f64 {
+        let h = self.horizon;
+        match self.row[l * PERSPECTIVES.len() + k] {
+            Some(r) => self.vd[r * h..(r + 1) * h].iter().sum(),
+            // A row of +0.0 sums to +0.0 (a horizon has at least one cycle).
+            None => 0.0,
+        }
     }
 }
 

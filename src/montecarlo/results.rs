@@ -177,12 +177,7 @@ impl Results {
                     if let Some(sums) = self.line_sums[a].as_mut() {
                         sums.add_diff(c);
                     }
-                    let n_k = business_case::PERSPECTIVES.len();
-                    let mut npv = Vec::with_capacity(n_k * self.lines.len());
-                    for k in 0..n_k {
-                        npv.extend(c.discounted_totals(k));
-                    }
-                    scal.line_npv.push(npv);
+                    scal.line_npv.push(c.discounted_totals_all());
                 }
                 None => scal.line_npv.push(vec![]),
             }

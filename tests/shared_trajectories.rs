@@ -3,10 +3,11 @@
 
 mod common;
 
+use ressim::analysis::break_even;
 use ressim::cohort;
 use ressim::economics;
 use ressim::engine::{self, NoObserver, Trajectories, compile::compile_arm};
-use ressim::montecarlo::{self, RunOptions, draw_params};
+use ressim::montecarlo::{self, Results, RunOptions, draw_params};
 use ressim::scenario::{self, Scenario};
 
 const FOUR_STATE: &str = include_str!("../benches/data/four-state.toml");
@@ -185,4 +186,107 @@ fn only_tables_that_agree_for_non_participants_let_them_be_simulated_once() {
     let mut open = treatment.clone();
     open.services[0].participants_only = false;
     assert!(!open.same_for_non_participants(&control));
+}
+
+/// The focus arm's NPVs at several effect scales from one pass over the replications
+/// (`focus_npv_by_scale`, which simulates control and the non-participants once) against a
+/// whole run at each scale: the same bits in every replication and perspective.
+fn by_scale_equals_whole_runs(sc: &Scenario, replications: u32) {
+    let scales = [0.0, 0.5, 1.0, 2.5];
+    let o = RunOptions {
+        replications,
+        ..opts(1.0)
+    };
+    let by = montecarlo::focus_npv_by_scale(sc, &o, &scales).unwrap();
+    assert_eq!(by.len(), scales.len());
+    let focus = Results::focus_arm(sc);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    for (&x, got) in scales.iter().zip(&by) {
+        assert_eq!(got.len(), replications as usize);
+        let res = montecarlo::run(
+            sc,
+            &RunOptions {
+                effect_scale: x,
+                ..o.clone()
+            },
+        )
+        .unwrap();
+        for k in 0..8 {
+            let got: Vec<f64> = got.iter().map(|r| r[k]).collect();
+            assert_eq!(
+                bits(&got),
+                bits(&res.npv_draws(focus, k)),
+                "{} scale {x} perspective {k}",
+                sc.name
+            );
+        }
+    }
+    // Not vacuous: the scale moves the NPV.
+    assert_ne!(by[0], by[3], "{}", sc.name);
+}
+
+#[test]
+fn npvs_by_effect_scale_in_one_pass_are_those_of_a_run_at_each_scale() {
+    // The shipped scenario: control has no effects or services, so it is simulated and
+    // booked once per replication, and the house serves participants only, so the
+    // non-participants are simulated once too.
+    let sc = scenario::load_default().unwrap();
+    assert!(montecarlo::scale_free(&sc.arms[0]));
+    assert!(!montecarlo::scale_free(&sc.arms[1]));
+    by_scale_equals_whole_runs(&sc, 2);
+    // A service open to everybody: the focus arm is simulated whole at each scale.
+    let open = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    ) + "participants_only = false\n"
+        + "[accounts.benefit]\npayer = \"bif\"\namount = 10968\nstates = [\"course\"]\n";
+    by_scale_equals_whole_runs(&scenario::load_str("open.toml", &open).unwrap(), 3);
+    // Control with an effect of its own depends on the scale: simulated again at each.
+    let text = common::small("[arms.control.effects.course]\npension = 0.8\n")
+        .replace("[arms.control]\n", "[arms.control]\noffer_share = 1.0\n");
+    let sc = scenario::load_str("small.toml", &text).unwrap();
+    assert!(!montecarlo::scale_free(&sc.arms[0]));
+    by_scale_equals_whole_runs(&sc, 4);
+    // Three arms (the focus arm is `treatment`), an effect on a transition for everybody.
+    by_scale_equals_whole_runs(
+        &four_state(&format!(
+            "{HALF_ARM}[arms.treatment.effects.sick]\nsicker = 0.8\n"
+        )),
+        2,
+    );
+}
+
+#[test]
+fn the_break_even_search_finds_what_whole_runs_at_each_scale_find() {
+    let sc = scenario::load_str("small.toml", &common::small("")).unwrap();
+    let o = RunOptions {
+        replications: 12,
+        ..opts(1.0)
+    };
+    let done = montecarlo::run(&sc, &o).unwrap();
+    let focus = Results::focus_arm(&sc);
+    let curves: Vec<[f64; 8]> = break_even::GRID
+        .iter()
+        .map(|&x| {
+            let res = montecarlo::run(
+                &sc,
+                &RunOptions {
+                    effect_scale: x,
+                    ..o.clone()
+                },
+            )
+            .unwrap();
+            break_even::mean_npv(&res, focus)
+        })
+        .collect();
+    let want: Vec<Option<f64>> = (0..8)
+        .map(|k| {
+            let npv: Vec<f64> = curves.iter().map(|c| c[k]).collect();
+            break_even::crossing(&break_even::GRID, &npv)
+        })
+        .collect();
+    let got = break_even::search(&sc, &o, &done).unwrap();
+    assert_eq!(got.to_vec(), want);
+    // Not vacuous: at least one perspective breaks even on the grid.
+    assert!(want.iter().any(Option::is_some), "{want:?}");
 }

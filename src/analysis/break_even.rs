@@ -53,22 +53,25 @@ pub fn crossing(grid: &[f64], npv: &[f64]) -> Option<f64> {
     None
 }
 
-/// Break-even scale per perspective (None: not reached at scale 4). `done` is the result of
-/// the main run (reused when its scale is on the grid).
+/// Break-even scale per perspective (None: not reached at the grid's last scale). `done` is the
+/// result of the main run (reused when its scale is on the grid); the other scales are run in
+/// one pass over the same replications ([`montecarlo::focus_npv_by_scale`]), each giving the
+/// mean NPV a whole run at that scale gives.
 pub fn search(sc: &Scenario, opts: &RunOptions, done: &Results) -> Result<[Option<f64>; 8]> {
     let arm = Results::focus_arm(sc);
+    let others: Vec<f64> = GRID
+        .iter()
+        .copied()
+        .filter(|&x| x != opts.effect_scale)
+        .collect();
+    let mut runs = montecarlo::focus_npv_by_scale(sc, opts, &others)?.into_iter();
     let mut curves: Vec<[f64; 8]> = Vec::with_capacity(GRID.len());
     for &x in &GRID {
-        if x == opts.effect_scale {
-            curves.push(mean_npv(done, arm));
-            continue;
-        }
-        let o = RunOptions {
-            effect_scale: x,
-            progress: false,
-            ..opts.clone()
-        };
-        curves.push(mean_npv(&montecarlo::run(sc, &o)?, arm));
+        curves.push(if x == opts.effect_scale {
+            mean_npv(done, arm)
+        } else {
+            mean_of(&runs.next().unwrap_or_default())
+        });
     }
     let mut out = [None; 8];
     for (k, slot) in out.iter_mut().enumerate().take(PERSPECTIVES.len()) {
@@ -76,6 +79,19 @@ pub fn search(sc: &Scenario, opts: &RunOptions, done: &Results) -> Result<[Optio
         *slot = crossing(&GRID, &npv);
     }
     Ok(out)
+}
+
+/// The mean per perspective of NPVs per replication, summed in replication order as
+/// [`mean_npv`] sums a run's.
+fn mean_of(reps: &[[f64; 8]]) -> [f64; 8] {
+    let mut out = [0.0; 8];
+    let n = reps.len().max(1) as f64;
+    for r in reps {
+        for (k, npv) in r.iter().enumerate() {
+            out[k] += npv / n;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -257,24 +257,22 @@ pub struct CurvePoint {
     pub p_positive: Vec<f64>,
 }
 
-/// The effect-scale curve (probabilistic runs as `opts` says).
+/// The effect-scale curve (probabilistic runs as `opts` says): the scales are run in one pass
+/// over the same replications ([`montecarlo::focus_npv_by_scale`]), each point what a whole
+/// run at its scale gives.
 pub fn effect_curve(sc: &Scenario, opts: &RunOptions) -> Result<Vec<CurvePoint>> {
-    let arm = Results::focus_arm(sc);
+    let o = RunOptions {
+        progress: false,
+        ..opts.clone()
+    };
+    let runs = montecarlo::focus_npv_by_scale(sc, &o, &CURVE)?;
     let mut out = Vec::with_capacity(CURVE.len());
-    for &x in &CURVE {
-        let res = montecarlo::run(
-            sc,
-            &RunOptions {
-                effect_scale: x,
-                progress: false,
-                ..opts.clone()
-            },
-        )?;
-        let n = res.replications().max(1) as f64;
+    for (&x, reps) in CURVE.iter().zip(&runs) {
+        let n = reps.len().max(1) as f64;
         let mut npv = Vec::new();
         let mut p_positive = Vec::new();
         for k in 0..PERSPECTIVES.len() {
-            let v = res.npv_draws(arm, k);
+            let v: Vec<f64> = reps.iter().map(|r| r[k]).collect();
             p_positive.push(v.iter().filter(|x| above_zero(**x)).count() as f64 / n);
             npv.push(Stat::of(&v));
         }

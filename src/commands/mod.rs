@@ -129,10 +129,12 @@ pub(super) fn simulate(
             let more = crate::analysis::break_even::GRID.len() - 1;
             match lang {
                 Lang::Da => crate::errln!(
-                    "ressim: søger den virkning, hvor investeringen balancerer ({more} kørsler mere)"
+                    "ressim: søger den virkning, hvor investeringen balancerer ({more} virkningsstørrelser mere på de samme replikationer)"
                 ),
                 Lang::En => {
-                    crate::errln!("ressim: searching the break-even effect ({more} more runs)")
+                    crate::errln!(
+                        "ressim: searching the break-even effect ({more} more effect scales on the same replications)"
+                    )
                 }
             }
         }

@@ -17,8 +17,10 @@ use std::io::{IsTerminal, Write};
 
 pub mod ordered;
 mod results;
+mod scales;
 
 pub use results::{ComparisonSums, RepScalars, Results};
+pub use scales::{focus_npv_by_scale, scale_free};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -216,15 +218,7 @@ fn run_arms<O: engine::Observer>(
     let (static_class, classes) = economics::static_classes(sc, &cit)?;
     let lay = layout(sc, classes.n_classes());
     let n_arms = sc.arms.len();
-    let in_arm = |a: usize| {
-        move |e: Error| {
-            Error::Runtime(format!(
-                "replication {rep}, arm `{}`: {}",
-                sc.arms[a].id,
-                strip(e)
-            ))
-        }
-    };
+    let in_arm = |a: usize| in_arm(sc, rep, a);
     let mut carms = Vec::with_capacity(n_arms);
     let mut observers = Vec::with_capacity(n_arms);
     for a in 0..n_arms {
@@ -431,6 +425,17 @@ fn sum_classes(v: &[u32], nc: usize) -> Vec<u32> {
     }
 }
 
+/// An error of arm `a` in replication `rep`, said with both.
+fn in_arm(sc: &Scenario, rep: u32, a: usize) -> impl Fn(Error) -> Error + '_ {
+    move |e: Error| {
+        Error::Runtime(format!(
+            "replication {rep}, arm `{}`: {}",
+            sc.arms[a].id,
+            strip(e)
+        ))
+    }
+}
+
 fn strip(e: Error) -> String {
     match e {
         Error::Runtime(m) | Error::Usage(m) => m,
@@ -445,6 +450,136 @@ pub fn run_rep(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepResult> 
     run_rep_indexed(sc, opts, rep, &index)
 }
 
+/// Discount factors per cycle, made once per replication: `rates[0]` at the simulation's rate,
+/// then one per rate parameter that accounts name (accounts mostly share them); `of[j]` is
+/// account j's.
+pub(crate) struct Discounts {
+    rates: Vec<Vec<f64>>,
+    of: Vec<usize>,
+}
+
+impl Discounts {
+    pub(crate) fn new(sc: &Scenario, values: &[f64], horizon: usize) -> Discounts {
+        let discount = |rate: f64| -> Vec<f64> {
+            (0..horizon)
+                .map(|m| economics::discount_factor(sc, rate, m))
+                .collect()
+        };
+        let mut rates = vec![discount(values[sc.sim.discount_rate])];
+        let mut rate_params: Vec<usize> = Vec::new();
+        let of = sc
+            .accounts
+            .iter()
+            .map(|acc| match acc.discount_rate {
+                None => 0,
+                Some(r) => match rate_params.iter().position(|&q| q == r) {
+                    Some(i) => i + 1,
+                    None => {
+                        rate_params.push(r);
+                        rates.push(discount(values[r]));
+                        rates.len() - 1
+                    }
+                },
+            })
+            .collect();
+        Discounts { rates, of }
+    }
+
+    /// The simulation's factors (programme costs are discounted at its rate).
+    fn sim(&self) -> &[f64] {
+        &self.rates[0]
+    }
+
+    /// Account `j`'s factors.
+    fn account(&self, j: usize) -> &[f64] {
+        &self.rates[self.of[j]]
+    }
+}
+
+/// An arm's programme items and their sum per cycle and payer, from what its simulation
+/// recorded of its `n_services` services.
+pub(crate) fn programme(
+    sc: &Scenario,
+    values: &[f64],
+    a: usize,
+    lay: &Layout,
+    counts: &ArmCounts,
+    n_services: usize,
+) -> (Vec<economics::ProgrammeItem>, Vec<[f64; 6]>) {
+    // The FTE staffed per cycle of each capacity service, in the arm's service order.
+    let n_cap = n_services.max(1);
+    let mut cap_k = 0;
+    let staffed: Vec<Option<economics::ServiceUse>> = sc.arms[a]
+        .services
+        .iter()
+        .map(|sv| {
+            sv.capacity.as_ref()?;
+            let k = cap_k;
+            cap_k += 1;
+            let row = |col: usize| -> Vec<f64> {
+                (0..lay.horizon)
+                    .map(|m| counts.staffing.get(m * n_cap + k).map_or(0.0, |r| r[col]))
+                    .collect()
+            };
+            Some(economics::ServiceUse {
+                fte: row(engine::ROW_FTE),
+                cases: row(engine::ROW_ALLOCATED),
+            })
+        })
+        .collect();
+    let items = economics::programme_items(sc, values, a, lay, &staffed);
+    let mut per_cycle = vec![[0.0f64; 6]; lay.horizon];
+    for item in &items {
+        for (m, &v) in item.per_cycle.iter().enumerate() {
+            per_cycle[m][item.payer] += v;
+        }
+    }
+    (items, per_cycle)
+}
+
+/// An arm's amounts by payer, consequences and investment: its booked accounts in DKK (the
+/// reimbursed part on the state) and its programme costs, each with its discounted value.
+pub(crate) fn ledger(
+    sc: &Scenario,
+    booked: &economics::Booked,
+    disc: &Discounts,
+    programme: &[[f64; 6]],
+) -> Ledger {
+    let h = programme.len();
+    let state_ix = business_case::payer_index(Payer::State);
+    let mut ledger = Ledger::new(h);
+    for (j, acc) in sc.accounts.iter().enumerate() {
+        if !acc.in_dkk() {
+            continue;
+        }
+        let p = business_case::payer_index(acc.payer);
+        for (m, &f) in disc.account(j).iter().enumerate() {
+            let refund = booked.refunded[j][m];
+            let own = booked.gross[j][m] - refund;
+            ledger.add(acc.investment, acc.transfer, p, m, own, own * f);
+            if refund != 0.0 {
+                ledger.add(
+                    acc.investment,
+                    acc.transfer,
+                    state_ix,
+                    m,
+                    refund,
+                    refund * f,
+                );
+            }
+        }
+    }
+    let sim = disc.sim();
+    for (m, row) in programme.iter().enumerate() {
+        for (p, &v) in row.iter().enumerate() {
+            if v != 0.0 {
+                ledger.add(true, false, p, m, v, v * sim[m]);
+            }
+        }
+    }
+    ledger
+}
+
 /// [`run_rep`] with the scenario's line index made once for all replications.
 pub fn run_rep_indexed(
     sc: &Scenario,
@@ -455,32 +590,7 @@ pub fn run_rep_indexed(
     let mut rc = run_counts(sc, opts, rep)?;
     let lay = &rc.layout;
     let h = lay.horizon;
-    let discount = |rate: f64| -> Vec<f64> {
-        (0..h)
-            .map(|m| economics::discount_factor(sc, rate, m))
-            .collect()
-    };
-    // Discount factors per rate, made once: `rate_factors[0]` at the simulation's rate, then one
-    // per rate parameter that accounts name (accounts mostly share them); `factors_of[j]` is
-    // account j's.
-    let mut rate_factors = vec![discount(rc.values[sc.sim.discount_rate])];
-    let mut rate_params: Vec<usize> = Vec::new();
-    let factors_of: Vec<usize> = sc
-        .accounts
-        .iter()
-        .map(|acc| match acc.discount_rate {
-            None => 0,
-            Some(r) => match rate_params.iter().position(|&q| q == r) {
-                Some(i) => i + 1,
-                None => {
-                    rate_params.push(r);
-                    rate_factors.push(discount(rc.values[r]));
-                    rate_factors.len() - 1
-                }
-            },
-        })
-        .collect();
-    let sim_factors = &rate_factors[0];
+    let disc = Discounts::new(sc, &rc.values, h);
     let state_ix = business_case::payer_index(Payer::State);
     let mut arms = Vec::with_capacity(rc.arms.len());
     let fte = std::mem::take(&mut rc.fte);
@@ -494,13 +604,14 @@ pub fn run_rep_indexed(
             &counts,
             opts.effect_scale,
         );
-        let mut ledger = Ledger::new(h);
+        let (items, programme) = programme(sc, &rc.values, a, lay, &counts, fte.len());
+        let ledger = ledger(sc, &booked, &disc, &programme);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
         for (j, acc) in sc.accounts.iter().enumerate() {
-            let factors = &rate_factors[factors_of[j]];
+            let factors = disc.account(j);
             let series: Vec<f64> = booked.gross[j]
                 .iter()
                 .zip(factors)
@@ -513,27 +624,14 @@ pub fn run_rep_indexed(
                     .map(|(v, f)| v * f)
                     .sum(),
             );
-            if acc.in_dkk() {
+            if let (true, Some(l)) = (acc.in_dkk(), index.account[j]) {
                 let p = business_case::payer_index(acc.payer);
                 for (m, &f) in factors.iter().enumerate() {
                     let refund = booked.refunded[j][m];
                     let own = booked.gross[j][m] - refund;
-                    ledger.add(acc.investment, acc.transfer, p, m, own, own * f);
-                    if let Some(l) = index.account[j] {
-                        line_ledger.add(l, p, m, own, own * f);
-                        if refund != 0.0 {
-                            line_ledger.add(l, state_ix, m, refund, refund * f);
-                        }
-                    }
+                    line_ledger.add(l, p, m, own, own * f);
                     if refund != 0.0 {
-                        ledger.add(
-                            acc.investment,
-                            acc.transfer,
-                            state_ix,
-                            m,
-                            refund,
-                            refund * factors[m],
-                        );
+                        line_ledger.add(l, state_ix, m, refund, refund * f);
                     }
                 }
             }
@@ -546,29 +644,7 @@ pub fn run_rep_indexed(
                     .collect::<Vec<f64>>(),
             );
         }
-        // The FTE staffed per cycle of each capacity service, in the arm's service order.
-        let n_cap = fte.len().max(1);
-        let mut cap_k = 0;
-        let staffed: Vec<Option<economics::ServiceUse>> = sc.arms[a]
-            .services
-            .iter()
-            .map(|sv| {
-                sv.capacity.as_ref()?;
-                let k = cap_k;
-                cap_k += 1;
-                let row = |col: usize| -> Vec<f64> {
-                    (0..lay.horizon)
-                        .map(|m| counts.staffing.get(m * n_cap + k).map_or(0.0, |r| r[col]))
-                        .collect()
-                };
-                Some(economics::ServiceUse {
-                    fte: row(engine::ROW_FTE),
-                    cases: row(engine::ROW_ALLOCATED),
-                })
-            })
-            .collect();
-        let items = economics::programme_items(sc, &rc.values, a, lay, &staffed);
-        let mut programme = vec![[0.0f64; 6]; h];
+        let sim = disc.sim();
         for item in &items {
             let l = if item.service {
                 index.service[a][item.index]
@@ -576,16 +652,8 @@ pub fn run_rep_indexed(
                 index.cost[a][item.index]
             };
             for (m, &v) in item.per_cycle.iter().enumerate() {
-                programme[m][item.payer] += v;
                 if v != 0.0 {
-                    line_ledger.add(l, item.payer, m, v, v * sim_factors[m]);
-                }
-            }
-        }
-        for (m, row) in programme.iter().enumerate() {
-            for (p, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    ledger.add(true, false, p, m, v, v * sim_factors[m]);
+                    line_ledger.add(l, item.payer, m, v, v * sim[m]);
                 }
             }
         }
@@ -662,8 +730,7 @@ pub fn run_while(
     // Replications started ahead of the fold: bounds memory (each holds a replication's
     // results until it is folded); results do not depend on it, the fold is in order.
     let window = (threads_used as u32 * 8).max(16);
-    let show = opts.progress && std::io::stderr().is_terminal();
-    let shown = std::sync::atomic::AtomicU32::new(0);
+    let progress = Progress::new(opts.progress, total);
     let outcome = ordered::fold_in_order(
         &pool,
         total,
@@ -674,11 +741,7 @@ pub fn run_while(
             Ok(())
         },
         &|done| {
-            // Progress at most once per replication folded, from whichever worker asks.
-            if show && shown.fetch_max(done, std::sync::atomic::Ordering::Relaxed) < done {
-                crate::err!("\r  replication {done}/{total}");
-                let _ = std::io::stderr().flush();
-            }
+            progress.show(done);
             keep_going(done, total)
         },
     );
@@ -687,10 +750,43 @@ pub fn run_while(
         ordered::Outcome::Stopped => return Ok(None),
         ordered::Outcome::Failed(e) => return Err(e),
     }
-    if show {
-        crate::err!("\r  replication {total}/{total}");
-        crate::errln!();
-    }
+    progress.finish();
     keep_going(total, total);
     Ok(Some(res))
+}
+
+/// "replication k/n" on standard error while replications are folded, when asked for and
+/// standard error is a terminal.
+struct Progress {
+    show: bool,
+    shown: std::sync::atomic::AtomicU32,
+    total: u32,
+}
+
+impl Progress {
+    fn new(asked: bool, total: u32) -> Progress {
+        Progress {
+            show: asked && std::io::stderr().is_terminal(),
+            shown: std::sync::atomic::AtomicU32::new(0),
+            total,
+        }
+    }
+
+    /// `done` replications are folded: shown at most once per replication, from whichever
+    /// worker asks.
+    fn show(&self, done: u32) {
+        let order = std::sync::atomic::Ordering::Relaxed;
+        if self.show && self.shown.fetch_max(done, order) < done {
+            crate::err!("\r  replication {done}/{}", self.total);
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    /// Every replication is folded.
+    fn finish(&self) {
+        if self.show {
+            crate::err!("\r  replication {0}/{0}", self.total);
+            crate::errln!();
+        }
+    }
 }

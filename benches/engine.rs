@@ -219,6 +219,9 @@ fn whole_process(c: &mut Criterion) {
     g.bench_function("four_state", |b| {
         b.iter(|| run(&["run", four, "--no-break-even"], "four"))
     });
+    // The main job as the README gives it: the shipped scenario at its own 200 replications,
+    // with the break-even search (twelve more effect scales on the same replications).
+    g.bench_function("main_job", |b| b.iter(|| run(&["run"], "main")));
     g.bench_function("default_1000", |b| {
         b.iter(|| {
             run(

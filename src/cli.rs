@@ -64,7 +64,7 @@ pub struct CompareArgs {
     /// Language of the table and the reports (default Danish).
     #[arg(long, value_enum, default_value = "da")]
     pub lang: Lang,
-    /// Skip the search for the break-even effect (twelve extra runs per scenario).
+    /// Skip the search for the break-even effect (twelve more effect scales per scenario).
     #[arg(long)]
     pub no_break_even: bool,
     /// Print nothing but errors.
@@ -271,7 +271,7 @@ pub struct RunArgs {
     /// Override a service's staffing for this run, e.g. `--staff mentors=15`; repeatable.
     #[arg(long = "staff", value_name = "SERVICE=FTE", value_parser = crate::args::parse_staff)]
     pub staff: Vec<(String, f64)>,
-    /// Skip the search for the break-even effect (saves twelve extra runs).
+    /// Skip the search for the break-even effect (twelve more effect scales).
     #[arg(long)]
     pub no_break_even: bool,
     /// Also write trace.csv: every month of the first N citizens of replication 0, in every

@@ -290,3 +290,60 @@ fn the_break_even_search_finds_what_whole_runs_at_each_scale_find() {
     // Not vacuous: at least one perspective breaks even on the grid.
     assert!(want.iter().any(Option::is_some), "{want:?}");
 }
+
+/// Every point run in one pass (`run_points`: control simulated once per replication) against
+/// a whole run of the point: every result the same, to the bit (`Debug` prints each number
+/// exactly).
+fn points_equal_whole_runs(points: &[Scenario], replications: u32) {
+    let o = RunOptions {
+        replications,
+        ..opts(1.0)
+    };
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let together = montecarlo::run_points(points, &o, &|d, _| {
+        done.fetch_max(d, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(together.len(), points.len());
+    let passes = points.len().div_ceil(8) as u32;
+    assert_eq!(done.into_inner(), replications * passes);
+    for (k, (p, res)) in points.iter().zip(&together).enumerate() {
+        let alone = montecarlo::run(p, &o).unwrap();
+        assert_eq!(format!("{res:?}"), format!("{alone:?}"), "point {k}");
+    }
+    // Not vacuous: the staffing moves the results.
+    let (first, last) = (&together[0], &together[points.len() - 1]);
+    assert_ne!(format!("{:?}", first.reps), format!("{:?}", last.reps));
+}
+
+#[test]
+fn sweep_points_in_one_pass_are_whole_runs_of_each_point() {
+    // The shipped scenario, two services varied; the house serves participants only, so its
+    // non-participants are simulated once too.
+    let sc = scenario::load_default().unwrap();
+    let points: Vec<Scenario> = [(0.0, 8.0), (10.0, 4.0), (25.0, 8.0)]
+        .iter()
+        .map(|&(mentors, caseworkers)| {
+            let mut s = sc.clone();
+            s.set_staff_level("mentors", mentors).unwrap();
+            s.set_staff_level("caseworkers", caseworkers).unwrap();
+            s
+        })
+        .collect();
+    points_equal_whole_runs(&points, 2);
+    // Services open to everybody, ten points: two passes.
+    let open = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    ) + "participants_only = false\n"
+        + "[accounts.benefit]\npayer = \"bif\"\namount = 10968\nstates = [\"course\"]\n";
+    let sc = scenario::load_str("open.toml", &open).unwrap();
+    let points: Vec<Scenario> = (0..10)
+        .map(|m| {
+            let mut s = sc.clone();
+            s.set_staff_level("mentors", m as f64).unwrap();
+            s
+        })
+        .collect();
+    points_equal_whole_runs(&points, 3);
+}

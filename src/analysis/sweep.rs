@@ -39,12 +39,14 @@ pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
     out
 }
 
-/// Run every grid point. `progress` is called after each point with (done, total).
+/// Run every grid point, all in one pass over the replications ([`montecarlo::run_points`]:
+/// control simulated once per replication; each point's results are a whole run's).
+/// `progress(done, total)` is called as replications are done.
 pub fn run(
     sc: &Scenario,
     opts: &RunOptions,
     vary: &[Vary],
-    mut progress: impl FnMut(usize, usize),
+    progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Vec<Point>> {
     for v in vary {
         let mut probe = sc.clone();
@@ -54,19 +56,21 @@ pub fn run(
             .unwrap_or(&v.service);
         probe.set_staff(id, 0.0).map_err(Error::Usage)?;
     }
-    let points = grid(vary);
-    let total = points.len();
-    let mut out = Vec::with_capacity(total);
-    for (i, staff) in points.into_iter().enumerate() {
+    let staffs = grid(vary);
+    let mut scenarios = Vec::with_capacity(staffs.len());
+    for staff in &staffs {
         let mut s = sc.clone();
-        for (v, &x) in vary.iter().zip(&staff) {
+        for (v, &x) in vary.iter().zip(staff) {
             s.set_staff_level(&v.service, x).map_err(Error::Usage)?;
         }
-        let results = montecarlo::run(&s, opts)?;
-        out.push(Point { staff, results });
-        progress(i + 1, total);
+        scenarios.push(s);
     }
-    Ok(out)
+    let results = montecarlo::run_points(&scenarios, opts, progress)?;
+    Ok(staffs
+        .into_iter()
+        .zip(results)
+        .map(|(staff, results)| Point { staff, results })
+        .collect())
 }
 
 /// `sweep.csv`: one row per grid point — the varied FTE, the focus arm's shares in each course

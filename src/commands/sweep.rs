@@ -38,9 +38,13 @@ pub(super) fn sweep(a: crate::cli::SweepArgs) -> Result<()> {
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let show = !a.quiet.quiet && std::io::stderr().is_terminal();
-    let points = sweep::run(&sc, &opts, &a.vary, |done, total| {
+    // All points advance together, one replication at a time.
+    let points = sweep::run(&sc, &opts, &a.vary, &|done, total| {
         if show {
-            crate::err!("\r  {} {done}/{total}", lang.pick("punkt", "point"));
+            crate::err!(
+                "\r  {} {done}/{total}",
+                lang.pick("replikation", "replication")
+            );
             if done == total {
                 crate::errln!();
             }

@@ -15,10 +15,13 @@ use crate::scenario::quantile::quantile;
 use crate::scenario::{COURSE, Payer, Scenario};
 use std::io::{IsTerminal, Write};
 
+mod once;
 pub mod ordered;
+mod points;
 mod results;
 mod scales;
 
+pub use points::run_points;
 pub use results::{ComparisonSums, RepScalars, Results};
 pub use scales::{focus_npv_by_scale, scale_free};
 
@@ -580,32 +583,35 @@ pub(crate) fn ledger(
     ledger
 }
 
-/// [`run_rep`] with the scenario's line index made once for all replications.
-pub fn run_rep_indexed(
-    sc: &Scenario,
-    opts: &RunOptions,
-    rep: u32,
-    index: &LineIndex,
-) -> Result<RepResult> {
-    let mut rc = run_counts(sc, opts, rep)?;
-    let lay = &rc.layout;
-    let h = lay.horizon;
-    let disc = Discounts::new(sc, &rc.values, h);
-    let state_ix = business_case::payer_index(Payer::State);
-    let mut arms = Vec::with_capacity(rc.arms.len());
-    let fte = std::mem::take(&mut rc.fte);
-    for (a, ((counts, class), fte)) in rc.arms.into_iter().zip(fte).enumerate() {
-        let booked = economics::book(
+/// What booking an arm of one replication reads besides its counts.
+pub(crate) struct Booking<'a> {
+    pub sc: &'a Scenario,
+    pub values: &'a [f64],
+    pub lay: &'a Layout,
+    pub classes: &'a ClassMap,
+    pub disc: &'a Discounts,
+    pub index: &'a LineIndex,
+    pub effect_scale: f64,
+}
+
+impl Booking<'_> {
+    /// Arm `a`'s results from its counts, the class of each citizen and the FTE of each
+    /// service with capacity: booked, discounted, by payer and by line.
+    pub(crate) fn arm(&self, a: usize, counts: &ArmCounts, class: &[u16], fte: Vec<f64>) -> ArmRep {
+        let Booking {
             sc,
-            &rc.values,
-            a,
+            values,
             lay,
-            &rc.classes,
-            &counts,
-            opts.effect_scale,
-        );
-        let (items, programme) = programme(sc, &rc.values, a, lay, &counts, fte.len());
-        let ledger = ledger(sc, &booked, &disc, &programme);
+            classes,
+            disc,
+            index,
+            effect_scale,
+        } = *self;
+        let h = lay.horizon;
+        let state_ix = business_case::payer_index(Payer::State);
+        let booked = economics::book(sc, values, a, lay, classes, counts, effect_scale);
+        let (items, programme) = programme(sc, values, a, lay, counts, fte.len());
+        let ledger = ledger(sc, &booked, disc, &programme);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
@@ -657,7 +663,7 @@ pub fn run_rep_indexed(
                 }
             }
         }
-        arms.push(ArmRep {
+        ArmRep {
             end: sum_classes(&counts.end, lay.n_classes),
             flows: sum_classes(&counts.flows, lay.n_classes),
             amounts: booked.gross,
@@ -669,23 +675,57 @@ pub fn run_rep_indexed(
             ledger,
             lines: line_ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
-            participant_years: participant_years(sc, lay, &counts),
+            participant_years: participant_years(sc, lay, counts),
             while_served_d: credit_d,
-            staffing: counts.staffing,
+            staffing: counts.staffing.clone(),
             fte,
-        });
+        }
     }
+}
+
+/// A replication's result from its arms: each arm after control compared with control, in
+/// total and by line.
+pub(crate) fn compared(arms: Vec<ArmRep>, index: &LineIndex) -> RepResult {
     let comparisons = (0..arms.len())
         .map(|a| (a > 0).then(|| business_case::compare(&arms[0].ledger, &arms[a].ledger)))
         .collect();
     let line_comparisons = (0..arms.len())
         .map(|a| (a > 0).then(|| LineDiff::compare(index, &arms[0].lines, &arms[a].lines)))
         .collect();
-    Ok(RepResult {
+    RepResult {
         arms,
         comparisons,
         line_comparisons,
-    })
+    }
+}
+
+/// [`run_rep`] with the scenario's line index made once for all replications.
+pub fn run_rep_indexed(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rep: u32,
+    index: &LineIndex,
+) -> Result<RepResult> {
+    let mut rc = run_counts(sc, opts, rep)?;
+    let disc = Discounts::new(sc, &rc.values, rc.layout.horizon);
+    let booking = Booking {
+        sc,
+        values: &rc.values,
+        lay: &rc.layout,
+        classes: &rc.classes,
+        disc: &disc,
+        index,
+        effect_scale: opts.effect_scale,
+    };
+    let fte = std::mem::take(&mut rc.fte);
+    let arms = rc
+        .arms
+        .iter()
+        .zip(fte)
+        .enumerate()
+        .map(|(a, ((counts, class), fte))| booking.arm(a, counts, class, fte))
+        .collect();
+    Ok(compared(arms, index))
 }
 
 /// Indices (in the arm's service list) of the services with capacity, in order.

@@ -14,14 +14,12 @@
 //!
 //! [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 
-use super::{
-    Discounts, Progress, RunOptions, in_arm, layout, ledger, ordered, programme, worker_pool,
-};
-use crate::cohort::{self, Citizens};
+use super::once::{Counter, Rep};
+use super::{Progress, RunOptions, ledger, ordered, programme, worker_pool};
+use crate::economics;
 use crate::economics::business_case::{self, Ledger};
-use crate::economics::{self, ClassMap};
-use crate::engine::compile::{CArm, compile_arm};
-use crate::engine::{self, ArmCounts, Layout, NoObserver};
+use crate::engine::ArmCounts;
+use crate::engine::compile::CArm;
 use crate::error::{Error, Result};
 use crate::scenario::{Arm, Scenario};
 
@@ -80,40 +78,6 @@ pub fn scale_free(arm: &Arm) -> bool {
     arm.effects.is_empty() && arm.account_overrides.is_empty() && arm.services.is_empty()
 }
 
-/// What one replication shares between scales.
-struct Rep {
-    values: Vec<f64>,
-    cit: Citizens,
-    static_class: Vec<u16>,
-    classes: ClassMap,
-    lay: Layout,
-    disc: Discounts,
-}
-
-impl Rep {
-    /// Arm `a` compiled at scale `x`, with its booking class per citizen.
-    fn arm(&self, sc: &Scenario, a: usize, x: f64, rep: u32) -> Result<(CArm, Vec<u16>)> {
-        let carm = compile_arm(sc, &self.values, a, x).map_err(in_arm(sc, rep, a))?;
-        let class = engine::classes(&carm, &self.cit, &self.static_class);
-        Ok((carm, class))
-    }
-
-    /// The ledger of arm `a` at scale `x` from its counts.
-    fn ledger(&self, sc: &Scenario, a: usize, carm: &CArm, counts: &ArmCounts, x: f64) -> Ledger {
-        let booked = economics::book(sc, &self.values, a, &self.lay, &self.classes, counts, x);
-        let (_, per_cycle) = programme(sc, &self.values, a, &self.lay, counts, carm.services.len());
-        ledger(sc, &booked, &self.disc, &per_cycle)
-    }
-}
-
-/// The non-participants of a pair of arms, simulated once in the earlier arm.
-struct Others {
-    /// Who participates in the later arm.
-    participant: Vec<bool>,
-    participants: Citizens,
-    counts: ArmCounts,
-}
-
 /// The focus arm's NPVs of replication `rep` at every scale of `scales`.
 fn rep_npv_by_scale(
     sc: &Scenario,
@@ -126,83 +90,50 @@ fn rep_npv_by_scale(
         // One arm: nothing to compare, as a run reports (NPV 0).
         return Ok(vec![[0.0; 8]; scales.len()]);
     }
-    let values = super::draw_params(sc, opts.seed, rep, opts.psa);
-    let cit = cohort::synthesize(sc, opts.seed, rep);
-    let (static_class, classes) = economics::static_classes(sc, &cit)?;
-    let lay = layout(sc, classes.n_classes());
-    let disc = Discounts::new(sc, &values, lay.horizon);
-    let r = Rep {
-        values,
-        cit,
-        static_class,
-        classes,
-        lay,
-        disc,
+    let r = Rep::new(sc, opts, rep)?;
+    let ledger_of = |a: usize, carm: &CArm, counts: &ArmCounts, x: f64| -> Ledger {
+        let booked = economics::book(sc, &r.values, a, &r.lay, &r.classes, counts, x);
+        let (_, per_cycle) = programme(sc, &r.values, a, &r.lay, counts, carm.services.len());
+        ledger(sc, &booked, &r.disc, &per_cycle)
     };
-    let run = |carm: &CArm, cit: &Citizens, class: &[u16], base: Option<ArmCounts>, a: usize| {
-        engine::run_arm_onto(
-            &r.lay,
-            carm,
-            cit,
-            class,
-            opts.seed,
-            rep,
-            &mut NoObserver,
-            base,
-        )
-        .map_err(in_arm(sc, rep, a))
-    };
-    let control_fixed = scale_free(&sc.arms[0]);
-    let mut control: Option<Ledger> = None;
-    let mut others: Option<Others> = None;
     let mut out = Vec::with_capacity(scales.len());
-    for &x in scales {
-        let (carm_c, class_c) = r.arm(sc, 0, x, rep)?;
-        let (carm_f, class_f) = r.arm(sc, focus, x, rep)?;
-        let participant: Vec<bool> = class_f.iter().map(|&c| c & 1 == 1).collect();
-        // As in `run_counts_with`: the focus arm's non-participants follow control exactly.
-        let paired = carm_f.same_for_non_participants(&carm_c)
-            && (0..r.cit.n).all(|i| participant[i] || class_f[i] == class_c[i]);
-        let pick = |class: &[u16], want: bool| -> Vec<u16> {
-            class
-                .iter()
-                .zip(&participant)
-                .filter(|&(_, &p)| p == want)
-                .map(|(&c, _)| c)
-                .collect()
-        };
-        if paired
-            && !(control_fixed
-                && others
-                    .as_ref()
-                    .is_some_and(|o| o.participant == participant))
-        {
-            let rest = r.cit.subset(&participant, false);
-            others = Some(Others {
-                counts: run(&carm_c, &rest, &pick(&class_c, false), None, 0)?,
-                participants: r.cit.subset(&participant, true),
-                participant: participant.clone(),
-            });
+    if scale_free(&sc.arms[0]) {
+        // Control (and the non-participants) once for every scale.
+        let (carm_c, class_c) = r.arm(sc, &r.values, 0, opts.effect_scale)?;
+        let mut counter = Counter::new(&r, sc, &carm_c, &class_c);
+        let mut control: Option<Ledger> = None;
+        for &x in scales {
+            let (carm_f, class_f) = r.arm(sc, &r.values, focus, x)?;
+            let pair = counter.pair(&carm_f, &class_f)?;
+            if control.is_none() {
+                let counts = counter.counts(0, &carm_c, &class_c, pair)?;
+                control = Some(ledger_of(0, &carm_c, &counts, x));
+            }
+            let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
+            let arm = ledger_of(focus, &carm_f, &counts, x);
+            out.push(npv(control.as_ref(), &arm));
         }
-        let shared = others.as_ref().filter(|_| paired);
-        let counts_of = |carm: &CArm, class: &[u16], a: usize| match shared {
-            Some(o) => run(
-                carm,
-                &o.participants,
-                &pick(class, true),
-                Some(o.counts.clone()),
-                a,
-            ),
-            None => run(carm, &r.cit, class, None, a),
-        };
-        let ctrl = match control.take().filter(|_| control_fixed) {
-            Some(l) => l,
-            None => r.ledger(sc, 0, &carm_c, &counts_of(&carm_c, &class_c, 0)?, x),
-        };
-        let arm = r.ledger(sc, focus, &carm_f, &counts_of(&carm_f, &class_f, focus)?, x);
-        let heads = business_case::headlines(&business_case::compare(&ctrl, &arm));
-        out.push(std::array::from_fn(|k| heads[k].npv));
-        control = Some(ctrl);
+    } else {
+        for &x in scales {
+            let (carm_c, class_c) = r.arm(sc, &r.values, 0, x)?;
+            let mut counter = Counter::new(&r, sc, &carm_c, &class_c);
+            let (carm_f, class_f) = r.arm(sc, &r.values, focus, x)?;
+            let pair = counter.pair(&carm_f, &class_f)?;
+            let counts = counter.counts(0, &carm_c, &class_c, pair)?;
+            let control = ledger_of(0, &carm_c, &counts, x);
+            let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
+            let arm = ledger_of(focus, &carm_f, &counts, x);
+            out.push(npv(Some(&control), &arm));
+        }
     }
     Ok(out)
+}
+
+/// The NPV per perspective of `arm` against `control`.
+fn npv(control: Option<&Ledger>, arm: &Ledger) -> [f64; 8] {
+    let Some(control) = control else {
+        return [0.0; 8];
+    };
+    let heads = business_case::headlines(&business_case::compare(control, arm));
+    std::array::from_fn(|k| heads[k].npv)
 }

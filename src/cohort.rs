@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 /// The citizens of one replication. Ids are assigned in entry order, so the citizens present in
 /// cycle `m` are always the prefix `0..entered[m]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Citizens {
     /// Number of citizens.
     pub n: usize,

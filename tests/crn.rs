@@ -243,7 +243,7 @@ fn tornado_low_and_high_bracket_the_base_for_a_monotone_parameter() {
         replications: 20,
         ..RunOptions::from_scenario(&sc)
     };
-    let (base, rows) = sensitivity::tornado(&sc, &opts, bif, |_, _| {}).unwrap();
+    let (base, rows) = sensitivity::tornado(&sc, &opts, bif, &|_, _| {}).unwrap();
     let row = rows
         .iter()
         .find(|r| r.parameter.ends_with("effects.course.job"))

@@ -347,3 +347,50 @@ fn sweep_points_in_one_pass_are_whole_runs_of_each_point() {
         .collect();
     points_equal_whole_runs(&points, 3);
 }
+
+#[test]
+fn npvs_of_parameter_variants_in_one_pass_are_those_of_whole_runs() {
+    use ressim::scenario::param::Param;
+    let sc = scenario::load_default().unwrap();
+    let at = |prefix: &str| {
+        sc.params
+            .iter()
+            .position(|p| p.path.starts_with(prefix) && p.param.is_uncertain())
+            .unwrap_or_else(|| panic!("no uncertain parameter under {prefix}"))
+    };
+    // An amount (booking only), an effect of the house (the compared arm again), a transition
+    // (both arms again), and the scenario itself.
+    let mut variants = vec![sc.clone()];
+    for i in [at("accounts."), at("arms.treatment."), at("transitions.")] {
+        let mut s = sc.clone();
+        let v = s.params[i].param.central() * 1.3;
+        s.params[i].param = Param {
+            source: s.params[i].param.source.clone(),
+            ..Param::fixed(v)
+        };
+        variants.push(s);
+    }
+    let o = RunOptions {
+        replications: 3,
+        psa: false,
+        ..opts(1.0)
+    };
+    let by = montecarlo::focus_npv_by_variant(&sc, &variants, &o, &|_, _| {}).unwrap();
+    let focus = Results::focus_arm(&sc);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    for (v, (s, got)) in variants.iter().zip(&by).enumerate() {
+        let res = montecarlo::run(s, &o).unwrap();
+        for k in 0..8 {
+            let got: Vec<f64> = got.iter().map(|r| r[k]).collect();
+            assert_eq!(
+                bits(&got),
+                bits(&res.npv_draws(focus, k)),
+                "variant {v}, {k}"
+            );
+        }
+        // Not vacuous: every variant moves the NPV.
+        if v > 0 {
+            assert_ne!(by[v], by[0], "variant {v}");
+        }
+    }
+}

@@ -73,7 +73,7 @@ payer = "bif"
 #[test]
 fn tornado_uses_percentiles_and_ranks_by_swing() {
     let sc = scenario::load_str("two.toml", TWO_PARAMS).unwrap();
-    let (base, rows) = sensitivity::tornado(&sc, &opts(3, true), 0, |_, _| {}).unwrap();
+    let (base, rows) = sensitivity::tornado(&sc, &opts(3, true), 0, &|_, _| {}).unwrap();
     assert_eq!(rows.len(), 2);
     // The participants' cost override: uniform 600–1,000 → 610 and 990. Savings per citizen
     // month are 1,000 − amount, over 50 citizens × 12 months.
@@ -190,7 +190,7 @@ fn intervals_convert_and_groups_draw_together() {
 fn a_correlation_group_is_one_tornado_row() {
     let text = TWO_PARAMS.replace("source = \"test\" }", "group = \"g\", source = \"test\" }");
     let sc = scenario::load_str("grouped.toml", &text).unwrap();
-    let (_, rows) = sensitivity::tornado(&sc, &opts(2, true), 0, |_, _| {}).unwrap();
+    let (_, rows) = sensitivity::tornado(&sc, &opts(2, true), 0, &|_, _| {}).unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let r = &rows[0];
     assert_eq!(r.parameter, "group:g");

@@ -16,7 +16,7 @@
 
 use crate::economics::business_case::{PERSPECTIVES, above_zero};
 use crate::error::Result;
-use crate::montecarlo::{self, Results, RunOptions};
+use crate::montecarlo::{self, RunOptions};
 use crate::scenario::Scenario;
 use crate::scenario::param::Param;
 use crate::scenario::quantile::quantile;
@@ -92,12 +92,6 @@ fn default_ends(sc: &Scenario, path: &str, v: f64) -> (f64, f64) {
     }
 }
 
-/// NPV of perspective `k` of the compared arm, per replication.
-fn npv_per_rep(res: &Results, sc: &Scenario, k: usize) -> Vec<f64> {
-    let arm = Results::focus_arm(sc);
-    res.npv_draws(arm, k)
-}
-
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
@@ -126,19 +120,20 @@ fn with_value(sc: &Scenario, i: usize, v: f64) -> Scenario {
 }
 
 /// The tornado for perspective `k`: the base NPV and rows sorted by swing, largest first
-/// (ties in scenario order). `progress(done, total)` is called after each parameter.
+/// (ties in scenario order). Every end of every row is what a whole run of the scenario with
+/// that value gives; `progress(done, total)` is called as replications are done.
 pub fn tornado(
     sc: &Scenario,
     opts: &RunOptions,
     k: usize,
-    mut progress: impl FnMut(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(f64, Vec<TornadoRow>)> {
     let o = RunOptions {
         psa: false,
         progress: false,
         ..opts.clone()
     };
-    let base = mean(&npv_per_rep(&montecarlo::run(sc, &o)?, sc, k));
+
     // Each uncertain parameter is one row, except that the members of a correlation group
     // move together (all at their 2.5th, then all at their 97.5th percentile) as one row
     // named `group:<name>`; its low/high columns show the 2.5/97.5 percentile (0.025/0.975).
@@ -170,8 +165,12 @@ pub fn tornado(
             }
         }
     }
-    let mut rows = Vec::with_capacity(units.len());
-    for (done, (name, members)) in units.iter().enumerate() {
+    // Each row's low and high ends as variants of the scenario, all run in one pass over the
+    // replications with the scenario itself (`focus_npv_by_variant`: an arm is simulated
+    // again only where a variant changes its tables).
+    let mut ends = Vec::with_capacity(units.len());
+    let mut variants = vec![sc.clone()];
+    for (name, members) in &units {
         let default_range = match members.as_slice() {
             [one] => !sc.params[*one].param.is_uncertain(),
             _ => false,
@@ -185,21 +184,30 @@ pub fn tornado(
                 quantile(p, q)
             }
         };
-        let at = |q: f64| -> Result<Vec<f64>> {
+        for q in [0.025, 0.975] {
             let mut s = sc.clone();
             for &i in members {
                 s = with_value(&s, i, value_at(i, q));
             }
-            Ok(npv_per_rep(&montecarlo::run(&s, &o)?, sc, k))
-        };
+            variants.push(s);
+        }
         let (low, high) = match members.as_slice() {
             [one] => (value_at(*one, 0.025), value_at(*one, 0.975)),
             _ => (0.025, 0.975),
         };
-        let (reps_low, reps_high) = (at(0.025)?, at(0.975)?);
+        ends.push((name.clone(), low, high, default_range));
+    }
+    let npv = montecarlo::focus_npv_by_variant(sc, &variants, &o, &|done, total| {
+        progress(done as usize, total as usize)
+    })?;
+    let per_rep = |v: usize| -> Vec<f64> { npv[v].iter().map(|r| r[k]).collect() };
+    let base = mean(&per_rep(0));
+    let mut rows = Vec::with_capacity(units.len());
+    for (u, (parameter, low, high, default_range)) in ends.into_iter().enumerate() {
+        let (reps_low, reps_high) = (per_rep(1 + 2 * u), per_rep(2 + 2 * u));
         let (npv_low, npv_high) = (mean(&reps_low), mean(&reps_high));
         rows.push(TornadoRow {
-            parameter: name.clone(),
+            parameter,
             low,
             high,
             npv_low,
@@ -208,7 +216,6 @@ pub fn tornado(
             swing_mcse: paired_mcse(&reps_low, &reps_high),
             default_range,
         });
-        progress(done + 1, units.len());
     }
     // Stable sort keeps scenario order among equal swings.
     rows.sort_by(|a, b| b.swing.total_cmp(&a.swing));

@@ -43,9 +43,10 @@ pub(super) fn sensitivity(a: crate::cli::SensitivityArgs) -> Result<()> {
     }
     // Progress only on a terminal, so logs and pipes stay clean.
     let show = !a.quiet.quiet && std::io::stderr().is_terminal();
-    let (base, rows) = sens::tornado(&sc, &opts, k, |done, total| {
+    let (base, rows) = sens::tornado(&sc, &opts, k, &|done, total| {
         if show {
-            crate::err!("\r  parameter {done}/{total}");
+            let word = lang.pick("replikation", "replication");
+            crate::err!("\r  {word} {done}/{total}");
             if done == total {
                 crate::errln!();
             }

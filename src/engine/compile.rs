@@ -98,7 +98,7 @@ impl CState {
 }
 
 /// The tables of one arm in one replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CArm {
     /// Per chain, per state.
     pub chains: Vec<Vec<CState>>,
@@ -194,7 +194,7 @@ pub fn held_services(sc: &Scenario) -> Vec<&str> {
 }
 
 /// A service with capacity, compiled for one replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CService {
     /// Index in the arm's service list.
     pub index: usize,
@@ -266,7 +266,7 @@ impl CService {
 
 /// Staffing to demand, compiled: FTE(m) = ⌈demand(m − lag) ÷ target ÷ step⌉ · step within
 /// [`min`, `fte`]; before the first lagged month the service has `min` FTE.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CDemand {
     /// Citizens per FTE aimed at.
     pub target: f64,

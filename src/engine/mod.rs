@@ -42,7 +42,7 @@ use quiet::Quiet;
 use step::{At, Hot, NOT_HELD, StepCtx};
 
 /// Sizes and offsets of the count arrays of one scenario.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     /// Cycles.
     pub horizon: usize,

@@ -20,10 +20,12 @@ pub mod ordered;
 mod points;
 mod results;
 mod scales;
+mod variants;
 
 pub use points::run_points;
 pub use results::{ComparisonSums, RepScalars, Results};
 pub use scales::{focus_npv_by_scale, scale_free};
+pub use variants::focus_npv_by_variant;
 
 /// How to run.
 #[derive(Debug, Clone)]

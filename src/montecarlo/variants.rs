@@ -1,0 +1,165 @@
+//! The focus arm's NPV per replication for variants of a scenario that differ in parameter
+//! values (the tornado's low and high ends), in one pass over the replications.
+//!
+//! The engine is a function of an arm's compiled tables, the citizens, their classes, the
+//! layout, the seed and the replication. So wherever a variant compiles an arm to the same
+//! tables as the scenario itself, for the same citizens and classes, that arm's counts are the
+//! scenario's, and only booking differs: a variant of an amount re-books every arm without
+//! simulating anything, a variant of the house's effects or costs simulates only the compared
+//! arm (onto the non-participants simulated once, see [`super::once`]), and a variant of a
+//! transition simulates both. Each variant books its arms with its own parameters, so every
+//! NPV is the one a whole run of the variant gives, bit for bit.
+
+use super::once::{Counter, Rep};
+use super::{Progress, Results, RunOptions, ledger, ordered, programme, worker_pool};
+use crate::economics;
+use crate::economics::business_case::{self, Ledger};
+use crate::engine::ArmCounts;
+use crate::engine::compile::CArm;
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+
+/// NPV per perspective of the focus arm ([`Results::focus_arm`] of `base`) against control for
+/// each of `variants` (the same arms as `base`, other parameter values), per replication in
+/// order: `out[v][r][k]` is what `Results::npv_draws(focus, k)[r]` of a run of `variants[v]`
+/// with `opts` holds. Progress on standard error as `opts.progress` says, and
+/// `progress(done, total)` as replications are done.
+pub fn focus_npv_by_variant(
+    base: &Scenario,
+    variants: &[Scenario],
+    opts: &RunOptions,
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<Vec<Vec<[f64; 8]>>> {
+    let total = opts.replications;
+    let mut out: Vec<Vec<[f64; 8]>> = variants
+        .iter()
+        .map(|_| Vec::with_capacity(total as usize))
+        .collect();
+    let ids = |p: &Scenario| p.arms.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+    if variants.iter().any(|v| ids(v) != ids(base)) {
+        return Err(Error::Runtime(format!(
+            "the variants of `{}` differ in their arms",
+            base.name
+        )));
+    }
+    let pool = worker_pool(opts.threads)?;
+    let threads = pool.current_num_threads() as u32;
+    let window = (threads * 8).max(16);
+    let shown = Progress::new(opts.progress, total);
+    let outcome = ordered::fold_in_order(
+        &pool,
+        total,
+        window,
+        &|r| rep_npv_by_variant(base, variants, opts, r),
+        &mut |rep| {
+            for (series, npv) in out.iter_mut().zip(rep) {
+                series.push(npv);
+            }
+            Ok(())
+        },
+        &|done| {
+            shown.show(done);
+            progress(done, total);
+            true
+        },
+    );
+    match outcome {
+        ordered::Outcome::Done => {}
+        ordered::Outcome::Stopped => {
+            return Err(Error::Runtime(
+                "the run was stopped before it finished".into(),
+            ));
+        }
+        ordered::Outcome::Failed(e) => return Err(e),
+    }
+    shown.finish();
+    progress(total, total);
+    Ok(out)
+}
+
+/// An arm of `base` in one replication, its counts made when first needed.
+struct Arm {
+    carm: CArm,
+    class: Vec<u16>,
+    counts: Option<ArmCounts>,
+}
+
+/// The focus arm's NPVs of replication `r` for every variant.
+fn rep_npv_by_variant(
+    base: &Scenario,
+    variants: &[Scenario],
+    opts: &RunOptions,
+    r: u32,
+) -> Result<Vec<[f64; 8]>> {
+    let focus = Results::focus_arm(base);
+    if focus == 0 {
+        return Ok(vec![[0.0; 8]; variants.len()]);
+    }
+    let x = opts.effect_scale;
+    let b = Rep::new(base, opts, r)?;
+    let arm = |a: usize| -> Result<Arm> {
+        let (carm, class) = b.arm(base, &b.values, a, x)?;
+        Ok(Arm {
+            carm,
+            class,
+            counts: None,
+        })
+    };
+    let mut control = arm(0)?;
+    let mut compared = arm(focus)?;
+    let control_c = control.carm.clone();
+    let mut counter = Counter::new(&b, base, &control_c, &control.class);
+    let pair = counter.pair(&compared.carm, &compared.class)?;
+    let mut out = Vec::with_capacity(variants.len());
+    for v in variants {
+        let rv = Rep::new(v, opts, r)?;
+        let (carm_c, class_c) = rv.arm(v, &rv.values, 0, x)?;
+        let (carm_f, class_f) = rv.arm(v, &rv.values, focus, x)?;
+        // The base's counts hold where the cohort, the layout, the classes and the tables do.
+        let same_citizens = rv.cit == b.cit && rv.lay == b.lay;
+        let same = |a: &Arm, carm: &CArm, class: &[u16]| {
+            same_citizens && a.carm == *carm && a.class == class
+        };
+        let control_same = same(&control, &carm_c, &class_c);
+        let counts_c = if control_same {
+            if control.counts.is_none() {
+                control.counts = Some(counter.counts(0, &control.carm, &control.class, pair)?);
+            }
+            None
+        } else {
+            Some(Counter::new(&rv, v, &carm_c, &class_c).counts(0, &carm_c, &class_c, None)?)
+        };
+        let counts_f = if same(&compared, &carm_f, &class_f) {
+            if compared.counts.is_none() {
+                let counts = counter.counts(focus, &compared.carm, &compared.class, pair)?;
+                compared.counts = Some(counts);
+            }
+            None
+        } else if control_same {
+            // Only the compared arm changed: its participants onto the non-participants.
+            let pair_v = counter.pair(&carm_f, &class_f)?;
+            Some(counter.counts(focus, &carm_f, &class_f, pair_v)?)
+        } else {
+            let mut own = Counter::new(&rv, v, &carm_c, &class_c);
+            let pair_v = own.pair(&carm_f, &class_f)?;
+            Some(own.counts(focus, &carm_f, &class_f, pair_v)?)
+        };
+        let ledger_of = |a: usize, carm: &CArm, counts: &ArmCounts| -> Ledger {
+            let booked = economics::book(v, &rv.values, a, &rv.lay, &rv.classes, counts, x);
+            let (_, per_cycle) = programme(v, &rv.values, a, &rv.lay, counts, carm.services.len());
+            ledger(v, &booked, &rv.disc, &per_cycle)
+        };
+        let (Some(c), Some(f)) = (
+            counts_c.as_ref().or(control.counts.as_ref()),
+            counts_f.as_ref().or(compared.counts.as_ref()),
+        ) else {
+            return Err(Error::Runtime("a variant's counts are missing".into()));
+        };
+        let heads = business_case::headlines(&business_case::compare(
+            &ledger_of(0, &carm_c, c),
+            &ledger_of(focus, &carm_f, f),
+        ));
+        out.push(std::array::from_fn(|k| heads[k].npv));
+    }
+    Ok(out)
+}

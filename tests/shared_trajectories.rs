@@ -188,6 +188,17 @@ fn only_tables_that_agree_for_non_participants_let_them_be_simulated_once() {
     assert!(!open.same_for_non_participants(&control));
 }
 
+/// Four kinds of service offered to half of the starters, the last also to non-participants
+/// (so the arms share no simulation), and an account on the course.
+fn open_to_everybody() -> Scenario {
+    let text = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
+        "[arms.treatment]\n",
+        "[arms.treatment]\noffer_share = 0.5\n",
+    ) + "participants_only = false\n"
+        + "[accounts.benefit]\npayer = \"bif\"\namount = 10968\nstates = [\"course\"]\n";
+    scenario::load_str("open.toml", &text).unwrap()
+}
+
 /// The focus arm's NPVs at several effect scales from one pass over the replications
 /// (`focus_npv_by_scale`, which simulates control and the non-participants once) against a
 /// whole run at each scale: the same bits in every replication and perspective.
@@ -235,12 +246,7 @@ fn npvs_by_effect_scale_in_one_pass_are_those_of_a_run_at_each_scale() {
     assert!(!montecarlo::scale_free(&sc.arms[1]));
     by_scale_equals_whole_runs(&sc, 2);
     // A service open to everybody: the focus arm is simulated whole at each scale.
-    let open = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
-        "[arms.treatment]\n",
-        "[arms.treatment]\noffer_share = 0.5\n",
-    ) + "participants_only = false\n"
-        + "[accounts.benefit]\npayer = \"bif\"\namount = 10968\nstates = [\"course\"]\n";
-    by_scale_equals_whole_runs(&scenario::load_str("open.toml", &open).unwrap(), 3);
+    by_scale_equals_whole_runs(&open_to_everybody(), 3);
     // Control with an effect of its own depends on the scale: simulated again at each.
     let text = common::small("[arms.control.effects.course]\npension = 0.8\n")
         .replace("[arms.control]\n", "[arms.control]\noffer_share = 1.0\n");
@@ -332,12 +338,7 @@ fn sweep_points_in_one_pass_are_whole_runs_of_each_point() {
         .collect();
     points_equal_whole_runs(&points, 2);
     // Services open to everybody, ten points: two passes.
-    let open = common::staffed(2.0, 1.0, 1.0, 1.0).replace(
-        "[arms.treatment]\n",
-        "[arms.treatment]\noffer_share = 0.5\n",
-    ) + "participants_only = false\n"
-        + "[accounts.benefit]\npayer = \"bif\"\namount = 10968\nstates = [\"course\"]\n";
-    let sc = scenario::load_str("open.toml", &open).unwrap();
+    let sc = open_to_everybody();
     let points: Vec<Scenario> = (0..10)
         .map(|m| {
             let mut s = sc.clone();

@@ -832,3 +832,74 @@ impl Progress {
         }
     }
 }
+
+/// Compute `work(r)` for every replication r on `pool` and fold the results in replication
+/// order ([`ordered::fold_in_order`], at most `window` ahead of the fold); `progress(done)` as
+/// they are folded. For passes that are never stopped.
+fn fold_every<T: Send>(
+    pool: &rayon::ThreadPool,
+    total: u32,
+    window: u32,
+    work: &(dyn Fn(u32) -> Result<T> + Sync),
+    fold: &mut (dyn FnMut(T) + Send),
+    progress: &(dyn Fn(u32) + Sync),
+) -> Result<()> {
+    let outcome = ordered::fold_in_order(
+        pool,
+        total,
+        window,
+        work,
+        &mut |t| {
+            fold(t);
+            Ok(())
+        },
+        &|done| {
+            progress(done);
+            true
+        },
+    );
+    match outcome {
+        ordered::Outcome::Done => Ok(()),
+        ordered::Outcome::Stopped => Err(Error::Runtime(
+            "the run was stopped before it finished".into(),
+        )),
+        ordered::Outcome::Failed(e) => Err(e),
+    }
+}
+
+/// `work(r)` gives replication r's NPV per perspective for each of `n` variants; collected per
+/// variant in replication order (`out[v][r]`), with progress on standard error as
+/// `opts.progress` says and `progress(done, total)`.
+fn npv_series(
+    opts: &RunOptions,
+    n: usize,
+    work: &(dyn Fn(u32) -> Result<Vec<[f64; 8]>> + Sync),
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<Vec<Vec<[f64; 8]>>> {
+    let total = opts.replications;
+    let mut out: Vec<Vec<[f64; 8]>> = (0..n).map(|_| Vec::with_capacity(total as usize)).collect();
+    if n == 0 {
+        return Ok(out);
+    }
+    let pool = worker_pool(opts.threads)?;
+    let window = (pool.current_num_threads() as u32 * 8).max(16);
+    let shown = Progress::new(opts.progress, total);
+    fold_every(
+        &pool,
+        total,
+        window,
+        work,
+        &mut |rep: Vec<[f64; 8]>| {
+            for (series, npv) in out.iter_mut().zip(rep) {
+                series.push(npv);
+            }
+        },
+        &|done| {
+            shown.show(done);
+            progress(done, total);
+        },
+    )?;
+    shown.finish();
+    progress(total, total);
+    Ok(out)
+}

@@ -12,7 +12,8 @@
 
 use super::once::{Counter, Rep};
 use super::{
-    ArmRep, Booking, Progress, Results, RunOptions, compared, draw_params, ordered, worker_pool,
+    ArmRep, Booking, Progress, RepResult, Results, RunOptions, compared, draw_params, fold_every,
+    worker_pool,
 };
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
@@ -77,7 +78,7 @@ fn run_pass(
     let indexes: Vec<_> = results.iter().map(|r| r.line_index.clone()).collect();
     // Each replication in flight holds a result per point.
     let window = ((threads * 8).max(16) / points.len() as u32).max(threads + 1);
-    let outcome = ordered::fold_in_order(
+    fold_every(
         &pool,
         opts.replications,
         window,
@@ -133,26 +134,13 @@ fn run_pass(
             }
             Ok(out)
         },
-        &mut |reps| {
+        &mut |reps: Vec<RepResult>| {
             for (res, rep) in results.iter_mut().zip(reps) {
                 res.fold(rep);
             }
-            Ok(())
         },
-        &|done| {
-            progress(done);
-            true
-        },
-    );
-    match outcome {
-        ordered::Outcome::Done => {}
-        ordered::Outcome::Stopped => {
-            return Err(Error::Runtime(
-                "the run was stopped before it finished".into(),
-            ));
-        }
-        ordered::Outcome::Failed(e) => return Err(e),
-    }
+        progress,
+    )?;
     for res in &mut results {
         res.finish_folds();
     }

@@ -15,12 +15,12 @@
 //! [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 
 use super::once::{Counter, Rep};
-use super::{Progress, RunOptions, ledger, ordered, programme, worker_pool};
+use super::{RunOptions, ledger, npv_series, programme};
 use crate::economics;
 use crate::economics::business_case::{self, Ledger};
 use crate::engine::ArmCounts;
 use crate::engine::compile::CArm;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scenario::{Arm, Scenario};
 
 /// NPV per perspective of the focus arm ([`super::Results::focus_arm`]) against control, per
@@ -32,44 +32,12 @@ pub fn focus_npv_by_scale(
     opts: &RunOptions,
     scales: &[f64],
 ) -> Result<Vec<Vec<[f64; 8]>>> {
-    let total = opts.replications;
-    let mut out: Vec<Vec<[f64; 8]>> = scales
-        .iter()
-        .map(|_| Vec::with_capacity(total as usize))
-        .collect();
-    if scales.is_empty() {
-        return Ok(out);
-    }
-    let pool = worker_pool(opts.threads)?;
-    let window = (pool.current_num_threads() as u32 * 8).max(16);
-    let progress = Progress::new(opts.progress, total);
-    let outcome = ordered::fold_in_order(
-        &pool,
-        total,
-        window,
+    npv_series(
+        opts,
+        scales.len(),
         &|r| rep_npv_by_scale(sc, opts, r, scales),
-        &mut |rep| {
-            for (series, npv) in out.iter_mut().zip(rep) {
-                series.push(npv);
-            }
-            Ok(())
-        },
-        &|done| {
-            progress.show(done);
-            true
-        },
-    );
-    match outcome {
-        ordered::Outcome::Done => {}
-        ordered::Outcome::Stopped => {
-            return Err(Error::Runtime(
-                "the run was stopped before it finished".into(),
-            ));
-        }
-        ordered::Outcome::Failed(e) => return Err(e),
-    }
-    progress.finish();
-    Ok(out)
+        &|_, _| {},
+    )
 }
 
 /// Whether nothing of arm `arm` depends on the effect scale: no effects, no amount overrides

@@ -11,7 +11,7 @@
 //! NPV is the one a whole run of the variant gives, bit for bit.
 
 use super::once::{Counter, Rep};
-use super::{Progress, Results, RunOptions, ledger, ordered, programme, worker_pool};
+use super::{Results, RunOptions, ledger, npv_series, programme};
 use crate::economics;
 use crate::economics::business_case::{self, Ledger};
 use crate::engine::ArmCounts;
@@ -30,11 +30,6 @@ pub fn focus_npv_by_variant(
     opts: &RunOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Vec<Vec<[f64; 8]>>> {
-    let total = opts.replications;
-    let mut out: Vec<Vec<[f64; 8]>> = variants
-        .iter()
-        .map(|_| Vec::with_capacity(total as usize))
-        .collect();
     let ids = |p: &Scenario| p.arms.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     if variants.iter().any(|v| ids(v) != ids(base)) {
         return Err(Error::Runtime(format!(
@@ -42,39 +37,12 @@ pub fn focus_npv_by_variant(
             base.name
         )));
     }
-    let pool = worker_pool(opts.threads)?;
-    let threads = pool.current_num_threads() as u32;
-    let window = (threads * 8).max(16);
-    let shown = Progress::new(opts.progress, total);
-    let outcome = ordered::fold_in_order(
-        &pool,
-        total,
-        window,
+    npv_series(
+        opts,
+        variants.len(),
         &|r| rep_npv_by_variant(base, variants, opts, r),
-        &mut |rep| {
-            for (series, npv) in out.iter_mut().zip(rep) {
-                series.push(npv);
-            }
-            Ok(())
-        },
-        &|done| {
-            shown.show(done);
-            progress(done, total);
-            true
-        },
-    );
-    match outcome {
-        ordered::Outcome::Done => {}
-        ordered::Outcome::Stopped => {
-            return Err(Error::Runtime(
-                "the run was stopped before it finished".into(),
-            ));
-        }
-        ordered::Outcome::Failed(e) => return Err(e),
-    }
-    shown.finish();
-    progress(total, total);
-    Ok(out)
+        progress,
+    )
 }
 
 /// An arm of `base` in one replication, its counts made when first needed.

@@ -7,8 +7,9 @@
 //! scenario's, and only booking differs: a variant of an amount re-books every arm without
 //! simulating anything, a variant of the house's effects or costs simulates only the compared
 //! arm (onto the non-participants simulated once, see [`super::once`]), and a variant of a
-//! transition simulates both. Each variant books its arms with its own parameters, so every
-//! NPV is the one a whole run of the variant gives, bit for bit.
+//! transition simulates both. Each variant books its arms with its own parameters — control's
+//! booking is reused only where every value that differs is a parameter of another arm — so
+//! every NPV is the one a whole run of the variant gives, bit for bit.
 
 use super::once::{Counter, Rep};
 use super::{Results, RunOptions, ledger, npv_series, programme};
@@ -78,6 +79,10 @@ fn rep_npv_by_variant(
     let control_c = control.carm.clone();
     let mut counter = Counter::new(&b, base, &control_c, &control.class);
     let pair = counter.pair(&compared.carm, &compared.class)?;
+    let control_id = format!("arms.{}.", base.arms[0].id);
+    let of_another_arm = |path: &str| path.starts_with("arms.") && !path.starts_with(&control_id);
+    // Control's ledger with the base's values, made when a variant first needs it.
+    let mut control_ledger_base: Option<Ledger> = None;
     let mut out = Vec::with_capacity(variants.len());
     for v in variants {
         let rv = Rep::new(v, opts, r)?;
@@ -123,8 +128,29 @@ fn rep_npv_by_variant(
         ) else {
             return Err(Error::Runtime("a variant's counts are missing".into()));
         };
+        // Control books what the base books where its counts are the base's and every value
+        // that differs is a parameter of another arm (a parameter's path is where the
+        // scenario writes it, and `arms.<id>.…` is read only by arm <id>).
+        let control_books_the_same = control_same
+            && rv
+                .values
+                .iter()
+                .zip(&b.values)
+                .enumerate()
+                .all(|(i, (p, q))| {
+                    p.to_bits() == q.to_bits() || of_another_arm(&base.params[i].path)
+                });
+        let control_ledger = match (&control_ledger_base, control_books_the_same) {
+            (Some(l), true) => l.clone(),
+            (None, true) => {
+                let l = ledger_of(0, &carm_c, c);
+                control_ledger_base = Some(l.clone());
+                l
+            }
+            (_, false) => ledger_of(0, &carm_c, c),
+        };
         let heads = business_case::headlines(&business_case::compare(
-            &ledger_of(0, &carm_c, c),
+            &control_ledger,
             &ledger_of(focus, &carm_f, f),
         ));
         out.push(std::array::from_fn(|k| heads[k].npv));

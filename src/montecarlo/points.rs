@@ -6,7 +6,8 @@
 //! each replication makes its cohort, classes and control's simulation once (and the
 //! non-participants' where an arm serves only participants, see [`super::once`]); each point
 //! draws its own parameters (the same draws but for the staff it fixes), simulates the other
-//! arms and books every arm as a run does. Each point's results are folded in replication
+//! arms and books them as a run does (control's results, the same at every point, are booked
+//! once and copied). Each point's results are folded in replication
 //! order into its own [`Results`], so each is the one a whole run of that point gives, bit for
 //! bit.
 
@@ -19,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 
 /// The most points run in one pass: each replication in flight holds a result per point, so
-/// a large grid runs in passes of this many points (control simulated once per pass).
+/// a larger grid runs in passes of equal size, at most this many points each (control
+/// simulated once per pass).
 const POINTS_PER_PASS: usize = 8;
 
 /// The results of each of `points` as [`super::run`] gives them, in passes over the

@@ -270,8 +270,7 @@ fn run_arms<O: engine::Observer>(
                 alone(b)
                     && partner[b].is_none()
                     && !partner.contains(&Some(b))
-                    && carms[a].same_for_non_participants(&carms[b])
-                    && (0..cit.n).all(|i| class[a][i] & 1 == 1 || class[a][i] == class[b][i])
+                    && once::paired(&carms[a], &class[a], &carms[b], &class[b])
             });
         }
     }
@@ -282,13 +281,7 @@ fn run_arms<O: engine::Observer>(
         }
         if let Some(b) = partner[a] {
             let participant: Vec<bool> = class[a].iter().map(|&c| c & 1 == 1).collect();
-            let pick = |cl: &[u16], want: bool| -> Vec<u16> {
-                cl.iter()
-                    .zip(&participant)
-                    .filter(|&(_, &p)| p == want)
-                    .map(|(&c, _)| c)
-                    .collect()
-            };
+            let pick = |cl: &[u16], want: bool| once::pick(cl, &participant, want);
             let (part, rest) = (
                 cit.subset(&participant, true),
                 cit.subset(&participant, false),
@@ -599,7 +592,7 @@ pub(crate) struct Booking<'a> {
 impl Booking<'_> {
     /// Arm `a`'s results from its counts, the class of each citizen and the FTE of each
     /// service with capacity: booked, discounted, by payer and by line.
-    pub(crate) fn arm(&self, a: usize, counts: &ArmCounts, class: &[u16], fte: Vec<f64>) -> ArmRep {
+    pub(crate) fn arm(&self, a: usize, counts: ArmCounts, class: &[u16], fte: Vec<f64>) -> ArmRep {
         let Booking {
             sc,
             values,
@@ -611,8 +604,8 @@ impl Booking<'_> {
         } = *self;
         let h = lay.horizon;
         let state_ix = business_case::payer_index(Payer::State);
-        let booked = economics::book(sc, values, a, lay, classes, counts, effect_scale);
-        let (items, programme) = programme(sc, values, a, lay, counts, fte.len());
+        let booked = economics::book(sc, values, a, lay, classes, &counts, effect_scale);
+        let (items, programme) = programme(sc, values, a, lay, &counts, fte.len());
         let ledger = ledger(sc, &booked, disc, &programme);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
@@ -677,9 +670,9 @@ impl Booking<'_> {
             ledger,
             lines: line_ledger,
             participants: class.iter().filter(|&&c| c & 1 == 1).count() as u32,
-            participant_years: participant_years(sc, lay, counts),
+            participant_years: participant_years(sc, lay, &counts),
             while_served_d: credit_d,
-            staffing: counts.staffing.clone(),
+            staffing: counts.staffing,
             fte,
         }
     }
@@ -720,12 +713,11 @@ pub fn run_rep_indexed(
         effect_scale: opts.effect_scale,
     };
     let fte = std::mem::take(&mut rc.fte);
-    let arms = rc
-        .arms
-        .iter()
+    let arms = std::mem::take(&mut rc.arms)
+        .into_iter()
         .zip(fte)
         .enumerate()
-        .map(|(a, ((counts, class), fte))| booking.arm(a, counts, class, fte))
+        .map(|(a, ((counts, class), fte))| booking.arm(a, counts, &class, fte))
         .collect();
     Ok(compared(arms, index))
 }

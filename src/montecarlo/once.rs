@@ -9,8 +9,9 @@
 //! only the arm's participants onto a copy of their counts — the sharing
 //! [`super::run_counts_with`] does within one run, so the counts are exactly a whole run's.
 
-use super::{Discounts, RunOptions, in_arm, layout};
+use super::{Discounts, RunOptions, in_arm, layout, ledger, programme};
 use crate::cohort::{self, Citizens};
+use crate::economics::business_case::{self, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::{CArm, compile_arm};
 use crate::engine::{self, ArmCounts, Layout, NoObserver};
@@ -55,6 +56,23 @@ impl Rep {
         let carm = compile_arm(sc, values, a, x).map_err(in_arm(sc, self.rep, a))?;
         let class = engine::classes(&carm, &self.cit, &self.static_class);
         Ok((carm, class))
+    }
+
+    /// The ledger of arm `a` of `sc` (compiled `carm`) at effect scale `x`, booked from its
+    /// counts with this replication's parameters — what [`super::Booking::arm`] puts in an
+    /// arm's results.
+    pub fn ledger(
+        &self,
+        sc: &Scenario,
+        a: usize,
+        carm: &CArm,
+        counts: &ArmCounts,
+        x: f64,
+    ) -> Ledger {
+        let booked = economics::book(sc, &self.values, a, &self.lay, &self.classes, counts, x);
+        let n_services = carm.services.len();
+        let (_, per_cycle) = programme(sc, &self.values, a, &self.lay, counts, n_services);
+        ledger(sc, &booked, &self.disc, &per_cycle)
     }
 
     /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`.
@@ -108,12 +126,10 @@ impl<'a> Counter<'a> {
     /// non-participants' counts (simulated on first use): the pair to pass to
     /// [`Counter::counts`].
     pub fn pair(&mut self, carm: &CArm, class: &[u16]) -> Result<Option<usize>> {
-        let participant: Vec<bool> = class.iter().map(|&c| c & 1 == 1).collect();
-        let paired = carm.same_for_non_participants(self.control)
-            && (0..self.rep.cit.n).all(|i| participant[i] || class[i] == self.class_c[i]);
-        if !paired {
+        if !paired(carm, class, self.control, self.class_c) {
             return Ok(None);
         }
+        let participant: Vec<bool> = class.iter().map(|&c| c & 1 == 1).collect();
         if let Some(k) = self
             .others
             .iter()
@@ -156,8 +172,26 @@ impl<'a> Counter<'a> {
     }
 }
 
+/// Whether the non-participants of arm `carm` (classes `class`) follow exactly the trajectories
+/// they follow in the earlier arm `other` (classes `class_other`): the arm's services and
+/// effects reach only participants ([`CArm::same_for_non_participants`]) and every
+/// non-participant is booked in the same class in both.
+pub(super) fn paired(carm: &CArm, class: &[u16], other: &CArm, class_other: &[u16]) -> bool {
+    carm.same_for_non_participants(other)
+        && class
+            .iter()
+            .zip(class_other)
+            .all(|(&c, &o)| c & 1 == 1 || c == o)
+}
+
+/// The NPV per perspective of `arm` against `control`.
+pub(super) fn npv(control: &Ledger, arm: &Ledger) -> [f64; 8] {
+    let heads = business_case::headlines(&business_case::compare(control, arm));
+    std::array::from_fn(|k| heads[k].npv)
+}
+
 /// The classes of the citizens whose `participant` is `want`.
-fn pick(class: &[u16], participant: &[bool], want: bool) -> Vec<u16> {
+pub(super) fn pick(class: &[u16], participant: &[bool], want: bool) -> Vec<u16> {
     class
         .iter()
         .zip(participant)

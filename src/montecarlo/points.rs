@@ -123,14 +123,14 @@ fn run_pass(
                             None => counter.counts(0, &carm_c, &class_c, None)?,
                         };
                         let fte = carm_c.services.iter().map(|s| s.fte).collect();
-                        let c = booking.arm(0, &counts, &class_c, fte);
+                        let c = booking.arm(0, counts, &class_c, fte);
                         control_rep = Some(c.clone());
                         c
                     }
                 };
                 let mut reps = vec![control_rep];
                 for (a, (counts, class, fte)) in arms.into_iter().enumerate() {
-                    reps.push(booking.arm(a + 1, &counts, &class, fte));
+                    reps.push(booking.arm(a + 1, counts, &class, fte));
                 }
                 out.push(compared(reps, index));
             }

@@ -14,12 +14,9 @@
 //!
 //! [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 
-use super::once::{Counter, Rep};
-use super::{RunOptions, ledger, npv_series, programme};
-use crate::economics;
-use crate::economics::business_case::{self, Ledger};
-use crate::engine::ArmCounts;
-use crate::engine::compile::CArm;
+use super::once::{Counter, Rep, npv};
+use super::{RunOptions, npv_series};
+use crate::economics::business_case::Ledger;
 use crate::error::Result;
 use crate::scenario::{Arm, Scenario};
 
@@ -59,11 +56,6 @@ fn rep_npv_by_scale(
         return Ok(vec![[0.0; 8]; scales.len()]);
     }
     let r = Rep::new(sc, opts, rep)?;
-    let ledger_of = |a: usize, carm: &CArm, counts: &ArmCounts, x: f64| -> Ledger {
-        let booked = economics::book(sc, &r.values, a, &r.lay, &r.classes, counts, x);
-        let (_, per_cycle) = programme(sc, &r.values, a, &r.lay, counts, carm.services.len());
-        ledger(sc, &booked, &r.disc, &per_cycle)
-    };
     let mut out = Vec::with_capacity(scales.len());
     if scale_free(&sc.arms[0]) {
         // Control (and the non-participants) once for every scale.
@@ -73,13 +65,16 @@ fn rep_npv_by_scale(
         for &x in scales {
             let (carm_f, class_f) = r.arm(sc, &r.values, focus, x)?;
             let pair = counter.pair(&carm_f, &class_f)?;
-            if control.is_none() {
-                let counts = counter.counts(0, &carm_c, &class_c, pair)?;
-                control = Some(ledger_of(0, &carm_c, &counts, x));
-            }
+            let ctrl = match control.take() {
+                Some(l) => l,
+                None => {
+                    let counts = counter.counts(0, &carm_c, &class_c, pair)?;
+                    r.ledger(sc, 0, &carm_c, &counts, x)
+                }
+            };
             let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
-            let arm = ledger_of(focus, &carm_f, &counts, x);
-            out.push(npv(control.as_ref(), &arm));
+            out.push(npv(&ctrl, &r.ledger(sc, focus, &carm_f, &counts, x)));
+            control = Some(ctrl);
         }
     } else {
         for &x in scales {
@@ -88,20 +83,10 @@ fn rep_npv_by_scale(
             let (carm_f, class_f) = r.arm(sc, &r.values, focus, x)?;
             let pair = counter.pair(&carm_f, &class_f)?;
             let counts = counter.counts(0, &carm_c, &class_c, pair)?;
-            let control = ledger_of(0, &carm_c, &counts, x);
+            let control = r.ledger(sc, 0, &carm_c, &counts, x);
             let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
-            let arm = ledger_of(focus, &carm_f, &counts, x);
-            out.push(npv(Some(&control), &arm));
+            out.push(npv(&control, &r.ledger(sc, focus, &carm_f, &counts, x)));
         }
     }
     Ok(out)
-}
-
-/// The NPV per perspective of `arm` against `control`.
-fn npv(control: Option<&Ledger>, arm: &Ledger) -> [f64; 8] {
-    let Some(control) = control else {
-        return [0.0; 8];
-    };
-    let heads = business_case::headlines(&business_case::compare(control, arm));
-    std::array::from_fn(|k| heads[k].npv)
 }

@@ -11,10 +11,9 @@
 //! booking is reused only where every value that differs is a parameter of another arm — so
 //! every NPV is the one a whole run of the variant gives, bit for bit.
 
-use super::once::{Counter, Rep};
-use super::{Results, RunOptions, ledger, npv_series, programme};
-use crate::economics;
-use crate::economics::business_case::{self, Ledger};
+use super::once::{Counter, Rep, npv};
+use super::{Results, RunOptions, npv_series};
+use crate::economics::business_case::Ledger;
 use crate::engine::ArmCounts;
 use crate::engine::compile::CArm;
 use crate::error::{Error, Result};
@@ -117,11 +116,6 @@ fn rep_npv_by_variant(
             let pair_v = own.pair(&carm_f, &class_f)?;
             Some(own.counts(focus, &carm_f, &class_f, pair_v)?)
         };
-        let ledger_of = |a: usize, carm: &CArm, counts: &ArmCounts| -> Ledger {
-            let booked = economics::book(v, &rv.values, a, &rv.lay, &rv.classes, counts, x);
-            let (_, per_cycle) = programme(v, &rv.values, a, &rv.lay, counts, carm.services.len());
-            ledger(v, &booked, &rv.disc, &per_cycle)
-        };
         let (Some(c), Some(f)) = (
             counts_c.as_ref().or(control.counts.as_ref()),
             counts_f.as_ref().or(compared.counts.as_ref()),
@@ -143,17 +137,13 @@ fn rep_npv_by_variant(
         let control_ledger = match (&control_ledger_base, control_books_the_same) {
             (Some(l), true) => l.clone(),
             (None, true) => {
-                let l = ledger_of(0, &carm_c, c);
+                let l = rv.ledger(v, 0, &carm_c, c, x);
                 control_ledger_base = Some(l.clone());
                 l
             }
-            (_, false) => ledger_of(0, &carm_c, c),
+            (_, false) => rv.ledger(v, 0, &carm_c, c, x),
         };
-        let heads = business_case::headlines(&business_case::compare(
-            &control_ledger,
-            &ledger_of(focus, &carm_f, f),
-        ));
-        out.push(std::array::from_fn(|k| heads[k].npv));
+        out.push(npv(&control_ledger, &rv.ledger(v, focus, &carm_f, f, x)));
     }
     Ok(out)
 }

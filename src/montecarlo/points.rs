@@ -25,7 +25,7 @@ use crate::scenario::Scenario;
 const POINTS_PER_PASS: usize = 8;
 
 /// The results of each of `points` as [`super::run`] gives them, in passes over the
-/// replications of at most [`POINTS_PER_PASS`] points. The points must differ from each other
+/// replications of at most `POINTS_PER_PASS` (8) points. The points must differ from each other
 /// only in the staffing of services of the arms after control ([`Scenario::set_staff_level`],
 /// which never changes control), which is what lets control be simulated once per
 /// replication; `Err` when their arms differ. `progress(done, total)` is called as

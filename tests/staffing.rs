@@ -58,7 +58,91 @@ proptest! {
             prop_assert!(*served <= queue.len());
             prop_assert!(queue.iter().all(|(since, _)| *since <= *cycle));
         }
+        if let Err(e) = waits_are_unbroken(&q) {
+            prop_assert!(false, "{}", e);
+        }
     }
+}
+
+/// A citizen waits since the cycle it last joined the queue: it was in the queue (and not
+/// served) in every cycle since then. Counts the citizens who left a queue unserved and joined
+/// it again later.
+fn waits_are_unbroken(q: &Queues) -> Result<usize, String> {
+    use std::collections::HashSet;
+    let waiting: HashSet<(u32, usize, u32, usize)> = q
+        .seen
+        .iter()
+        .flat_map(|(c, sv, queue, served)| {
+            queue[*served..]
+                .iter()
+                .map(move |&(since, id)| (*c, *sv, since, id))
+        })
+        .collect();
+    for (cycle, service, queue, _) in &q.seen {
+        for &(since, id) in queue {
+            for k in since..*cycle {
+                if !waiting.contains(&(k, *service, since, id)) {
+                    return Err(format!(
+                        "cycle {cycle}, service {service}: citizen {id} waits since {since} \
+                         but was not in the queue in cycle {k}"
+                    ));
+                }
+            }
+        }
+    }
+    // Returns: unserved at the end of cycle k, absent from the queue in cycle k + 1, queued
+    // again later.
+    let in_queue: HashSet<(u32, usize, usize)> = q
+        .seen
+        .iter()
+        .flat_map(|(c, sv, queue, _)| queue.iter().map(move |&(_, id)| (*c, *sv, id)))
+        .collect();
+    let returns = waiting
+        .iter()
+        .filter(|&&(k, sv, _, id)| {
+            !in_queue.contains(&(k + 1, sv, id))
+                && q.seen.iter().any(|(c, s, queue, _)| {
+                    *c > k + 1 && *s == sv && queue.iter().any(|&(_, j)| j == id)
+                })
+        })
+        .count();
+    Ok(returns)
+}
+
+/// Citizens who leave the course while they wait (for a job) and come back queue again from
+/// their return: the allocation looks only at citizens who hold, wait or are in a state some
+/// service is for, and must still end the wait of one who left.
+#[test]
+fn a_citizen_who_leaves_the_queue_waits_again_from_its_return() {
+    let text = staffed(2.0, 0.5, 1.0, 0.5)
+        .replace("horizon = 24", "horizon = 60")
+        .replace(
+            "[transitions.course.job]\nprob = 0.02",
+            "[transitions.course.job]\nprob = 0.15",
+        )
+        .replace(
+            "[transitions.job.course]\nprob = 0.01",
+            "[transitions.job.course]\nprob = 0.3",
+        );
+    // Without the shared caseworkers, whom every citizen in the course holds, a citizen who
+    // goes to a job holds nothing and only waits.
+    let (shared, health) = (
+        text.find("[arms.treatment.services.caseworkers]").unwrap(),
+        text.find("[arms.treatment.services.health]").unwrap(),
+    );
+    let text = format!("{}{}", &text[..shared], &text[health..]);
+    assert!(text.contains("prob = 0.15") && text.contains("prob = 0.3"));
+    let sc = scenario::load_str("returns.toml", &text).unwrap();
+    let mut returns = 0;
+    for rep in 0..3 {
+        let mut q = Queues::default();
+        run_treatment(&sc, rep, &mut q);
+        returns += waits_are_unbroken(&q).unwrap();
+    }
+    assert!(
+        returns > 0,
+        "no citizen left a queue and came back: the test shows nothing"
+    );
 }
 
 #[test]

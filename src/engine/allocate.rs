@@ -27,6 +27,51 @@ pub(super) struct ServiceState {
     pub(super) carry: Vec<f64>,
     /// Per capacity service: closed, and nobody holds it or waits for it.
     pub(super) cleared: Vec<bool>,
+    /// Per course state: some service of the arm is for citizens in it.
+    pub(super) any_eligible: Vec<bool>,
+    /// Per citizen: waited for some service at the end of the last allocation.
+    pub(super) waiting: Vec<bool>,
+    /// The citizens this cycle's allocation looks at, in id order (a buffer kept between
+    /// cycles), see [`candidates`].
+    pub(super) candidates: Vec<u32>,
+}
+
+impl ServiceState {
+    /// The services' state of `n` citizens before the first cycle: nobody holds, waits for or
+    /// has received a service.
+    pub(super) fn new(carm: &CArm, n: usize, horizon: usize) -> ServiceState {
+        let n_sv = carm.services.len();
+        let ratio_len = carm.services.iter().map(|s| s.index + 1).max().unwrap_or(0);
+        let n_states = carm.chains.first().map_or(0, |c| c.len());
+        ServiceState {
+            mask: vec![0; n],
+            wait_since: vec![u32::MAX; n * n_sv],
+            served: vec![false; n * n_sv],
+            ratio: vec![1.0; ratio_len],
+            moved_in: vec![0; n],
+            demand: vec![vec![0; horizon]; n_sv],
+            carry: vec![0.0; n_sv],
+            cleared: vec![false; n_sv],
+            any_eligible: (0..n_states)
+                .map(|s| carm.services.iter().any(|sv| sv.eligible[s]))
+                .collect(),
+            waiting: vec![false; n],
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// The citizens among the first `active` whom an allocation can change or count: those who hold
+/// a service, wait for one, or are in a state some service is for. For everyone else every
+/// service's step below does nothing (not eligible, nothing to release, no wait to end), so
+/// leaving them out changes no result; in a long run most citizens have left the course.
+fn candidates(st: &ServiceState, state: &[u16], active: usize, out: &mut Vec<u32>) {
+    out.clear();
+    for (i, &s) in state.iter().enumerate().take(active) {
+        if st.any_eligible[s as usize] || st.mask[i] != 0 || st.waiting[i] {
+            out.push(i as u32);
+        }
+    }
 }
 
 /// Mark citizen `i`'s exit tables stale (its services or attributes changed).
@@ -60,14 +105,18 @@ pub(super) struct AllocCtx<'a, 'c, O: Observer> {
 pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>) {
     let cm = x.lay.cycle_months;
     let n_sv = x.carm.services.len();
+    let mut cand = std::mem::take(&mut x.st.candidates);
+    candidates(x.st, &x.chains[0].state, active, &mut cand);
     for (si, sv) in x.carm.services.iter().enumerate() {
         let bit = 1u32 << sv.index;
         if !sv.is_open(m as u32, cm) {
             // Closed (before it opens or after it closes): nobody holds it, nobody queues.
             // Once cleared it stays clear while closed (starters enter holding nothing), so
-            // the pass over the citizens is made only in the first closed cycle.
+            // the pass over the candidates (nobody else holds or waits) is made only in the
+            // first closed cycle.
             if !x.st.cleared[si] {
-                for i in 0..active {
+                for &i in &cand {
+                    let i = i as usize;
                     if x.st.mask[i] & bit != 0 {
                         x.st.mask[i] &= !bit;
                         invalidate(x.chains, i);
@@ -96,8 +145,9 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
         let mut fte = 0.0;
         match sv.kind {
             ServiceKind::Shared => {
-                let el: Vec<bool> = (0..active)
-                    .map(|i| eligible(i, x.chains, x.attrs, x.course_months))
+                let el: Vec<bool> = cand
+                    .iter()
+                    .map(|&i| eligible(i as usize, x.chains, x.attrs, x.course_months))
                     .collect();
                 let demand = el.iter().filter(|e| **e).count();
                 cap = capacity(sv, m, cm, demand, x.st, si, &mut fte);
@@ -108,7 +158,8 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 };
                 let changed = ratio != x.st.ratio[sv.index];
                 x.st.ratio[sv.index] = ratio;
-                for (i, &e) in el.iter().enumerate() {
+                for (&i, &e) in cand.iter().zip(&el) {
+                    let i = i as usize;
                     let had = x.st.mask[i] & bit != 0;
                     if e {
                         x.st.mask[i] |= bit;
@@ -129,24 +180,24 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
             ServiceKind::Caseload | ServiceKind::Monthly => {
                 let monthly = sv.kind == ServiceKind::Monthly;
                 let mut holders = Vec::new();
-                for i in 0..active {
+                let mut q: Vec<(u32, usize)> = Vec::new();
+                // One pass: a holder keeps its slot while eligible (a monthly service is held
+                // for one cycle); everyone else eligible queues. Eligibility reads nothing
+                // this pass changes, so it is tested once per citizen.
+                for &i in &cand {
+                    let i = i as usize;
+                    let el = eligible(i, x.chains, x.attrs, x.course_months);
                     if x.st.mask[i] & bit != 0 {
-                        if monthly || !eligible(i, x.chains, x.attrs, x.course_months) {
+                        if monthly || !el {
                             x.st.mask[i] &= !bit;
                             invalidate(x.chains, i);
                         } else {
                             holders.push(i);
                         }
                     }
-                }
-                let mut q: Vec<(u32, usize)> = Vec::new();
-                for i in 0..active {
                     let w = &mut x.st.wait_since[i * n_sv + si];
                     let done = monthly && sv.once && x.st.served[i * n_sv + si];
-                    if x.st.mask[i] & bit == 0
-                        && !done
-                        && eligible(i, x.chains, x.attrs, x.course_months)
-                    {
+                    if x.st.mask[i] & bit == 0 && !done && el {
                         if *w == u32::MAX {
                             *w = m as u32;
                         }
@@ -198,6 +249,13 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
             first as f64,
         ];
     }
+    for &i in &cand {
+        let i = i as usize;
+        x.st.waiting[i] = x.st.wait_since[i * n_sv..(i + 1) * n_sv]
+            .iter()
+            .any(|&w| w != u32::MAX);
+    }
+    x.st.candidates = cand;
 }
 
 /// The capacity of service `sv` (position `si`) in cycle `m`, given this cycle's demand; sets
@@ -257,5 +315,40 @@ pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut
                 x.course_months[i] = 0;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Citizens 0–5 in course states 0–2, of which only state 1 is for a service: the
+    /// allocation looks at those in state 1, holders and waiters, in id order, among the
+    /// first `active` only.
+    #[test]
+    fn candidates_are_the_eligible_holders_and_waiters_in_id_order() {
+        let n = 6;
+        let st = ServiceState {
+            mask: vec![0, 0, 0b10, 0, 0, 0],
+            wait_since: vec![u32::MAX; n],
+            served: vec![false; n],
+            ratio: vec![1.0],
+            moved_in: vec![0; n],
+            demand: vec![vec![0; 4]],
+            carry: vec![0.0],
+            cleared: vec![false],
+            any_eligible: vec![false, true, false],
+            waiting: vec![false, false, false, true, false, true],
+            candidates: Vec::new(),
+        };
+        let state = [0u16, 1, 2, 0, 1, 2];
+        let mut out = vec![99];
+        candidates(&st, &state, n, &mut out);
+        // 1 and 4 are in state 1, 2 holds a service, 3 and 5 wait; 0 is none of these.
+        assert_eq!(out, vec![1, 2, 3, 4, 5]);
+        candidates(&st, &state, 3, &mut out);
+        assert_eq!(out, vec![1, 2]);
+        candidates(&st, &state, 0, &mut out);
+        assert!(out.is_empty());
     }
 }

@@ -490,17 +490,7 @@ fn run_block<O: Observer>(
     // works on its own copy.
     let na = cit.n_attrs;
     let mut attrs = cit.attrs[lo * na..hi * na].to_vec();
-    let ratio_len = carm.services.iter().map(|s| s.index + 1).max().unwrap_or(0);
-    let mut svc = ServiceState {
-        mask: vec![0; n],
-        wait_since: vec![u32::MAX; n * n_sv],
-        served: vec![false; n * n_sv],
-        ratio: vec![1.0; ratio_len],
-        moved_in: vec![0; n],
-        demand: vec![vec![0; h]; n_sv],
-        carry: vec![0.0; n_sv],
-        cleared: vec![false; n_sv],
-    };
+    let mut svc = ServiceState::new(carm, n, h);
     let mut chains: Vec<ChainState> = (0..n_chains)
         .map(|c| {
             // A table per citizen only where a state's rates depend on the citizen.

@@ -34,6 +34,37 @@ pub(super) struct ServiceState {
     /// The citizens this cycle's allocation looks at, in id order (a buffer kept between
     /// cycles), see [`candidates`].
     pub(super) candidates: Vec<u32>,
+    /// Per chain, per state, per arm service index: the exits of the state whose rates read
+    /// the service ([`Reads`]), flat: chain `c`'s from `reads_at[c]`, a row of
+    /// `ratio.len()` per state.
+    pub(super) reads: Vec<Reads>,
+    /// Where each chain's rows of `reads` begin.
+    pub(super) reads_at: Vec<usize>,
+}
+
+/// Which exits of a state read one service (its hazard ratio while held, diluted by the
+/// service's ratio): bit k for exit k. `Reads::ALL` where an exit from the 16th on reads it,
+/// which a citizen's stale mask ([`super::exits::Slot::stale`]) cannot name.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(super) struct Reads(pub(super) u32);
+
+impl Reads {
+    /// Every exit of the state: the whole table goes stale.
+    pub(super) const ALL: Reads = Reads(u32::MAX);
+
+    /// The exits of `edges` whose rates read service `sv`.
+    fn of(edges: &[super::compile::CEdge], sv: usize) -> Reads {
+        let mut bits = 0u32;
+        for (k, e) in edges.iter().enumerate() {
+            if e.service_hr.iter().any(|&(s, _)| s == sv) {
+                if k >= 16 {
+                    return Reads::ALL;
+                }
+                bits |= 1 << k;
+            }
+        }
+        Reads(bits)
+    }
 }
 
 impl ServiceState {
@@ -57,6 +88,21 @@ impl ServiceState {
                 .collect(),
             waiting: vec![false; n],
             candidates: Vec::new(),
+            reads: carm
+                .chains
+                .iter()
+                .flatten()
+                .flat_map(|cst| (0..ratio_len).map(|sv| Reads::of(&cst.edges, sv)))
+                .collect(),
+            reads_at: carm
+                .chains
+                .iter()
+                .scan(0, |at, states| {
+                    let first = *at;
+                    *at += states.len() * ratio_len;
+                    Some(first)
+                })
+                .collect(),
         }
     }
 }
@@ -74,10 +120,32 @@ fn candidates(st: &ServiceState, state: &[u16], active: usize, out: &mut Vec<u32
     }
 }
 
-/// Mark citizen `i`'s exit tables stale (its services or attributes changed).
+/// Mark citizen `i`'s exit tables stale (its attributes or its state changed).
 pub(super) fn invalidate(chains: &mut [ChainState], i: usize) {
     for ch in chains.iter_mut() {
         ch.slot[i].valid_until = 0;
+    }
+}
+
+/// Mark stale the entries of citizen `i`'s exit tables that read service `sv` (the citizen
+/// took it up or left it, or its dilution ratio changed): only those are made again before
+/// the table is next read; each entry is made on its own, so the table is what a full refresh
+/// makes. A state none of whose exits reads the service keeps its table as it is.
+fn invalidate_service(st: &ServiceState, chains: &mut [ChainState], i: usize, sv: usize) {
+    #[cfg(test)]
+    if tests::FULL_REFRESH.get() {
+        return invalidate(chains, i);
+    }
+    let width = st.ratio.len();
+    for (ch, &at) in chains.iter_mut().zip(&st.reads_at) {
+        match st.reads[at + ch.state[i] as usize * width + sv] {
+            Reads::ALL => ch.slot[i].valid_until = 0,
+            Reads(bits) => {
+                #[cfg(test)]
+                tests::PARTIAL.set(tests::PARTIAL.get() + (bits != 0) as u64);
+                ch.slot[i].stale |= bits as u16
+            }
+        }
     }
 }
 
@@ -119,7 +187,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     let i = i as usize;
                     if x.st.mask[i] & bit != 0 {
                         x.st.mask[i] &= !bit;
-                        invalidate(x.chains, i);
+                        invalidate_service(x.st, x.chains, i, sv.index);
                     }
                     x.st.wait_since[i * n_sv + si] = u32::MAX;
                 }
@@ -171,7 +239,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                         x.st.mask[i] &= !bit;
                     }
                     if had != e || (e && changed) {
-                        invalidate(x.chains, i);
+                        invalidate_service(x.st, x.chains, i, sv.index);
                     }
                 }
                 used = demand.min(cap);
@@ -190,7 +258,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     if x.st.mask[i] & bit != 0 {
                         if monthly || !el {
                             x.st.mask[i] &= !bit;
-                            invalidate(x.chains, i);
+                            invalidate_service(x.st, x.chains, i, sv.index);
                         } else {
                             holders.push(i);
                         }
@@ -212,7 +280,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 while holders.len() > cap {
                     if let Some(i) = holders.pop() {
                         x.st.mask[i] &= !bit;
-                        invalidate(x.chains, i);
+                        invalidate_service(x.st, x.chains, i, sv.index);
                         x.st.wait_since[i * n_sv + si] = m as u32;
                         q.push((m as u32, i));
                     }
@@ -226,7 +294,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                         first += 1;
                     }
                     x.st.served[i * n_sv + si] = true;
-                    invalidate(x.chains, i);
+                    invalidate_service(x.st, x.chains, i, sv.index);
                     allocated += 1;
                     wait_sum += ((m as u32 - w) * cm) as f64;
                     if monthly {
@@ -297,6 +365,7 @@ pub(super) fn capacity(
 pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut AllocCtx<O>) {
     if let Some((a, add)) = sv.attribute_change {
         x.attrs[i * x.n_attrs + a] += add;
+        invalidate(x.chains, i);
     }
     let moves = sv.move_probability >= 1.0
         || rng::event_uniform(rng::cycle_bits(x.keys[i], m as u32), sv.move_key)
@@ -309,6 +378,7 @@ pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut
             x.clocks.moved(i, cl, 0, from, dest);
             x.chains[0].state[i] = dest;
             x.chains[0].slot[i].months = 0;
+            invalidate(x.chains, i);
             x.st.moved_in[i] = m as u32 + 1;
             let course = &x.carm.chains[0];
             if !(course[from as usize].in_course && course[dest as usize].in_course) {
@@ -321,6 +391,111 @@ pub(super) fn serve_once<O: Observer>(sv: &CService, i: usize, m: usize, x: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::compile::compile_arm;
+    use crate::engine::{classes, run_arm};
+    use crate::{cohort, montecarlo, scenario};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Make a change of services empty a citizen's whole exit tables (as before partial
+        /// refreshes), on this thread.
+        pub(super) static FULL_REFRESH: Cell<bool> = const { Cell::new(false) };
+        /// Changes of services that made some entries of a table stale, on this thread.
+        pub(super) static PARTIAL: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Every citizen's states and attributes at the end of every cycle, folded into one hash.
+    #[derive(Default, PartialEq, Debug)]
+    struct Seen(u64, u64);
+    impl Observer for Seen {
+        fn citizen_state(&mut self, cycle: u32, citizen: usize, states: [u16; 2], attrs: &[f64]) {
+            let mut h = self.0 ^ ((cycle as u64) << 40 | (citizen as u64) << 8);
+            h = rng::mix64(h ^ (states[0] as u64) << 16 ^ states[1] as u64);
+            for a in attrs {
+                h = rng::mix64(h ^ a.to_bits());
+            }
+            self.0 = h;
+            self.1 += 1;
+        }
+    }
+
+    /// Remaking only the entries that read a service when a citizen takes it up or leaves it
+    /// (or its dilution changes) gives exactly what remaking the whole table gives: every
+    /// citizen's states and attributes in every cycle, and every count. The shipped scenario's
+    /// treatment arm (a life course, housing with service effects), its cohort six times as
+    /// large — the shared caseworkers diluted from month to month, queues for the mentors and
+    /// the health staff — with a monthly service that moves citizens and one that changes an
+    /// attribute. Some effects are made strong so that an entry left stale would show: the
+    /// mentors' on housing support, up and down (read while a citizen who has left the course
+    /// stays put without a step: an entry too low would keep it there), and age on the way to a pension, an exit that several
+    /// services act on and whose entries are bounds for a year at a time.
+    #[test]
+    fn a_change_of_services_remakes_what_the_whole_table_would() {
+        let text = r#"
+extends = "kbh-rehabiliteringshus"
+[cohort]
+inflow = [240, 240, 240, 240, 240, 240]
+[transitions.course.pension]
+modifiers = [
+  { attribute = "health_burden", hr_per_unit = 1.5, reference = 1 },
+  { attribute = "age", hr_per_unit = 1.15, reference = 42 },
+]
+[arms.treatment.services.mentors.housing_effects.facility]
+support85 = 30
+[arms.treatment.services.mentors.housing_effects.support85]
+none = 0.03
+[arms.treatment.services.placements]
+kind = "monthly"
+fte = 1
+capacity_per_fte = 6
+cost_per_fte_year = 450000
+payer = "bif"
+move_to = "placement"
+eligible_states = ["course"]
+min_course_months = 3
+[arms.treatment.services.clarification]
+kind = "monthly"
+fte = 1
+capacity_per_fte = 6
+cost_per_fte_year = 450000
+payer = "bif"
+change = { attribute = "health_burden", add = -1 }
+when = { attribute = "health_burden", min = 1 }
+eligible_states = ["course"]
+"#;
+        let sc = scenario::load_str("refresh-check.toml", text).unwrap();
+        for rep in 0..2 {
+            let values = montecarlo::draw_params(&sc, 9, rep, true);
+            let cit = cohort::synthesize(&sc, 9, rep);
+            let carm = compile_arm(&sc, &values, 1, 1.0).unwrap();
+            let class = classes(&carm, &cit, &vec![0; cit.n]);
+            let sizes = sc.chains.iter().map(|c| c.states.len()).collect();
+            let lay = Layout::new(sizes, sc.sim.horizon as usize, 2, sc.sim.cycle_months);
+            let run = |full: bool| {
+                FULL_REFRESH.set(full);
+                PARTIAL.set(0);
+                let mut seen = Seen::default();
+                let counts = run_arm(&lay, &carm, &cit, &class, 9, rep, &mut seen).unwrap();
+                FULL_REFRESH.set(false);
+                (seen, counts, PARTIAL.get())
+            };
+            let (seen, counts, partial) = run(false);
+            let (seen_full, counts_full, _) = run(true);
+            // Each citizen is seen in every cycle from its entry on.
+            let cycles: u64 = cit
+                .entry
+                .iter()
+                .map(|&e| (lay.horizon as u64).saturating_sub(e as u64))
+                .sum();
+            assert_eq!(seen.1, cycles);
+            assert_eq!(seen, seen_full, "replication {rep}: trajectories differ");
+            assert!(counts == counts_full, "replication {rep}: counts differ");
+            assert!(
+                partial > 10_000,
+                "replication {rep}: {partial} partial refreshes"
+            );
+        }
+    }
 
     /// Citizens 0–5 in course states 0–2, of which only state 1 is for a service: the
     /// allocation looks at those in state 1, holders and waiters, in id order, among the
@@ -340,6 +515,8 @@ mod tests {
             any_eligible: vec![false, true, false],
             waiting: vec![false, false, false, true, false, true],
             candidates: Vec::new(),
+            reads: Vec::new(),
+            reads_at: Vec::new(),
         };
         let state = [0u16, 1, 2, 0, 1, 2];
         let mut out = vec![99];

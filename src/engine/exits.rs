@@ -21,6 +21,9 @@ pub(super) struct Slot {
     /// Months on the state's clock until which the table's entries of the exits that read an
     /// age are bounds ([`bound_aged`]) rather than exact (0: they are not bounds).
     pub(super) bound_until: u32,
+    /// Entries of the table made stale by a change of the citizen's services (bit k: exit k),
+    /// to be made again before the table is read; the rest stays valid.
+    pub(super) stale: u16,
 }
 
 /// One exit of a citizen's cached exit table: the exit fires this cycle when its uniform,

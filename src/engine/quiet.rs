@@ -116,8 +116,9 @@ impl Row {
 
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
     /// chain) fires for `bits`; true where the row's state there has a shared table. Only a
-    /// current table counts — made (`valid_until` ≠ 0) and the time in the state not yet at
-    /// its next duration step — which is when the general step uses it without a refresh:
+    /// current table counts — made (`valid_until` ≠ 0), no entry stale after a change of
+    /// services, and the time in the state not yet at its next duration step — which is when
+    /// the general step uses it without a refresh:
     /// then it moves the citizen exactly when an exit fires (none can where the table is not
     /// `live`: every threshold is 0).
     #[inline(always)]
@@ -129,7 +130,7 @@ impl Row {
             return false;
         };
         let sl = &ch.slot[i];
-        let current = sl.valid_until != 0 && sl.months < sl.valid_until;
+        let current = sl.valid_until != 0 && sl.stale == 0 && sl.months < sl.valid_until;
         current && {
             let keys = &self.keys[at as usize..][..n as usize];
             let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];

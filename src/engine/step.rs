@@ -201,15 +201,29 @@ impl StepCtx<'_> {
                     sl.valid_until = until.max(1);
                     sl.live = live;
                     sl.bound_until = 0;
+                    sl.stale = 0;
                 } else if clock >= sl.valid_until {
                     // A duration step: only the exits whose hazard ratio for the time in the
-                    // state steps here (and those that read an age) change; every other entry
-                    // was made from what it is made from now (a change of services or
-                    // attributes empties the table), so the table is what a full refresh makes.
-                    let stale = cst.crossed(sl.valid_until, clock) | aged;
+                    // state steps here (and those that read an age, and those a change of
+                    // services made stale) change; every other entry was made from what it is
+                    // made from now (a change of state or attributes empties the table), so
+                    // the table is what a full refresh makes.
+                    let stale = cst.crossed(sl.valid_until, clock) | aged | sl.stale as u64;
                     sl.live = refresh_some(cst, who, clock, row, stale)?;
                     sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
+                    sl.stale = 0;
+                } else if sl.stale != 0 {
+                    // A service the citizen took up or left, or its dilution: only the exits
+                    // that read it (and those that read an age, as below).
+                    let stale = sl.stale as u64;
+                    let exact = if bound.is_none() { aged } else { 0 };
+                    sl.live = refresh_some(cst, who, clock, row, stale | exact)?;
+                    if stale & aged != 0 {
+                        // Those entries are exact now: the bounds are made again below.
+                        sl.bound_until = 0;
+                    }
+                    sl.stale = 0;
                 } else if aged != 0 && bound.is_none() {
                     sl.live = refresh_some(cst, who, clock, row, aged)?;
                 }

@@ -230,6 +230,12 @@ fn whole_process(c: &mut Criterion) {
             )
         })
     });
+    // Trial power on the shipped scenario, shortened to 200 trials per size without the MDE
+    // search: thousands of trial citizens under staff that the trial dilutes, so allocation
+    // and the remaking of exit tables weigh more than in a run.
+    g.bench_function("power_200_trials", |b| {
+        b.iter(|| run(&["power", "--trials", "200", "--no-mde"], "power"))
+    });
     g.finish();
 }
 

@@ -427,8 +427,9 @@ mod tests {
     /// the health staff — with a monthly service that moves citizens and one that changes an
     /// attribute. Some effects are made strong so that an entry left stale would show: the
     /// mentors' on housing support, up and down (read while a citizen who has left the course
-    /// stays put without a step: an entry too low would keep it there), and age on the way to a pension, an exit that several
-    /// services act on and whose entries are bounds for a year at a time.
+    /// stays put without a step: an entry too low would keep it there), and age on the way to
+    /// a pension, an exit that several services act on and whose entries are bounds for a
+    /// year at a time.
     #[test]
     fn a_change_of_services_remakes_what_the_whole_table_would() {
         let text = r#"

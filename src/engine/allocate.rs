@@ -34,12 +34,10 @@ pub(super) struct ServiceState {
     /// The citizens this cycle's allocation looks at, in id order (a buffer kept between
     /// cycles), see [`candidates`].
     pub(super) candidates: Vec<u32>,
-    /// Per chain, per state, per arm service index: the exits of the state whose rates read
-    /// the service ([`Reads`]), flat: chain `c`'s from `reads_at[c]`, a row of
+    /// Per state of every chain (in [`Layout::chain_offset`] order), per arm service index:
+    /// the exits of the state whose rates read the service ([`Reads`]); a row of
     /// `ratio.len()` per state.
     pub(super) reads: Vec<Reads>,
-    /// Where each chain's rows of `reads` begin.
-    pub(super) reads_at: Vec<usize>,
 }
 
 /// Which exits of a state read one service (its hazard ratio while held, diluted by the
@@ -94,15 +92,6 @@ impl ServiceState {
                 .flatten()
                 .flat_map(|cst| (0..ratio_len).map(|sv| Reads::of(&cst.edges, sv)))
                 .collect(),
-            reads_at: carm
-                .chains
-                .iter()
-                .scan(0, |at, states| {
-                    let first = *at;
-                    *at += states.len() * ratio_len;
-                    Some(first)
-                })
-                .collect(),
         }
     }
 }
@@ -131,14 +120,21 @@ pub(super) fn invalidate(chains: &mut [ChainState], i: usize) {
 /// took it up or left it, or its dilution ratio changed): only those are made again before
 /// the table is next read; each entry is made on its own, so the table is what a full refresh
 /// makes. A state none of whose exits reads the service keeps its table as it is.
-fn invalidate_service(st: &ServiceState, chains: &mut [ChainState], i: usize, sv: usize) {
+/// `chain_offset`: the layout's first state of each chain.
+fn invalidate_service(
+    st: &ServiceState,
+    chain_offset: &[usize],
+    chains: &mut [ChainState],
+    i: usize,
+    sv: usize,
+) {
     #[cfg(test)]
     if tests::FULL_REFRESH.get() {
         return invalidate(chains, i);
     }
     let width = st.ratio.len();
-    for (ch, &at) in chains.iter_mut().zip(&st.reads_at) {
-        match st.reads[at + ch.state[i] as usize * width + sv] {
+    for (ch, &first) in chains.iter_mut().zip(chain_offset) {
+        match st.reads[(first + ch.state[i] as usize) * width + sv] {
             Reads::ALL => ch.slot[i].valid_until = 0,
             Reads(bits) => {
                 #[cfg(test)]
@@ -187,7 +183,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     let i = i as usize;
                     if x.st.mask[i] & bit != 0 {
                         x.st.mask[i] &= !bit;
-                        invalidate_service(x.st, x.chains, i, sv.index);
+                        invalidate_service(x.st, &x.lay.chain_offset, x.chains, i, sv.index);
                     }
                     x.st.wait_since[i * n_sv + si] = u32::MAX;
                 }
@@ -239,7 +235,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                         x.st.mask[i] &= !bit;
                     }
                     if had != e || (e && changed) {
-                        invalidate_service(x.st, x.chains, i, sv.index);
+                        invalidate_service(x.st, &x.lay.chain_offset, x.chains, i, sv.index);
                     }
                 }
                 used = demand.min(cap);
@@ -258,7 +254,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                     if x.st.mask[i] & bit != 0 {
                         if monthly || !el {
                             x.st.mask[i] &= !bit;
-                            invalidate_service(x.st, x.chains, i, sv.index);
+                            invalidate_service(x.st, &x.lay.chain_offset, x.chains, i, sv.index);
                         } else {
                             holders.push(i);
                         }
@@ -280,7 +276,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 while holders.len() > cap {
                     if let Some(i) = holders.pop() {
                         x.st.mask[i] &= !bit;
-                        invalidate_service(x.st, x.chains, i, sv.index);
+                        invalidate_service(x.st, &x.lay.chain_offset, x.chains, i, sv.index);
                         x.st.wait_since[i * n_sv + si] = m as u32;
                         q.push((m as u32, i));
                     }
@@ -294,7 +290,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                         first += 1;
                     }
                     x.st.served[i * n_sv + si] = true;
-                    invalidate_service(x.st, x.chains, i, sv.index);
+                    invalidate_service(x.st, &x.lay.chain_offset, x.chains, i, sv.index);
                     allocated += 1;
                     wait_sum += ((m as u32 - w) * cm) as f64;
                     if monthly {
@@ -517,7 +513,6 @@ eligible_states = ["course"]
             waiting: vec![false, false, false, true, false, true],
             candidates: Vec::new(),
             reads: Vec::new(),
-            reads_at: Vec::new(),
         };
         let state = [0u16, 1, 2, 0, 1, 2];
         let mut out = vec![99];

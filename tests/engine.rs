@@ -486,6 +486,27 @@ fn settling_quiet_citizens_changes_no_trajectory() {
     );
     scenarios.push(scenario::load_str("staffed.toml", &staffed).unwrap());
     scenarios.push(scenario::load_str("settled.toml", SETTLED).unwrap());
+    // A service for two settled states, too small for all who are eligible: allocation reaches
+    // citizens there (it takes them up, lets them wait, releases them as they leave), so such
+    // a citizen must never be settled ahead of its cycles.
+    let aftercare = SETTLED
+        .replace("name = \"settled\"", "name = \"aftercare\"")
+        .replace(
+            "[arms.treatment.effects.hub]",
+            r#"[arms.treatment.services.aftercare]
+kind = "caseload"
+fte = 1
+capacity_per_fte = 15
+cost_per_fte_year = 100000
+payer = "bif"
+eligible_states = ["job", "calm"]
+[arms.treatment.services.aftercare.effects.job]
+calm = 0.3
+[arms.treatment.services.aftercare.effects.calm]
+job = 2.0
+[arms.treatment.effects.hub]"#,
+        );
+    scenarios.push(scenario::load_str("aftercare.toml", &aftercare).unwrap());
     for sc in &scenarios {
         variant_changes_no_trajectory(sc, 2, |carm| assert!(carm.quiet), |carm| carm.quiet = false);
     }

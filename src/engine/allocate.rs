@@ -96,6 +96,15 @@ impl ServiceState {
     }
 }
 
+impl ServiceState {
+    /// Whether no allocation reaches citizen `i` while it stays in course state `s`: no
+    /// service is for `s`, and it holds none and waits for none ([`candidates`] leaves it out).
+    #[inline(always)]
+    pub(super) fn untouched(&self, i: usize, s: u16) -> bool {
+        !self.any_eligible[s as usize] && self.mask[i] == 0 && !self.waiting[i]
+    }
+}
+
 /// The citizens among the first `active` whom an allocation can change or count: those who hold
 /// a service, wait for one, or are in a state some service is for. For everyone else every
 /// service's step below does nothing (not eligible, nothing to release, no wait to end), so
@@ -103,7 +112,7 @@ impl ServiceState {
 fn candidates(st: &ServiceState, state: &[u16], active: usize, out: &mut Vec<u32>) {
     out.clear();
     for (i, &s) in state.iter().enumerate().take(active) {
-        if st.any_eligible[s as usize] || st.mask[i] != 0 || st.waiting[i] {
+        if !st.untouched(i, s) {
             out.push(i as u32);
         }
     }

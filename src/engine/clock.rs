@@ -102,6 +102,13 @@ impl<'a> Clocks<'a> {
         lo as u32
     }
 
+    /// Whether citizen `i`'s refusion step would rise were its clock to run `months` more
+    /// ([`Clocks::stay`] would then move it in the tally).
+    #[inline(always)]
+    pub(super) fn would_rise(&self, i: usize, months: u32) -> bool {
+        self.benefit.is_some() && self.at[i].0 + months >= self.rise[i]
+    }
+
     /// Whether the scenario has a benefit clock.
     #[inline(always)]
     pub(super) fn runs(&self) -> bool {

@@ -582,6 +582,9 @@ fn run_block<O: Observer>(
     // Only an observer that looks at citizens is shown each citizen-cycle.
     let sees = obs.sees_citizens();
     let quiet = Quiet::new(carm, &clocks, tables, &hot, track_course);
+    // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
+    // with the cycle in which it is first found quiet, where nothing else can reach it).
+    let mut ahead_until = vec![0u32; n];
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;
@@ -628,6 +631,10 @@ fn run_block<O: Observer>(
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         let flows = &mut counts.flows;
         for (i, &cl) in class.iter().enumerate().take(active) {
+            // Settled already, with an earlier cycle (see below).
+            if ahead_until[i] > m as u32 {
+                continue;
+            }
             let cl = cl as usize;
             // The states at the start (`was`) and at the end (`now`) of the cycle, per chain,
             // kept as scalars: arrays built cell by cell in memory and then read whole stall
@@ -645,27 +652,47 @@ fn run_block<O: Observer>(
             if !moved
                 && (n_held == 0 || mask[i] == 0)
                 && let Some(q) = quiet.row(was.0, was.1, cl & 1 == 1)
-                && q.stays(bits)
-                && q.own_stays(0, chains.first(), i, bits)
-                && q.own_stays(1, chains.get(1), i, bits)
-                && (life.zip(q.fate.as_ref()))
-                    .is_none_or(|(l, f)| l.spares(f, &attrs[i * na..(i + 1) * na], bits))
+                && q.keeps(life, &chains, i, &attrs[i * na..(i + 1) * na], bits)
             {
-                chains[0].slot[i].months += cm;
-                if n_chains > 1 {
-                    chains[1].slot[i].months += cm;
+                // While no allocation can reach the citizen (no service is for its state, it
+                // holds none and waits for none) nothing but its own coins can move it, so the
+                // cycles after this one are settled now, one by one as the loop would, for as
+                // long as none of their coins moves it and its refusion step stays; the loop
+                // passes it by until the first cycle that is not settled so (`ahead`).
+                let ahead = !sees && svc.untouched(i, was.0);
+                let mut t = m;
+                loop {
+                    chains[0].slot[i].months += cm;
+                    if n_chains > 1 {
+                        chains[1].slot[i].months += cm;
+                    }
+                    if track_course {
+                        course_months[i] = 0;
+                    }
+                    if q.clock {
+                        clocks.stay(i, cl, cm, was, n_chains > 1);
+                    }
+                    if let Some(l) = life {
+                        l.grow(was.0, &mut attrs[i * na..(i + 1) * na]);
+                    }
+                    t += 1;
+                    if !ahead
+                        || t == h
+                        || (q.clock && clocks.would_rise(i, cm))
+                        || !q.keeps(
+                            life,
+                            &chains,
+                            i,
+                            &attrs[i * na..(i + 1) * na],
+                            rng::cycle_bits(keys[i], t as u32),
+                        )
+                    {
+                        break;
+                    }
                 }
-                if track_course {
-                    course_months[i] = 0;
-                }
-                if q.clock {
-                    clocks.stay(i, cl, cm, was, n_chains > 1);
-                }
-                let attrs = &mut attrs[i * na..(i + 1) * na];
-                if let Some(l) = life {
-                    l.grow(was.0, attrs);
-                }
+                ahead_until[i] = t as u32;
                 if sees {
+                    let attrs = &attrs[i * na..(i + 1) * na];
                     obs.citizen_state(m as u32, cit.id[lo + i] as usize, [was.0, was.1], attrs);
                 }
                 continue;

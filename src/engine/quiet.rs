@@ -10,6 +10,15 @@
 //! nobody moves. When any fires, the citizen takes the general step, which decides exactly as
 //! always.
 //!
+//! Where no allocation can reach such a citizen (no service is for its state, it holds none
+//! and waits for none), nothing but its own coins can move it, so the month loop settles its
+//! following cycles at once, one by one with the same test ([`Row::keeps`]) and the same
+//! bookkeeping, until the first cycle that test does not settle or in which its refusion
+//! step would rise; the loop then passes the citizen by until that cycle. The cycles are
+//! settled exactly as they would be one month at a time, only earlier: nothing else reads or
+//! writes the citizen meanwhile, and its coins are a function of the cycle, not of when they
+//! are drawn.
+//!
 //! A state whose rates read something about the citizen other than an age (a duration step,
 //! an attribute modifier or band, a service effect) has no shared table, but while the
 //! citizen's own cached table is current — made, and not yet at a duration step, with no exit
@@ -20,7 +29,7 @@
 use super::clock::Clocks;
 use super::compile::CArm;
 use super::exits::{ChainState, Exit, StaticExits, fired};
-use super::life::Fate;
+use super::life::{CLife, Fate};
 use super::step::{Hot, NOT_HELD};
 
 /// The most coins a [`Row`] holds (exits of the course state and of the housing state).
@@ -109,9 +118,27 @@ impl Row {
 
     /// Whether no exit of the shared tables fires for the cycle's random bits `bits`.
     #[inline(always)]
-    pub(super) fn stays(&self, bits: u64) -> bool {
+    fn stays(&self, bits: u64) -> bool {
         let n = self.n.min(MAX_COINS);
         fired(&self.keys[..n], &self.exits[..n], bits) == 0
+    }
+
+    /// Whether nothing moves citizen `i` (attributes `attrs`) this cycle, whose random bits
+    /// are `bits`: no coin of the shared tables or of its own current tables fires, and the
+    /// life course neither ends its life nor moves it at an age.
+    #[inline(always)]
+    pub(super) fn keeps(
+        &self,
+        life: Option<&CLife>,
+        chains: &[ChainState],
+        i: usize,
+        attrs: &[f64],
+        bits: u64,
+    ) -> bool {
+        self.stays(bits)
+            && self.own_stays(0, chains.first(), i, bits)
+            && self.own_stays(1, chains.get(1), i, bits)
+            && (life.zip(self.fate.as_ref())).is_none_or(|(l, f)| l.spares(f, attrs, bits))
     }
 
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
@@ -122,7 +149,7 @@ impl Row {
     /// then it moves the citizen exactly when an exit fires (none can where the table is not
     /// `live`: every threshold is 0).
     #[inline(always)]
-    pub(super) fn own_stays(&self, c: usize, ch: Option<&ChainState>, i: usize, bits: u64) -> bool {
+    fn own_stays(&self, c: usize, ch: Option<&ChainState>, i: usize, bits: u64) -> bool {
         let Some((at, n)) = self.own[c] else {
             return true;
         };

@@ -314,7 +314,7 @@ pub fn variant_changes_no_trajectory(
     check: impl Fn(&ressim::engine::compile::CArm),
     variant: impl Fn(&mut ressim::engine::compile::CArm),
 ) {
-    use ressim::engine::{self, Trajectories, compile::compile_arm};
+    use ressim::engine::{self, NoObserver, Trajectories, compile::compile_arm};
     use ressim::{cohort, economics, montecarlo};
     for rep in 0..reps {
         let values = montecarlo::draw_params(sc, 3, rep, true);
@@ -335,6 +335,23 @@ pub fn variant_changes_no_trajectory(
             assert!(
                 run(&compiled) == run(&changed),
                 "{}, arm {a}, rep {rep}",
+                sc.name
+            );
+            // Unobserved: an observer that looks at every citizen is shown the general path,
+            // so the paths that pass citizens by without a look (the fast path, quiet citizens
+            // settled ahead) are compared by their counts.
+            let unseen = |carm| {
+                let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut NoObserver);
+                counts.unwrap()
+            };
+            assert!(
+                unseen(&compiled) == unseen(&changed),
+                "{}, arm {a}, rep {rep}, unobserved",
+                sc.name
+            );
+            assert!(
+                unseen(&compiled) == run(&changed).0,
+                "{}, arm {a}, rep {rep}, observed and not",
                 sc.name
             );
         }

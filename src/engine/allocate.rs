@@ -94,9 +94,7 @@ impl ServiceState {
                 .collect(),
         }
     }
-}
 
-impl ServiceState {
     /// Whether no allocation reaches citizen `i` while it stays in course state `s`: no
     /// service is for `s`, and it holds none and waits for none ([`candidates`] leaves it out).
     #[inline(always)]

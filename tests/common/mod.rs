@@ -332,8 +332,9 @@ pub fn variant_changes_no_trajectory(
                 let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut t);
                 (counts.unwrap(), t)
             };
+            let observed = run(&changed);
             assert!(
-                run(&compiled) == run(&changed),
+                run(&compiled) == observed,
                 "{}, arm {a}, rep {rep}",
                 sc.name
             );
@@ -350,7 +351,7 @@ pub fn variant_changes_no_trajectory(
                 sc.name
             );
             assert!(
-                unseen(&compiled) == run(&changed).0,
+                unseen(&compiled) == observed.0,
                 "{}, arm {a}, rep {rep}, observed and not",
                 sc.name
             );

@@ -38,7 +38,7 @@ use clock::Clocks;
 use compile::CArm;
 use exits::{ChainState, Exit, Slot, StaticExits, Who};
 use fast::{FastTables, Moves, Present, fast_cycle};
-use quiet::Quiet;
+use quiet::{Quiet, Quietly, Settle};
 use step::{At, Hot, NOT_HELD, StepCtx};
 
 /// Sizes and offsets of the count arrays of one scenario.
@@ -582,6 +582,11 @@ fn run_block<O: Observer>(
     // Only an observer that looks at citizens is shown each citizen-cycle.
     let sees = obs.sees_citizens();
     let quiet = Quiet::new(carm, &clocks, tables, &hot, track_course);
+    let settle = Settle {
+        life,
+        cm,
+        track_course,
+    };
     // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
     // with the cycle in which it is first found quiet, where nothing else can reach it).
     let mut ahead_until = vec![0u32; n];
@@ -660,36 +665,17 @@ fn run_block<O: Observer>(
                 // long as none of their coins moves it and its refusion step stays; the loop
                 // passes it by until the first cycle that is not settled so (`ahead`).
                 let ahead = !sees && svc.untouched(i, was.0);
-                let mut t = m;
-                loop {
-                    chains[0].slot[i].months += cm;
-                    if n_chains > 1 {
-                        chains[1].slot[i].months += cm;
-                    }
-                    if track_course {
-                        course_months[i] = 0;
-                    }
-                    if q.clock {
-                        clocks.stay(i, cl, cm, was, n_chains > 1);
-                    }
-                    if let Some(l) = life {
-                        l.grow(was.0, &mut attrs[i * na..(i + 1) * na]);
-                    }
-                    t += 1;
-                    if !ahead
-                        || t == h
-                        || (q.clock && clocks.would_rise(i, cm))
-                        || !q.keeps(
-                            life,
-                            &chains,
-                            i,
-                            &attrs[i * na..(i + 1) * na],
-                            rng::cycle_bits(keys[i], t as u32),
-                        )
-                    {
-                        break;
-                    }
-                }
+                let me = Quietly {
+                    q,
+                    i,
+                    cl,
+                    was,
+                    key: keys[i],
+                };
+                let until = if ahead { h } else { m + 1 };
+                let attrs_i = &mut attrs[i * na..(i + 1) * na];
+                let cm_i = &mut course_months[i];
+                let t = settle.cycles(&me, &mut chains, &mut clocks, cm_i, attrs_i, (m, until));
                 ahead_until[i] = t as u32;
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];

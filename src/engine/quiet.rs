@@ -31,6 +31,7 @@ use super::compile::CArm;
 use super::exits::{ChainState, Exit, StaticExits, fired};
 use super::life::{CLife, Fate};
 use super::step::{Hot, NOT_HELD};
+use crate::rng;
 
 /// The most coins a [`Row`] holds (exits of the course state and of the housing state).
 const MAX_COINS: usize = 8;
@@ -242,5 +243,73 @@ impl Quiet {
     pub(super) fn row(&self, s0: u16, s1: u16, participant: bool) -> Option<&Row> {
         let ix = (s0 as usize * self.n1 + s1 as usize) * 2 + participant as usize;
         self.rows.get(ix).and_then(Option::as_ref)
+    }
+}
+
+/// What settling a quiet citizen's cycles reads besides the citizen ([`Settle::cycles`]).
+pub(super) struct Settle<'a> {
+    pub(super) life: Option<&'a CLife>,
+    /// Months per cycle.
+    pub(super) cm: u32,
+    /// The course time is tracked (outside the course it stays 0).
+    pub(super) track_course: bool,
+}
+
+/// A quiet citizen: its row, its number in the block, its class, its states (course,
+/// housing) and its random key.
+pub(super) struct Quietly<'a> {
+    pub(super) q: &'a Row,
+    pub(super) i: usize,
+    pub(super) cl: usize,
+    pub(super) was: (u16, u16),
+    pub(super) key: u64,
+}
+
+impl Settle<'_> {
+    /// Settle cycle `from` of citizen `c`, whom nothing moved in it — what the general step
+    /// does when nobody moves: the time in its states, its refusion clock, its ages — and
+    /// then each following cycle before `until` that [`Row::keeps`] settles and in which its
+    /// refusion step stays. Returns the first cycle not settled. Out of line, so that the
+    /// loop keeps the citizen's records in registers rather than in the month loop's frame.
+    #[inline(never)]
+    pub(super) fn cycles(
+        &self,
+        c: &Quietly,
+        chains: &mut [ChainState],
+        clocks: &mut Clocks,
+        course_months: &mut u32,
+        attrs: &mut [f64],
+        (from, until): (usize, usize),
+    ) -> usize {
+        let housing = chains.len() > 1;
+        let mut t = from;
+        loop {
+            chains[0].slot[c.i].months += self.cm;
+            if housing {
+                chains[1].slot[c.i].months += self.cm;
+            }
+            if self.track_course {
+                *course_months = 0;
+            }
+            if c.q.clock {
+                clocks.stay(c.i, c.cl, self.cm, c.was, housing);
+            }
+            if let Some(l) = self.life {
+                l.grow(c.was.0, attrs);
+            }
+            t += 1;
+            if t >= until
+                || (c.q.clock && clocks.would_rise(c.i, self.cm))
+                || !c.q.keeps(
+                    self.life,
+                    chains,
+                    c.i,
+                    attrs,
+                    rng::cycle_bits(c.key, t as u32),
+                )
+            {
+                return t;
+            }
+        }
     }
 }

@@ -674,8 +674,8 @@ fn run_block<O: Observer>(
                 };
                 let until = if ahead { h } else { m + 1 };
                 let attrs_i = &mut attrs[i * na..(i + 1) * na];
-                let cm_i = &mut course_months[i];
-                let t = settle.cycles(&me, &mut chains, &mut clocks, cm_i, attrs_i, (m, until));
+                let course_i = &mut course_months[i];
+                let t = settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, (m, until));
                 ahead_until[i] = t as u32;
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];

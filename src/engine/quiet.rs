@@ -282,14 +282,15 @@ impl Settle<'_> {
         (from, until): (usize, usize),
     ) -> usize {
         let housing = chains.len() > 1;
+        // Outside the course the course time is 0 in every cycle settled here.
+        if self.track_course {
+            *course_months = 0;
+        }
         let mut t = from;
         loop {
             chains[0].slot[c.i].months += self.cm;
             if housing {
                 chains[1].slot[c.i].months += self.cm;
-            }
-            if self.track_course {
-                *course_months = 0;
             }
             if c.q.clock {
                 clocks.stay(c.i, c.cl, self.cm, c.was, housing);

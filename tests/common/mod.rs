@@ -345,13 +345,14 @@ pub fn variant_changes_no_trajectory(
                 let counts = engine::run_arm(&lay, carm, &cit, &class, 3, rep, &mut NoObserver);
                 counts.unwrap()
             };
+            let unobserved = unseen(&compiled);
             assert!(
-                unseen(&compiled) == unseen(&changed),
+                unobserved == unseen(&changed),
                 "{}, arm {a}, rep {rep}, unobserved",
                 sc.name
             );
             assert!(
-                unseen(&compiled) == observed.0,
+                unobserved == observed.0,
                 "{}, arm {a}, rep {rep}, observed and not",
                 sc.name
             );

@@ -145,7 +145,10 @@ struct TallyKey {
 /// `n_held`: the held services counted ([`ArmCounts::held_start`]). One pass over the cycles
 /// for all keys, so each cycle's counts are read from memory once. The counts are summed as
 /// integers and converted once: a sum of whole numbers below 2⁵³ is the same in f64 in any
-/// order, so this is what adding them one by one as f64 gives.
+/// order, so this is what adding them one by one as f64 gives (signed, which converts in one
+/// instruction where unsigned takes several). A group's citizens at the start of a cycle are
+/// those at the end of the one before (plus the starters with `count_time_zero`), so they are
+/// taken from the previous cycle's tally rather than counted again.
 fn tally_all(
     lay: &Layout,
     counts: &ArmCounts,
@@ -154,75 +157,60 @@ fn tally_all(
     n_held: usize,
     rates: &[f64],
 ) -> Vec<Vec<Tally>> {
-    let shapes: Vec<Shape> = keys
-        .iter()
-        .map(|key| {
-            let classes: Vec<(usize, usize)> = key
-                .group_of
-                .iter()
-                .enumerate()
-                .filter_map(|(cl, k)| k.map(|k| (cl, k)))
-                .collect();
-            let n_groups = classes.iter().map(|&(_, k)| k + 1).max().unwrap_or(0);
-            let n_steps = if key.refund { rates.len() } else { 0 };
-            Shape {
-                n_groups,
-                classes,
-                n_steps,
-            }
-        })
-        .collect();
+    let shapes: Vec<Shape> = keys.iter().map(Shape::new).collect();
     let mut out: Vec<Vec<Tally>> = shapes
         .iter()
-        .map(|shape| vec![Tally::default(); lay.horizon * shape.n_groups])
+        .map(|shape| vec![Tally::default(); lay.horizon * shape.members.len()])
         .collect();
-    let mut sums: Vec<u64> = Vec::new();
-    let mut steps: Vec<f64> = Vec::new();
+    let n_steps = rates.len();
+    // One group's citizens per refusion step, at the start and at the end of the cycle: as
+    // integers, then as f64 for [`refunded_part`].
+    let mut step_n: Vec<i64> = vec![0; 2 * n_steps];
+    let mut step_x: Vec<f64> = vec![0.0; 2 * n_steps];
     for m in 0..lay.horizon {
         for ((key, shape), tallies) in keys.iter().zip(&shapes).zip(&mut out) {
             let (c, s) = key.cell;
-            let (n_groups, n_steps) = (shape.n_groups, shape.n_steps);
-            // A group's sums: start, end, held at the start and at the end, then the steps at
-            // the start and at the end.
-            let width = 4 + 2 * n_steps;
-            sums.clear();
-            sums.resize(n_groups * width, 0);
+            let n_groups = shape.members.len();
             // The classes of a (cycle, state) cell are contiguous.
             let ix0 = lay.state_ix(m, c, s, 0);
-            let before0 = (m > 0).then(|| lay.state_ix(m - 1, c, s, 0));
-            for &(cl, k) in &shape.classes {
-                let ix = ix0 + cl;
-                let sum = &mut sums[k * width..(k + 1) * width];
-                sum[0] += before0.map_or(0, |b| counts.end[b + cl] as u64);
-                if count_time_zero {
-                    sum[0] += counts.new[ix] as u64;
+            let (done, cycle) = tallies.split_at_mut(m * n_groups);
+            let before = m.checked_sub(1).map(|_| &done[(m - 1) * n_groups..]);
+            for (k, (t, members)) in cycle.iter_mut().zip(&shape.members).enumerate() {
+                let mut start = before.map_or(0, |b| b[k].end as i64);
+                let mut end = 0i64;
+                for &cl in members {
+                    if count_time_zero {
+                        start += counts.new[ix0 + cl] as i64;
+                    }
+                    end += counts.end[ix0 + cl] as i64;
                 }
-                sum[1] += counts.end[ix] as u64;
+                t.start = start as f64;
+                t.end = end as f64;
                 if let Some(h) = key.held {
-                    sum[2] += counts.held_start[ix * n_held + h] as u64;
-                    sum[3] += counts.held_end[ix * n_held + h] as u64;
+                    let (mut at_start, mut at_end) = (0i64, 0i64);
+                    for &cl in members {
+                        at_start += counts.held_start[(ix0 + cl) * n_held + h] as i64;
+                        at_end += counts.held_end[(ix0 + cl) * n_held + h] as i64;
+                    }
+                    t.held_start = at_start as f64;
+                    t.held_end = at_end as f64;
                 }
                 if key.refund {
-                    let cells = ix * n_steps..(ix + 1) * n_steps;
-                    let (at_start, at_end) = sum[4..].split_at_mut(n_steps);
-                    for (x, &n) in at_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
-                        *x += n as u64;
+                    step_n.fill(0);
+                    let (n_start, n_end) = step_n.split_at_mut(n_steps);
+                    for &cl in members {
+                        let cells = (ix0 + cl) * n_steps..(ix0 + cl + 1) * n_steps;
+                        for (x, &n) in n_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
+                            *x += n as i64;
+                        }
+                        for (x, &n) in n_end.iter_mut().zip(&counts.steps_end[cells]) {
+                            *x += n as i64;
+                        }
                     }
-                    for (x, &n) in at_end.iter_mut().zip(&counts.steps_end[cells]) {
-                        *x += n as u64;
+                    for (x, &n) in step_x.iter_mut().zip(&step_n) {
+                        *x = n as f64;
                     }
-                }
-            }
-            let cycle = &mut tallies[m * n_groups..(m + 1) * n_groups];
-            for (t, sum) in cycle.iter_mut().zip(sums.chunks(width)) {
-                t.start = sum[0] as f64;
-                t.end = sum[1] as f64;
-                t.held_start = sum[2] as f64;
-                t.held_end = sum[3] as f64;
-                if key.refund {
-                    steps.clear();
-                    steps.extend(sum[4..].iter().map(|&n| n as f64));
-                    let (at_start, at_end) = steps.split_at(n_steps);
+                    let (at_start, at_end) = step_x.split_at(n_steps);
                     t.part_start = refunded_part(at_start, t.start, rates);
                     t.part_end = refunded_part(at_end, t.end, rates);
                 }
@@ -232,13 +220,23 @@ fn tally_all(
     out
 }
 
-/// What [`tally_all`] reads of a [`TallyKey`].
+/// What [`tally_all`] reads of a [`TallyKey`]: the classes of each group.
 struct Shape {
-    n_groups: usize,
-    /// The classes counted, each with its group.
-    classes: Vec<(usize, usize)>,
-    /// Refusion steps counted (0 without refusion).
-    n_steps: usize,
+    members: Vec<Vec<usize>>,
+}
+
+impl Shape {
+    /// The classes of each of the key's groups, in class order.
+    fn new(key: &TallyKey) -> Shape {
+        let n_groups = key.group_of.iter().flatten().map(|&k| k + 1).max();
+        let mut members = vec![Vec::new(); n_groups.unwrap_or(0)];
+        for (cl, k) in key.group_of.iter().enumerate() {
+            if let Some(k) = *k {
+                members[k].push(cl);
+            }
+        }
+        Shape { members }
+    }
 }
 
 /// How one account books, made before the counts are tallied.
@@ -390,7 +388,7 @@ pub fn book(
             ref cells,
         } = *plan;
         // Citizens moved per group (transition accounts), summed as integers like the tallies.
-        let mut flow_n: Vec<u64> = vec![0; amounts.len()];
+        let mut flow_n: Vec<i64> = vec![0; amounts.len()];
         let cells: Vec<&[Tally]> = cells.iter().map(|&at| &tallies[at][..]).collect();
         let ng = amounts.len();
         let mut g_series = vec![0.0; h];
@@ -427,7 +425,7 @@ pub fn book(
                             let ix0 = lay.flow_ix(m, c, f, to, 0);
                             for (cl, k) in group_of.iter().enumerate() {
                                 let Some(k) = *k else { continue };
-                                flow_n[k] += counts.flows[ix0 + cl] as u64;
+                                flow_n[k] += counts.flows[ix0 + cl] as i64;
                             }
                             g += amounts
                                 .iter()
@@ -615,4 +613,97 @@ pub fn programme_costs(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts of one chain of two states over two cycles, four classes, one held service and
+    /// two refusion steps, filled by (cycle, class) for state 0 (state 1 stays empty).
+    fn counts(lay: &Layout) -> ArmCounts {
+        let cells = lay.horizon * lay.n_states * lay.n_classes;
+        let mut c = ArmCounts {
+            end: vec![0; cells],
+            new: vec![0; cells],
+            held_start: vec![0; cells],
+            held_end: vec![0; cells],
+            steps_start: vec![0; cells * 2],
+            steps_end: vec![0; cells * 2],
+            ..ArmCounts::default()
+        };
+        let per_class = |m: usize, v: [u32; 4], out: &mut Vec<u32>| {
+            for (cl, n) in v.into_iter().enumerate() {
+                out[lay.state_ix(m, 0, 0, cl)] = n;
+            }
+        };
+        per_class(0, [1, 2, 0, 3], &mut c.new);
+        per_class(1, [1, 0, 0, 0], &mut c.new);
+        per_class(0, [1, 1, 0, 2], &mut c.end);
+        per_class(1, [2, 1, 0, 2], &mut c.end);
+        per_class(0, [1, 0, 7, 1], &mut c.held_start);
+        per_class(0, [0, 1, 7, 2], &mut c.held_end);
+        // Refusion steps at the start and at the end of cycle 0, two per class.
+        let steps = |v: [[u32; 2]; 4], out: &mut Vec<u32>| {
+            for (cl, n) in v.into_iter().enumerate() {
+                let ix = lay.state_ix(0, 0, 0, cl) * 2;
+                out[ix..ix + 2].copy_from_slice(&n);
+            }
+        };
+        steps([[1, 0], [0, 2], [5, 5], [2, 1]], &mut c.steps_start);
+        steps([[1, 0], [1, 0], [5, 5], [1, 0]], &mut c.steps_end);
+        c
+    }
+
+    /// Tallies against hand-computed sums: classes 0 and 3 book one amount, class 1 another,
+    /// class 2 nothing; the citizens at the start of a cycle are those at the end of the one
+    /// before, plus the starters only with `count_time_zero`; the refunded share is weighted
+    /// by the steps and scaled to the citizens where the steps count fewer.
+    #[test]
+    fn tallies_sum_the_classes_of_each_group_by_hand() {
+        let lay = Layout::new(vec![2], 2, 4, 1);
+        let counts = counts(&lay);
+        let key = TallyKey {
+            cell: (0, 0),
+            group_of: vec![Some(0), Some(1), None, Some(0)],
+            held: Some(0),
+            refund: true,
+        };
+        let rates = [0.5, 0.25];
+        let t = tally_all(&lay, &counts, true, &[key], 1, &rates);
+        let got: Vec<[f64; 6]> = t[0]
+            .iter()
+            .map(|t| {
+                [
+                    t.start,
+                    t.end,
+                    t.held_start,
+                    t.held_end,
+                    t.part_start,
+                    t.part_end,
+                ]
+            })
+            .collect();
+        // (cycle 0, group 0), (0, 1), (1, 0), (1, 1).
+        let want = [
+            // Start 1 + 3 starters; steps at the start 3 and 1: 3·0.5 + 1·0.25; at the end
+            // 2 and 0 for 3 citizens: 2·0.5 · 3/2.
+            [4.0, 3.0, 2.0, 2.0, 1.75, 1.5],
+            [2.0, 1.0, 0.0, 1.0, 0.5, 0.5],
+            // The 3 at the end of cycle 0 and 1 starter; no steps counted: nothing refunded.
+            [4.0, 4.0, 0.0, 0.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        ];
+        assert_eq!(got, want);
+        // Without `count_time_zero` the starters are not counted at the start.
+        let key = TallyKey {
+            cell: (0, 0),
+            group_of: vec![Some(0), Some(1), None, Some(0)],
+            held: None,
+            refund: false,
+        };
+        let t = tally_all(&lay, &counts, false, &[key], 1, &rates);
+        let starts: Vec<[f64; 2]> = t[0].iter().map(|t| [t.start, t.end]).collect();
+        assert_eq!(starts, [[0.0, 3.0], [0.0, 1.0], [3.0, 4.0], [1.0, 1.0]]);
+    }
 }

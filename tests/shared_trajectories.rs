@@ -297,6 +297,36 @@ fn the_break_even_search_finds_what_whole_runs_at_each_scale_find() {
     assert!(want.iter().any(Option::is_some), "{want:?}");
 }
 
+/// The run and its break-even search in one pass (`run_and_search`) give what the run and
+/// the search give apart: every result to the bit (`Debug` prints each number exactly) and
+/// the same break-even scales. On the shipped scenario and the small one the pass shares
+/// each replication's control and non-participants between the run and the scales; with a
+/// third arm, or a compared arm that changes only amounts (it shares control's trajectories
+/// in a run), the two are made apart within the pass.
+#[test]
+fn the_run_and_its_break_even_search_in_one_pass_are_the_two_apart() {
+    let cases = [
+        (scenario::load_default().unwrap(), 3),
+        (
+            scenario::load_str("small.toml", &common::small("")).unwrap(),
+            12,
+        ),
+        (four_state(HALF_ARM), 2),
+        (four_state(""), 2),
+    ];
+    for (k, (sc, replications)) in cases.iter().enumerate() {
+        let o = RunOptions {
+            replications: *replications,
+            ..opts(1.0)
+        };
+        let done = montecarlo::run(sc, &o).unwrap();
+        let apart = break_even::search(sc, &o, &done).unwrap();
+        let (together, found) = break_even::run_and_search(sc, &o).unwrap();
+        assert_eq!(format!("{together:?}"), format!("{done:?}"), "case {k}");
+        assert_eq!(found, apart, "case {k}");
+    }
+}
+
 /// Every point run in one pass (`run_points`: control simulated once per replication) against
 /// a whole run of the point: every result the same, to the bit (`Debug` prints each number
 /// exactly).

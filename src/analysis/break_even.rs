@@ -58,13 +58,37 @@ pub fn crossing(grid: &[f64], npv: &[f64]) -> Option<f64> {
 /// one pass over the same replications ([`montecarlo::focus_npv_by_scale`]), each giving the
 /// mean NPV a whole run at that scale gives.
 pub fn search(sc: &Scenario, opts: &RunOptions, done: &Results) -> Result<[Option<f64>; 8]> {
-    let arm = Results::focus_arm(sc);
-    let others: Vec<f64> = GRID
-        .iter()
+    let runs = montecarlo::focus_npv_by_scale(sc, opts, &other_scales(opts))?;
+    Ok(from_runs(sc, opts, done, runs))
+}
+
+/// The run ([`montecarlo::run`]) and its break-even search ([`search`]) in one pass over the
+/// replications ([`montecarlo::run_with_scales`]): the same results and the same answer,
+/// with each replication's cohort, control and non-participants made once for both.
+pub fn run_and_search(sc: &Scenario, opts: &RunOptions) -> Result<(Results, [Option<f64>; 8])> {
+    let (done, runs) = montecarlo::run_with_scales(sc, opts, &other_scales(opts))?;
+    let found = from_runs(sc, opts, &done, runs);
+    Ok((done, found))
+}
+
+/// The grid's scales other than the run's own.
+fn other_scales(opts: &RunOptions) -> Vec<f64> {
+    GRID.iter()
         .copied()
         .filter(|&x| x != opts.effect_scale)
-        .collect();
-    let mut runs = montecarlo::focus_npv_by_scale(sc, opts, &others)?.into_iter();
+        .collect()
+}
+
+/// The break-even scale per perspective from the run `done` and the focus arm's NPVs per
+/// replication at [`other_scales`] (`runs`, in that order).
+fn from_runs(
+    sc: &Scenario,
+    opts: &RunOptions,
+    done: &Results,
+    runs: Vec<Vec<[f64; 8]>>,
+) -> [Option<f64>; 8] {
+    let arm = Results::focus_arm(sc);
+    let mut runs = runs.into_iter();
     let mut curves: Vec<[f64; 8]> = Vec::with_capacity(GRID.len());
     for &x in &GRID {
         curves.push(if x == opts.effect_scale {
@@ -78,7 +102,7 @@ pub fn search(sc: &Scenario, opts: &RunOptions, done: &Results) -> Result<[Optio
         let npv: Vec<f64> = curves.iter().map(|c| c[k]).collect();
         *slot = crossing(&GRID, &npv);
     }
-    Ok(out)
+    out
 }
 
 /// The mean per perspective of NPVs per replication, summed in replication order as

@@ -123,24 +123,24 @@ pub(super) fn simulate(
     break_even: bool,
     lang: Lang,
 ) -> Result<Simulated> {
-    let res = montecarlo::run(sc, opts)?;
-    let break_even = if break_even {
+    let (res, break_even) = if break_even {
         if opts.progress {
             let more = crate::analysis::break_even::GRID.len() - 1;
             match lang {
                 Lang::Da => crate::errln!(
-                    "ressim: søger den virkning, hvor investeringen balancerer ({more} virkningsstørrelser mere på de samme replikationer)"
+                    "ressim: søger også den virkning, hvor investeringen balancerer ({more} virkningsstørrelser mere i hver replikation)"
                 ),
                 Lang::En => {
                     crate::errln!(
-                        "ressim: searching the break-even effect ({more} more effect scales on the same replications)"
+                        "ressim: searching the break-even effect as well ({more} more effect scales in each replication)"
                     )
                 }
             }
         }
-        Some(crate::analysis::break_even::search(sc, opts, &res)?)
+        let (res, found) = crate::analysis::break_even::run_and_search(sc, opts)?;
+        (res, Some(found))
     } else {
-        None
+        (montecarlo::run(sc, opts)?, None)
     };
     info.wall_time_seconds = started.elapsed().as_secs_f64();
     let dir = report::write_run(sc, &res, out, &info, break_even.as_ref(), lang)?;

@@ -2,6 +2,7 @@
 //! random numbers, book accounts — in parallel — and fold the results in replication order, so
 //! that the outcome is the same bit for bit on any number of threads.
 
+use crate::economics::lines::LineIndex;
 use crate::error::{Error, Result};
 use crate::rng::named_stream;
 use crate::scenario::Scenario;
@@ -22,7 +23,7 @@ pub use book::{ArmRep, RepResult, capacity_services, run_rep, run_rep_indexed};
 pub(crate) use book::{Booking, Discounts, compared, ledger, programme};
 pub use points::run_points;
 pub use results::{ComparisonSums, RepScalars, Results};
-pub use scales::{focus_npv_by_scale, scale_free};
+pub use scales::{focus_npv_by_scale, run_with_scales, scale_free};
 pub(crate) use simulate::in_arm;
 pub use simulate::{RepCounts, layout, run_counts, run_counts_with, run_observed};
 pub use variants::focus_npv_by_variant;
@@ -106,6 +107,23 @@ pub fn run_while(
     opts: &RunOptions,
     keep_going: &(dyn Fn(u32, u32) -> bool + Sync),
 ) -> Result<Option<Results>> {
+    let work = |r: u32, index: &LineIndex| run_rep_indexed(sc, opts, r, index).map(|x| (x, ()));
+    run_folding(sc, opts, keep_going, &work, &mut |()| {})
+}
+
+/// What makes one replication of [`run_folding`]: its results and something more.
+type RepWork<'a, T> = dyn Fn(u32, &LineIndex) -> Result<(RepResult, T)> + Sync + 'a;
+
+/// The replications of a run, each made by `work(rep, line index)` together with something
+/// more (`T`), folded in replication order: the results into [`Results`], the more into
+/// `more` (one call per replication, in order). Stops as [`run_while`] says.
+fn run_folding<T: Send>(
+    sc: &Scenario,
+    opts: &RunOptions,
+    keep_going: &(dyn Fn(u32, u32) -> bool + Sync),
+    work: &RepWork<T>,
+    more: &mut (dyn FnMut(T) + Send),
+) -> Result<Option<Results>> {
     let pool = worker_pool(opts.threads)?;
     let threads_used = pool.current_num_threads();
     let mut res = Results::new(sc, opts.clone(), threads_used);
@@ -119,9 +137,10 @@ pub fn run_while(
         &pool,
         total,
         window,
-        &|r| run_rep_indexed(sc, opts, r, &index),
-        &mut |rep| {
+        &|r| work(r, &index),
+        &mut |(rep, t)| {
             res.fold(rep);
+            more(t);
             Ok(())
         },
         &|done| {

@@ -15,8 +15,10 @@
 //! [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 
 use super::once::{Counter, Rep, npv};
-use super::{RunOptions, npv_series};
+use super::{Booking, RepResult, Results, RunOptions, compared, npv_series, run_rep_indexed};
 use crate::economics::business_case::Ledger;
+use crate::economics::lines::LineIndex;
+use crate::engine::compile::CArm;
 use crate::error::Result;
 use crate::scenario::{Arm, Scenario};
 
@@ -35,6 +37,89 @@ pub fn focus_npv_by_scale(
         &|r| rep_npv_by_scale(sc, opts, r, scales),
         &|_, _| {},
     )
+}
+
+/// A run ([`super::run`]) and, in the same pass, [`focus_npv_by_scale`] at `scales`: each
+/// replication's parameters, cohort and classes are made once, and where the scenario has a
+/// control without effects and one compared arm (as the shipped scenarios do) so are the
+/// control's simulation and booking and the simulation of the compared arm's
+/// non-participants, which the run and every scale share ([`rep_with_scales`]). The results
+/// and the NPVs are those of the run and of [`focus_npv_by_scale`], bit for bit.
+pub fn run_with_scales(
+    sc: &Scenario,
+    opts: &RunOptions,
+    scales: &[f64],
+) -> Result<(Results, Vec<Vec<[f64; 8]>>)> {
+    let total = opts.replications as usize;
+    let mut out: Vec<Vec<[f64; 8]>> = scales.iter().map(|_| Vec::with_capacity(total)).collect();
+    let work = |r: u32, index: &LineIndex| rep_with_scales(sc, opts, r, index, scales);
+    let res = super::run_folding(sc, opts, &|_, _| true, &work, &mut |npvs| {
+        for (series, npv) in out.iter_mut().zip(npvs) {
+            series.push(npv);
+        }
+    })?;
+    let res = res.ok_or_else(|| {
+        crate::error::Error::Runtime("the run was stopped before it finished".into())
+    })?;
+    Ok((res, out))
+}
+
+/// Replication `rep` of a run ([`run_rep_indexed`]) and the focus arm's NPVs at `scales`
+/// ([`rep_npv_by_scale`]). With two arms, a scale-free control and a compared arm that
+/// does not share control's trajectories, the run's arms are counted as the scales count
+/// them ([`Counter`]: the counts a run makes, see [`super::run_counts_with`]) and booked as a
+/// run books them ([`Booking::arm`]); the scales then take control's ledger from the run
+/// (scale-free, it is the same at every scale) and the non-participants it simulated.
+/// Otherwise the two are made apart.
+fn rep_with_scales(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rep: u32,
+    index: &LineIndex,
+    scales: &[f64],
+) -> Result<(RepResult, Vec<[f64; 8]>)> {
+    let apart = || -> Result<(RepResult, Vec<[f64; 8]>)> {
+        let run = run_rep_indexed(sc, opts, rep, index)?;
+        Ok((run, rep_npv_by_scale(sc, opts, rep, scales)?))
+    };
+    let focus = Results::focus_arm(sc);
+    if sc.arms.len() != 2 || focus != 1 || !scale_free(&sc.arms[0]) {
+        return apart();
+    }
+    let r = Rep::new(sc, opts, rep)?;
+    let (carm_c, class_c) = r.arm(sc, &r.values, 0, opts.effect_scale)?;
+    let (carm_f, class_f) = r.arm(sc, &r.values, focus, opts.effect_scale)?;
+    // A run simulates such an arm together with control (shared trajectories): made apart.
+    if carm_f.same_trajectories(&carm_c) {
+        return apart();
+    }
+    let mut counter = Counter::new(&r, sc, &carm_c, &class_c);
+    let pair = counter.pair(&carm_f, &class_f)?;
+    let booking = Booking {
+        sc,
+        values: &r.values,
+        lay: &r.lay,
+        classes: &r.classes,
+        disc: &r.disc,
+        index,
+        effect_scale: opts.effect_scale,
+    };
+    let fte = |carm: &CArm| carm.services.iter().map(|s| s.fte).collect::<Vec<f64>>();
+    let counts = counter.counts(0, &carm_c, &class_c, pair)?;
+    let control = booking.arm(0, counts, &class_c, fte(&carm_c));
+    let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
+    let compared_arm = booking.arm(focus, counts, &class_f, fte(&carm_f));
+    let mut npvs = Vec::with_capacity(scales.len());
+    for &x in scales {
+        let (carm_x, class_x) = r.arm(sc, &r.values, focus, x)?;
+        let pair_x = counter.pair(&carm_x, &class_x)?;
+        let counts = counter.counts(focus, &carm_x, &class_x, pair_x)?;
+        npvs.push(npv(
+            &control.ledger,
+            &r.ledger(sc, focus, &carm_x, &counts, x),
+        ));
+    }
+    Ok((compared(vec![control, compared_arm], index), npvs))
 }
 
 /// Whether nothing of arm `arm` depends on the effect scale: no effects, no amount overrides

@@ -1,5 +1,9 @@
 //! The command line: `ressim run`, `ressim check`.
 
+// The doc comments below are the commands' help text as the user reads it, so placeholders
+// such as `outputs/<scenario name>` stay as written rather than in Markdown code spans.
+#![allow(rustdoc::invalid_html_tags)]
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -43,8 +43,8 @@ pub fn focus_npv_by_scale(
 /// replication's parameters, cohort and classes are made once, and where the scenario has a
 /// control without effects and one compared arm (as the shipped scenarios do) so are the
 /// control's simulation and booking and the simulation of the compared arm's
-/// non-participants, which the run and every scale share ([`rep_with_scales`]). The results
-/// and the NPVs are those of the run and of [`focus_npv_by_scale`], bit for bit.
+/// non-participants, which the run and every scale share. The results and the NPVs are those
+/// of the run and of [`focus_npv_by_scale`], bit for bit.
 pub fn run_with_scales(
     sc: &Scenario,
     opts: &RunOptions,

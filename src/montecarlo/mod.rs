@@ -86,8 +86,12 @@ pub fn draw_params(sc: &Scenario, seed: u64, rep: u32, psa: bool) -> Vec<f64> {
 
 /// Run every replication and aggregate.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<Results> {
-    run_while(sc, opts, &|_, _| true)?
-        .ok_or_else(|| Error::Runtime("the run was stopped before it finished".into()))
+    run_while(sc, opts, &|_, _| true)?.ok_or_else(stopped)
+}
+
+/// The error of a pass that was stopped where it is not meant to be.
+fn stopped() -> Error {
+    Error::Runtime("the run was stopped before it finished".into())
 }
 
 /// A pool of `threads` workers (0: one per core).
@@ -221,9 +225,7 @@ fn fold_every<T: Send>(
     );
     match outcome {
         ordered::Outcome::Done => Ok(()),
-        ordered::Outcome::Stopped => Err(Error::Runtime(
-            "the run was stopped before it finished".into(),
-        )),
+        ordered::Outcome::Stopped => Err(stopped()),
         ordered::Outcome::Failed(e) => Err(e),
     }
 }

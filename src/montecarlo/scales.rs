@@ -58,9 +58,7 @@ pub fn run_with_scales(
             series.push(npv);
         }
     })?;
-    let res = res.ok_or_else(|| {
-        crate::error::Error::Runtime("the run was stopped before it finished".into())
-    })?;
+    let res = res.ok_or_else(super::stopped)?;
     Ok((res, out))
 }
 
@@ -109,17 +107,29 @@ fn rep_with_scales(
     let control = booking.arm(0, counts, &class_c, fte(&carm_c));
     let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
     let compared_arm = booking.arm(focus, counts, &class_f, fte(&carm_f));
-    let mut npvs = Vec::with_capacity(scales.len());
-    for &x in scales {
-        let (carm_x, class_x) = r.arm(sc, &r.values, focus, x)?;
-        let pair_x = counter.pair(&carm_x, &class_x)?;
-        let counts = counter.counts(focus, &carm_x, &class_x, pair_x)?;
-        npvs.push(npv(
-            &control.ledger,
-            &r.ledger(sc, focus, &carm_x, &counts, x),
-        ));
-    }
+    let npvs = npvs_against(&r, sc, &mut counter, &control.ledger, scales)?;
     Ok((compared(vec![control, compared_arm], index), npvs))
+}
+
+/// The focus arm's NPVs against `control` (control's ledger, the same at every scale: see
+/// [`scale_free`]) at each of `scales`, its participants counted by `counter`.
+fn npvs_against(
+    r: &Rep,
+    sc: &Scenario,
+    counter: &mut Counter,
+    control: &Ledger,
+    scales: &[f64],
+) -> Result<Vec<[f64; 8]>> {
+    let focus = Results::focus_arm(sc);
+    scales
+        .iter()
+        .map(|&x| {
+            let (carm, class) = r.arm(sc, &r.values, focus, x)?;
+            let pair = counter.pair(&carm, &class)?;
+            let counts = counter.counts(focus, &carm, &class, pair)?;
+            Ok(npv(control, &r.ledger(sc, focus, &carm, &counts, x)))
+        })
+        .collect()
 }
 
 /// Whether nothing of arm `arm` depends on the effect scale: no effects, no amount overrides
@@ -141,27 +151,22 @@ fn rep_npv_by_scale(
         return Ok(vec![[0.0; 8]; scales.len()]);
     }
     let r = Rep::new(sc, opts, rep)?;
-    let mut out = Vec::with_capacity(scales.len());
     if scale_free(&sc.arms[0]) {
-        // Control (and the non-participants) once for every scale.
+        let Some(&first) = scales.first() else {
+            return Ok(Vec::new());
+        };
+        // Control (and the non-participants) once for every scale. Control is counted as
+        // paired with the focus arm at the first scale; paired or not, its counts are the
+        // same (the sharing of `super::run_counts_with`).
         let (carm_c, class_c) = r.arm(sc, &r.values, 0, opts.effect_scale)?;
         let mut counter = Counter::new(&r, sc, &carm_c, &class_c);
-        let mut control: Option<Ledger> = None;
-        for &x in scales {
-            let (carm_f, class_f) = r.arm(sc, &r.values, focus, x)?;
-            let pair = counter.pair(&carm_f, &class_f)?;
-            let ctrl = match control.take() {
-                Some(l) => l,
-                None => {
-                    let counts = counter.counts(0, &carm_c, &class_c, pair)?;
-                    r.ledger(sc, 0, &carm_c, &counts, x)
-                }
-            };
-            let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
-            out.push(npv(&ctrl, &r.ledger(sc, focus, &carm_f, &counts, x)));
-            control = Some(ctrl);
-        }
+        let (carm_f, class_f) = r.arm(sc, &r.values, focus, first)?;
+        let pair = counter.pair(&carm_f, &class_f)?;
+        let counts = counter.counts(0, &carm_c, &class_c, pair)?;
+        let control = r.ledger(sc, 0, &carm_c, &counts, first);
+        npvs_against(&r, sc, &mut counter, &control, scales)
     } else {
+        let mut out = Vec::with_capacity(scales.len());
         for &x in scales {
             let (carm_c, class_c) = r.arm(sc, &r.values, 0, x)?;
             let mut counter = Counter::new(&r, sc, &carm_c, &class_c);
@@ -172,6 +177,6 @@ fn rep_npv_by_scale(
             let counts = counter.counts(focus, &carm_f, &class_f, pair)?;
             out.push(npv(&control, &r.ledger(sc, focus, &carm_f, &counts, x)));
         }
+        Ok(out)
     }
-    Ok(out)
 }

@@ -471,12 +471,9 @@ job = 1.5
 calm = 0.7
 "#;
 
-#[test]
-fn settling_quiet_citizens_changes_no_trajectory() {
-    // Every shipped scenario (pensions, old age, housing, the refusion clock, services), four
-    // kinds of service, and the settled states above (six and seven exits plus housing: up to
-    // and beyond the eight coins a quiet row holds; states settled on the citizen's own table,
-    // by duration steps or an attribute modifier).
+/// The scenarios whose quiet citizens are settled: every shipped one, a staffed one, the
+/// settled states of [`SETTLED`] and a service that reaches settled states.
+fn settled_scenarios() -> Vec<Scenario> {
     let mut scenarios: Vec<Scenario> = scenario::library::runnable()
         .map(|s| scenario::load_shipped(s.name).unwrap())
         .collect();
@@ -507,7 +504,58 @@ job = 2.0
 [arms.treatment.effects.hub]"#,
         );
     scenarios.push(scenario::load_str("aftercare.toml", &aftercare).unwrap());
+    scenarios
+}
+
+#[test]
+fn settling_quiet_citizens_changes_no_trajectory() {
+    // Every shipped scenario (pensions, old age, housing, the refusion clock, services), four
+    // kinds of service, and the settled states above (six and seven exits plus housing: up to
+    // and beyond the eight coins a quiet row holds; states settled on the citizen's own table,
+    // by duration steps or an attribute modifier).
+    let scenarios = settled_scenarios();
     for sc in &scenarios {
         variant_changes_no_trajectory(sc, 2, |carm| assert!(carm.quiet), |carm| carm.quiet = false);
+    }
+}
+
+/// Runs of the same citizens one after the other — each arm and several effect scales, in
+/// the order of a run and its break-even search — with one memo of settled stretches count
+/// exactly what runs without it count, on every scenario of
+/// `settling_quiet_citizens_changes_no_trajectory`; and the memo is used.
+#[test]
+fn settled_stretches_remembered_across_runs_change_no_count() {
+    for sc in settled_scenarios() {
+        let (seed, rep) = (5, 2);
+        let values = draw_params(&sc, seed, rep, true);
+        let cit = cohort::synthesize(&sc, seed, rep);
+        let (sclass, classes) = economics::static_classes(&sc, &cit).unwrap();
+        let lay = montecarlo::layout(&sc, classes.n_classes());
+        let focus = sc.arms.len() - 1;
+        let mut memo = engine::SettleMemo::new();
+        // Last, a scale met before: every stretch of that run is looked up.
+        let runs = [
+            (0, 1.0),
+            (focus, 1.0),
+            (focus, 0.0),
+            (focus, 0.5),
+            (focus, 2.0),
+            (focus, 0.5),
+        ];
+        let mut before = 0;
+        for (k, &(a, x)) in runs.iter().enumerate() {
+            let carm = compile_arm(&sc, &values, a, x).unwrap();
+            let class = engine::classes(&carm, &cit, &sclass);
+            let obs = &mut ressim::engine::NoObserver;
+            let alone = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, obs).unwrap();
+            let remembered =
+                engine::run_arm_remembering(&lay, &carm, &cit, &class, seed, rep, None, &mut memo)
+                    .unwrap();
+            assert_eq!(alone, remembered, "{}: arm {a} at scale {x}", sc.name);
+            if k + 1 < runs.len() {
+                before = memo.hits();
+            }
+        }
+        assert!(memo.hits() > before, "{}: no stretch looked up", sc.name);
     }
 }

@@ -38,6 +38,7 @@ use clock::Clocks;
 use compile::CArm;
 use exits::{ChainState, Exit, Slot, StaticExits, Who};
 use fast::{FastTables, Moves, Present, fast_cycle};
+pub use quiet::SettleMemo;
 use quiet::{Quiet, Quietly, Settle};
 use step::{At, Hot, NOT_HELD, StepCtx};
 
@@ -302,6 +303,41 @@ pub fn run_arm_onto<O: Observer>(
     obs: &mut O,
     base: Option<ArmCounts>,
 ) -> Result<ArmCounts> {
+    run_arm_with(lay, carm, cit, class, seed, rep, obs, base, None)
+}
+
+/// [`run_arm_onto`] without an observer, its settled stretches looked up in and remembered in
+/// `memo` ([`SettleMemo`]): for runs of the same citizens one after the other (the effect
+/// scales of the break-even search). The counts are the same as without it.
+#[allow(clippy::too_many_arguments)]
+pub fn run_arm_remembering(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+    base: Option<ArmCounts>,
+    memo: &mut SettleMemo,
+) -> Result<ArmCounts> {
+    let obs = &mut NoObserver;
+    run_arm_with(lay, carm, cit, class, seed, rep, obs, base, Some(memo))
+}
+
+/// [`run_arm_onto`], with a memo of settled stretches where one is given (one block only: a
+/// run split into blocks runs them without it).
+#[allow(clippy::too_many_arguments)]
+fn run_arm_with<O: Observer>(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+    obs: &mut O,
+    base: Option<ArmCounts>,
+    memo: Option<&mut SettleMemo>,
+) -> Result<ArmCounts> {
     let tables = StaticExits::new(carm);
     let ctx = BlockCtx {
         lay,
@@ -313,7 +349,7 @@ pub fn run_arm_onto<O: Observer>(
         tables: &tables,
     };
     let mut counts = if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
-        run_block(&ctx, 0, cit.n, obs, base)?
+        run_block(&ctx, 0, cit.n, obs, base, memo)?
     } else {
         use rayon::prelude::*;
         let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
@@ -324,6 +360,7 @@ pub fn run_arm_onto<O: Observer>(
                     b * BLOCK,
                     ((b + 1) * BLOCK).min(cit.n),
                     &mut NoObserver,
+                    None,
                     None,
                 )
             })
@@ -457,6 +494,7 @@ fn run_block<O: Observer>(
     hi: usize,
     obs: &mut O,
     base: Option<ArmCounts>,
+    mut memo: Option<&mut SettleMemo>,
 ) -> Result<ArmCounts> {
     let BlockCtx {
         lay,
@@ -587,6 +625,9 @@ fn run_block<O: Observer>(
         cm,
         track_course,
     };
+    if let Some(memo) = memo.as_deref_mut() {
+        memo.enter(carm, &settle);
+    }
     // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
     // with the cycle in which it is first found quiet, where nothing else can reach it).
     let mut ahead_until = vec![0u32; n];
@@ -675,7 +716,19 @@ fn run_block<O: Observer>(
                 let until = if ahead { h } else { m + 1 };
                 let attrs_i = &mut attrs[i * na..(i + 1) * na];
                 let course_i = &mut course_months[i];
-                let t = settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, (m, until));
+                let span = (m, until);
+                let t = match memo.as_deref_mut() {
+                    Some(memo) => settle.cycles_remembered(
+                        memo,
+                        &me,
+                        &mut chains,
+                        &mut clocks,
+                        course_i,
+                        attrs_i,
+                        span,
+                    ),
+                    None => settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span),
+                };
                 ahead_until[i] = t as u32;
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];

@@ -14,7 +14,7 @@ use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::{CArm, compile_arm};
-use crate::engine::{self, ArmCounts, Layout, NoObserver};
+use crate::engine::{self, ArmCounts, Layout, NoObserver, SettleMemo};
 use crate::error::Result;
 use crate::scenario::Scenario;
 
@@ -75,7 +75,9 @@ impl Rep {
         ledger(sc, &booked, &self.disc, &per_cycle)
     }
 
-    /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`.
+    /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`; with
+    /// `memo`, its settled stretches looked up and remembered there ([`SettleMemo`]).
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         sc: &Scenario,
@@ -84,10 +86,14 @@ impl Rep {
         cit: &Citizens,
         class: &[u16],
         base: Option<ArmCounts>,
+        memo: Option<&mut SettleMemo>,
     ) -> Result<ArmCounts> {
-        let obs = &mut NoObserver;
-        engine::run_arm_onto(&self.lay, carm, cit, class, self.seed, self.rep, obs, base)
-            .map_err(in_arm(sc, self.rep, a))
+        let (lay, seed, rep) = (&self.lay, self.seed, self.rep);
+        match memo {
+            Some(memo) => engine::run_arm_remembering(lay, carm, cit, class, seed, rep, base, memo),
+            None => engine::run_arm_onto(lay, carm, cit, class, seed, rep, &mut NoObserver, base),
+        }
+        .map_err(in_arm(sc, rep, a))
     }
 }
 
@@ -106,6 +112,9 @@ pub(super) struct Counter<'a> {
     control: &'a CArm,
     class_c: &'a [u16],
     others: Vec<Others>,
+    /// The settled stretches of the participants' runs, shared by every arm and scale counted
+    /// here: they are the same citizens each time.
+    memo: SettleMemo,
 }
 
 impl<'a> Counter<'a> {
@@ -118,6 +127,7 @@ impl<'a> Counter<'a> {
             control,
             class_c,
             others: Vec::new(),
+            memo: SettleMemo::new(),
         }
     }
 
@@ -141,7 +151,7 @@ impl<'a> Counter<'a> {
         let class_rest = pick(self.class_c, &participant, false);
         let counts = self
             .rep
-            .run(self.sc, 0, self.control, &rest, &class_rest, None)?;
+            .run(self.sc, 0, self.control, &rest, &class_rest, None, None)?;
         self.others.push(Others {
             participants: self.rep.cit.subset(&participant, true),
             participant,
@@ -154,7 +164,7 @@ impl<'a> Counter<'a> {
     /// from [`Counter::pair`], the pair's participants simulated onto its non-participants'
     /// counts; without, every citizen simulated.
     pub fn counts(
-        &self,
+        &mut self,
         a: usize,
         carm: &CArm,
         class: &[u16],
@@ -164,10 +174,13 @@ impl<'a> Counter<'a> {
             Some(o) => {
                 let class_part = pick(class, &o.participant, true);
                 let base = Some(o.counts.clone());
+                let memo = Some(&mut self.memo);
                 self.rep
-                    .run(self.sc, a, carm, &o.participants, &class_part, base)
+                    .run(self.sc, a, carm, &o.participants, &class_part, base, memo)
             }
-            None => self.rep.run(self.sc, a, carm, &self.rep.cit, class, None),
+            None => self
+                .rep
+                .run(self.sc, a, carm, &self.rep.cit, class, None, None),
         }
     }
 }

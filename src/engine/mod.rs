@@ -717,8 +717,10 @@ fn run_block<O: Observer>(
                 let attrs_i = &mut attrs[i * na..(i + 1) * na];
                 let course_i = &mut course_months[i];
                 let span = (m, until);
+                // Only stretches settled ahead are remembered: a single cycle costs less to
+                // settle than to look up.
                 let t = match memo.as_deref_mut() {
-                    Some(memo) => settle.cycles_remembered(
+                    Some(memo) if ahead && memo.on() => settle.cycles_remembered(
                         memo,
                         &me,
                         &mut chains,
@@ -727,7 +729,7 @@ fn run_block<O: Observer>(
                         attrs_i,
                         span,
                     ),
-                    None => settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span),
+                    _ => settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span),
                 };
                 ahead_until[i] = t as u32;
                 if sees {

@@ -298,6 +298,12 @@ pub struct SettleMemo {
     key: Vec<u64>,
     /// Stretches looked up rather than settled.
     hits: u64,
+    /// Stretches looked for, and those found, since the current run started.
+    run: (u64, u64),
+    /// Off for good: a run found too few of its stretches (see [`SettleMemo::enter`]).
+    off: bool,
+    /// The current run follows others whose stretches are remembered.
+    follows: bool,
 }
 
 /// A hasher for keys of whole 64-bit words (FxHash's step, finished by [`rng::mix64`]): much
@@ -360,9 +366,25 @@ impl SettleMemo {
         self.hits
     }
 
+    /// Whether stretches are looked up and remembered.
+    pub(super) fn on(&self) -> bool {
+        !self.off
+    }
+
     /// A run of arm `carm` starts: the stretches remembered hold while its life course, benefit
     /// clock, months per cycle and course time tracking are those they were settled with.
+    ///
+    /// Where a run that could look up the stretches of an earlier one found fewer than one in
+    /// [`FEW`] (the effects reach the states where citizens settle, say, so that no stretch
+    /// is the same at another scale), remembering costs more than it saves: the memo turns
+    /// off for the runs that follow. Either way every count is the same.
     pub(super) fn enter(&mut self, carm: &CArm, settle: &Settle) {
+        let (looked, found) = std::mem::take(&mut self.run);
+        if looked > 0 && found * FEW < looked {
+            self.off = true;
+            self.seen = HashMap::default();
+            return;
+        }
         let arm = MemoArm {
             life: settle.life.cloned(),
             benefit: carm.benefit.clone(),
@@ -373,8 +395,12 @@ impl SettleMemo {
             self.seen.clear();
             self.arm = Some(arm);
         }
+        self.follows = !self.seen.is_empty();
     }
 }
+
+/// [`SettleMemo`] stays on while each run finds at least one in `FEW` of its stretches.
+const FEW: u64 = 8;
 
 /// A quiet citizen: its row, its number in the block, its class, its states (course,
 /// housing) and its random key.
@@ -424,6 +450,8 @@ impl Settle<'_> {
         key.extend(months(chains).map(u64::from));
         key.extend(attrs.iter().map(|a| a.to_bits()));
         c.q.write_key(chains, c.i, &mut key);
+        // Only a run that follows others can find its stretches.
+        memo.run.0 += memo.follows as u64;
         if let Some(s) = memo.seen.get(key.as_slice()) {
             chains[0].slot[c.i].months = s.months[0];
             if housing {
@@ -433,6 +461,7 @@ impl Settle<'_> {
             attrs.copy_from_slice(&s.attrs);
             *course_months = s.course_months;
             memo.hits += 1;
+            memo.run.1 += memo.follows as u64;
             memo.key = key;
             return s.t;
         }

@@ -548,9 +548,10 @@ fn settled_stretches_remembered_across_runs_change_no_count() {
             let class = engine::classes(&carm, &cit, &sclass);
             let obs = &mut ressim::engine::NoObserver;
             let alone = engine::run_arm(&lay, &carm, &cit, &class, seed, rep, obs).unwrap();
-            let remembered =
-                engine::run_arm_remembering(&lay, &carm, &cit, &class, seed, rep, None, &mut memo)
-                    .unwrap();
+            let remembered = {
+                let memo = Some(&mut memo);
+                engine::run_arm_onto(&lay, &carm, &cit, &class, seed, rep, obs, None, memo).unwrap()
+            };
             assert_eq!(alone, remembered, "{}: arm {a} at scale {x}", sc.name);
             if k == 1 {
                 assert!(memo.hits() > 0, "{}: no stretch looked up", sc.name);

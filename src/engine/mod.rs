@@ -286,48 +286,17 @@ pub fn run_arm<O: Observer>(
     rep: u32,
     obs: &mut O,
 ) -> Result<ArmCounts> {
-    run_arm_onto(lay, carm, cit, class, seed, rep, obs, None)
+    run_arm_onto(lay, carm, cit, class, seed, rep, obs, None, None)
 }
 
 /// [`run_arm`], its counts added to `base` (the counts of other citizens of the same arm,
 /// simulated apart): what [`ArmCounts::merge`] of the two gives, without zeroing counts of
-/// its own and adding them after.
+/// its own and adding them after. With `memo`, the settled stretches are looked up and
+/// remembered there ([`SettleMemo`]: for runs of the same citizens one after the other, as
+/// the break-even search's effect scales are; a run split into blocks, or shown to an observer
+/// that looks at citizens, does without). The counts are the same with it or without.
 #[allow(clippy::too_many_arguments)]
 pub fn run_arm_onto<O: Observer>(
-    lay: &Layout,
-    carm: &CArm,
-    cit: &Citizens,
-    class: &[u16],
-    seed: u64,
-    rep: u32,
-    obs: &mut O,
-    base: Option<ArmCounts>,
-) -> Result<ArmCounts> {
-    run_arm_with(lay, carm, cit, class, seed, rep, obs, base, None)
-}
-
-/// [`run_arm_onto`] without an observer, its settled stretches looked up in and remembered in
-/// `memo` ([`SettleMemo`]): for runs of the same citizens one after the other (the effect
-/// scales of the break-even search). The counts are the same as without it.
-#[allow(clippy::too_many_arguments)]
-pub fn run_arm_remembering(
-    lay: &Layout,
-    carm: &CArm,
-    cit: &Citizens,
-    class: &[u16],
-    seed: u64,
-    rep: u32,
-    base: Option<ArmCounts>,
-    memo: &mut SettleMemo,
-) -> Result<ArmCounts> {
-    let obs = &mut NoObserver;
-    run_arm_with(lay, carm, cit, class, seed, rep, obs, base, Some(memo))
-}
-
-/// [`run_arm_onto`], with a memo of settled stretches where one is given (one block only: a
-/// run split into blocks runs them without it).
-#[allow(clippy::too_many_arguments)]
-fn run_arm_with<O: Observer>(
     lay: &Layout,
     carm: &CArm,
     cit: &Citizens,

@@ -88,12 +88,9 @@ impl Rep {
         base: Option<ArmCounts>,
         memo: Option<&mut SettleMemo>,
     ) -> Result<ArmCounts> {
-        let (lay, seed, rep) = (&self.lay, self.seed, self.rep);
-        match memo {
-            Some(memo) => engine::run_arm_remembering(lay, carm, cit, class, seed, rep, base, memo),
-            None => engine::run_arm_onto(lay, carm, cit, class, seed, rep, &mut NoObserver, base),
-        }
-        .map_err(in_arm(sc, rep, a))
+        let (lay, seed, rep, obs) = (&self.lay, self.seed, self.rep, &mut NoObserver);
+        engine::run_arm_onto(lay, carm, cit, class, seed, rep, obs, base, memo)
+            .map_err(in_arm(sc, rep, a))
     }
 }
 

@@ -193,6 +193,7 @@ fn run_arms<O: engine::Observer>(
                         rep,
                         &mut observers[x],
                         base,
+                        None,
                     )
                     .map_err(in_arm(x))?,
                 );

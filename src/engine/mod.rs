@@ -588,7 +588,7 @@ fn run_block<O: Observer>(
     let n_follow = n_chains.min(2);
     // Only an observer that looks at citizens is shown each citizen-cycle.
     let sees = obs.sees_citizens();
-    let quiet = Quiet::new(carm, &clocks, tables, &hot, track_course);
+    let quiet = Quiet::new(carm, &clocks, tables, &hot, (track_course, cm));
     let settle = Settle {
         life,
         cm,

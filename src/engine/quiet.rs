@@ -52,6 +52,15 @@ pub(super) struct Row {
     /// Per chain (course, housing): where in `keys` (first, how many) the keys of the state's
     /// exits lie when they are read with the citizen's own table; None for a shared table.
     own: [Option<(u8, u8)>; 2],
+    /// Per chain: the state's own table holds bounds for the exits that read an age
+    /// ([`crate::engine::life::AgeBound`]), which must be current too.
+    bounded: [bool; 2],
+    /// The time in the course state before which its planned length does not end this
+    /// cycle: its `max_months` less a cycle (`u32::MAX` without a planned length).
+    before_max: u32,
+    /// The course state is part of the course and the course time is tracked: it grows in
+    /// each settled cycle (else it is 0).
+    pub(super) in_course: bool,
     /// What the life course can do in the course state (None without a life course).
     pub(super) fate: Option<Fate>,
     /// The refusion clock runs in the course state or the housing state ([`Clocks::runs_in`]).
@@ -62,10 +71,11 @@ pub(super) struct Row {
 type Shared<'a> = (&'a [u64], &'a [Exit]);
 
 /// The coins of a state for [`Row::new`]: keys and thresholds of a shared table (none where
-/// nothing leaves), or the keys of the citizen's own table.
+/// nothing leaves), or the keys of the citizen's own table and whether it holds bounds for
+/// exits that read an age.
 enum Coins<'a> {
     Shared(Shared<'a>),
-    Own(&'a [u64]),
+    Own(&'a [u64], bool),
 }
 
 impl<'a> Coins<'a> {
@@ -74,21 +84,29 @@ impl<'a> Coins<'a> {
     fn split(&self) -> (Shared<'a>, Option<&'a [u64]>) {
         match *self {
             Coins::Shared(shared) => (shared, None),
-            Coins::Own(keys) => ((&[], &[]), Some(keys)),
+            Coins::Own(keys, _) => ((&[], &[]), Some(keys)),
         }
+    }
+
+    /// An own table with bounds for the exits that read an age.
+    fn bounded(&self) -> bool {
+        matches!(*self, Coins::Own(_, true))
     }
 }
 
 impl Row {
     /// The row of course state `s0` and housing state `s1` with the coins of each; None when
-    /// they are more than [`MAX_COINS`].
+    /// they are more than [`MAX_COINS`]. `track_course`: the course time is tracked.
     fn new(
         carm: &CArm,
         clocks: &Clocks,
         (s0, s1): (usize, usize),
-        course: Coins,
-        housing: Coins,
+        (course, housing): (Coins, Coins),
+        track_course: bool,
+        cm: u32,
     ) -> Option<Row> {
+        let bounded = [course.bounded(), housing.bounded()];
+        let cst = &carm.chains[0][s0];
         let ((course, own0), (housing, own1)) = (course.split(), housing.split());
         let n = course.0.len() + housing.0.len();
         let own_len = |o: Option<&[u64]>| o.map_or(0, <[u64]>::len);
@@ -100,6 +118,9 @@ impl Row {
             exits: [Exit::default(); MAX_COINS],
             n,
             own: [None; 2],
+            bounded,
+            before_max: cst.max_months.map_or(u32::MAX, |mx| mx.saturating_sub(cm)),
+            in_course: track_course && cst.in_course,
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
             clock: clocks.runs_in((s0 as u16, s1 as u16), carm.chains.len() > 1),
         };
@@ -124,7 +145,9 @@ impl Row {
     /// tables in `chains`, onto `key` ([`SettleMemo`]). The life course's part (`fate`) is
     /// fixed by the course state and the arm's life course, which the memo checks apart.
     fn write_key(&self, chains: &[ChainState], i: usize, key: &mut Vec<u64>) {
-        key.push(self.n as u64 | (self.clock as u64) << 8);
+        let flags = [self.clock, self.in_course, self.bounded[0], self.bounded[1]];
+        let flags = flags.iter().enumerate().map(|(k, &f)| (f as u64) << k);
+        key.push(self.n as u64 | flags.sum::<u64>() << 8 | (self.before_max as u64) << 32);
         for (k, x) in self.keys.iter().zip(&self.exits) {
             key.extend([*k, x.threshold]);
         }
@@ -137,6 +160,7 @@ impl Row {
             if let Some(ch) = chains.get(c) {
                 let sl = &ch.slot[i];
                 key.extend([sl.live as u64, sl.valid_until as u64, sl.stale as u64]);
+                key.push(sl.bound_until as u64);
                 let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
                 key.extend(exits.iter().take(n as usize).map(|x| x.threshold));
             }
@@ -151,8 +175,9 @@ impl Row {
     }
 
     /// Whether nothing moves citizen `i` (attributes `attrs`) this cycle, whose random bits
-    /// are `bits`: no coin of the shared tables or of its own current tables fires, and the
-    /// life course neither ends its life nor moves it at an age.
+    /// are `bits`: the course state's planned length does not end, no coin of the shared
+    /// tables or of its own current tables fires, and the life course neither ends its life
+    /// nor moves it at an age.
     #[inline(always)]
     pub(super) fn keeps(
         &self,
@@ -162,7 +187,10 @@ impl Row {
         attrs: &[f64],
         bits: u64,
     ) -> bool {
-        self.stays(bits)
+        chains
+            .first()
+            .is_some_and(|ch| ch.slot[i].months < self.before_max)
+            && self.stays(bits)
             && self.own_stays(0, chains.first(), i, bits)
             && self.own_stays(1, chains.get(1), i, bits)
             && (life.zip(self.fate.as_ref())).is_none_or(|(l, f)| l.spares(f, attrs, bits))
@@ -171,10 +199,13 @@ impl Row {
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
     /// chain) fires for `bits`; true where the row's state there has a shared table. Only a
     /// current table counts — made (`valid_until` ≠ 0), no entry stale after a change of
-    /// services, and the time in the state not yet at its next duration step — which is when
-    /// the general step uses it without a refresh:
-    /// then it moves the citizen exactly when an exit fires (none can where the table is not
-    /// `live`: every threshold is 0).
+    /// services, the time in the state not yet at its next duration step, and where the
+    /// table holds bounds for the exits that read an age, the bounds made and not yet due
+    /// again — which is when the general step uses it without a refresh: then it moves the
+    /// citizen exactly when an exit fires (none can where the table is not `live`: every
+    /// threshold is 0). A bound is at least the exact entry it stands for, so where no exit
+    /// fires on the bounds none fires on the exact entries either (the general step makes an
+    /// exact entry only when its bound fires).
     #[inline(always)]
     fn own_stays(&self, c: usize, ch: Option<&ChainState>, i: usize, bits: u64) -> bool {
         let Some((at, n)) = self.own[c] else {
@@ -184,7 +215,8 @@ impl Row {
             return false;
         };
         let sl = &ch.slot[i];
-        let current = sl.valid_until != 0 && sl.stale == 0 && sl.months < sl.valid_until;
+        let bounds = !self.bounded[c] || (sl.bound_until != 0 && sl.months < sl.bound_until);
+        let current = sl.valid_until != 0 && sl.stale == 0 && sl.months < sl.valid_until && bounds;
         current && {
             let keys = &self.keys[at as usize..][..n as usize];
             let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
@@ -202,16 +234,18 @@ pub(super) struct Quiet {
 }
 
 impl Quiet {
-    /// Which states of the arm can be settled here: no planned length, not part of the course
-    /// when the course time is tracked, exits by a shared table (or none) or by the citizen's
-    /// own table where no exit reads an age and the state's clock is its own time in it
-    /// ([`Row::own_stays`]); housing held by the course state or left likewise.
+    /// Which states of the arm can be settled here: no planned length but in a course state
+    /// whose clock is its own time in it, exits by a shared table (or none) or by the
+    /// citizen's own table where the state's clock is its own time in it and every exit that
+    /// reads an age is bounded ([`Row::own_stays`]); housing held by the course state or left
+    /// likewise. Course states are settled too when the course time is tracked: it grows in
+    /// each settled cycle, as in the general step.
     pub(super) fn new(
         carm: &CArm,
         clocks: &Clocks,
         tables: &StaticExits,
         hot: &[Hot],
-        track_course: bool,
+        (track_course, cm): (bool, u32),
     ) -> Quiet {
         let n0 = carm.chains.first().map_or(0, |c| c.len());
         let housing = carm.chains.len() > 1;
@@ -219,7 +253,8 @@ impl Quiet {
         // The coins of (chain, state) for a participant or not; None: not settled here.
         let coins = |c: usize, s: usize, p: bool| -> Option<Coins> {
             let cst = &carm.chains[c][s];
-            if cst.max_months.is_some() || (c == 0 && track_course && cst.in_course) {
+            // The planned length is checked on the time in the state ([`Row::keeps`]).
+            if cst.max_months.is_some() && (c != 0 || cst.course_clock) {
                 return None;
             }
             if cst.edges.is_empty() {
@@ -229,14 +264,14 @@ impl Quiet {
                 Some((row, true)) => Some(Coins::Shared((&cst.keys, row))),
                 Some((_, false)) => Some(Coins::Shared((&[], &[]))),
                 // The citizen's own table: the general step refreshes it on the state's clock
-                // (so that must be the time in the state) and every cycle for an exit that
-                // reads an age (none may).
+                // (so that must be the time in the state), and every cycle for an exit that
+                // reads an age unless such exits are bounded.
                 None => {
-                    let aged = carm.life.as_ref().is_some_and(|l| {
-                        l.refresh_every_cycle[c][s] != 0 || l.age_bounds[c][s].is_some()
-                    });
-                    (!cst.course_clock && !aged && cst.keys.len() <= MAX_COINS)
-                        .then_some(Coins::Own(&cst.keys))
+                    let life = carm.life.as_ref();
+                    let bounded = life.is_some_and(|l| l.age_bounds[c][s].is_some());
+                    let aged = life.is_some_and(|l| l.refresh_every_cycle[c][s] != 0);
+                    (!cst.course_clock && (bounded || !aged) && cst.keys.len() <= MAX_COINS)
+                        .then_some(Coins::Own(&cst.keys, bounded))
                 }
             }
         };
@@ -255,7 +290,7 @@ impl Quiet {
                             (true, hl) if hl as usize != s1 => return None,
                             (true, _) => Coins::Shared((&[], &[])),
                         };
-                        Row::new(carm, clocks, (s0, s1), course, housing)
+                        Row::new(carm, clocks, (s0, s1), (course, housing), track_course, cm)
                     });
                     rows.push(row);
                 }
@@ -494,12 +529,15 @@ impl Settle<'_> {
         (from, until): (usize, usize),
     ) -> usize {
         let housing = chains.len() > 1;
-        // Outside the course the course time is 0 in every cycle settled here.
-        if self.track_course {
+        // The course time grows in each cycle settled in the course; outside the course it is
+        // 0 in every cycle settled here.
+        let course_step = if c.q.in_course { self.cm } else { 0 };
+        if self.track_course && !c.q.in_course {
             *course_months = 0;
         }
         let mut t = from;
         loop {
+            *course_months += course_step;
             chains[0].slot[c.i].months += self.cm;
             if housing {
                 chains[1].slot[c.i].months += self.cm;

@@ -102,11 +102,19 @@ impl<'a> Clocks<'a> {
         lo as u32
     }
 
-    /// Whether citizen `i`'s refusion step would rise were its clock to run `months` more
-    /// ([`Clocks::stay`] would then move it in the tally).
+    /// For how many more cycles of `cm` months citizen `i`'s clock can run with its refusion
+    /// step staying ([`Clocks::stay`] moves it in the tally when it rises).
     #[inline(always)]
-    pub(super) fn would_rise(&self, i: usize, months: u32) -> bool {
-        self.benefit.is_some() && self.at[i].0 + months >= self.rise[i]
+    pub(super) fn steady(&self, i: usize, cm: u32) -> u64 {
+        if self.benefit.is_none() {
+            return u64::MAX;
+        }
+        // The k-th cycle ends at `at + cm·k`, which must stay below `rise`.
+        let (at, rise) = (self.at[i].0 as u64 + cm as u64, self.rise[i] as u64);
+        match at < rise {
+            true => (rise - at - 1) / cm.max(1) as u64 + 1,
+            false => 0,
+        }
     }
 
     /// Citizen `i`'s clock: months on it, its step, the months at which the step next rises.

@@ -61,6 +61,8 @@ pub(super) struct Row {
     /// The course state is part of the course and the course time is tracked: it grows in
     /// each settled cycle (else it is 0).
     pub(super) in_course: bool,
+    /// Months per cycle.
+    cm: u32,
     /// What the life course can do in the course state (None without a life course).
     pub(super) fate: Option<Fate>,
     /// The refusion clock runs in the course state or the housing state ([`Clocks::runs_in`]).
@@ -121,6 +123,7 @@ impl Row {
             bounded,
             before_max: cst.max_months.map_or(u32::MAX, |mx| mx.saturating_sub(cm)),
             in_course: track_course && cst.in_course,
+            cm,
             fate: carm.life.as_ref().map(|l| l.fate(s0 as u16)),
             clock: clocks.runs_in((s0 as u16, s1 as u16), carm.chains.len() > 1),
         };
@@ -175,9 +178,8 @@ impl Row {
     }
 
     /// Whether nothing moves citizen `i` (attributes `attrs`) this cycle, whose random bits
-    /// are `bits`: the course state's planned length does not end, no coin of the shared
-    /// tables or of its own current tables fires, and the life course neither ends its life
-    /// nor moves it at an age.
+    /// are `bits`: the row's tests of the time in the states pass ([`Row::time_tests`]) and
+    /// no coin moves it ([`Row::coins_keep`]).
     #[inline(always)]
     pub(super) fn keeps(
         &self,
@@ -187,22 +189,76 @@ impl Row {
         attrs: &[f64],
         bits: u64,
     ) -> bool {
-        chains
-            .first()
-            .is_some_and(|ch| ch.slot[i].months < self.before_max)
-            && self.stays(bits)
+        self.time_tests(chains, i, true, |ok, months, limit| ok && months < limit) == Some(true)
+            && self.coins_keep(life, chains, i, attrs, bits)
+    }
+
+    /// For how many cycles, from the one that starts with citizen `i`'s time in its states
+    /// as in `chains`, the row's tests of that time pass if the citizen stays (0: not even in
+    /// this one); see [`Row::time_tests`].
+    #[inline(always)]
+    fn steady(&self, chains: &[ChainState], i: usize) -> u64 {
+        let cm = self.cm;
+        let fold = |n: u64, months, limit| n.min(cycles_below(months, limit, cm));
+        self.time_tests(chains, i, u64::MAX, fold).unwrap_or(0)
+    }
+
+    /// The row's tests of citizen `i`'s time in its states, folded with `f` from `init`, each
+    /// a pair (months, limit) that passes while the months are below the limit: the course
+    /// state's planned length does not end this cycle, and each own table is current — the
+    /// time in the state not yet at its next duration step, and where the table holds
+    /// bounds for the exits that read an age, the bounds not yet due again. None where an
+    /// own table is not current whatever the time: not made (`valid_until` = 0), an entry
+    /// stale after a change of services, or its bounds not made. While all pass, the general
+    /// step uses the tables without a refresh, and it moves the citizen exactly when an exit
+    /// fires.
+    #[inline(always)]
+    fn time_tests<T>(
+        &self,
+        chains: &[ChainState],
+        i: usize,
+        init: T,
+        f: impl Fn(T, u32, u32) -> T,
+    ) -> Option<T> {
+        let mut acc = f(init, chains.first()?.slot[i].months, self.before_max);
+        for (c, own) in self.own.iter().enumerate() {
+            if own.is_none() {
+                continue;
+            }
+            let sl = &chains.get(c)?.slot[i];
+            if sl.valid_until == 0 || sl.stale != 0 || (self.bounded[c] && sl.bound_until == 0) {
+                return None;
+            }
+            acc = f(acc, sl.months, sl.valid_until);
+            if self.bounded[c] {
+                acc = f(acc, sl.months, sl.bound_until);
+            }
+        }
+        Some(acc)
+    }
+
+    /// Whether no coin moves citizen `i` (attributes `attrs`) in a cycle whose random bits are
+    /// `bits` and whose time tests pass ([`Row::time_tests`]): no exit of the shared tables or of
+    /// its own tables fires, and the life course neither ends its life nor moves it at an
+    /// age.
+    #[inline(always)]
+    fn coins_keep(
+        &self,
+        life: Option<&CLife>,
+        chains: &[ChainState],
+        i: usize,
+        attrs: &[f64],
+        bits: u64,
+    ) -> bool {
+        self.stays(bits)
             && self.own_stays(0, chains.first(), i, bits)
             && self.own_stays(1, chains.get(1), i, bits)
             && (life.zip(self.fate.as_ref())).is_none_or(|(l, f)| l.spares(f, attrs, bits))
     }
 
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
-    /// chain) fires for `bits`; true where the row's state there has a shared table. Only a
-    /// current table counts — made (`valid_until` ≠ 0), no entry stale after a change of
-    /// services, the time in the state not yet at its next duration step, and where the
-    /// table holds bounds for the exits that read an age, the bounds made and not yet due
-    /// again — which is when the general step uses it without a refresh: then it moves the
-    /// citizen exactly when an exit fires (none can where the table is not `live`: every
+    /// chain) fires for `bits`, the table current ([`Row::time_tests`]); true where the row's
+    /// state there has a shared table. None fires where the table is not `live` (every
     /// threshold is 0). A bound is at least the exact entry it stands for, so where no exit
     /// fires on the bounds none fires on the exact entries either (the general step makes an
     /// exact entry only when its bound fires).
@@ -215,13 +271,18 @@ impl Row {
             return false;
         };
         let sl = &ch.slot[i];
-        let bounds = !self.bounded[c] || (sl.bound_until != 0 && sl.months < sl.bound_until);
-        let current = sl.valid_until != 0 && sl.stale == 0 && sl.months < sl.valid_until && bounds;
-        current && {
-            let keys = &self.keys[at as usize..][..n as usize];
-            let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
-            !sl.live || fired(keys, &exits[..keys.len()], bits) == 0
-        }
+        let keys = &self.keys[at as usize..][..n as usize];
+        let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
+        !sl.live || fired(keys, &exits[..keys.len()], bits) == 0
+    }
+}
+
+/// How many of the cycles that start at `months`, `months + cm`, … start below `limit`.
+#[inline(always)]
+fn cycles_below(months: u32, limit: u32, cm: u32) -> u64 {
+    match months < limit {
+        true => (limit - months - 1) as u64 / cm.max(1) as u64 + 1,
+        false => 0,
     }
 }
 
@@ -528,39 +589,85 @@ impl Settle<'_> {
         attrs: &mut [f64],
         (from, until): (usize, usize),
     ) -> usize {
-        let housing = chains.len() > 1;
         // The course time grows in each cycle settled in the course; outside the course it is
         // 0 in every cycle settled here.
-        let course_step = if c.q.in_course { self.cm } else { 0 };
         if self.track_course && !c.q.in_course {
             *course_months = 0;
         }
-        let mut t = from;
-        loop {
-            *course_months += course_step;
-            chains[0].slot[c.i].months += self.cm;
-            if housing {
-                chains[1].slot[c.i].months += self.cm;
-            }
-            if c.q.clock {
-                clocks.stay(c.i, c.cl, self.cm, c.was, housing);
-            }
+        // Cycle `from`, found quiet by the caller (its refusion step may rise at its end).
+        self.stay(c, chains, clocks, course_months, 1);
+        if let Some(l) = self.life {
+            l.grow(c.was.0, attrs);
+        }
+        // The cycles after it, for as long as its time in the states, its course time and
+        // its clock only grow (no planned length ends, its own tables stay current, its
+        // refusion step stays): only their coins and ages are looked at one by one, and
+        // the rest is booked for all of them after the loop.
+        let steady = match c.q.clock {
+            true => c.q.steady(chains, c.i).min(clocks.steady(c.i, self.cm)),
+            false => c.q.steady(chains, c.i),
+        };
+        let last = (from as u64 + 1).saturating_add(steady).min(until as u64) as usize;
+        let mut t = from + 1;
+        while t < last
+            && c.q.coins_keep(
+                self.life,
+                chains,
+                c.i,
+                attrs,
+                rng::cycle_bits(c.key, t as u32),
+            )
+        {
             if let Some(l) = self.life {
                 l.grow(c.was.0, attrs);
             }
             t += 1;
-            if t >= until
-                || (c.q.clock && clocks.would_rise(c.i, self.cm))
-                || !c.q.keeps(
-                    self.life,
-                    chains,
-                    c.i,
-                    attrs,
-                    rng::cycle_bits(c.key, t as u32),
-                )
-            {
-                return t;
-            }
         }
+        self.stay(c, chains, clocks, course_months, (t - from - 1) as u32);
+        t
+    }
+
+    /// The bookkeeping of `k` cycles in which citizen `c` stays: its time in its states and
+    /// its course time grow, and its refusion clock runs.
+    #[inline(always)]
+    fn stay(
+        &self,
+        c: &Quietly,
+        chains: &mut [ChainState],
+        clocks: &mut Clocks,
+        course_months: &mut u32,
+        k: u32,
+    ) {
+        let months = self.cm * k;
+        for ch in chains.iter_mut().take(2) {
+            ch.slot[c.i].months += months;
+        }
+        if c.q.in_course {
+            *course_months += months;
+        }
+        if c.q.clock {
+            clocks.stay(c.i, c.cl, months, c.was, chains.len() > 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycles_below;
+
+    /// The cycles that start at 10, 13, 16, … months below a limit, counted by hand.
+    #[test]
+    fn cycles_below_counts_the_cycles_that_start_below_the_limit() {
+        // 10, 13, 16 and 19 start below 20; 22 does not.
+        assert_eq!(cycles_below(10, 20, 3), 4);
+        // 10, 13, 16 below 19: the limit itself is not below.
+        assert_eq!(cycles_below(10, 19, 3), 3);
+        assert_eq!(cycles_below(10, 11, 3), 1);
+        assert_eq!(cycles_below(10, 10, 3), 0);
+        assert_eq!(cycles_below(12, 10, 1), 0);
+        // Monthly cycles: every month from 0 to 59 is below a planned length of 60.
+        assert_eq!(cycles_below(0, 60, 1), 60);
+        // No limit: more cycles than any horizon.
+        assert!(cycles_below(0, u32::MAX, 1) > 1_000_000);
     }
 }

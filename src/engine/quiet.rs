@@ -150,10 +150,22 @@ impl Row {
     fn write_key(&self, chains: &[ChainState], i: usize, key: &mut Vec<u64>) {
         let flags = [self.clock, self.in_course, self.bounded[0], self.bounded[1]];
         let flags = flags.iter().enumerate().map(|(k, &f)| (f as u64) << k);
-        key.push(self.n as u64 | flags.sum::<u64>() << 8 | (self.before_max as u64) << 32);
-        for (k, x) in self.keys.iter().zip(&self.exits) {
+        // Only the coins in use: the shared ones (key and threshold), then the keys of the own
+        // tables' coins; how many of each is in the first word, so the layout is fixed by it.
+        let n = self.n.min(MAX_COINS);
+        let own = self
+            .own
+            .iter()
+            .flatten()
+            .map(|&(_, len)| len as usize)
+            .sum::<usize>();
+        let own = own.min(MAX_COINS - n);
+        let counts = n as u64 | (own as u64) << 4;
+        key.push(counts | flags.sum::<u64>() << 8 | (self.before_max as u64) << 32);
+        for (k, x) in self.keys[..n].iter().zip(&self.exits[..n]) {
             key.extend([*k, x.threshold]);
         }
+        key.extend(&self.keys[n..n + own]);
         for (c, own) in self.own.iter().enumerate() {
             let Some((at, n)) = *own else {
                 key.push(u64::MAX);

@@ -109,12 +109,9 @@ impl<'a> Clocks<'a> {
         if self.benefit.is_none() {
             return u64::MAX;
         }
-        // The k-th cycle ends at `at + cm·k`, which must stay below `rise`.
-        let (at, rise) = (self.at[i].0 as u64 + cm as u64, self.rise[i] as u64);
-        match at < rise {
-            true => (rise - at - 1) / cm.max(1) as u64 + 1,
-            false => 0,
-        }
+        // The k-th cycle ends at `at + cm·k`, which must stay below `rise`: the cycles that
+        // end there are those that start at `at + cm`, `at + 2·cm`, … .
+        cycles_below(self.at[i].0.saturating_add(cm), self.rise[i], cm)
     }
 
     /// Citizen `i`'s clock: months on it, its step, the months at which the step next rises.
@@ -306,6 +303,15 @@ impl<'a> Clocks<'a> {
     }
 }
 
+/// How many of the cycles that start at `months`, `months + cm`, … start below `limit`.
+#[inline(always)]
+pub(super) fn cycles_below(months: u32, limit: u32, cm: u32) -> u64 {
+    match months < limit {
+        true => (limit - months - 1) as u64 / cm.max(1) as u64 + 1,
+        false => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +387,21 @@ mod tests {
             }
         }
         assert!(rises >= n / 2, "the test crosses steps ({rises} of {n})");
+    }
+
+    /// The cycles that start at 10, 13, 16, … months below a limit, counted by hand.
+    #[test]
+    fn cycles_below_counts_the_cycles_that_start_below_the_limit() {
+        // 10, 13, 16 and 19 start below 20; 22 does not.
+        assert_eq!(cycles_below(10, 20, 3), 4);
+        // 10, 13, 16 below 19: the limit itself is not below.
+        assert_eq!(cycles_below(10, 19, 3), 3);
+        assert_eq!(cycles_below(10, 11, 3), 1);
+        assert_eq!(cycles_below(10, 10, 3), 0);
+        assert_eq!(cycles_below(12, 10, 1), 0);
+        // Monthly cycles: every month from 0 to 59 is below a planned length of 60.
+        assert_eq!(cycles_below(0, 60, 1), 60);
+        // No limit: more cycles than any horizon.
+        assert!(cycles_below(0, u32::MAX, 1) > 1_000_000);
     }
 }

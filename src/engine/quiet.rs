@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::clock::Clocks;
+use super::clock::{Clocks, cycles_below};
 use super::compile::{BenefitClock, CArm};
 use super::exits::{ChainState, Exit, StaticExits, fired};
 use super::life::{CLife, Fate};
@@ -286,15 +286,6 @@ impl Row {
         let keys = &self.keys[at as usize..][..n as usize];
         let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
         !sl.live || fired(keys, &exits[..keys.len()], bits) == 0
-    }
-}
-
-/// How many of the cycles that start at `months`, `months + cm`, … start below `limit`.
-#[inline(always)]
-fn cycles_below(months: u32, limit: u32, cm: u32) -> u64 {
-    match months < limit {
-        true => (limit - months - 1) as u64 / cm.max(1) as u64 + 1,
-        false => 0,
     }
 }
 
@@ -660,26 +651,5 @@ impl Settle<'_> {
         if c.q.clock {
             clocks.stay(c.i, c.cl, months, c.was, chains.len() > 1);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cycles_below;
-
-    /// The cycles that start at 10, 13, 16, … months below a limit, counted by hand.
-    #[test]
-    fn cycles_below_counts_the_cycles_that_start_below_the_limit() {
-        // 10, 13, 16 and 19 start below 20; 22 does not.
-        assert_eq!(cycles_below(10, 20, 3), 4);
-        // 10, 13, 16 below 19: the limit itself is not below.
-        assert_eq!(cycles_below(10, 19, 3), 3);
-        assert_eq!(cycles_below(10, 11, 3), 1);
-        assert_eq!(cycles_below(10, 10, 3), 0);
-        assert_eq!(cycles_below(12, 10, 1), 0);
-        // Monthly cycles: every month from 0 to 59 is below a planned length of 60.
-        assert_eq!(cycles_below(0, 60, 1), 60);
-        // No limit: more cycles than any horizon.
-        assert!(cycles_below(0, u32::MAX, 1) > 1_000_000);
     }
 }

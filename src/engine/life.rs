@@ -236,6 +236,58 @@ impl CLife {
             })
     }
 
+    /// For how many of the next `want` cycles at least, while a citizen of course state `s`
+    /// (whose [`Fate`] is `fate`, attributes `attrs`) stays there and its ages grow, the life
+    /// course spares it whenever its death's coin — returned as (key, threshold) where it can
+    /// die — does not fire (`mix64(bits ^ key) < threshold`, as in [`CMortality::fires`]): the
+    /// move at an age is not reached, and the threshold is the highest of the cells of its
+    /// mortality column that its completed ages fall on, whose rates are finite. 0 where that
+    /// cannot be said even of this cycle.
+    pub fn steady(
+        &self,
+        fate: &Fate,
+        s: u16,
+        attrs: &[f64],
+        want: u64,
+    ) -> (u64, Option<(u64, u64)>) {
+        let grows = self.mortality.as_ref().is_none_or(|m| m.death_state != s);
+        // What attribute `a` grows by in a cycle (see [`CLife::grow`]).
+        let step = |a: usize| match grows && self.ageing.contains(&a) {
+            true => self.step_years,
+            false => 0.0,
+        };
+        let mut cycles = want;
+        if let Some((a, age, _)) = fate.at_age {
+            // `reaches` adds a cycle's years to the age whether it grows or not.
+            cycles = cycles.min(cycles_short_of(attrs[a], step(a), self.step_years, age));
+        }
+        let Some(d) = &self.mortality else {
+            return (cycles, None);
+        };
+        let col = fate.death[d.female(attrs)];
+        if col.len == 0 || cycles == 0 {
+            return (cycles, None);
+        }
+        if d.sex.is_some_and(|k| step(k) != 0.0) {
+            return (0, None);
+        }
+        // The cells of the completed ages from now to the last of those cycles (with a margin
+        // for the rounding of the ages' sums), as `look_up` finds them.
+        let age = attrs[d.age];
+        let (x0, x1) = (age + AGE_EPS, age + step(d.age) * cycles as f64 + AGE_EPS);
+        let x1 = x1 + 1e-9 * (1.0 + x1.abs());
+        if !(x0.is_finite() && x1.is_finite()) {
+            return (0, None);
+        }
+        let cell = |x: f64| col.start + (x as u32).saturating_sub(d.first_age).min(col.len - 1);
+        let cells = &d.cells[cell(x0) as usize..=cell(x1) as usize];
+        if cells.iter().any(|c| c.1.is_infinite()) {
+            return (0, None);
+        }
+        let threshold = cells.iter().map(|c| c.0).max().unwrap_or(u64::MAX);
+        (cycles, Some((d.key, threshold)))
+    }
+
     /// Advance a citizen's ages by one cycle (not after death: the age at death stays).
     #[inline]
     pub fn grow(&self, s: u16, attrs: &mut [f64]) {
@@ -246,6 +298,40 @@ impl CLife {
             attrs[a] += self.step_years;
         }
     }
+
+    /// [`CLife::grow`] `k` times (one addition per cycle, so the ages are the same bit for
+    /// bit).
+    #[inline]
+    pub fn grow_by(&self, s: u16, attrs: &mut [f64], k: usize) {
+        if self.mortality.as_ref().is_some_and(|m| m.death_state == s) {
+            return;
+        }
+        for &a in &self.ageing {
+            for _ in 0..k {
+                attrs[a] += self.step_years;
+            }
+        }
+    }
+}
+
+/// For how many cycles `j` = 0, 1, … an age that is `age` now and grows by `step` a cycle
+/// (one addition per cycle) surely stays below `limit` once `extra` and [`AGE_EPS`] are added
+/// to it: with a margin for the rounding of the additions, so the count may fall short of
+/// the exact one by a cycle but never exceeds it. 0 where not even now (or for NaN).
+fn cycles_short_of(age: f64, step: f64, extra: f64, limit: f64) -> u64 {
+    if limit == f64::INFINITY && age.is_finite() {
+        return u64::MAX;
+    }
+    // Each addition rounds by at most half a unit in the last place: 10⁻⁹ of the magnitudes
+    // covers millions of them.
+    let room = limit - (age + extra + AGE_EPS) - 1e-9 * (1.0 + age.abs() + limit.abs());
+    if room.is_nan() || room <= 0.0 {
+        return 0;
+    }
+    if step == 0.0 {
+        return u64::MAX;
+    }
+    (room / step) as u64
 }
 
 /// Compile the life course of a scenario for one replication (`values`: drawn parameters);
@@ -448,5 +534,98 @@ mod tests {
         }
         assert!(deaths > 1000, "{deaths}");
         assert!(quick > 100_000, "{quick}");
+    }
+
+    /// Within the cycles [`CLife::steady`] gives, a citizen whose ages grow cycle by cycle is
+    /// spared by the life course ([`CLife::spares`]: no death, no move at an age) whenever the
+    /// death's coin it gives does not fire — for every state and sex of the shipped scenario,
+    /// ages from childhood to beyond the table and on either side of the move at an age, and
+    /// many random bits per cycle.
+    #[test]
+    fn steady_cycles_are_spared_unless_the_death_coin_fires() {
+        let sc = crate::scenario::load_default().expect("shipped scenario loads");
+        let values = draw_params(&sc, 1, 0, true);
+        let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
+        let l = carm.life.expect("life course");
+        let d = l.mortality.as_ref().expect("mortality");
+        let n_attrs = l
+            .ageing
+            .iter()
+            .copied()
+            .chain([d.age, d.sex.unwrap_or(0)])
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut r = SplitMix::new(3, 5);
+        let (mut cycles_seen, mut caught, mut spared) = (0u64, 0u64, 0u64);
+        for s in 0..carm.chains[0].len() as u16 {
+            let fate = l.fate(s);
+            for female in [0.0, 1.0] {
+                for start in [
+                    0.5, 17.0, 29.97, 45.2, 64.95, 66.49, 66.99, 67.0, 90.3, 118.0, 125.0,
+                ] {
+                    let mut attrs = vec![0.0; n_attrs];
+                    for &a in &l.ageing {
+                        attrs[a] = start;
+                    }
+                    attrs[d.age] = start;
+                    if let Some(k) = d.sex {
+                        attrs[k] = female;
+                    }
+                    let (cycles, coin) = l.steady(&fate, s, &attrs, 300);
+                    assert!(cycles <= 300);
+                    for _ in 0..cycles {
+                        for _ in 0..50 {
+                            let bits = r.next_u64();
+                            let fires = coin.is_some_and(|(key, th)| rng::mix64(bits ^ key) < th);
+                            if !l.spares(&fate, &attrs, bits) {
+                                assert!(fires, "state {s}, age {}, start {start}", attrs[d.age]);
+                                caught += 1;
+                            } else {
+                                spared += 1;
+                            }
+                        }
+                        l.grow(s, &mut attrs);
+                        cycles_seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(cycles_seen > 10_000, "{cycles_seen}");
+        assert!(caught > 100 && spared > 1_000_000, "{caught} {spared}");
+    }
+
+    /// [`cycles_short_of`] counts the cycles an age grown by sums of a step stays below a
+    /// limit, exactly or one short, never more; 0 for not a number.
+    #[test]
+    fn cycles_short_of_never_counts_a_cycle_too_many() {
+        let step = 1.0 / 12.0;
+        for k in 0..2000 {
+            let age = 15.0 + k as f64 * 0.0371;
+            for (extra, limit) in [
+                (0.0, 67.0),
+                (step, 67.0),
+                (0.0, age.ceil()),
+                (step, age + 1.0),
+            ] {
+                let exact = {
+                    let (mut a, mut j) = (age, 0u64);
+                    while a + extra + AGE_EPS < limit {
+                        a += step;
+                        j += 1;
+                    }
+                    j
+                };
+                let got = cycles_short_of(age, step, extra, limit);
+                assert!(
+                    got <= exact && got + 1 >= exact,
+                    "{age} {extra} {limit}: {got} {exact}"
+                );
+            }
+        }
+        assert_eq!(cycles_short_of(f64::NAN, step, 0.0, 67.0), 0);
+        assert_eq!(cycles_short_of(40.0, 0.0, 0.0, 67.0), u64::MAX);
+        assert_eq!(cycles_short_of(70.0, 0.0, 0.0, 67.0), 0);
+        assert_eq!(cycles_short_of(40.0, step, 0.0, f64::INFINITY), u64::MAX);
     }
 }

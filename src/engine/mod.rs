@@ -29,6 +29,7 @@ mod fast;
 pub mod life;
 mod quiet;
 mod step;
+mod watch;
 
 use crate::cohort::Citizens;
 use crate::error::Result;

@@ -12,12 +12,14 @@
 //!
 //! Where no allocation can reach such a citizen (no service is for its state, it holds none
 //! and waits for none), nothing but its own coins can move it, so the month loop settles its
-//! following cycles at once, one by one with the same test ([`Row::keeps`]) and the same
-//! bookkeeping, until the first cycle that test does not settle or in which its refusion
-//! step would rise; the loop then passes the citizen by until that cycle. The cycles are
-//! settled exactly as they would be one month at a time, only earlier: nothing else reads or
-//! writes the citizen meanwhile, and its coins are a function of the cycle, not of when they
-//! are drawn.
+//! following cycles at once, with the same test ([`Row::keeps`]) and the same bookkeeping,
+//! until the first cycle that test does not settle or in which its refusion step would rise;
+//! the loop then passes the citizen by until that cycle. The cycles are settled exactly as
+//! they would be one month at a time, only earlier: nothing else reads or writes the citizen
+//! meanwhile, and its coins are a function of the cycle, not of when they are drawn. Over
+//! such a stretch the thresholds of its coins stay the same, and the life course's tests come
+//! down to a coin of their own ([`CLife::steady`]), so the first cycle in which any coin can
+//! fire is found eight cycles at a time ([`Watch`]); that cycle alone takes the test.
 //!
 //! A state whose rates read something about the citizen other than an age (a duration step,
 //! an attribute modifier or band, a service effect) has no shared table, but while the
@@ -34,10 +36,11 @@ use super::compile::{BenefitClock, CArm};
 use super::exits::{ChainState, Exit, StaticExits, fired};
 use super::life::{CLife, Fate};
 use super::step::{Hot, NOT_HELD};
+use super::watch::Watch;
 use crate::rng;
 
 /// The most coins a [`Row`] holds (exits of the course state and of the housing state).
-const MAX_COINS: usize = 8;
+pub(super) const MAX_COINS: usize = 8;
 
 /// The coins of one (course state, housing state, participation) whose citizens can be
 /// settled here: the exits of the course state's shared table and, where the course state
@@ -266,6 +269,32 @@ impl Row {
             && self.own_stays(0, chains.first(), i, bits)
             && self.own_stays(1, chains.get(1), i, bits)
             && (life.zip(self.fate.as_ref())).is_none_or(|(l, f)| l.spares(f, attrs, bits))
+    }
+
+    /// The coins that can move citizen `i` in a cycle whose time tests pass
+    /// ([`Row::time_tests`]): those of the shared tables, then those of its own tables that
+    /// are live, with their thresholds — the coins of [`Row::coins_keep`] but the life
+    /// course's. While the time tests pass the thresholds stay the same.
+    fn watch(&self, chains: &[ChainState], i: usize) -> Watch {
+        let mut w = Watch::default();
+        let n = self.n.min(MAX_COINS);
+        for (&key, x) in self.keys[..n].iter().zip(&self.exits[..n]) {
+            w.push(key, x.threshold);
+        }
+        for (own, ch) in self.own.iter().zip(chains) {
+            let (Some((at, n)), sl) = (*own, &ch.slot[i]) else {
+                continue;
+            };
+            if !sl.live {
+                continue;
+            }
+            let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
+            let keys = &self.keys[at as usize..][..n as usize];
+            for (&key, x) in keys.iter().zip(exits) {
+                w.push(key, x.threshold);
+            }
+        }
+        w
     }
 
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
@@ -580,7 +609,8 @@ impl Settle<'_> {
     /// Settle cycle `from` of citizen `c`, whom nothing moved in it — what the general step
     /// does when nobody moves: the time in its states, its refusion clock, its ages — and
     /// then each following cycle before `until` that [`Row::keeps`] settles and in which its
-    /// refusion step stays. Returns the first cycle not settled. Out of line, so that the
+    /// refusion step stays: the cycles in which no coin can fire are passed over many at a
+    /// time ([`Watch`]), and the others take the test. Returns the first cycle not settled. Out of line, so that the
     /// loop keeps the citizen's records in registers rather than in the month loop's frame.
     #[inline(never)]
     pub(super) fn cycles(
@@ -611,16 +641,41 @@ impl Settle<'_> {
             false => c.q.steady(chains, c.i),
         };
         let last = (from as u64 + 1).saturating_add(steady).min(until as u64) as usize;
+        // Their coins, many cycles at a time while the life course's tests come down to a
+        // coin of its own ([`CLife::steady`]); a cycle in which a coin fires, or where they
+        // do not, is looked at alone by the test of the general step's quiet path.
+        let mut watch = c.q.watch(chains, c.i);
+        let exits = watch.len();
         let mut t = from + 1;
-        while t < last
-            && c.q.coins_keep(
-                self.life,
-                chains,
-                c.i,
-                attrs,
-                rng::cycle_bits(c.key, t as u32),
-            )
-        {
+        // The cycles before `sure` are looked at by `watch`.
+        let mut sure = t;
+        while t < last {
+            if t >= sure {
+                let want = (last - t) as u64;
+                let (cycles, death) = match (self.life, &c.q.fate) {
+                    (Some(l), Some(fate)) => l.steady(fate, c.was.0, attrs, want),
+                    _ => (want, None),
+                };
+                watch.truncate(exits);
+                sure = match death.is_none_or(|(key, threshold)| watch.push(key, threshold)) {
+                    true => t + cycles.min(want) as usize,
+                    false => t,
+                };
+            }
+            let fired = watch.first_fired(c.key, t, sure);
+            if let Some(l) = self.life {
+                l.grow_by(c.was.0, attrs, fired - t);
+            }
+            // None fired before `sure`: the cycles from there are looked at afresh.
+            let ended = fired == sure && sure > t;
+            t = fired;
+            if ended {
+                continue;
+            }
+            let bits = rng::cycle_bits(c.key, t as u32);
+            if !c.q.coins_keep(self.life, chains, c.i, attrs, bits) {
+                break;
+            }
             if let Some(l) = self.life {
                 l.grow(c.was.0, attrs);
             }

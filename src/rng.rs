@@ -109,7 +109,7 @@ pub fn cycle_bits(citizen_key: u64, cycle: u32) -> u64 {
 /// What [`cycle_bits`] adds to a citizen's key before mixing: the cycle's place in the
 /// citizen's SplitMix64 sequence.
 #[inline(always)]
-pub fn cycle_offset(cycle: u32) -> u64 {
+pub const fn cycle_offset(cycle: u32) -> u64 {
     (cycle as u64 + 1).wrapping_mul(GOLDEN)
 }
 

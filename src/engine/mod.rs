@@ -28,6 +28,8 @@ mod exits;
 mod fast;
 pub mod life;
 mod quiet;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 mod step;
 mod watch;
 

@@ -54,11 +54,6 @@ impl Watch {
         let (keys, thresholds) = (&self.keys[..self.n], &self.thresholds[..self.n]);
         #[cfg(target_arch = "x86_64")]
         {
-            /// [`first_fired_in`] compiled for AVX2.
-            #[target_feature(enable = "avx2")]
-            fn avx2(k: &[u64], th: &[u64], citizen: u64, from: usize, until: usize) -> usize {
-                first_fired_in(k, th, citizen, from, until)
-            }
             if std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512dq")
             {
@@ -67,7 +62,7 @@ impl Watch {
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: as above.
-                return unsafe { avx2(keys, thresholds, citizen, from, until) };
+                return unsafe { avx2::first_fired(keys, thresholds, citizen, from, until) };
             }
         }
         first_fired_in(keys, thresholds, citizen, from, until)
@@ -105,25 +100,22 @@ fn first_fired_in(
     until
 }
 
-/// [`first_fired_in`] with AVX-512 intrinsics: the eight cycles' SplitMix64 counters in one
-/// vector, stepped by eight cycles at a time, and each coin a wrapping 64-bit multiply
-/// (`vpmullq`) and an unsigned comparison per lane — the same integer arithmetic.
+/// The eight cycles' SplitMix64 counters from cycle `from`: what [`rng::cycle_bits`] mixes,
+/// the citizen's key plus each cycle's offset. Eight cycles on, each lane is [`STRIDE`] further.
+fn counters(citizen: u64, from: usize) -> [u64; LANES] {
+    std::array::from_fn(|l| citizen.wrapping_add(rng::cycle_offset((from + l) as u32)))
+}
+
+/// What eight cycles add to a lane's counter (the offset of cycle 7 is 8 steps of the sequence).
+const STRIDE: u64 = rng::cycle_offset(LANES as u32 - 1);
+
+/// [`first_fired_in`] with AVX-512: the eight cycles in one vector, each coin a wrapping
+/// 64-bit multiply per lane and an unsigned comparison.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use crate::rng;
+    use super::super::simd::mix8;
+    use super::{STRIDE, counters};
     use std::arch::x86_64::*;
-
-    /// SplitMix64's output function ([`rng::mix64`]) on eight lanes.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
-    fn mix(z: __m512i) -> __m512i {
-        let [a, b] = rng::MIX_MULTIPLIERS;
-        let z = _mm512_xor_si512(z, _mm512_srli_epi64::<30>(z));
-        let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(a as i64));
-        let z = _mm512_xor_si512(z, _mm512_srli_epi64::<27>(z));
-        let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(b as i64));
-        _mm512_xor_si512(z, _mm512_srli_epi64::<31>(z))
-    }
 
     /// See [`super::first_fired_in`] (`from` < `until`).
     ///
@@ -137,27 +129,72 @@ mod avx512 {
         from: usize,
         until: usize,
     ) -> usize {
-        // What `rng::cycle_bits` mixes for cycles t … t + 7: the citizen's key plus each
-        // cycle's offset; eight cycles on, each lane's offset is eight steps further.
-        let mut lanes = [0u64; 8];
-        for (l, x) in lanes.iter_mut().enumerate() {
-            *x = citizen.wrapping_add(rng::cycle_offset((from + l) as u32));
-        }
+        let lanes = counters(citizen, from);
         // SAFETY: eight initialised u64, read unaligned.
         let mut z = unsafe { _mm512_loadu_si512(lanes.as_ptr().cast()) };
-        let stride = _mm512_set1_epi64(rng::cycle_offset(7) as i64);
+        let stride = _mm512_set1_epi64(STRIDE as i64);
         let mut t = from;
         while t < until {
-            let bits = mix(z);
+            let bits = mix8(z);
             let mut hit: __mmask8 = 0;
             for (&key, &threshold) in keys.iter().zip(thresholds) {
-                let u = mix(_mm512_xor_si512(bits, _mm512_set1_epi64(key as i64)));
+                let u = mix8(_mm512_xor_si512(bits, _mm512_set1_epi64(key as i64)));
                 hit |= _mm512_cmplt_epu64_mask(u, _mm512_set1_epi64(threshold as i64));
             }
             if hit != 0 {
                 return (t + hit.trailing_zeros() as usize).min(until);
             }
             z = _mm512_add_epi64(z, stride);
+            t += 8;
+        }
+        until
+    }
+}
+
+/// [`first_fired_in`] with AVX2: the eight cycles in two vectors of four, hashed together so
+/// that the multiplications of one do not wait on the other's.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::super::simd::{Mix4, flip_top};
+    use super::{STRIDE, counters};
+    use std::arch::x86_64::*;
+
+    /// See [`super::first_fired_in`] (`from` < `until`).
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn first_fired(
+        keys: &[u64],
+        thresholds: &[u64],
+        citizen: u64,
+        from: usize,
+        until: usize,
+    ) -> usize {
+        let mix = Mix4::new();
+        let lanes = counters(citizen, from);
+        // SAFETY: four initialised u64 each, read unaligned.
+        let load = |at: usize| unsafe { _mm256_loadu_si256(lanes[at..].as_ptr().cast()) };
+        let mut z = [load(0), load(4)];
+        let stride = _mm256_set1_epi64x(STRIDE as i64);
+        let mut t = from;
+        while t < until {
+            let bits = z.map(|z| mix.mix(z));
+            let mut hit = [_mm256_setzero_si256(); 2];
+            for (&key, &threshold) in keys.iter().zip(thresholds) {
+                let key = _mm256_set1_epi64x(key as i64);
+                let threshold = flip_top(_mm256_set1_epi64x(threshold as i64));
+                for (h, &b) in hit.iter_mut().zip(&bits) {
+                    let u = flip_top(mix.mix(_mm256_xor_si256(b, key)));
+                    *h = _mm256_or_si256(*h, _mm256_cmpgt_epi64(threshold, u));
+                }
+            }
+            let mask = |h: __m256i| _mm256_movemask_pd(_mm256_castsi256_pd(h)) as u32;
+            let hit = mask(hit[0]) | mask(hit[1]) << 4;
+            if hit != 0 {
+                return (t + hit.trailing_zeros() as usize).min(until);
+            }
+            z = z.map(|z| _mm256_add_epi64(z, stride));
             t += 8;
         }
         until
@@ -183,6 +220,33 @@ mod tests {
             .unwrap_or(until)
     }
 
+    /// What each form the CPU has finds (`from` < `until`).
+    fn every_form(w: &Watch, citizen: u64, from: usize, until: usize) -> Vec<(&str, usize)> {
+        let (k, th) = (&w.keys[..w.n], &w.thresholds[..w.n]);
+        let mut forms = Vec::new();
+        if from < until {
+            forms.push(("portable", first_fired_in(k, th, citizen, from, until)));
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    let got = unsafe { avx2::first_fired(k, th, citizen, from, until) };
+                    forms.push(("avx2", got));
+                }
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                {
+                    // SAFETY: the CPU has AVX-512 F and DQ.
+                    let got = unsafe { avx512::first_fired(k, th, citizen, from, until) };
+                    forms.push(("avx512", got));
+                }
+            }
+        }
+        forms
+    }
+
+    /// Every form finds the cycle the coins give one by one, for 0 to [`WIDTH`] coins of
+    /// thresholds from never to often and stretches from none to 300 cycles.
     #[test]
     fn finds_the_cycle_the_coins_give_one_by_one() {
         let mut sm = rng::SplitMix::new(7, 11);
@@ -200,19 +264,30 @@ mod tests {
             let citizen: u64 = sm.next_u64();
             let from = case % 37;
             let until = from + case % 301;
-            let got = w.first_fired(citizen, from, until);
-            assert_eq!(got, one_by_one(&w, citizen, from, until), "case {case}");
-            assert_eq!(
-                first_fired_in(
-                    &w.keys[..n],
-                    &w.thresholds[..n],
-                    citizen,
-                    from,
-                    until.max(from)
-                ),
-                got.min(until),
-                "portable, case {case}"
-            );
+            let want = one_by_one(&w, citizen, from, until);
+            assert_eq!(w.first_fired(citizen, from, until), want, "case {case}");
+            for (form, got) in every_form(&w, citizen, from, until) {
+                assert_eq!(got, want, "{form}, case {case}");
+            }
+        }
+    }
+
+    /// A coin fires when its uniform is below its threshold, not at it (as in [`fired`]): in
+    /// every form, a coin whose threshold is its own uniform in one cycle fires only where its
+    /// uniform is lower.
+    #[test]
+    fn a_coin_at_its_threshold_does_not_fire() {
+        for citizen in 0..50u64 {
+            let key = rng::name_key("course:a->b");
+            let at = 3 + citizen as usize % 20;
+            let mut w = Watch::default();
+            w.push(key, rng::mix64(rng::cycle_bits(citizen, at as u32) ^ key));
+            let want = one_by_one(&w, citizen, at, at + 40);
+            assert_ne!(want, at, "citizen {citizen}");
+            assert_eq!(w.first_fired(citizen, at, at + 40), want);
+            for (form, got) in every_form(&w, citizen, at, at + 40) {
+                assert_eq!(got, want, "{form}, citizen {citizen}");
+            }
         }
     }
 

@@ -16,6 +16,7 @@
 //! destination keeps only the classes.
 //! A citizen for whom several exits fired (rare) is settled by the same [`pick`].
 
+use super::super::simd::Mix4;
 use super::{Citizens, Moves, Present, Row, RowCycle, pick};
 use crate::rng;
 use std::arch::x86_64::*;
@@ -78,42 +79,11 @@ const PACK64: [[u32; 8]; 16] = {
     t
 };
 
-/// A 64-bit multiplier as the two 32-bit halves `vpmuludq` reads, each broadcast.
-#[derive(Clone, Copy)]
-struct Multiplier {
-    lo: __m256i,
-    hi: __m256i,
-}
-
-impl Multiplier {
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn new(m: u64) -> Multiplier {
-        Multiplier {
-            lo: _mm256_set1_epi64x((m & 0xffff_ffff) as i64),
-            hi: _mm256_set1_epi64x((m >> 32) as i64),
-        }
-    }
-
-    /// `z.wrapping_mul(m)` on four lanes: lo(z)·lo(m) + ((hi(z)·lo(m) + lo(z)·hi(m)) << 32),
-    /// everything modulo 2⁶⁴ (the product hi(z)·hi(m) lies wholly above bit 63).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn times(self, z: __m256i) -> __m256i {
-        let low = _mm256_mul_epu32(z, self.lo);
-        let cross = _mm256_add_epi64(
-            _mm256_mul_epu32(_mm256_srli_epi64::<32>(z), self.lo),
-            _mm256_mul_epu32(z, self.hi),
-        );
-        _mm256_add_epi64(low, _mm256_slli_epi64::<32>(cross))
-    }
-}
-
 /// What every group of four citizens of a row of `W` exits reads.
 struct Lanes<'a, const W: usize> {
     row: &'a Row,
-    /// The multipliers of SplitMix64's output function ([`rng::mix64`]).
-    mul: [Multiplier; 2],
+    /// SplitMix64's output function ([`rng::mix64`]).
+    mix: Mix4,
     /// What [`rng::cycle_bits`] adds to a citizen's key, broadcast.
     offset: __m256i,
     /// The top bit of a 64-bit lane, broadcast.
@@ -128,11 +98,7 @@ impl<const W: usize> Lanes<'_, W> {
     #[inline]
     #[target_feature(enable = "avx2")]
     fn mix(&self, z: __m256i) -> __m256i {
-        let z = _mm256_xor_si256(z, _mm256_srli_epi64::<30>(z));
-        let z = self.mul[0].times(z);
-        let z = _mm256_xor_si256(z, _mm256_srli_epi64::<27>(z));
-        let z = self.mul[1].times(z);
-        _mm256_xor_si256(z, _mm256_srli_epi64::<31>(z))
+        self.mix.mix(z)
     }
 }
 
@@ -196,11 +162,10 @@ unsafe fn row_of<const W: usize>(
     if n == 0 {
         return 0;
     }
-    let [a, b] = rng::MIX_MULTIPLIERS;
     let top = _mm256_set1_epi64x(i64::MIN);
     let lanes = Lanes::<W> {
         row,
-        mul: [Multiplier::new(a), Multiplier::new(b)],
+        mix: Mix4::new(),
         offset: _mm256_set1_epi64x(rng::cycle_offset(x.cycle) as i64),
         top,
         keys: std::array::from_fn(|k| _mm256_set1_epi64x(row.keys[k] as i64)),

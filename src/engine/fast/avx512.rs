@@ -5,6 +5,7 @@
 //! tables, and the movers' codes and each new row's citizens packed in citizen order. A
 //! citizen for whom several exits fired (rare) is settled by the same [`pick`].
 
+use super::super::simd::mix8 as mix;
 use super::{Citizens, Present, Row, RowCycle, pick};
 use crate::rng;
 use std::arch::x86_64::*;
@@ -20,18 +21,6 @@ pub(super) fn usable(row: &Row) -> bool {
         && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512dq")
         && std::arch::is_x86_feature_detected!("avx512cd")
-}
-
-/// SplitMix64's output function ([`rng::mix64`]) on eight lanes.
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq")]
-fn mix(z: __m512i) -> __m512i {
-    let [a, b] = rng::MIX_MULTIPLIERS;
-    let z = _mm512_xor_si512(z, _mm512_srli_epi64::<30>(z));
-    let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(a as i64));
-    let z = _mm512_xor_si512(z, _mm512_srli_epi64::<27>(z));
-    let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(b as i64));
-    _mm512_xor_si512(z, _mm512_srli_epi64::<31>(z))
 }
 
 /// What every group of eight citizens of a row reads.

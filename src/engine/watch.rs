@@ -81,7 +81,7 @@ fn first_fired_in(
     until: usize,
 ) -> usize {
     let mut t = from;
-    while t < until {
+    first_of_blocks(from, until, || {
         let mut bits = [0u64; LANES];
         for (l, b) in bits.iter_mut().enumerate() {
             *b = rng::cycle_bits(citizen, (t + l) as u32);
@@ -92,8 +92,24 @@ fn first_fired_in(
                 *h |= (rng::mix64(b ^ key) < threshold) as u64;
             }
         }
-        if let Some(l) = hit.iter().position(|&h| h != 0) {
-            return (t + l).min(until);
+        t += LANES;
+        hit.iter()
+            .enumerate()
+            .map(|(l, &h)| (h as u32) << l)
+            .fold(0, |a, b| a | b)
+    })
+}
+
+/// The loop of every form: `block` gives, for the next eight cycles from `from` on, a mask of
+/// those in which a coin fired (bit l: the l-th of them); the first such cycle before `until`,
+/// or `until`.
+#[inline(always)]
+fn first_of_blocks(from: usize, until: usize, mut block: impl FnMut() -> u32) -> usize {
+    let mut t = from;
+    while t < until {
+        let hit = block();
+        if hit != 0 {
+            return (t + hit.trailing_zeros() as usize).min(until);
         }
         t += LANES;
     }
@@ -114,7 +130,7 @@ const STRIDE: u64 = rng::cycle_offset(LANES as u32 - 1);
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::super::simd::mix8;
-    use super::{STRIDE, counters};
+    use super::{STRIDE, counters, first_of_blocks};
     use std::arch::x86_64::*;
 
     /// See [`super::first_fired_in`] (`from` < `until`).
@@ -133,21 +149,16 @@ mod avx512 {
         // SAFETY: eight initialised u64, read unaligned.
         let mut z = unsafe { _mm512_loadu_si512(lanes.as_ptr().cast()) };
         let stride = _mm512_set1_epi64(STRIDE as i64);
-        let mut t = from;
-        while t < until {
+        first_of_blocks(from, until, || {
             let bits = mix8(z);
             let mut hit: __mmask8 = 0;
             for (&key, &threshold) in keys.iter().zip(thresholds) {
                 let u = mix8(_mm512_xor_si512(bits, _mm512_set1_epi64(key as i64)));
                 hit |= _mm512_cmplt_epu64_mask(u, _mm512_set1_epi64(threshold as i64));
             }
-            if hit != 0 {
-                return (t + hit.trailing_zeros() as usize).min(until);
-            }
             z = _mm512_add_epi64(z, stride);
-            t += 8;
-        }
-        until
+            hit as u32
+        })
     }
 }
 
@@ -156,7 +167,7 @@ mod avx512 {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::super::simd::{Mix4, flip_top};
-    use super::{STRIDE, counters};
+    use super::{STRIDE, counters, first_of_blocks};
     use std::arch::x86_64::*;
 
     /// See [`super::first_fired_in`] (`from` < `until`).
@@ -177,8 +188,7 @@ mod avx2 {
         let load = |at: usize| unsafe { _mm256_loadu_si256(lanes[at..].as_ptr().cast()) };
         let mut z = [load(0), load(4)];
         let stride = _mm256_set1_epi64x(STRIDE as i64);
-        let mut t = from;
-        while t < until {
+        first_of_blocks(from, until, || {
             let bits = z.map(|z| mix.mix(z));
             let mut hit = [_mm256_setzero_si256(); 2];
             for (&key, &threshold) in keys.iter().zip(thresholds) {
@@ -189,15 +199,10 @@ mod avx2 {
                     *h = _mm256_or_si256(*h, _mm256_cmpgt_epi64(threshold, u));
                 }
             }
-            let mask = |h: __m256i| _mm256_movemask_pd(_mm256_castsi256_pd(h)) as u32;
-            let hit = mask(hit[0]) | mask(hit[1]) << 4;
-            if hit != 0 {
-                return (t + hit.trailing_zeros() as usize).min(until);
-            }
             z = z.map(|z| _mm256_add_epi64(z, stride));
-            t += 8;
-        }
-        until
+            let mask = |h: __m256i| _mm256_movemask_pd(_mm256_castsi256_pd(h)) as u32;
+            mask(hit[0]) | mask(hit[1]) << 4
+        })
     }
 }
 

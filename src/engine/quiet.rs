@@ -610,8 +610,9 @@ impl Settle<'_> {
     /// does when nobody moves: the time in its states, its refusion clock, its ages — and
     /// then each following cycle before `until` that [`Row::keeps`] settles and in which its
     /// refusion step stays: the cycles in which no coin can fire are passed over many at a
-    /// time ([`Watch`]), and the others take the test. Returns the first cycle not settled. Out of line, so that the
-    /// loop keeps the citizen's records in registers rather than in the month loop's frame.
+    /// time ([`Watch`]), and the others take the test. Returns the first cycle not settled.
+    /// Out of line, so that the loop keeps the citizen's records in registers rather than in
+    /// the month loop's frame.
     #[inline(never)]
     pub(super) fn cycles(
         &self,
@@ -642,8 +643,8 @@ impl Settle<'_> {
         };
         let last = (from as u64 + 1).saturating_add(steady).min(until as u64) as usize;
         // Their coins, many cycles at a time while the life course's tests come down to a
-        // coin of its own ([`CLife::steady`]); a cycle in which a coin fires, or where they
-        // do not, is looked at alone by the test of the general step's quiet path.
+        // coin of its own ([`CLife::steady`]). A cycle in which a coin fires, and one for
+        // which `steady` cannot vouch, takes the exact test alone (`Row::coins_keep`).
         let mut watch = c.q.watch(chains, c.i);
         let exits = watch.len();
         let mut t = from + 1;

@@ -3,8 +3,8 @@
 //! does its death's threshold while its completed age does; only the coins change, and they
 //! are a function of the citizen's key and the cycle alone ([`rng::cycle_bits`]). So the first
 //! cycle in which any of them can fire is found by hashing eight cycles side by side, with
-//! the same integer arithmetic as [`super::exits::fired`] — compiled for AVX-512 or AVX2 where
-//! the CPU has them (checked at run time), which changes no bit of it.
+//! the same integer arithmetic as [`super::exits::fired`]: with AVX-512 or AVX2 where the CPU
+//! has them (checked at run time), else in a portable loop, the same bits in every form.
 
 use crate::rng;
 
@@ -21,6 +21,8 @@ pub(super) struct Watch {
     keys: [u64; WIDTH],
     thresholds: [u64; WIDTH],
     n: usize,
+    /// A coin did not fit: the watch vouches for no cycle.
+    lost: bool,
 }
 
 impl Watch {
@@ -29,9 +31,11 @@ impl Watch {
         self.n
     }
 
-    /// Add a coin; false (and nothing added) when it holds [`WIDTH`] already.
+    /// Add a coin; false when it holds [`WIDTH`] already: the coin is not added, and from
+    /// then on [`Watch::first_fired`] vouches for no cycle.
     pub(super) fn push(&mut self, key: u64, threshold: u64) -> bool {
         if self.n == WIDTH {
+            self.lost = true;
             return false;
         }
         self.keys[self.n] = key;
@@ -46,10 +50,10 @@ impl Watch {
     }
 
     /// The first cycle from `from` before `until` in which any coin fires for the citizen of
-    /// random key `citizen`, or `until` when none does.
+    /// random key `citizen`, or `until` when none does; `from` once a coin was lost.
     pub(super) fn first_fired(&self, citizen: u64, from: usize, until: usize) -> usize {
-        if from >= until {
-            return until;
+        if from >= until || self.lost {
+            return from.min(until);
         }
         let (keys, thresholds) = (&self.keys[..self.n], &self.thresholds[..self.n]);
         #[cfg(target_arch = "x86_64")]
@@ -69,9 +73,9 @@ impl Watch {
     }
 }
 
-/// The work of [`Watch::first_fired`] (`from` < `until`): eight cycles at a time, their random
-/// bits, then each coin on all eight, so that the compiler can hash them side by side. The
-/// lanes past `until` are hashed too, and not looked at.
+/// The portable form of [`Watch::first_fired`] (`from` < `until`), the reference of the vector
+/// forms: eight cycles at a time, their random bits, then each coin on all eight. The lanes
+/// past `until` are hashed too, and not looked at.
 #[inline(always)]
 fn first_fired_in(
     keys: &[u64],
@@ -302,10 +306,21 @@ mod tests {
         for k in 0..WIDTH as u64 {
             assert!(w.push(k, u64::MAX));
         }
-        assert!(!w.push(99, u64::MAX));
         assert_eq!(w.first_fired(1, 5, 9), 5, "a coin that always fires");
         w.truncate(0);
         assert_eq!(w.first_fired(1, 5, 9), 9, "no coin: nothing fires");
         assert_eq!(w.first_fired(1, 9, 5), 5, "an empty range");
+        for _ in 0..WIDTH {
+            assert!(w.push(7, 0));
+        }
+        assert_eq!(w.first_fired(1, 5, 9), 9, "coins that never fire");
+        assert!(!w.push(99, 0));
+        assert_eq!(
+            w.first_fired(1, 5, 9),
+            5,
+            "a coin lost: no cycle vouched for"
+        );
+        w.truncate(0);
+        assert_eq!(w.first_fired(1, 5, 9), 5, "still lost");
     }
 }

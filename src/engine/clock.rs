@@ -114,36 +114,6 @@ impl<'a> Clocks<'a> {
         cycles_below(self.at[i].0.saturating_add(cm), self.rise[i], cm)
     }
 
-    /// Citizen `i`'s clock: months on it, its step, the months at which the step next rises.
-    pub(super) fn of(&self, i: usize) -> (u32, usize, u32) {
-        match self.benefit {
-            Some(_) => (self.at[i].0, self.at[i].1, self.rise[i]),
-            None => (0, 0, 0),
-        }
-    }
-
-    /// Set citizen `i`'s clock to `clock` (as [`Clocks::of`] gives it) after it stayed in
-    /// `states` (class `cl`): what [`Clocks::stay`] leaves, the tally following any change of
-    /// step.
-    pub(super) fn set(
-        &mut self,
-        i: usize,
-        cl: usize,
-        clock: (u32, usize, u32),
-        states: (u16, u16),
-        housing: bool,
-    ) {
-        if self.benefit.is_none() {
-            return;
-        }
-        let old = self.at[i].1;
-        self.at[i] = (clock.0, clock.1);
-        self.rise[i] = clock.2;
-        if clock.1 != old {
-            self.retally(cl, states, states, (old, clock.1), housing);
-        }
-    }
-
     /// Whether the scenario has a benefit clock.
     #[inline(always)]
     pub(super) fn runs(&self) -> bool {

@@ -41,7 +41,6 @@ use clock::Clocks;
 use compile::CArm;
 use exits::{ChainState, Exit, Slot, StaticExits, Who};
 use fast::{FastTables, Moves, Present, fast_cycle};
-pub use quiet::SettleMemo;
 use quiet::{Quiet, Quietly, Settle};
 use step::{At, Hot, NOT_HELD, StepCtx};
 
@@ -289,15 +288,12 @@ pub fn run_arm<O: Observer>(
     rep: u32,
     obs: &mut O,
 ) -> Result<ArmCounts> {
-    run_arm_onto(lay, carm, cit, class, seed, rep, obs, None, None)
+    run_arm_onto(lay, carm, cit, class, seed, rep, obs, None)
 }
 
 /// [`run_arm`], its counts added to `base` (the counts of other citizens of the same arm,
 /// simulated apart): what [`ArmCounts::merge`] of the two gives, without zeroing counts of
-/// its own and adding them after. With `memo`, the settled stretches are looked up and
-/// remembered there ([`SettleMemo`]: for runs of the same citizens one after the other, as
-/// the break-even search's effect scales are; a run split into blocks, or shown to an observer
-/// that looks at citizens, does without). The counts are the same with it or without.
+/// its own and adding them after.
 #[allow(clippy::too_many_arguments)]
 pub fn run_arm_onto<O: Observer>(
     lay: &Layout,
@@ -308,7 +304,6 @@ pub fn run_arm_onto<O: Observer>(
     rep: u32,
     obs: &mut O,
     base: Option<ArmCounts>,
-    memo: Option<&mut SettleMemo>,
 ) -> Result<ArmCounts> {
     let tables = StaticExits::new(carm);
     let ctx = BlockCtx {
@@ -321,7 +316,7 @@ pub fn run_arm_onto<O: Observer>(
         tables: &tables,
     };
     let mut counts = if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
-        run_block(&ctx, 0, cit.n, obs, base, memo)?
+        run_block(&ctx, 0, cit.n, obs, base)?
     } else {
         use rayon::prelude::*;
         let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
@@ -332,7 +327,6 @@ pub fn run_arm_onto<O: Observer>(
                     b * BLOCK,
                     ((b + 1) * BLOCK).min(cit.n),
                     &mut NoObserver,
-                    None,
                     None,
                 )
             })
@@ -466,7 +460,6 @@ fn run_block<O: Observer>(
     hi: usize,
     obs: &mut O,
     base: Option<ArmCounts>,
-    mut memo: Option<&mut SettleMemo>,
 ) -> Result<ArmCounts> {
     let BlockCtx {
         lay,
@@ -597,9 +590,6 @@ fn run_block<O: Observer>(
         cm,
         track_course,
     };
-    if let Some(memo) = memo.as_deref_mut() {
-        memo.enter(carm, &settle);
-    }
     // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
     // with the cycle in which it is first found quiet, where nothing else can reach it).
     let mut ahead_until = vec![0u32; n];
@@ -689,20 +679,7 @@ fn run_block<O: Observer>(
                 let attrs_i = &mut attrs[i * na..(i + 1) * na];
                 let course_i = &mut course_months[i];
                 let span = (m, until);
-                // Only stretches settled ahead are remembered: a single cycle costs less to
-                // settle than to look up.
-                let t = match memo.as_deref_mut() {
-                    Some(memo) if ahead && memo.on() => settle.cycles_remembered(
-                        memo,
-                        &me,
-                        &mut chains,
-                        &mut clocks,
-                        course_i,
-                        attrs_i,
-                        span,
-                    ),
-                    _ => settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span),
-                };
+                let t = settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span);
                 ahead_until[i] = t as u32;
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];

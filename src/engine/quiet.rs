@@ -28,11 +28,8 @@
 //! that table ([`Row::own_stays`]), under the same conditions the general step checks before
 //! using it.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::clock::{Clocks, cycles_below};
-use super::compile::{BenefitClock, CArm};
+use super::compile::CArm;
 use super::exits::{ChainState, Exit, StaticExits, fired};
 use super::life::{CLife, Fate};
 use super::step::{Hot, NOT_HELD};
@@ -145,44 +142,6 @@ impl Row {
             }
         }
         Some(row)
-    }
-
-    /// What [`Row::keeps`] reads of the row and, for its own tables, of citizen `i`'s cached
-    /// tables in `chains`, onto `key` ([`SettleMemo`]). The life course's part (`fate`) is
-    /// fixed by the course state and the arm's life course, which the memo checks apart.
-    fn write_key(&self, chains: &[ChainState], i: usize, key: &mut Vec<u64>) {
-        let flags = [self.clock, self.in_course, self.bounded[0], self.bounded[1]];
-        let flags = flags.iter().enumerate().map(|(k, &f)| (f as u64) << k);
-        // Only the coins in use: the shared ones (key and threshold), then the keys of the own
-        // tables' coins; how many of each is in the first word, so the layout is fixed by it.
-        let n = self.n.min(MAX_COINS);
-        let own = self
-            .own
-            .iter()
-            .flatten()
-            .map(|&(_, len)| len as usize)
-            .sum::<usize>();
-        let own = own.min(MAX_COINS - n);
-        let counts = n as u64 | (own as u64) << 4;
-        key.push(counts | flags.sum::<u64>() << 8 | (self.before_max as u64) << 32);
-        for (k, x) in self.keys[..n].iter().zip(&self.exits[..n]) {
-            key.extend([*k, x.threshold]);
-        }
-        key.extend(&self.keys[n..n + own]);
-        for (c, own) in self.own.iter().enumerate() {
-            let Some((at, n)) = *own else {
-                key.push(u64::MAX);
-                continue;
-            };
-            key.push((at as u64) << 8 | n as u64);
-            if let Some(ch) = chains.get(c) {
-                let sl = &ch.slot[i];
-                key.extend([sl.live as u64, sl.valid_until as u64, sl.stale as u64]);
-                key.push(sl.bound_until as u64);
-                let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
-                key.extend(exits.iter().take(n as usize).map(|x| x.threshold));
-            }
-        }
     }
 
     /// Whether no exit of the shared tables fires for the cycle's random bits `bits`.
@@ -409,127 +368,6 @@ pub(super) struct Settle<'a> {
     pub(super) track_course: bool,
 }
 
-/// Stretches of settled cycles ([`Settle::cycles`]) remembered by everything they read, for
-/// runs of the same citizens one after the other — the break-even search simulates the
-/// compared arm's participants at a dozen effect scales, and most of them leave the course in
-/// the same state in the same month at neighbouring scales (common random numbers), after
-/// which their settled cycles read the same coins, ages and clocks. A stretch met again is
-/// looked up instead of settled: its first cycle not settled, and what it leaves of the
-/// citizen (months in its states, refusion clock, attributes, course time), which are the
-/// same because every input is. Entries hold for one arm's life course and benefit clock
-/// ([`SettleMemo::enter`] forgets them when another's come).
-#[derive(Default)]
-pub struct SettleMemo {
-    arm: Option<MemoArm>,
-    seen: HashMap<Vec<u64>, Settled, BuildHasherDefault<WordHasher>>,
-    /// The key being looked up (kept to spare an allocation per look-up).
-    key: Vec<u64>,
-    /// Stretches looked up rather than settled.
-    hits: u64,
-    /// Stretches looked for, and those found, since the current run started.
-    run: (u64, u64),
-    /// Off for good: a run found too few of its stretches (see [`SettleMemo::enter`]).
-    off: bool,
-    /// The current run follows others whose stretches are remembered.
-    follows: bool,
-}
-
-/// A hasher for keys of whole 64-bit words (FxHash's step, finished by [`rng::mix64`]): much
-/// cheaper than the default SipHash, whose resistance to chosen keys is not needed here (the
-/// keys are the model's own, and equal keys are still compared whole).
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let word: [u8; 8] = word.try_into().unwrap_or_default();
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        for &byte in words.remainder() {
-            self.write_u64(byte as u64);
-        }
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        rng::mix64(self.0)
-    }
-}
-
-/// What settling reads of the arm rather than of the citizen.
-#[derive(PartialEq)]
-struct MemoArm {
-    life: Option<CLife>,
-    benefit: Option<BenefitClock>,
-    cm: u32,
-    track_course: bool,
-}
-
-/// What a settled stretch leaves: its first cycle not settled and the citizen's records then.
-struct Settled {
-    t: usize,
-    months: [u32; 2],
-    clock: (u32, usize, u32),
-    attrs: Vec<f64>,
-    course_months: u32,
-}
-
-impl SettleMemo {
-    /// An empty memo.
-    pub fn new() -> SettleMemo {
-        SettleMemo::default()
-    }
-
-    /// How many stretches were looked up rather than settled.
-    pub fn hits(&self) -> u64 {
-        self.hits
-    }
-
-    /// Whether stretches are looked up and remembered.
-    pub(super) fn on(&self) -> bool {
-        !self.off
-    }
-
-    /// A run of arm `carm` starts: the stretches remembered hold while its life course, benefit
-    /// clock, months per cycle and course time tracking are those they were settled with.
-    ///
-    /// Where a run that could look up the stretches of an earlier one found fewer than one in
-    /// [`FEW`] (the effects reach the states where citizens settle, say, so that no stretch
-    /// is the same at another scale), remembering costs more than it saves: the memo turns
-    /// off for the runs that follow. Either way every count is the same.
-    pub(super) fn enter(&mut self, carm: &CArm, settle: &Settle) {
-        let (looked, found) = std::mem::take(&mut self.run);
-        if looked > 0 && found * FEW < looked {
-            self.off = true;
-            self.seen = HashMap::default();
-            return;
-        }
-        let arm = MemoArm {
-            life: settle.life.cloned(),
-            benefit: carm.benefit.clone(),
-            cm: settle.cm,
-            track_course: settle.track_course,
-        };
-        if self.arm.as_ref() != Some(&arm) {
-            self.seen.clear();
-            self.arm = Some(arm);
-        }
-        self.follows = !self.seen.is_empty();
-    }
-}
-
-/// [`SettleMemo`] stays on while each run finds at least one in `FEW` of its stretches.
-const FEW: u64 = 8;
-
 /// A quiet citizen: its row, its number in the block, its class, its states (course,
 /// housing) and its random key.
 pub(super) struct Quietly<'a> {
@@ -541,71 +379,6 @@ pub(super) struct Quietly<'a> {
 }
 
 impl Settle<'_> {
-    /// [`Settle::cycles`], looked up in `memo` when the same stretch was settled before (see
-    /// [`SettleMemo`]) and remembered there when not.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn cycles_remembered(
-        &self,
-        memo: &mut SettleMemo,
-        c: &Quietly,
-        chains: &mut [ChainState],
-        clocks: &mut Clocks,
-        course_months: &mut u32,
-        attrs: &mut [f64],
-        (from, until): (usize, usize),
-    ) -> usize {
-        let housing = chains.len() > 1;
-        let months = |chains: &[ChainState]| {
-            [
-                chains[0].slot[c.i].months,
-                chains.get(1).map_or(0, |ch| ch.slot[c.i].months),
-            ]
-        };
-        let clock = clocks.of(c.i);
-        let mut key = std::mem::take(&mut memo.key);
-        key.clear();
-        key.extend([
-            c.key,
-            from as u64,
-            until as u64,
-            (c.was.0 as u64) << 32 | c.was.1 as u64,
-            c.cl as u64,
-            *course_months as u64,
-            clock.0 as u64,
-            clock.1 as u64,
-            clock.2 as u64,
-        ]);
-        key.extend(months(chains).map(u64::from));
-        key.extend(attrs.iter().map(|a| a.to_bits()));
-        c.q.write_key(chains, c.i, &mut key);
-        // Only a run that follows others can find its stretches.
-        memo.run.0 += memo.follows as u64;
-        if let Some(s) = memo.seen.get(key.as_slice()) {
-            chains[0].slot[c.i].months = s.months[0];
-            if housing {
-                chains[1].slot[c.i].months = s.months[1];
-            }
-            clocks.set(c.i, c.cl, s.clock, c.was, housing);
-            attrs.copy_from_slice(&s.attrs);
-            *course_months = s.course_months;
-            memo.hits += 1;
-            memo.run.1 += memo.follows as u64;
-            memo.key = key;
-            return s.t;
-        }
-        let t = self.cycles(c, chains, clocks, course_months, attrs, (from, until));
-        let settled = Settled {
-            t,
-            months: months(chains),
-            clock: clocks.of(c.i),
-            attrs: attrs.to_vec(),
-            course_months: *course_months,
-        };
-        memo.seen.insert(key.clone(), settled);
-        memo.key = key;
-        t
-    }
-
     /// Settle cycle `from` of citizen `c`, whom nothing moved in it — what the general step
     /// does when nobody moves: the time in its states, its refusion clock, its ages — and
     /// then each following cycle before `until` that [`Row::keeps`] settles and in which its

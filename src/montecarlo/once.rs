@@ -14,7 +14,7 @@ use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::{CArm, compile_arm};
-use crate::engine::{self, ArmCounts, Layout, NoObserver, SettleMemo};
+use crate::engine::{self, ArmCounts, Layout, NoObserver};
 use crate::error::Result;
 use crate::scenario::Scenario;
 
@@ -75,8 +75,7 @@ impl Rep {
         ledger(sc, &booked, &self.disc, &per_cycle)
     }
 
-    /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`; with
-    /// `memo`, its settled stretches looked up and remembered there ([`SettleMemo`]).
+    /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
@@ -86,10 +85,9 @@ impl Rep {
         cit: &Citizens,
         class: &[u16],
         base: Option<ArmCounts>,
-        memo: Option<&mut SettleMemo>,
     ) -> Result<ArmCounts> {
         let (lay, seed, rep, obs) = (&self.lay, self.seed, self.rep, &mut NoObserver);
-        engine::run_arm_onto(lay, carm, cit, class, seed, rep, obs, base, memo)
+        engine::run_arm_onto(lay, carm, cit, class, seed, rep, obs, base)
             .map_err(in_arm(sc, rep, a))
     }
 }
@@ -109,9 +107,6 @@ pub(super) struct Counter<'a> {
     control: &'a CArm,
     class_c: &'a [u16],
     others: Vec<Others>,
-    /// The settled stretches of the participants' runs, shared by every arm and scale counted
-    /// here: they are the same citizens each time.
-    memo: SettleMemo,
 }
 
 impl<'a> Counter<'a> {
@@ -124,7 +119,6 @@ impl<'a> Counter<'a> {
             control,
             class_c,
             others: Vec::new(),
-            memo: SettleMemo::new(),
         }
     }
 
@@ -148,7 +142,7 @@ impl<'a> Counter<'a> {
         let class_rest = pick(self.class_c, &participant, false);
         let counts = self
             .rep
-            .run(self.sc, 0, self.control, &rest, &class_rest, None, None)?;
+            .run(self.sc, 0, self.control, &rest, &class_rest, None)?;
         self.others.push(Others {
             participants: self.rep.cit.subset(&participant, true),
             participant,
@@ -171,13 +165,10 @@ impl<'a> Counter<'a> {
             Some(o) => {
                 let class_part = pick(class, &o.participant, true);
                 let base = Some(o.counts.clone());
-                let memo = Some(&mut self.memo);
                 self.rep
-                    .run(self.sc, a, carm, &o.participants, &class_part, base, memo)
+                    .run(self.sc, a, carm, &o.participants, &class_part, base)
             }
-            None => self
-                .rep
-                .run(self.sc, a, carm, &self.rep.cit, class, None, None),
+            None => self.rep.run(self.sc, a, carm, &self.rep.cit, class, None),
         }
     }
 }

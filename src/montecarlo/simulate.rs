@@ -193,7 +193,6 @@ fn run_arms<O: engine::Observer>(
                         rep,
                         &mut observers[x],
                         base,
-                        None,
                     )
                     .map_err(in_arm(x))?,
                 );

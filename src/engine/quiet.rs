@@ -233,9 +233,8 @@ impl Row {
     /// The coins that can move citizen `i` in a cycle whose time tests pass
     /// ([`Row::time_tests`]): those of the shared tables, then those of its own tables that
     /// are live, with their thresholds — the coins of [`Row::coins_keep`] but the life
-    /// course's. While the time tests pass the thresholds stay the same.
-    fn watch(&self, chains: &[ChainState], i: usize) -> Watch {
-        let mut w = Watch::default();
+    /// course's, onto `w`. While the time tests pass the thresholds stay the same.
+    fn watch(&self, chains: &[ChainState], i: usize, w: &mut Watch) {
         let n = self.n.min(MAX_COINS);
         for (&key, x) in self.keys[..n].iter().zip(&self.exits[..n]) {
             w.push(key, x.threshold);
@@ -253,7 +252,6 @@ impl Row {
                 w.push(key, x.threshold);
             }
         }
-        w
     }
 
     /// Whether no exit of citizen `i`'s own table in chain `c` (`ch`, None without that
@@ -418,7 +416,8 @@ impl Settle<'_> {
         // Their coins, many cycles at a time while the life course's tests come down to a
         // coin of its own ([`CLife::steady`]). A cycle in which a coin fires, and one for
         // which `steady` cannot vouch, takes the exact test alone (`Row::coins_keep`).
-        let mut watch = c.q.watch(chains, c.i);
+        let mut watch = Watch::default();
+        c.q.watch(chains, c.i, &mut watch);
         let exits = watch.len();
         let mut t = from + 1;
         // The cycles before `sure` are looked at by `watch`.

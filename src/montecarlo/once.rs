@@ -76,7 +76,6 @@ impl Rep {
     }
 
     /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`.
-    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         sc: &Scenario,

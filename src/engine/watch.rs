@@ -1,10 +1,11 @@
 //! The coins of a settled citizen, looked at many cycles at once. In a settled stretch
-//! ([`super::quiet`]) the citizen's exit thresholds stay the same from cycle to cycle, and so
-//! does its death's threshold while its completed age does; only the coins change, and they
-//! are a function of the citizen's key and the cycle alone ([`rng::cycle_bits`]). So the first
-//! cycle in which any of them can fire is found by hashing eight cycles side by side, with
-//! the same integer arithmetic as [`super::exits::fired`]: with AVX-512 or AVX2 where the CPU
-//! has them (checked at run time), else in a portable loop, the same bits in every form.
+//! ([`super::quiet`]) the citizen's exit thresholds stay the same from cycle to cycle, and its
+//! death is watched at the highest threshold its ages reach in the stretch
+//! ([`super::life::CLife::steady`]); only the coins change, and they are a function of the
+//! citizen's key and the cycle alone ([`rng::cycle_bits`]). So the first cycle in which any
+//! of them can fire is found by hashing eight cycles side by side, with the same integer
+//! arithmetic as [`super::exits::fired`]: with AVX-512 or AVX2 where the CPU has them (checked
+//! at run time), else in a portable loop, the same bits in every form.
 
 use crate::rng;
 

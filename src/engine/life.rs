@@ -250,7 +250,7 @@ impl CLife {
         attrs: &[f64],
         want: u64,
     ) -> (u64, Option<(u64, u64)>) {
-        let grows = self.mortality.as_ref().is_none_or(|m| m.death_state != s);
+        let grows = self.ages_in(s);
         // What attribute `a` grows by in a cycle (see [`CLife::grow`]).
         let step = |a: usize| match grows && self.ageing.contains(&a) {
             true => self.step_years,
@@ -288,22 +288,24 @@ impl CLife {
         (cycles, Some((d.key, threshold)))
     }
 
+    /// Whether a citizen's ages grow in course state `s`: everywhere but in death, where the
+    /// age at death stays.
+    #[inline(always)]
+    fn ages_in(&self, s: u16) -> bool {
+        self.mortality.as_ref().is_none_or(|m| m.death_state != s)
+    }
+
     /// Advance a citizen's ages by one cycle (not after death: the age at death stays).
     #[inline]
     pub fn grow(&self, s: u16, attrs: &mut [f64]) {
-        if self.mortality.as_ref().is_some_and(|m| m.death_state == s) {
-            return;
-        }
-        for &a in &self.ageing {
-            attrs[a] += self.step_years;
-        }
+        self.grow_by(s, attrs, 1);
     }
 
     /// [`CLife::grow`] `k` times (one addition per cycle, so the ages are the same bit for
     /// bit).
     #[inline]
     pub fn grow_by(&self, s: u16, attrs: &mut [f64], k: usize) {
-        if self.mortality.as_ref().is_some_and(|m| m.death_state == s) {
+        if !self.ages_in(s) {
             return;
         }
         for &a in &self.ageing {

@@ -240,16 +240,11 @@ impl Row {
             w.push(key, x.threshold);
         }
         for (own, ch) in self.own.iter().zip(chains) {
-            let (Some((at, n)), sl) = (*own, &ch.slot[i]) else {
-                continue;
-            };
-            if !sl.live {
-                continue;
-            }
-            let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
-            let keys = &self.keys[at as usize..][..n as usize];
-            for (&key, x) in keys.iter().zip(exits) {
-                w.push(key, x.threshold);
+            if let (Some(own), true) = (*own, ch.slot[i].live) {
+                let (keys, exits) = self.own_coins(own, ch, i);
+                for (&key, x) in keys.iter().zip(exits) {
+                    w.push(key, x.threshold);
+                }
             }
         }
     }
@@ -268,10 +263,22 @@ impl Row {
         let Some(ch) = ch else {
             return false;
         };
-        let sl = &ch.slot[i];
+        let (keys, exits) = self.own_coins((at, n), ch, i);
+        !ch.slot[i].live || fired(keys, exits, bits) == 0
+    }
+
+    /// The keys of the coins read with an own table (where `own` places them in `keys`) and
+    /// citizen `i`'s entries for them in its table of chain `ch`.
+    #[inline(always)]
+    fn own_coins<'a>(
+        &'a self,
+        (at, n): (u8, u8),
+        ch: &'a ChainState,
+        i: usize,
+    ) -> (&'a [u64], &'a [Exit]) {
         let keys = &self.keys[at as usize..][..n as usize];
         let exits = &ch.exits[i * ch.width..(i + 1) * ch.width];
-        !sl.live || fired(keys, &exits[..keys.len()], bits) == 0
+        (keys, &exits[..keys.len()])
     }
 }
 

@@ -291,11 +291,46 @@ pub fn run_arm<O: Observer>(
     run_arm_onto(lay, carm, cit, class, seed, rep, obs, None)
 }
 
+/// The counts of some of an arm's citizens, simulated apart from the others ([`run_part`]),
+/// not yet closed: only a base for [`run_arm_onto`], which closes the sum (closing the part
+/// too would be work thrown away, the sum's end-of-cycle counts are made anew from its moves).
+#[derive(Debug, Clone)]
+pub struct Part(ArmCounts);
+
+/// Run citizens `cit` of one arm as [`run_arm`] does, as a [`Part`] for [`run_arm_onto`].
+pub fn run_part(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+) -> Result<Part> {
+    run_open(lay, carm, cit, class, seed, rep, &mut NoObserver, None).map(Part)
+}
+
 /// [`run_arm`], its counts added to `base` (the counts of other citizens of the same arm,
 /// simulated apart): what [`ArmCounts::merge`] of the two gives, without zeroing counts of
 /// its own and adding them after.
 #[allow(clippy::too_many_arguments)]
 pub fn run_arm_onto<O: Observer>(
+    lay: &Layout,
+    carm: &CArm,
+    cit: &Citizens,
+    class: &[u16],
+    seed: u64,
+    rep: u32,
+    obs: &mut O,
+    base: Option<Part>,
+) -> Result<ArmCounts> {
+    let mut counts = run_open(lay, carm, cit, class, seed, rep, obs, base.map(|p| p.0))?;
+    counts.close(lay);
+    Ok(counts)
+}
+
+/// [`run_arm_onto`] but for the closing of the counts ([`ArmCounts::close`]).
+#[allow(clippy::too_many_arguments)]
+fn run_open<O: Observer>(
     lay: &Layout,
     carm: &CArm,
     cit: &Citizens,
@@ -315,36 +350,36 @@ pub fn run_arm_onto<O: Observer>(
         rep,
         tables: &tables,
     };
-    let mut counts = if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
-        run_block(&ctx, 0, cit.n, obs, base)?
-    } else {
-        use rayon::prelude::*;
-        let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
-            .into_par_iter()
-            .map(|b| {
-                run_block(
-                    &ctx,
-                    b * BLOCK,
-                    ((b + 1) * BLOCK).min(cit.n),
-                    &mut NoObserver,
-                    None,
-                )
-            })
-            .collect();
-        let mut parts = parts.into_iter();
-        let mut total = match base {
-            Some(base) => ArmCounts::onto(lay, carm, base),
-            None => parts
-                .next()
-                .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?,
-        };
-        for p in parts {
-            total.merge(&p?);
-        }
-        total
-    };
-    counts.close(lay);
-    Ok(counts)
+    Ok(
+        if !carm.services.is_empty() || obs.sees_citizens() || cit.n <= BLOCK {
+            run_block(&ctx, 0, cit.n, obs, base)?
+        } else {
+            use rayon::prelude::*;
+            let parts: Vec<Result<ArmCounts>> = (0..cit.n.div_ceil(BLOCK))
+                .into_par_iter()
+                .map(|b| {
+                    run_block(
+                        &ctx,
+                        b * BLOCK,
+                        ((b + 1) * BLOCK).min(cit.n),
+                        &mut NoObserver,
+                        None,
+                    )
+                })
+                .collect();
+            let mut parts = parts.into_iter();
+            let mut total = match base {
+                Some(base) => ArmCounts::onto(lay, carm, base),
+                None => parts
+                    .next()
+                    .unwrap_or_else(|| Ok(ArmCounts::zeros(lay, carm)))?,
+            };
+            for p in parts {
+                total.merge(&p?);
+            }
+            total
+        },
+    )
 }
 
 /// Citizens per block of [`run_arm`] when they do not share services.
@@ -392,7 +427,7 @@ impl ArmCounts {
     /// counted onto instead, see [`run_arm_onto`]): every count is a sum over citizens.
     /// Staffing is kept (the other citizens hold no service); so are the held-service counts
     /// where the other run has none of them.
-    pub fn merge(&mut self, o: &ArmCounts) {
+    fn merge(&mut self, o: &ArmCounts) {
         for (x, y) in [
             (&mut self.end, &o.end),
             (&mut self.new, &o.new),

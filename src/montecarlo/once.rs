@@ -14,7 +14,7 @@ use crate::cohort::{self, Citizens};
 use crate::economics::business_case::{self, Ledger};
 use crate::economics::{self, ClassMap};
 use crate::engine::compile::{CArm, compile_arm};
-use crate::engine::{self, ArmCounts, Layout, NoObserver};
+use crate::engine::{self, ArmCounts, Layout, NoObserver, Part};
 use crate::error::Result;
 use crate::scenario::Scenario;
 
@@ -83,7 +83,7 @@ impl Rep {
         carm: &CArm,
         cit: &Citizens,
         class: &[u16],
-        base: Option<ArmCounts>,
+        base: Option<Part>,
     ) -> Result<ArmCounts> {
         let (lay, seed, rep, obs) = (&self.lay, self.seed, self.rep, &mut NoObserver);
         engine::run_arm_onto(lay, carm, cit, class, seed, rep, obs, base)
@@ -96,7 +96,7 @@ struct Others {
     /// Who participates in the arm.
     participant: Vec<bool>,
     participants: Citizens,
-    counts: ArmCounts,
+    counts: Part,
 }
 
 /// Counts the arms of one replication against one compiled control.
@@ -139,9 +139,9 @@ impl<'a> Counter<'a> {
         }
         let rest = self.rep.cit.subset(&participant, false);
         let class_rest = pick(self.class_c, &participant, false);
-        let counts = self
-            .rep
-            .run(self.sc, 0, self.control, &rest, &class_rest, None)?;
+        let (r, lay) = (self.rep, &self.rep.lay);
+        let counts = engine::run_part(lay, self.control, &rest, &class_rest, r.seed, r.rep)
+            .map_err(in_arm(self.sc, r.rep, 0))?;
         self.others.push(Others {
             participants: self.rep.cit.subset(&participant, true),
             participant,

@@ -165,14 +165,13 @@ fn run_arms<O: engine::Observer>(
                 cit.subset(&participant, true),
                 cit.subset(&participant, false),
             );
-            let others = engine::run_arm(
+            let others = engine::run_part(
                 &lay,
                 &carms[b],
                 &rest,
                 &pick(&class[b], false),
                 opts.seed,
                 rep,
-                &mut NoObserver,
             )
             .map_err(in_arm(b))?;
             // Each arm's participants are counted onto the non-participants' counts (the

@@ -86,6 +86,39 @@ impl Ledger {
         }
     }
 
+    /// Book the series `v` (discounted `vd`), one amount per cycle, on payer index `p`: what
+    /// [`Ledger::add`] of each cycle in turn gives, each cell taking its amounts in the same
+    /// order.
+    pub fn add_series(
+        &mut self,
+        investment: bool,
+        transfer: bool,
+        p: usize,
+        v: &[f64],
+        vd: &[f64],
+    ) {
+        let (x, xd, soc, soc_d) = match investment {
+            true => (
+                &mut self.inv[p],
+                &mut self.inv_d[p],
+                &mut self.soc_inv,
+                &mut self.soc_inv_d,
+            ),
+            false => (
+                &mut self.cons[p],
+                &mut self.cons_d[p],
+                &mut self.soc_cons,
+                &mut self.soc_cons_d,
+            ),
+        };
+        add_to(x, v);
+        add_to(xd, vd);
+        if !transfer {
+            add_to(soc, v);
+            add_to(soc_d, vd);
+        }
+    }
+
     /// Book `v` (discounted `vd`) in cycle `m` on payer index `p`.
     #[allow(clippy::too_many_arguments)]
     pub fn add(&mut self, investment: bool, transfer: bool, p: usize, m: usize, v: f64, vd: f64) {
@@ -104,6 +137,13 @@ impl Ledger {
                 self.soc_cons_d[m] += vd;
             }
         }
+    }
+}
+
+/// Add `v` to `x` cell by cell.
+pub(crate) fn add_to(x: &mut [f64], v: &[f64]) {
+    for (a, b) in x.iter_mut().zip(v) {
+        *a += b;
     }
 }
 

@@ -14,7 +14,7 @@
 //! payers of the perspective (a refusion account's reimbursed share is booked on `state`);
 //! society leaves out transfers, as the business case does.
 
-use super::business_case::{PERSPECTIVES, SOCIETY, payers_of};
+use super::business_case::{PERSPECTIVES, SOCIETY, add_to, payers_of};
 use crate::scenario::{Payer, Scenario};
 
 /// Whether a line is a cost of the programme or a consequence it changes.
@@ -230,10 +230,10 @@ impl LineLedger {
         }
     }
 
-    /// Book `v` (discounted `vd`) on `line`, payer index `payer`, cycle `m`.
-    pub fn add(&mut self, line: usize, payer: usize, m: usize, v: f64, vd: f64) {
+    /// The row of (`line`, `payer`), made (all zero) if it is not yet.
+    fn row_of(&mut self, line: usize, payer: usize) -> usize {
         let h = self.horizon;
-        let r = match self.row[line * 6 + payer] {
+        match self.row[line * 6 + payer] {
             Some(r) => r,
             None => {
                 let r = self.n_rows;
@@ -243,9 +243,28 @@ impl LineLedger {
                 self.row[line * 6 + payer] = Some(r);
                 r
             }
-        };
+        }
+    }
+
+    /// Book `v` (discounted `vd`) on `line`, payer index `payer`, cycle `m`.
+    pub fn add(&mut self, line: usize, payer: usize, m: usize, v: f64, vd: f64) {
+        let (h, r) = (self.horizon, self.row_of(line, payer));
         self.v[r * h + m] += v;
         self.vd[r * h + m] += vd;
+    }
+
+    /// Book the series `v` (discounted `vd`), one amount per cycle, on `line`, payer index
+    /// `payer`: what [`LineLedger::add`] of each cycle in turn gives. With `nonzero`, only
+    /// the cycles whose amount is not 0 would be booked, so a series of zeros books nothing
+    /// (no row); the zeros of a series that is booked change no cell (a cell starts at +0.0
+    /// and only ever adds, so it is never −0.0, and x + ±0.0 = x for every other x).
+    pub fn add_series(&mut self, line: usize, payer: usize, v: &[f64], vd: &[f64], nonzero: bool) {
+        if nonzero && v.iter().all(|&x| x == 0.0) {
+            return;
+        }
+        let (h, r) = (self.horizon, self.row_of(line, payer));
+        add_to(&mut self.v[r * h..(r + 1) * h], v);
+        add_to(&mut self.vd[r * h..(r + 1) * h], vd);
     }
 
     /// The amounts and discounted amounts of (`line`, `payer`) per cycle, None where nothing

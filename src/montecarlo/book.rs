@@ -194,36 +194,62 @@ pub(crate) fn ledger(
     let h = programme.len();
     let state_ix = business_case::payer_index(Payer::State);
     let mut ledger = Ledger::new(h);
+    let mut split = Split::new(h);
     for (j, acc) in sc.accounts.iter().enumerate() {
         if !acc.in_dkk() {
             continue;
         }
         let p = business_case::payer_index(acc.payer);
-        for (m, &f) in disc.account(j).iter().enumerate() {
-            let refund = booked.refunded[j][m];
-            let own = booked.gross[j][m] - refund;
-            ledger.add(acc.investment, acc.transfer, p, m, own, own * f);
-            if refund != 0.0 {
-                ledger.add(
-                    acc.investment,
-                    acc.transfer,
-                    state_ix,
-                    m,
-                    refund,
-                    refund * f,
-                );
-            }
-        }
+        split.of(booked, j, disc.account(j));
+        // Adding 0 changes no cell of a ledger (see [`LineLedger::add_series`]), so the
+        // cycles without a reimbursed part need not be left out.
+        let (inv, transfer) = (acc.investment, acc.transfer);
+        ledger.add_series(inv, transfer, p, &split.own, &split.own_d);
+        ledger.add_series(inv, transfer, state_ix, &split.refund, &split.refund_d);
     }
     let sim = disc.sim();
-    for (m, row) in programme.iter().enumerate() {
-        for (p, &v) in row.iter().enumerate() {
-            if v != 0.0 {
-                ledger.add(true, false, p, m, v, v * sim[m]);
-            }
+    let (mut v, mut vd) = (vec![0.0; h], vec![0.0; h]);
+    for p in 0..6 {
+        for (m, row) in programme.iter().enumerate() {
+            v[m] = row[p];
+            vd[m] = row[p] * sim[m];
         }
+        ledger.add_series(true, false, p, &v, &vd);
     }
     ledger
+}
+
+/// An account's amounts per cycle split into its own part (the gross amount less the
+/// reimbursed part, booked on its payer) and the reimbursed part (booked on the state), each
+/// with its discounted value: made for one account after another in the same buffers.
+struct Split {
+    own: Vec<f64>,
+    own_d: Vec<f64>,
+    refund: Vec<f64>,
+    refund_d: Vec<f64>,
+}
+
+impl Split {
+    fn new(h: usize) -> Split {
+        Split {
+            own: vec![0.0; h],
+            own_d: vec![0.0; h],
+            refund: vec![0.0; h],
+            refund_d: vec![0.0; h],
+        }
+    }
+
+    /// Account `j`'s parts, discounted by `factors`.
+    fn of(&mut self, booked: &economics::Booked, j: usize, factors: &[f64]) {
+        let (gross, refunded) = (&booked.gross[j], &booked.refunded[j]);
+        for (m, &f) in factors.iter().enumerate() {
+            let (g, r) = (gross[m], refunded[m]);
+            self.own[m] = g - r;
+            self.own_d[m] = (g - r) * f;
+            self.refund[m] = r;
+            self.refund_d[m] = r * f;
+        }
+    }
 }
 
 /// What booking an arm of one replication reads besides its counts.
@@ -256,6 +282,7 @@ impl Booking<'_> {
         let (items, programme) = programme(sc, values, a, lay, &counts, fte.len());
         let ledger = ledger(sc, &booked, disc, &programme);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
+        let mut split = Split::new(h);
         let mut discounted = Vec::with_capacity(sc.accounts.len());
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
@@ -275,14 +302,10 @@ impl Booking<'_> {
             );
             if let (true, Some(l)) = (acc.in_dkk(), index.account[j]) {
                 let p = business_case::payer_index(acc.payer);
-                for (m, &f) in factors.iter().enumerate() {
-                    let refund = booked.refunded[j][m];
-                    let own = booked.gross[j][m] - refund;
-                    line_ledger.add(l, p, m, own, own * f);
-                    if refund != 0.0 {
-                        line_ledger.add(l, state_ix, m, refund, refund * f);
-                    }
-                }
+                split.of(&booked, j, factors);
+                line_ledger.add_series(l, p, &split.own, &split.own_d, false);
+                let (r, rd) = (&split.refund, &split.refund_d);
+                line_ledger.add_series(l, state_ix, r, rd, true);
             }
             discounted.push(series);
             units_discounted.push(
@@ -300,11 +323,8 @@ impl Booking<'_> {
             } else {
                 index.cost[a][item.index]
             };
-            for (m, &v) in item.per_cycle.iter().enumerate() {
-                if v != 0.0 {
-                    line_ledger.add(l, item.payer, m, v, v * sim[m]);
-                }
-            }
+            let vd: Vec<f64> = item.per_cycle.iter().zip(sim).map(|(v, f)| v * f).collect();
+            line_ledger.add_series(l, item.payer, &item.per_cycle, &vd, true);
         }
         ArmRep {
             end: sum_classes(&counts.end, lay.n_classes),

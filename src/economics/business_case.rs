@@ -321,6 +321,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_series_books_what_its_cycles_book_one_by_one() {
+        let v = [0.1, 0.0, -0.0, 1e16, 3.0];
+        let vd = [0.07, 0.0, -0.0, 1.0, 2.5];
+        let (mut series, mut cycles) = (Ledger::new(5), Ledger::new(5));
+        for (inv, transfer, p) in [(false, false, 0), (true, false, 3), (false, true, 3)] {
+            for l in [&mut series, &mut cycles] {
+                l.add(inv, transfer, p, 3, 1.0, 0.9);
+            }
+            series.add_series(inv, transfer, p, &v, &vd);
+            for (m, (&x, &xd)) in v.iter().zip(&vd).enumerate() {
+                cycles.add(inv, transfer, p, m, x, xd);
+            }
+        }
+        let bits = |l: &Ledger| -> Vec<u64> {
+            let rows = l.cons.iter().chain(&l.inv).chain(&l.cons_d).chain(&l.inv_d);
+            let soc = [&l.soc_cons, &l.soc_inv, &l.soc_cons_d, &l.soc_inv_d];
+            rows.chain(soc).flatten().map(|x| x.to_bits()).collect()
+        };
+        assert_eq!(bits(&series), bits(&cycles));
+    }
+
+    #[test]
     fn payback_on_a_constructed_stream() {
         // −100 in month 1, then +30 a month: cumulative −100, −70, −40, −10, +20 → month 5.
         assert_eq!(payback_month(&[-100.0, 30.0, 30.0, 30.0, 30.0], 1), Some(5));

@@ -508,6 +508,48 @@ mod tests {
     }
 
     #[test]
+    fn a_series_books_what_its_cycles_book_one_by_one() {
+        // Amounts with zeros, a negative zero and values whose sums round, booked onto rows
+        // that already hold amounts.
+        let v = [0.1, 0.0, -0.0, 1e16, 3.0, 0.0];
+        let vd = [0.07, 0.0, -0.0, 1.0, 2.5, 0.0];
+        let (mut series, mut cycles) = (LineLedger::new(3, 6), LineLedger::new(3, 6));
+        for l in [&mut series, &mut cycles] {
+            l.add(0, 2, 3, 1.0, 0.9);
+            l.add(0, 2, 0, 0.2, 0.3);
+        }
+        series.add_series(0, 2, &v, &vd, false);
+        series.add_series(1, 4, &v, &vd, true);
+        // Nothing that is not 0: no row, as when each cycle's 0 is left out.
+        series.add_series(2, 0, &[0.0, -0.0, 0.0, 0.0, 0.0, 0.0], &[0.0; 6], true);
+        for (m, (&x, &xd)) in v.iter().zip(&vd).enumerate() {
+            cycles.add(0, 2, m, x, xd);
+            if x != 0.0 {
+                cycles.add(1, 4, m, x, xd);
+            }
+        }
+        for (l, p) in [(0, 2), (1, 4), (2, 0)] {
+            let bits = |c: Option<(&[f64], &[f64])>| {
+                c.map(|(a, b)| a.iter().chain(b).map(|x| x.to_bits()).collect::<Vec<_>>())
+            };
+            assert_eq!(
+                bits(series.cycles(l, p)),
+                bits(cycles.cycles(l, p)),
+                "{l} {p}"
+            );
+        }
+        assert!(series.cycles(2, 0).is_none());
+        // A series of zeros on a row that is booked anyway changes no cell.
+        let before = bits_of(&series);
+        series.add_series(0, 2, &[-0.0; 6], &[0.0; 6], false);
+        assert_eq!(bits_of(&series), before);
+    }
+
+    fn bits_of(l: &LineLedger) -> Vec<u64> {
+        l.v.iter().chain(&l.vd).map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
     fn lines_are_positive_where_they_cost_or_save() {
         // Line 0: a service (investment) only in the arm; line 1: benefits (saving, transfer).
         let ix = index(vec![true, false], vec![false, true]);

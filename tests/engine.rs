@@ -504,6 +504,17 @@ job = 2.0
 [arms.treatment.effects.hub]"#,
         );
     scenarios.push(scenario::load_str("aftercare.toml", &aftercare).unwrap());
+    // The same service open only in months 6–17: before it opens it is closed too, and no
+    // citizen may be left out of the allocation then; after it closes for good none is reached
+    // again, and the citizens in its states are settled ahead.
+    let window = aftercare
+        .replace("name = \"aftercare\"", "name = \"aftercare-window\"")
+        .replace(
+            "eligible_states = [\"job\", \"calm\"]",
+            "eligible_states = [\"job\", \"calm\"]\nfrom_month = 6\nto_month = 17",
+        );
+    assert_ne!(window, aftercare);
+    scenarios.push(scenario::load_str("aftercare-window.toml", &window).unwrap());
     scenarios
 }
 

@@ -27,7 +27,9 @@ pub(super) struct ServiceState {
     pub(super) carry: Vec<f64>,
     /// Per capacity service: closed, and nobody holds it or waits for it.
     pub(super) cleared: Vec<bool>,
-    /// Per course state: some service of the arm is for citizens in it.
+    /// Per course state: some service of the arm is for citizens in it. All false once every
+    /// service has closed for good and let go of its holders and its queue: no allocation
+    /// reaches anyone after that.
     pub(super) any_eligible: Vec<bool>,
     /// Per citizen: waited for some service at the end of the last allocation.
     pub(super) waiting: Vec<bool>,
@@ -327,6 +329,13 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
             .any(|&w| w != u32::MAX);
     }
     x.st.candidates = cand;
+    // Every service closed from this cycle on, and cleared in it or before (nobody holds or
+    // waits for one): from the next cycle no citizen is a candidate, and the month loop may
+    // settle the citizens in the states the services were for ahead ([`ServiceState::untouched`]).
+    let mut services = x.carm.services.iter().zip(&x.st.cleared);
+    if x.carm.quiet && services.all(|(sv, &cleared)| cleared && sv.closed_from(m as u32, cm)) {
+        x.st.any_eligible.fill(false);
+    }
 }
 
 /// The capacity of service `sv` (position `si`) in cycle `m`, given this cycle's demand; sets

@@ -120,8 +120,10 @@ pub struct CArm {
     /// Whether starters count at the start of their entry cycle (`count_time_zero`).
     pub count_time_zero: bool,
     /// Settle the citizens whom no coin moves in states left only by shared tables without
-    /// the general step (the engine's `quiet` module). Always true when compiled; a test
-    /// turns it off to check that it changes no trajectory.
+    /// the general step (the engine's `quiet` module), and, once every service has closed for
+    /// good, leave every citizen out of the allocation, so that those in the states the
+    /// services were for are settled ahead too. Always true when compiled; a test turns it off
+    /// to check that it changes no trajectory.
     pub quiet: bool,
 }
 
@@ -239,6 +241,11 @@ impl CService {
     pub fn is_open(&self, m: u32, cm: u32) -> bool {
         let (first, last) = (m * cm, m * cm + cm - 1);
         first <= self.window.1 && last >= self.window.0
+    }
+
+    /// Whether the service is closed in cycle `m` and every cycle after it.
+    pub fn closed_from(&self, m: u32, cm: u32) -> bool {
+        m * cm > self.window.1
     }
 
     /// Capacity in cycle `m` (months `m·cm … (m+1)·cm − 1`): whole slots for caseloads, and

@@ -225,8 +225,10 @@ impl LineLedger {
             horizon,
             row: vec![None; n_lines * 6],
             n_rows: 0,
-            v: Vec::new(),
-            vd: Vec::new(),
+            // Room for a row per line (most lines are booked on one payer), so that the rows
+            // are seldom moved as they are made.
+            v: Vec::with_capacity(n_lines * horizon),
+            vd: Vec::with_capacity(n_lines * horizon),
         }
     }
 
@@ -305,12 +307,23 @@ impl LineDiff {
     pub fn compare(index: &LineIndex, ctrl: &LineLedger, arm: &LineLedger) -> LineDiff {
         let h = ctrl.horizon;
         let n_persp = PERSPECTIVES.len();
+        // Which payers each line is booked on in either ledger, and so the rows to hold.
+        let booked_on = |l: usize| -> [bool; 6] {
+            std::array::from_fn(|p| arm.cycles(l, p).is_some() || ctrl.cycles(l, p).is_some())
+        };
+        let held = |l: usize, booked: &[bool; 6], k: usize| {
+            perspective_payers(index, l, k).iter().any(|&p| booked[p])
+        };
+        let n_held: usize = (0..ctrl.n_lines)
+            .map(|l| (l, booked_on(l)))
+            .map(|(l, b)| (0..n_persp).filter(|&k| held(l, &b, k)).count())
+            .sum();
         let mut d = LineDiff {
             n_lines: ctrl.n_lines,
             horizon: h,
             row: vec![None; ctrl.n_lines * n_persp],
-            v: Vec::new(),
-            vd: Vec::new(),
+            v: vec![0.0; n_held * h],
+            vd: vec![0.0; n_held * h],
         };
         let zeros = vec![0.0; h];
         // Per payer and cycle: sign·(arm − control) of the line, where `booked[p]`.
@@ -319,13 +332,9 @@ impl LineDiff {
         let mut n_rows = 0;
         for l in 0..ctrl.n_lines {
             let sign = if index.investment[l] { 1.0 } else { -1.0 };
-            let mut booked = [false; 6];
-            for (p, is_booked) in booked.iter_mut().enumerate() {
+            let booked = booked_on(l);
+            for p in (0..6).filter(|&p| booked[p]) {
                 let (a, c) = (arm.cycles(l, p), ctrl.cycles(l, p));
-                if a.is_none() && c.is_none() {
-                    continue;
-                }
-                *is_booked = true;
                 let (av, avd) = a.unwrap_or((&zeros, &zeros));
                 let (cv, cvd) = c.unwrap_or((&zeros, &zeros));
                 let cells = p * h..(p + 1) * h;
@@ -340,15 +349,13 @@ impl LineDiff {
                 }
             }
             for k in 0..n_persp {
-                let payers = perspective_payers(index, l, k);
-                if !payers.iter().any(|&p| booked[p]) {
+                if !held(l, &booked, k) {
                     continue;
                 }
+                let payers = perspective_payers(index, l, k);
                 let r = n_rows;
                 n_rows += 1;
                 d.row[l * n_persp + k] = Some(r);
-                d.v.resize((r + 1) * h, 0.0);
-                d.vd.resize((r + 1) * h, 0.0);
                 let cells = r * h..(r + 1) * h;
                 for &p in payers.iter().filter(|&&p| booked[p]) {
                     let from = p * h..(p + 1) * h;

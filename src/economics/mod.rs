@@ -196,17 +196,7 @@ fn tally_all(
                     t.held_end = at_end as f64;
                 }
                 if key.refund {
-                    step_n.fill(0);
-                    let (n_start, n_end) = step_n.split_at_mut(n_steps);
-                    for &cl in members {
-                        let cells = (ix0 + cl) * n_steps..(ix0 + cl + 1) * n_steps;
-                        for (x, &n) in n_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
-                            *x += n as i64;
-                        }
-                        for (x, &n) in n_end.iter_mut().zip(&counts.steps_end[cells]) {
-                            *x += n as i64;
-                        }
-                    }
+                    sum_steps(counts, ix0, members, n_steps, &mut step_n);
                     for (x, &n) in step_x.iter_mut().zip(&step_n) {
                         *x = n as f64;
                     }
@@ -218,6 +208,50 @@ fn tally_all(
         }
     }
     out
+}
+
+/// The citizens per refusion step at the start of a cycle (`n[..n_steps]`) and at its end
+/// (`n[n_steps..]`), summed over the classes `members` of the (cycle, state) cell whose
+/// classes start at `ix0`. The usual few steps are summed in arrays of a size known when
+/// compiled: loops of a size known only at run time cost more to set up than the handful of
+/// additions they make.
+fn sum_steps(counts: &ArmCounts, ix0: usize, members: &[usize], n_steps: usize, n: &mut [i64]) {
+    fn by<const N: usize>(counts: &ArmCounts, ix0: usize, members: &[usize], n: &mut [i64]) {
+        let (mut start, mut end) = ([0i64; N], [0i64; N]);
+        for &cl in members {
+            let at = (ix0 + cl) * N;
+            let (s, e) = (&counts.steps_start[at..], &counts.steps_end[at..]);
+            if let (Some(s), Some(e)) = (s.first_chunk::<N>(), e.first_chunk::<N>()) {
+                for j in 0..N {
+                    start[j] += s[j] as i64;
+                    end[j] += e[j] as i64;
+                }
+            }
+        }
+        n[..N].copy_from_slice(&start);
+        n[N..2 * N].copy_from_slice(&end);
+    }
+    match n_steps {
+        1 => by::<1>(counts, ix0, members, n),
+        2 => by::<2>(counts, ix0, members, n),
+        3 => by::<3>(counts, ix0, members, n),
+        4 => by::<4>(counts, ix0, members, n),
+        5 => by::<5>(counts, ix0, members, n),
+        6 => by::<6>(counts, ix0, members, n),
+        _ => {
+            n.fill(0);
+            let (n_start, n_end) = n.split_at_mut(n_steps);
+            for &cl in members {
+                let cells = (ix0 + cl) * n_steps..(ix0 + cl + 1) * n_steps;
+                for (x, &k) in n_start.iter_mut().zip(&counts.steps_start[cells.clone()]) {
+                    *x += k as i64;
+                }
+                for (x, &k) in n_end.iter_mut().zip(&counts.steps_end[cells]) {
+                    *x += k as i64;
+                }
+            }
+        }
+    }
 }
 
 /// What [`tally_all`] reads of a [`TallyKey`]: the classes of each group.
@@ -618,6 +652,34 @@ pub fn programme_costs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_are_summed_over_a_groups_classes_whatever_their_number() {
+        // Every number of steps, the sizes known when compiled and the rest, over cells of
+        // three classes of which a group holds the first and the last.
+        for n_steps in 1..=9 {
+            let cells = 2 * 3 * n_steps;
+            let count = |k: usize, salt: usize| ((k * 7 + salt) % 11) as u32;
+            let c = ArmCounts {
+                steps_start: (0..cells).map(|k| count(k, 1)).collect(),
+                steps_end: (0..cells).map(|k| count(k, 5)).collect(),
+                ..ArmCounts::default()
+            };
+            let (ix0, members) = (3, [0, 2]);
+            let mut n = vec![-1; 2 * n_steps];
+            sum_steps(&c, ix0, &members, n_steps, &mut n);
+            for j in 0..n_steps {
+                let at = |cl: usize| (ix0 + cl) * n_steps + j;
+                let start: i64 = members.iter().map(|&cl| c.steps_start[at(cl)] as i64).sum();
+                let end: i64 = members.iter().map(|&cl| c.steps_end[at(cl)] as i64).sum();
+                assert_eq!(
+                    (n[j], n[n_steps + j]),
+                    (start, end),
+                    "{n_steps} steps, step {j}"
+                );
+            }
+        }
+    }
 
     /// Counts of one chain of two states over two cycles, four classes, one held service and
     /// two refusion steps, filled by (cycle, class) for state 0 (state 1 stays empty).

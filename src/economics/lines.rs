@@ -225,10 +225,10 @@ impl LineLedger {
             horizon,
             row: vec![None; n_lines * 6],
             n_rows: 0,
-            // Room for a row per line (most lines are booked on one payer), so that the rows
-            // are seldom moved as they are made.
-            v: Vec::with_capacity(n_lines * horizon),
-            vd: Vec::with_capacity(n_lines * horizon),
+            // Room for two rows per line (a line is booked on its payer, and the state's
+            // reimbursed part on the state), so that the rows are seldom moved as they are made.
+            v: Vec::with_capacity(2 * n_lines * horizon),
+            vd: Vec::with_capacity(2 * n_lines * horizon),
         }
     }
 

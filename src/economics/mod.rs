@@ -220,12 +220,13 @@ fn sum_steps(counts: &ArmCounts, ix0: usize, members: &[usize], n_steps: usize, 
         let (mut start, mut end) = ([0i64; N], [0i64; N]);
         for &cl in members {
             let at = (ix0 + cl) * N;
-            let (s, e) = (&counts.steps_start[at..], &counts.steps_end[at..]);
-            if let (Some(s), Some(e)) = (s.first_chunk::<N>(), e.first_chunk::<N>()) {
-                for j in 0..N {
-                    start[j] += s[j] as i64;
-                    end[j] += e[j] as i64;
-                }
+            let (s, e) = (
+                &counts.steps_start[at..at + N],
+                &counts.steps_end[at..at + N],
+            );
+            for j in 0..N {
+                start[j] += s[j] as i64;
+                end[j] += e[j] as i64;
             }
         }
         n[..N].copy_from_slice(&start);

@@ -426,27 +426,34 @@ pub fn book(
         let mut flow_n: Vec<i64> = vec![0; amounts.len()];
         let cells: Vec<&[Tally]> = cells.iter().map(|&at| &tallies[at][..]).collect();
         let ng = amounts.len();
+        // Per cycle: the amount, the reimbursed part and the credit for a held service, each
+        // summed over the cells and groups in their order (cell by cell, every cycle at a
+        // time: each cycle's sum takes its terms in the same order as one cycle at a time).
         let mut g_series = vec![0.0; h];
         let mut r_series = vec![0.0; h];
         let mut u_series = vec![0.0; h];
         let mut c_series = vec![0.0; h];
-        for m in 0..h {
-            let (mut g, mut r, mut credit) = (0.0, 0.0, 0.0);
-            match &acc.basis {
-                Basis::States(_) => {
-                    for cell in &cells {
-                        for (&amount, t) in amounts.iter().zip(&cell[m * ng..(m + 1) * ng]) {
-                            g += (ws * t.start + we * t.end) * amount * cm;
-                            if let Some((_, cut)) = held {
-                                credit += (ws * t.held_start + we * t.held_end) * amount * cm * cut;
-                            }
-                            if refund {
-                                r += ws * amount * cm * t.part_start;
-                                r += we * amount * cm * t.part_end;
-                            }
+        if let (Basis::States(_), true) = (&acc.basis, ng > 0) {
+            for cell in &cells {
+                for (m, tallies) in cell.chunks_exact(ng).enumerate().take(h) {
+                    let (g, r, credit) = (&mut g_series[m], &mut r_series[m], &mut c_series[m]);
+                    for (&amount, t) in amounts.iter().zip(tallies) {
+                        *g += (ws * t.start + we * t.end) * amount * cm;
+                        if let Some((_, cut)) = held {
+                            *credit += (ws * t.held_start + we * t.held_end) * amount * cm * cut;
+                        }
+                        if refund {
+                            *r += ws * amount * cm * t.part_start;
+                            *r += we * amount * cm * t.part_end;
                         }
                     }
                 }
+            }
+        }
+        for m in 0..h {
+            let (mut g, r, credit) = (g_series[m], r_series[m], c_series[m]);
+            match &acc.basis {
+                Basis::States(_) => {}
                 Basis::Transitions(moves) => {
                     for &(c, from, to) in moves {
                         // From the one state, or from every other state.

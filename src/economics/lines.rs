@@ -248,7 +248,9 @@ impl LineLedger {
         }
     }
 
-    /// Book `v` (discounted `vd`) on `line`, payer index `payer`, cycle `m`.
+    /// Book `v` (discounted `vd`) on `line`, payer index `payer`, cycle `m`: the one-cycle
+    /// reference the tests hold [`LineLedger::add_series`] to.
+    #[cfg(test)]
     pub fn add(&mut self, line: usize, payer: usize, m: usize, v: f64, vd: f64) {
         let (h, r) = (self.horizon, self.row_of(line, payer));
         self.v[r * h + m] += v;
@@ -256,7 +258,8 @@ impl LineLedger {
     }
 
     /// Book the series `v` (discounted `vd`), one amount per cycle, on `line`, payer index
-    /// `payer`: what [`LineLedger::add`] of each cycle in turn gives. With `nonzero`, only
+    /// `payer`: what `LineLedger::add` (the
+    /// tests' reference) of each cycle in turn gives. With `nonzero`, only
     /// the cycles whose amount is not 0 would be booked, so a series of zeros books nothing
     /// (no row); the zeros of a series that is booked change no cell (a cell starts at +0.0
     /// and only ever adds, so it is never −0.0, and x + ±0.0 = x for every other x).
@@ -359,12 +362,8 @@ impl LineDiff {
                 let cells = r * h..(r + 1) * h;
                 for &p in payers.iter().filter(|&&p| booked[p]) {
                     let from = p * h..(p + 1) * h;
-                    for (x, y) in d.v[cells.clone()].iter_mut().zip(&dv[from.clone()]) {
-                        *x += y;
-                    }
-                    for (x, y) in d.vd[cells.clone()].iter_mut().zip(&dvd[from]) {
-                        *x += y;
-                    }
+                    add_to(&mut d.v[cells.clone()], &dv[from.clone()]);
+                    add_to(&mut d.vd[cells.clone()], &dvd[from]);
                 }
             }
         }
@@ -460,12 +459,8 @@ impl LineComparison {
         for (lk, r) in d.row.iter().enumerate() {
             let Some(r) = *r else { continue };
             let o = lk * h;
-            for (x, y) in self.v[o..o + h].iter_mut().zip(&d.v[r * h..(r + 1) * h]) {
-                *x += y;
-            }
-            for (x, y) in self.vd[o..o + h].iter_mut().zip(&d.vd[r * h..(r + 1) * h]) {
-                *x += y;
-            }
+            add_to(&mut self.v[o..o + h], &d.v[r * h..(r + 1) * h]);
+            add_to(&mut self.vd[o..o + h], &d.vd[r * h..(r + 1) * h]);
         }
     }
 

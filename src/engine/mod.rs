@@ -310,7 +310,7 @@ pub fn run_part(
 }
 
 /// [`run_arm`], its counts added to `base` (the counts of other citizens of the same arm,
-/// simulated apart): what [`ArmCounts::merge`] of the two gives, without zeroing counts of
+/// simulated apart): what `ArmCounts::merge` of the two gives, without zeroing counts of
 /// its own and adding them after.
 #[allow(clippy::too_many_arguments)]
 pub fn run_arm_onto<O: Observer>(
@@ -405,7 +405,7 @@ impl ArmCounts {
     /// Counts of an arm that start from `base` (other citizens of the same arm, simulated
     /// apart): each count array of `base` where it has the arm's shape, zeros where it has not
     /// (held services the other run did not count; every array of an empty `base`), and no
-    /// staffing — as [`ArmCounts::merge`] adds them.
+    /// staffing — as `ArmCounts::merge` adds them.
     fn onto(lay: &Layout, carm: &CArm, base: ArmCounts) -> ArmCounts {
         let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
         let cells = lay.horizon * lay.n_states * lay.n_classes;

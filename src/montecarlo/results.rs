@@ -3,7 +3,7 @@
 //! ([`RepScalars`]).
 
 use super::{RepResult, RunOptions, capacity_services, layout};
-use crate::economics::business_case::{self, Comparison, Headline};
+use crate::economics::business_case::{self, Comparison, Headline, add_to};
 use crate::economics::lines::{self, LineComparison, LineDef, LineIndex};
 use crate::engine::{Layout, StaffRow};
 use crate::scenario::{COURSE, Scenario};
@@ -196,9 +196,7 @@ impl Results {
             ] {
                 // Row by row (every row is one account's cycles): the inner loop vectorises.
                 for (xs, ys) in sums.iter_mut().zip(add) {
-                    for (x, y) in xs.iter_mut().zip(ys) {
-                        *x += y;
-                    }
+                    add_to(xs, ys);
                 }
             }
             for m in 0..h {
@@ -222,18 +220,14 @@ impl Results {
                     .collect(),
             );
             for (x, y) in self.staffing_sums[a].iter_mut().zip(&arm.staffing) {
-                for (xk, yk) in x.iter_mut().zip(y) {
-                    *xk += yk;
-                }
+                add_to(x, y);
             }
             let n_sv = arm.fte.len();
             for (k, row) in arm.staffing.iter().enumerate() {
                 let q = &mut self.staffing_max_queue[a][k % n_sv.max(1)];
                 *q = q.max(row[2]);
             }
-            for (x, y) in self.fte_sums[a].iter_mut().zip(&arm.fte) {
-                *x += y;
-            }
+            add_to(&mut self.fte_sums[a], &arm.fte);
             scal.quantities.push(
                 self.quantity_accounts
                     .iter()
@@ -245,12 +239,7 @@ impl Results {
                     })
                     .collect(),
             );
-            for (x, y) in self.while_served_sums[a]
-                .iter_mut()
-                .zip(&arm.while_served_d)
-            {
-                *x += y;
-            }
+            add_to(&mut self.while_served_sums[a], &arm.while_served_d);
             scal.participants.push(arm.participants);
             scal.participant_years.push(arm.participant_years);
             scal.total_by_payer.push(tot);

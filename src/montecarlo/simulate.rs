@@ -61,7 +61,7 @@ pub fn run_counts(sc: &Scenario, opts: &RunOptions, rep: u32) -> Result<RepCount
 /// ([`CArm::same_for_non_participants`]), its non-participants follow exactly the
 /// trajectories they follow in an earlier arm without services (usually the control): they
 /// are simulated once, in that arm, and their counts are added to the counts of each arm's
-/// own simulation of the participants ([`ArmCounts::merge`]).
+/// own simulation of the participants (`ArmCounts::merge`).
 ///
 /// [`CArm::same_for_non_participants`]: crate::engine::compile::CArm::same_for_non_participants
 /// [`CArm::same_trajectories`]: crate::engine::compile::CArm::same_trajectories

@@ -185,11 +185,14 @@ pub(crate) fn programme(
 
 /// An arm's amounts by payer, consequences and investment: its booked accounts in DKK (the
 /// reimbursed part on the state) and its programme costs, each with its discounted value.
+/// `each` sees every account in DKK's parts once they are made (the line ledger books them
+/// too), in the order of the accounts.
 pub(crate) fn ledger(
     sc: &Scenario,
     booked: &economics::Booked,
     disc: &Discounts,
     programme: &[[f64; 6]],
+    mut each: impl FnMut(usize, &Split),
 ) -> Ledger {
     let h = programme.len();
     let state_ix = business_case::payer_index(Payer::State);
@@ -206,6 +209,7 @@ pub(crate) fn ledger(
         let (inv, transfer) = (acc.investment, acc.transfer);
         ledger.add_series(inv, transfer, p, &split.own, &split.own_d);
         ledger.add_series(inv, transfer, state_ix, &split.refund, &split.refund_d);
+        each(j, &split);
     }
     let sim = disc.sim();
     let (mut v, mut vd) = (vec![0.0; h], vec![0.0; h]);
@@ -222,7 +226,7 @@ pub(crate) fn ledger(
 /// An account's amounts per cycle split into its own part (the gross amount less the
 /// reimbursed part, booked on its payer) and the reimbursed part (booked on the state), each
 /// with its discounted value: made for one account after another in the same buffers.
-struct Split {
+pub(crate) struct Split {
     own: Vec<f64>,
     own_d: Vec<f64>,
     refund: Vec<f64>,
@@ -280,13 +284,19 @@ impl Booking<'_> {
         let state_ix = business_case::payer_index(Payer::State);
         let booked = economics::book(sc, values, a, lay, classes, &counts, effect_scale);
         let (items, programme) = programme(sc, values, a, lay, &counts, fte.len());
-        let ledger = ledger(sc, &booked, disc, &programme);
         let mut line_ledger = LineLedger::new(index.investment.len(), h);
-        let mut split = Split::new(h);
+        let ledger = ledger(sc, &booked, disc, &programme, |j, split| {
+            if let Some(l) = index.account[j] {
+                let p = business_case::payer_index(sc.accounts[j].payer);
+                line_ledger.add_series(l, p, &split.own, &split.own_d, false);
+                let (r, rd) = (&split.refund, &split.refund_d);
+                line_ledger.add_series(l, state_ix, r, rd, true);
+            }
+        });
         let mut discounted = Vec::with_capacity(sc.accounts.len());
         let mut units_discounted = Vec::with_capacity(sc.accounts.len());
         let mut credit_d = Vec::with_capacity(sc.accounts.len());
-        for (j, acc) in sc.accounts.iter().enumerate() {
+        for j in 0..sc.accounts.len() {
             let factors = disc.account(j);
             let series: Vec<f64> = booked.gross[j]
                 .iter()
@@ -300,13 +310,6 @@ impl Booking<'_> {
                     .map(|(v, f)| v * f)
                     .sum(),
             );
-            if let (true, Some(l)) = (acc.in_dkk(), index.account[j]) {
-                let p = business_case::payer_index(acc.payer);
-                split.of(&booked, j, factors);
-                line_ledger.add_series(l, p, &split.own, &split.own_d, false);
-                let (r, rd) = (&split.refund, &split.refund_d);
-                line_ledger.add_series(l, state_ix, r, rd, true);
-            }
             discounted.push(series);
             units_discounted.push(
                 booked.units[j]

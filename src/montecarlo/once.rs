@@ -72,7 +72,7 @@ impl Rep {
         let booked = economics::book(sc, &self.values, a, &self.lay, &self.classes, counts, x);
         let n_services = carm.services.len();
         let (_, per_cycle) = programme(sc, &self.values, a, &self.lay, counts, n_services);
-        ledger(sc, &booked, &self.disc, &per_cycle)
+        ledger(sc, &booked, &self.disc, &per_cycle, |_, _| {})
     }
 
     /// Simulate arm `a` (`carm`) for citizens `cit` of classes `class`, onto `base`.

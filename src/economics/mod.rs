@@ -196,7 +196,11 @@ fn tally_all(
                     t.held_end = at_end as f64;
                 }
                 if key.refund {
-                    sum_steps(counts, ix0, members, n_steps, &mut step_n);
+                    // No citizen is counted on a step where the clock does not run.
+                    match lay.clock_ix(m, c, s) {
+                        Some(k0) => sum_steps(counts, k0, members, n_steps, &mut step_n),
+                        None => step_n.fill(0),
+                    }
                     for (x, &n) in step_x.iter_mut().zip(&step_n) {
                         *x = n as f64;
                     }
@@ -212,7 +216,7 @@ fn tally_all(
 
 /// The citizens per refusion step at the start of a cycle (`n[..n_steps]`) and at its end
 /// (`n[n_steps..]`), summed over the classes `members` of the (cycle, state) cell whose
-/// classes start at `ix0`. The usual few steps are summed in arrays of a size known when
+/// classes start at `ix0` ([`Layout::clock_ix`]). The usual few steps are summed in arrays of a size known when
 /// compiled: loops of a size known only at run time cost more to set up than the handful of
 /// additions they make.
 fn sum_steps(counts: &ArmCounts, ix0: usize, members: &[usize], n_steps: usize, n: &mut [i64]) {
@@ -698,8 +702,8 @@ mod tests {
             new: vec![0; cells],
             held_start: vec![0; cells],
             held_end: vec![0; cells],
-            steps_start: vec![0; cells * 2],
-            steps_end: vec![0; cells * 2],
+            steps_start: vec![0; lay.horizon * lay.n_clock * lay.n_classes * 2],
+            steps_end: vec![0; lay.horizon * lay.n_clock * lay.n_classes * 2],
             ..ArmCounts::default()
         };
         let per_class = |m: usize, v: [u32; 4], out: &mut Vec<u32>| {
@@ -716,7 +720,7 @@ mod tests {
         // Refusion steps at the start and at the end of cycle 0, two per class.
         let steps = |v: [[u32; 2]; 4], out: &mut Vec<u32>| {
             for (cl, n) in v.into_iter().enumerate() {
-                let ix = lay.state_ix(0, 0, 0, cl) * 2;
+                let ix = (lay.clock_ix(0, 0, 0).expect("on the clock") + cl) * 2;
                 out[ix..ix + 2].copy_from_slice(&n);
             }
         };
@@ -731,7 +735,8 @@ mod tests {
     /// by the steps and scaled to the citizens where the steps count fewer.
     #[test]
     fn tallies_sum_the_classes_of_each_group_by_hand() {
-        let lay = Layout::new(vec![2], 2, 4, 1);
+        // The clock runs in state 0 only.
+        let lay = Layout::new(vec![2], 2, 4, 1, &[vec![true, false]]);
         let counts = counts(&lay);
         let key = TallyKey {
             cell: (0, 0),
@@ -775,5 +780,32 @@ mod tests {
         let t = tally_all(&lay, &counts, false, &[key], 1, &rates);
         let starts: Vec<[f64; 2]> = t[0].iter().map(|t| [t.start, t.end]).collect();
         assert_eq!(starts, [[0.0, 3.0], [0.0, 1.0], [3.0, 4.0], [1.0, 1.0]]);
+        // State 1 has no place in the refusion-step counts (the clock does not run there):
+        // its citizens are counted, nothing is refunded, and nothing is read from the steps
+        // of state 0.
+        let mut counts = counts;
+        for cl in 0..4 {
+            counts.end[lay.state_ix(0, 0, 1, cl)] = 2;
+        }
+        let key = TallyKey {
+            cell: (0, 1),
+            group_of: vec![Some(0), Some(1), None, Some(0)],
+            held: None,
+            refund: true,
+        };
+        let t = tally_all(&lay, &counts, true, &[key], 1, &rates);
+        let got: Vec<[f64; 3]> = t[0]
+            .iter()
+            .map(|t| [t.end, t.part_start, t.part_end])
+            .collect();
+        assert_eq!(
+            got,
+            [
+                [4.0, 0.0, 0.0],
+                [2.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0]
+            ]
+        );
     }
 }

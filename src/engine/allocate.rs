@@ -482,8 +482,7 @@ eligible_states = ["course"]
             let cit = cohort::synthesize(&sc, 9, rep);
             let carm = compile_arm(&sc, &values, 1, 1.0).unwrap();
             let class = classes(&carm, &cit, &vec![0; cit.n]);
-            let sizes = sc.chains.iter().map(|c| c.states.len()).collect();
-            let lay = Layout::new(sizes, sc.sim.horizon as usize, 2, sc.sim.cycle_months);
+            let lay = montecarlo::layout(&sc, 2);
             let run = |full: bool| {
                 FULL_REFRESH.set(full);
                 PARTIAL.set(0);

@@ -1,7 +1,7 @@
 //! The refusion clock of a block's citizens (weeks on covered benefits, see
 //! [`BenefitClock`]) and the count of citizens on each refusion step.
 //!
-//! The counts per (cycle, state, class, step) at the start and at the end of each cycle are
+//! The counts per (cycle, state on the clock, class, step) at the start and at the end of each cycle are
 //! kept as a running tally that changes only when a citizen changes state or step, and copied
 //! into [`ArmCounts::steps_start`] and [`ArmCounts::steps_end`] once per cycle: a citizen who
 //! stays put on the same step costs no counting.
@@ -25,8 +25,10 @@ pub(super) struct Clocks<'a> {
     month_weeks: Vec<f64>,
     /// Per (chain, state) in the global state index: the clock runs there.
     on: Vec<bool>,
-    /// Citizens now per (global state, class, step) where the clock runs.
+    /// Citizens now per (state where the clock runs, class, step).
     live: Vec<u32>,
+    /// Per state in the global state index: its place in `live` ([`Layout::clock_slot`]).
+    slot: &'a [usize],
     chain_offset: &'a [usize],
     n_classes: usize,
     n_steps: usize,
@@ -54,6 +56,14 @@ impl<'a> Clocks<'a> {
             Some(b) => b.states.iter().flatten().copied().collect(),
             None => vec![false; lay.n_states],
         };
+        // The layout and the arm are compiled from the same scenario.
+        debug_assert!(
+            benefit.is_none()
+                || on
+                    .iter()
+                    .zip(&lay.clock_slot)
+                    .all(|(&on, &slot)| on == (slot != super::NO_CLOCK))
+        );
         let mut clocks = Clocks {
             benefit,
             rise: vec![u32::MAX; at.len()],
@@ -61,7 +71,8 @@ impl<'a> Clocks<'a> {
             prior_weeks,
             month_weeks,
             on,
-            live: vec![0; lay.n_states * lay.n_classes * n_steps],
+            live: vec![0; lay.n_clock * lay.n_classes * n_steps],
+            slot: &lay.clock_slot,
             chain_offset: &lay.chain_offset,
             n_classes: lay.n_classes,
             n_steps,
@@ -135,7 +146,7 @@ impl<'a> Clocks<'a> {
 
     #[inline(always)]
     fn cell(&self, c: usize, s: u16, cl: usize, step: usize) -> usize {
-        ((self.chain_offset[c] + s as usize) * self.n_classes + cl) * self.n_steps + step
+        (self.slot[self.chain_offset[c] + s as usize] * self.n_classes + cl) * self.n_steps + step
     }
 
     /// Count citizen `i` (class `cl`) in its states `states` (per chain) as it enters.

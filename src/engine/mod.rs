@@ -59,19 +59,31 @@ pub struct Layout {
     pub n_states: usize,
     /// Total flow cells over chains.
     pub n_flows: usize,
+    /// Per state in the global state index: its place among the states where the refusion
+    /// clock runs, by which the refusion-step counts are laid out ([`ArmCounts::steps_start`]),
+    /// or [`NO_CLOCK`].
+    pub clock_slot: Vec<usize>,
+    /// States where the refusion clock runs.
+    pub n_clock: usize,
     /// Booking classes.
     pub n_classes: usize,
     /// Months per cycle.
     pub cycle_months: u32,
 }
 
+/// [`Layout::clock_slot`] of a state where the refusion clock does not run.
+pub const NO_CLOCK: usize = usize::MAX;
+
 impl Layout {
-    /// Layout for chain sizes, horizon and classes.
+    /// Layout for chain sizes, horizon and classes; `clock_states` (per chain, per state,
+    /// empty without refusion) are the states where the refusion clock runs
+    /// ([`compile::BenefitClock::states`]).
     pub fn new(
         chain_size: Vec<usize>,
         horizon: usize,
         n_classes: usize,
         cycle_months: u32,
+        clock_states: &[Vec<bool>],
     ) -> Layout {
         let mut chain_offset = Vec::new();
         let mut flow_offset = Vec::new();
@@ -82,6 +94,14 @@ impl Layout {
             so += s;
             fo += s * s;
         }
+        let mut clock_slot = vec![NO_CLOCK; so];
+        let mut n_clock = 0;
+        for (c, on) in clock_states.iter().enumerate() {
+            for (s, _) in on.iter().enumerate().filter(|(_, on)| **on) {
+                clock_slot[chain_offset[c] + s] = n_clock;
+                n_clock += 1;
+            }
+        }
         Layout {
             horizon,
             chain_size,
@@ -89,6 +109,8 @@ impl Layout {
             flow_offset,
             n_states: so,
             n_flows: fo,
+            clock_slot,
+            n_clock,
             n_classes,
             cycle_months,
         }
@@ -98,6 +120,17 @@ impl Layout {
     #[inline(always)]
     pub fn state_ix(&self, cycle: usize, chain: usize, state: usize, class: usize) -> usize {
         ((cycle * self.n_states) + self.chain_offset[chain] + state) * self.n_classes + class
+    }
+
+    /// Index of (`cycle`, `chain`, `state`, class 0) into the refusion-step counts, in cells
+    /// of one class ([`ArmCounts::steps_start`]: the class's steps follow at (index + class) ·
+    /// steps); None where the refusion clock does not run (no citizen is counted there).
+    #[inline(always)]
+    pub fn clock_ix(&self, cycle: usize, chain: usize, state: usize) -> Option<usize> {
+        match self.clock_slot[self.chain_offset[chain] + state] {
+            NO_CLOCK => None,
+            slot => Some((cycle * self.n_clock + slot) * self.n_classes),
+        }
     }
 
     /// Index into a flow-count array.
@@ -138,8 +171,8 @@ pub struct ArmCounts {
     pub new: Vec<u32>,
     /// Moves per (cycle, chain, from, to, class) during the cycle.
     pub flows: Vec<u32>,
-    /// With refusion: citizens per (cycle, state, class, refusion step) at the start of the
-    /// cycle, for states where the benefit clock runs; empty otherwise.
+    /// With refusion: citizens per (cycle, state where the benefit clock runs, class, refusion
+    /// step) at the start of the cycle (see [`Layout::clock_ix`]); empty otherwise.
     pub steps_start: Vec<u32>,
     /// The same at the end of the cycle.
     pub steps_end: Vec<u32>,
@@ -176,12 +209,17 @@ impl ArmCounts {
 
 impl ArmCounts {
     /// The counts of one arm from a run over joint classes (see
-    /// [`crate::montecarlo::run_counts_with`]): joint class `j` of `n_joint` is summed into
-    /// class `map[j]` of `n_classes`. Every count array is laid out as (…, class, detail), so
-    /// this is one pass per array; staffing has no classes and is kept.
-    pub fn project(&self, n_joint: usize, n_classes: usize, map: &[usize]) -> ArmCounts {
-        // Cells per class (and per refusion step or held service) of each array.
-        let per = |v: &Vec<u32>| v.len().checked_div(self.new.len()).unwrap_or(0);
+    /// [`crate::montecarlo::run_counts_with`], laid out by `joint`): joint class `j` of
+    /// `joint.n_classes` is summed into class `map[j]` of `n_classes`. Every count array is
+    /// laid out as (…, class, detail), so this is one pass per array; staffing has no classes
+    /// and is kept.
+    pub fn project(&self, joint: &Layout, n_classes: usize, map: &[usize]) -> ArmCounts {
+        let n_joint = joint.n_classes;
+        // Cells per class of the state counts and of the refusion-step counts; each array's
+        // detail per class (refusion steps, held services) is its length over them.
+        let states = joint.horizon * joint.n_states * n_joint;
+        let clock = joint.horizon * joint.n_clock * n_joint;
+        let per = |v: &Vec<u32>, cells: usize| v.len().checked_div(cells).unwrap_or(0);
         let proj = |v: &Vec<u32>, detail: usize| -> Vec<u32> {
             if v.is_empty() || detail == 0 {
                 return v.clone();
@@ -203,11 +241,11 @@ impl ArmCounts {
             end: proj(&self.end, 1),
             new: proj(&self.new, 1),
             flows: proj(&self.flows, 1),
-            steps_start: proj(&self.steps_start, per(&self.steps_start)),
-            steps_end: proj(&self.steps_end, per(&self.steps_end)),
+            steps_start: proj(&self.steps_start, per(&self.steps_start, clock)),
+            steps_end: proj(&self.steps_end, per(&self.steps_end, clock)),
             staffing: self.staffing.clone(),
-            held_start: proj(&self.held_start, per(&self.held_start)),
-            held_end: proj(&self.held_end, per(&self.held_end)),
+            held_start: proj(&self.held_start, per(&self.held_start, states)),
+            held_end: proj(&self.held_end, per(&self.held_end, states)),
         }
     }
 }
@@ -409,13 +447,14 @@ impl ArmCounts {
     fn onto(lay: &Layout, carm: &CArm, base: ArmCounts) -> ArmCounts {
         let n_steps = carm.benefit.as_ref().map_or(0, |b| b.from_weeks.len());
         let cells = lay.horizon * lay.n_states * lay.n_classes;
+        let steps = lay.horizon * lay.n_clock * lay.n_classes * n_steps;
         let keep = |v: Vec<u32>, len: usize| if v.len() == len { v } else { vec![0; len] };
         ArmCounts {
             end: keep(base.end, cells),
             new: keep(base.new, cells),
             flows: keep(base.flows, lay.horizon * lay.n_flows * lay.n_classes),
-            steps_start: keep(base.steps_start, cells * n_steps),
-            steps_end: keep(base.steps_end, cells * n_steps),
+            steps_start: keep(base.steps_start, steps),
+            steps_end: keep(base.steps_end, steps),
             staffing: vec![[0.0; 8]; lay.horizon * carm.services.len()],
             held_start: keep(base.held_start, cells * carm.held.len()),
             held_end: keep(base.held_end, cells * carm.held.len()),

@@ -11,11 +11,16 @@ use crate::scenario::Scenario;
 
 /// The layout of count arrays for a scenario with `n_classes` classes.
 pub fn layout(sc: &Scenario, n_classes: usize) -> Layout {
+    let clock_states = sc
+        .refusion
+        .as_ref()
+        .map_or(&[][..], |r| &r.clock_states[..]);
     Layout::new(
         sc.chains.iter().map(|c| c.states.len()).collect(),
         sc.sim.horizon as usize,
         n_classes,
         sc.sim.cycle_months,
+        clock_states,
     )
 }
 
@@ -241,7 +246,7 @@ fn run_arms<O: engine::Observer>(
             let map: Vec<usize> = (0..n_joint)
                 .map(|c| ((c >> k) << 1) | ((c >> j) & 1))
                 .collect();
-            counts[b] = Some(run.project(n_joint, lay.n_classes, &map));
+            counts[b] = Some(run.project(&joint_lay, lay.n_classes, &map));
         }
     }
     let fte = carms

@@ -27,7 +27,9 @@ pub(super) struct Slot {
 }
 
 /// One exit of a citizen's cached exit table: the exit fires this cycle when its uniform,
-/// as 64 bits, is below `threshold` = P(fire)·2⁶⁴ with P(fire) = 1 − exp(−rate).
+/// as 64 bits, is below `threshold` = P(fire)·2⁶⁴ with P(fire) = 1 − exp(−rate). An entry
+/// of a citizen's own table may hold a bound instead ([`bound_of`], named in
+/// [`ChainState::inexact`]): a threshold at least the exact one, with the exact rate.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Exit {
     pub(super) threshold: u64,
@@ -39,6 +41,10 @@ pub(super) struct ChainState {
     pub(super) slot: Vec<Slot>,
     pub(super) exits: Vec<Exit>,
     pub(super) width: usize,
+    /// Per citizen: the entries of its own table that hold a bound made by [`bound_some`]
+    /// (bit k: exit k), made exact when their coin falls below the bound ([`exact_fired`]).
+    /// Kept apart from [`Slot`], which the month loop reads for every citizen.
+    pub(super) inexact: Vec<u64>,
 }
 
 /// What about a citizen changes its rates besides state and time: attributes, participation,
@@ -112,13 +118,31 @@ pub(super) fn rates(
     Ok(())
 }
 
+/// 2⁶⁴, the scale of a threshold.
+const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+
 /// The cached form of an exit with rate `rate`: P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴
 /// (the cast saturates at 1).
 #[inline]
 fn exit_of(rate: f64) -> Exit {
     let p = -(-rate).exp_m1();
     Exit {
-        threshold: (p * 18_446_744_073_709_551_616.0) as u64,
+        threshold: (p * TWO_64) as u64,
+        rate,
+    }
+}
+
+/// An entry whose threshold is at least [`exit_of`]'s for `rate`, with the exact rate, made
+/// without `exp_m1`. 1 − exp(−r) ≤ r for every r ≥ 0, and `exp_m1` is within an ulp (2⁻⁵²
+/// relative), so r·(1 + 10⁻⁹), rounded, is above the computed probability; scaling by 2⁶⁴ is
+/// exact and the cast is monotone, so the threshold is too (both saturate at 2⁶⁴ − 1, both
+/// are 0 at r = 0 and below 2⁻⁶⁴, and a negative rate gives 0 in both). The bound exceeds the
+/// exact threshold by a relative r/2 + 10⁻⁹ or so: a uniform falls between them about as
+/// often as the exit fires times r/2, which is when the entry is made exact.
+#[inline]
+fn bound_of(rate: f64) -> Exit {
+    Exit {
+        threshold: (rate * (1.0 + 1e-9) * TWO_64) as u64,
         rate,
     }
 }
@@ -149,13 +173,68 @@ pub(super) fn refresh_some(
     out: &mut [Exit],
     edges: u64,
 ) -> std::result::Result<bool, NanRate> {
+    refresh_with(cst, who, months, out, edges, exit_of)
+}
+
+/// [`refresh_some`] with entries that are bounds ([`bound_of`]): no exit fires on an exact
+/// entry whose coin is not below its bound, so the general step makes an entry exact
+/// ([`exact_fired`]) only when its coin falls below the bound, and the `exp_m1` of the other
+/// entries is never computed. Returns whether any exit may fire.
+#[inline]
+pub(super) fn bound_some(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+    edges: u64,
+) -> std::result::Result<bool, NanRate> {
+    refresh_with(cst, who, months, out, edges, bound_of)
+}
+
+/// The entries of the exits whose bit is set in `edges` (and of exits 64 and above), made by
+/// `entry` from their rates; whether any threshold of the table is above 0.
+#[inline(always)]
+fn refresh_with(
+    cst: &CState,
+    who: &Who,
+    months: u32,
+    out: &mut [Exit],
+    edges: u64,
+    entry: fn(f64) -> Exit,
+) -> std::result::Result<bool, NanRate> {
     let n = cst.edges.len();
     for (k, (e, o)) in cst.edges.iter().zip(out.iter_mut()).enumerate() {
         if k >= 64 || edges & (1 << k) != 0 {
-            *o = exit_of(rate(e, who, months).ok_or(NanRate(k))?);
+            *o = entry(rate(e, who, months).ok_or(NanRate(k))?);
         }
     }
     Ok(out[..n].iter().any(|x| x.threshold > 0))
+}
+
+/// The exits of `mask` (those [`fired`] on `exits`, at most [`MASK_EXITS`]) that fire once
+/// the entries among them that hold a bound (`inexact`) are made exact from their rates, as
+/// [`exit_of`] makes them; those entries are exact from then on. The exits outside `mask` do
+/// not fire on their exact entries either, as their coins are not below the bounds.
+#[inline(always)]
+pub(super) fn exact_fired(
+    keys: &[u64],
+    exits: &mut [Exit],
+    bits: u64,
+    mask: u64,
+    inexact: &mut u64,
+) -> u64 {
+    let hit = mask & *inexact;
+    if hit == 0 {
+        return mask;
+    }
+    let mut rest = hit;
+    while rest != 0 {
+        let k = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        exits[k] = exit_of(exits[k].rate);
+    }
+    *inexact &= !hit;
+    fired(keys, exits, bits)
 }
 
 /// Bounds, for the next [`AgeBound::cycles`] of ageing, of the entries of the exits whose rates
@@ -165,6 +244,8 @@ pub(super) fn refresh_some(
 /// [`MAX_FACTORS`] factors now and to come (those now and its ageing modifiers): within these,
 /// each factor moved by ageing by at most e¹⁰, every partial product stays within
 /// 10⁻³⁰⁰…10³⁰⁰, where rounding is relative. A rate that is not a number is reported as [`refresh_some`] would report it.
+/// The entries are made by [`bound_of`] from the bounds of the rates: at least the exact
+/// entries of those rates, without `exp_m1`.
 pub(super) fn bound_aged(
     cst: &CState,
     who: &Who,
@@ -187,7 +268,7 @@ pub(super) fn bound_aged(
         if !tame || factors > MAX_FACTORS {
             return Ok(None);
         }
-        *o = exit_of(r * bound.growth[k] * (1.0 + 1e-9));
+        *o = bound_of(r * bound.growth[k] * (1.0 + 1e-9));
     }
     Ok(Some(out[..n].iter().any(|x| x.threshold > 0)))
 }
@@ -502,6 +583,98 @@ pub(super) fn nan_error(
 mod tests {
     use super::*;
     use rand::Rng;
+
+    /// [`bound_of`] is never below [`exit_of`], at the ends of the range and at random rates
+    /// of every magnitude, and is close above it for the usual rates (within a relative
+    /// 0.51·r + 10⁻⁸ and a unit up to r = 0.1): the bound is what an own table may hold, and
+    /// rarely costs an exact entry.
+    #[test]
+    fn a_bound_is_at_least_the_exact_threshold_and_close_to_it() {
+        let mut r = rng::SplitMix::new(4, 2);
+        let mut rates = vec![
+            0.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e-300,
+            5.421010862427522e-20, // 2⁻⁶⁴
+            5.421010862427523e-20,
+            1e-19,
+            1e-12,
+            0.5,
+            1.0,
+            36.0,
+            37.5,
+            40.0,
+            745.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        let mut within = |lo: f64, hi: f64| lo + (hi - lo) * rng::to_unit(r.next_u64());
+        for _ in 0..200_000 {
+            let exponent = within(-70.0, 4.0);
+            rates.push(within(1.0, 10.0) * 10f64.powf(exponent));
+        }
+        for &rate in &rates {
+            let (exact, bound) = (exit_of(rate), bound_of(rate));
+            assert!(bound.threshold >= exact.threshold, "rate {rate:e}");
+            assert_eq!(bound.rate.to_bits(), rate.to_bits());
+            // r / (1 − e^−r) − 1 ≤ 0.51·r up to r = 0.1 (the usual monthly rates).
+            let slack = exact.threshold as f64 * (0.51 * rate + 1e-8) + 1.0;
+            assert!(
+                !(0.0..=0.1).contains(&rate) || (bound.threshold - exact.threshold) as f64 <= slack,
+                "rate {rate:e}: {} over {}",
+                bound.threshold,
+                exact.threshold
+            );
+        }
+    }
+
+    /// A table of bounds decides as the exact table does once [`exact_fired`] has made exact
+    /// the entries whose coins fell below their bounds, and only those: the exits that fire,
+    /// the winner among them, and the entries it leaves as bounds (whose coins did not fall
+    /// below them). Rates up to certain, so that coins land between bound and exact entry.
+    #[test]
+    fn bounds_made_exact_where_their_coins_fall_decide_as_the_exact_table() {
+        let mut r = rng::SplitMix::new(8, 5);
+        let mut between = 0;
+        for case in 0..20_000u64 {
+            let n = 1 + (case % 7) as usize;
+            let keys: Vec<u64> = (0..n).map(|k| rng::mix64(case * 31 + k as u64)).collect();
+            let rates: Vec<f64> = (0..n)
+                .map(|_| {
+                    let top = [0.05, 3.0, 40.0][(r.next_u64() % 3) as usize];
+                    top * rng::to_unit(r.next_u64())
+                })
+                .collect();
+            let exact: Vec<Exit> = rates.iter().map(|&x| exit_of(x)).collect();
+            let mut table: Vec<Exit> = rates.iter().map(|&x| bound_of(x)).collect();
+            let mut inexact = (1u64 << n) - 1;
+            let bits = r.next_u64();
+            let on_bounds = fired(&keys, &table, bits);
+            let mask = exact_fired(&keys, &mut table, bits, on_bounds, &mut inexact);
+            assert_eq!(mask, fired(&keys, &exact, bits), "case {case}");
+            assert_eq!(
+                pick(mask, &keys, &table, || bits),
+                earliest(&keys, &exact, bits),
+                "case {case}"
+            );
+            // Made exact: the entries whose coins fell below their bounds, and no other.
+            assert_eq!(inexact, ((1u64 << n) - 1) & !on_bounds, "case {case}");
+            for k in 0..n {
+                let want = match on_bounds & (1 << k) != 0 {
+                    true => exact[k].threshold,
+                    false => bound_of(rates[k]).threshold,
+                };
+                assert_eq!(table[k].threshold, want, "case {case}, exit {k}");
+            }
+            between += (on_bounds != mask) as u32;
+        }
+        assert!(
+            between > 0,
+            "some coin falls between a bound and its exact entry"
+        );
+    }
 
     /// With several exits fired, [`pick`] (the bounds first, the logarithms only when they do
     /// not decide) names the same exit as [`earliest`] (the logarithms always), over rates from

@@ -589,6 +589,7 @@ fn run_block<O: Observer>(
                 slot: vec![Slot::default(); n],
                 exits: vec![Exit::default(); n * width],
                 width,
+                inexact: vec![0; n],
             }
         })
         .collect();

@@ -4,8 +4,8 @@
 
 use super::compile::{CArm, CState};
 use super::exits::{
-    ChainState, Exit, NanRate, Slot, StaticExits, Who, bound_aged, competing, fired, forced_exit,
-    nan_error, pick, refresh, refresh_some, waiting_time,
+    ChainState, Exit, MASK_EXITS, NanRate, Slot, StaticExits, Who, bound_aged, bound_some,
+    competing, exact_fired, fired, forced_exit, nan_error, pick, refresh_some, waiting_time,
 };
 use super::{Layout, life};
 use crate::error::Result;
@@ -97,9 +97,9 @@ impl StepCtx<'_> {
                 true => *course_months,
                 false => sl.months,
             };
-            let row = &mut ch.exits;
+            let row = (&mut ch.exits[..], ch.width, &mut ch.inexact[at.i]);
             dest = self
-                .decide(c, s, cst, sl, (row, ch.width), at, clock, who)
+                .decide(c, s, cst, sl, row, at, clock, who)
                 .map_err(|NanRate(k)| nan_error(self.carm, c, s, k, at.id, at.m))?;
         }
         if c == 0 && self.track_course {
@@ -145,7 +145,8 @@ impl StepCtx<'_> {
     /// Where a citizen in state `s` of chain `c` goes this cycle, where something can move
     /// it: a death or a move at an age (course chain), the planned length, or the exits —
     /// the state's shared table when its rates read nothing about the citizen but
-    /// participation, else the citizen's own (`row`), refreshed when stale.
+    /// participation, else the citizen's own (`rows`, of `width` entries per citizen, with
+    /// the entries that hold bounds in `inexact`), refreshed when stale.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn decide(
@@ -154,7 +155,7 @@ impl StepCtx<'_> {
         s: u16,
         cst: &CState,
         sl: &mut Slot,
-        (rows, width): (&mut [Exit], usize),
+        (rows, width, inexact): (&mut [Exit], usize, &mut u64),
         at: &At,
         clock: u32,
         who: &Who,
@@ -196,10 +197,20 @@ impl StepCtx<'_> {
                     ),
                     None => (0, None),
                 };
+                // Where a mask names every exit, the entries are made as bounds and each made
+                // exact only when its coin falls below its bound (`exits::bound_some`).
+                let lazy = cst.keys.len() <= MASK_EXITS;
+                let refresh_some = |row: &mut [Exit], inexact: &mut u64, edges: u64| match lazy {
+                    true => {
+                        *inexact |= edges;
+                        bound_some(cst, who, clock, row, edges)
+                    }
+                    false => refresh_some(cst, who, clock, row, edges),
+                };
                 if sl.valid_until == 0 {
-                    let (until, live) = refresh(cst, who, clock, row)?;
-                    sl.valid_until = until.max(1);
-                    sl.live = live;
+                    *inexact = 0;
+                    sl.live = refresh_some(row, inexact, u64::MAX)?;
+                    sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
                     sl.stale = 0;
                 } else if clock >= sl.valid_until {
@@ -209,7 +220,7 @@ impl StepCtx<'_> {
                     // made from now (a change of state or attributes empties the table), so
                     // the table is what a full refresh makes.
                     let stale = cst.crossed(sl.valid_until, clock) | aged | sl.stale as u64;
-                    sl.live = refresh_some(cst, who, clock, row, stale)?;
+                    sl.live = refresh_some(row, inexact, stale)?;
                     sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
                     sl.stale = 0;
@@ -218,38 +229,42 @@ impl StepCtx<'_> {
                     // that read it (and those that read an age, as below).
                     let stale = sl.stale as u64;
                     let exact = if bound.is_none() { aged } else { 0 };
-                    sl.live = refresh_some(cst, who, clock, row, stale | exact)?;
+                    sl.live = refresh_some(row, inexact, stale | exact)?;
                     if stale & aged != 0 {
                         // Those entries are exact now: the bounds are made again below.
                         sl.bound_until = 0;
                     }
                     sl.stale = 0;
                 } else if aged != 0 && bound.is_none() {
-                    sl.live = refresh_some(cst, who, clock, row, aged)?;
+                    sl.live = refresh_some(row, inexact, aged)?;
                 }
                 if let Some(b) = bound
                     && (sl.bound_until == 0 || clock >= sl.bound_until)
                 {
                     match bound_aged(cst, who, clock, row, aged, b)? {
                         Some(live) => {
+                            // Those entries are bounds of their own, with rates that are not
+                            // exact: made exact by the test of `bound_until` below.
+                            *inexact &= !aged;
                             sl.live = live;
                             sl.bound_until = clock + b.cycles * self.lay.cycle_months;
                         }
                         None => {
-                            sl.live = refresh_some(cst, who, clock, row, aged)?;
+                            sl.live = refresh_some(row, inexact, aged)?;
                             sl.bound_until = 0;
                         }
                     }
                 }
                 match sl.live {
-                    true if bound.is_some() => {
+                    true if bound.is_some() || lazy => {
                         let mut mask = fired(&cst.keys, row, bits);
                         if sl.bound_until != 0 && mask & aged != 0 {
                             // An exit that reads an age may fire: decide on its exact entry.
-                            sl.live = refresh_some(cst, who, clock, row, aged)?;
+                            sl.live = refresh_some(row, inexact, aged)?;
                             sl.bound_until = 0;
                             mask = fired(&cst.keys, row, bits);
                         }
+                        mask = exact_fired(&cst.keys, row, bits, mask, inexact);
                         pick(mask, &cst.keys, row, || bits).map(|k| (k, row[k].rate))
                     }
                     true => competing(&cst.keys, row, bits).map(|k| (k, row[k].rate)),

@@ -42,6 +42,8 @@ use compile::CArm;
 use exits::{ChainState, Exit, Slot, StaticExits, Who};
 use fast::{FastTables, Moves, Present, fast_cycle};
 use quiet::{Quiet, Quietly, Settle};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use step::{At, Hot, NOT_HELD, StepCtx};
 
 /// Sizes and offsets of the count arrays of one scenario.
@@ -420,6 +422,24 @@ fn run_open<O: Observer>(
     )
 }
 
+/// `a` and `b`, each increasing and with no number in both, into `out` (cleared first),
+/// increasing.
+fn merge_into(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] < b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+}
+
 /// Citizens per block of [`run_arm`] when they do not share services.
 pub const BLOCK: usize = 4096;
 
@@ -665,9 +685,13 @@ fn run_block<O: Observer>(
         cm,
         track_course,
     };
-    // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
-    // with the cycle in which it is first found quiet, where nothing else can reach it).
-    let mut ahead_until = vec![0u32; n];
+    // The citizens the loop takes in a cycle, in id order: a quiet citizen's later cycles are
+    // settled with the cycle in which it is first found quiet, where nothing else can reach
+    // it, and the loop takes it again in the first cycle not settled so. `awake`: those to
+    // take in the next cycle; `asleep`: the rest, as (first cycle not settled, citizen);
+    // `take`: this cycle's.
+    let (mut awake, mut woken, mut take) = (Vec::<u32>::new(), Vec::new(), Vec::new());
+    let mut asleep: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;
@@ -677,6 +701,7 @@ fn run_block<O: Observer>(
             }
             clocks.enter(i, cl as usize, chains.iter().map(|ch| ch.state[i]));
         }
+        let new_from = entered_before;
         entered_before = active;
         if n_sv > 0 {
             allocate(
@@ -713,12 +738,21 @@ fn run_block<O: Observer>(
         clocks.write(&mut counts, m, true);
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         let flows = &mut counts.flows;
-        for (i, &cl) in class.iter().enumerate().take(active) {
-            // Settled already, with an earlier cycle (see below).
-            if ahead_until[i] > m as u32 {
-                continue;
-            }
-            let cl = cl as usize;
+        // This cycle's citizens: those awake, those whose settled cycles end here, and the
+        // starters, whose numbers follow all others'.
+        woken.clear();
+        while let Some(&Reverse((t, i))) = asleep.peek()
+            && t as usize == m
+        {
+            asleep.pop();
+            woken.push(i);
+        }
+        merge_into(&awake, &woken, &mut take);
+        take.extend(new_from as u32..active as u32);
+        awake.clear();
+        for &i in &take {
+            let i = i as usize;
+            let cl = class[i] as usize;
             // The states at the start (`was`) and at the end (`now`) of the cycle, per chain,
             // kept as scalars: arrays built cell by cell in memory and then read whole stall
             // on store forwarding.
@@ -755,7 +789,11 @@ fn run_block<O: Observer>(
                 let course_i = &mut course_months[i];
                 let span = (m, until);
                 let t = settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span);
-                ahead_until[i] = t as u32;
+                match t == m + 1 {
+                    true => awake.push(i as u32),
+                    false if t < h => asleep.push(Reverse((t as u32, i as u32))),
+                    false => {}
+                }
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];
                     obs.citizen_state(m as u32, cit.id[lo + i] as usize, [was.0, was.1], attrs);
@@ -813,8 +851,31 @@ fn run_block<O: Observer>(
             if sees {
                 obs.citizen_state(m as u32, at.id, [now0, now1], &attrs[i * na..(i + 1) * na]);
             }
+            awake.push(i as u32);
         }
         clocks.write(&mut counts, m, false);
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_into;
+
+    /// Two increasing lists with no number in both merge into one increasing list, whichever
+    /// runs out first; the output is cleared first.
+    #[test]
+    fn merged_lists_keep_every_number_in_order() {
+        let mut out = vec![99];
+        for (a, b, want) in [
+            (&[][..], &[][..], &[][..]),
+            (&[1, 4, 9], &[], &[1, 4, 9]),
+            (&[], &[2, 3], &[2, 3]),
+            (&[1, 4, 9], &[0, 2, 3, 10, 11], &[0, 1, 2, 3, 4, 9, 10, 11]),
+            (&[5, 6, 7], &[1, 2], &[1, 2, 5, 6, 7]),
+        ] {
+            merge_into(a, b, &mut out);
+            assert_eq!(out, want);
+        }
+    }
 }

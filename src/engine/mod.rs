@@ -42,8 +42,6 @@ use compile::CArm;
 use exits::{ChainState, Exit, Slot, StaticExits, Who};
 use fast::{FastTables, Moves, Present, fast_cycle};
 use quiet::{Quiet, Quietly, Settle};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use step::{At, Hot, NOT_HELD, StepCtx};
 
 /// Sizes and offsets of the count arrays of one scenario.
@@ -422,22 +420,30 @@ fn run_open<O: Observer>(
     )
 }
 
-/// `a` and `b`, each increasing and with no number in both, into `out` (cleared first),
-/// increasing.
-fn merge_into(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
-    out.clear();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] < b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
+/// The citizens whose first cycle not yet settled (`ahead_until`) is `m` or earlier, as bits
+/// into `take` (bit j of word w: citizen 64·w + j; the words past them cleared).
+fn due(ahead_until: &[u32], m: u32, take: &mut [u64]) {
+    take.fill(0);
+    for (word, until) in take.iter_mut().zip(ahead_until.chunks(64)) {
+        *word = until
+            .iter()
+            .enumerate()
+            .fold(0, |w, (j, &t)| w | ((t <= m) as u64) << j);
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+}
+
+/// The citizens named by the bits of `take` ([`due`]), in increasing order.
+fn citizens_of(take: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    take.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                64 * w + j
+            })
+        })
+    })
 }
 
 /// Citizens per block of [`run_arm`] when they do not share services.
@@ -685,13 +691,13 @@ fn run_block<O: Observer>(
         cm,
         track_course,
     };
-    // The citizens the loop takes in a cycle, in id order: a quiet citizen's later cycles are
-    // settled with the cycle in which it is first found quiet, where nothing else can reach
-    // it, and the loop takes it again in the first cycle not settled so. `awake`: those to
-    // take in the next cycle; `asleep`: the rest, as (first cycle not settled, citizen);
-    // `take`: this cycle's.
-    let (mut awake, mut woken, mut take) = (Vec::<u32>::new(), Vec::new(), Vec::new());
-    let mut asleep: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
+    // Per citizen: the first cycle not yet settled (a quiet citizen's later cycles are settled
+    // with the cycle in which it is first found quiet, where nothing else can reach it); and
+    // the citizens the loop takes in a cycle, those with an earlier one, as bits (bit j of
+    // word w: citizen 64·w + j), so that it takes them in id order without a branch per
+    // citizen passed by.
+    let mut ahead_until = vec![0u32; n];
+    let mut take = vec![0u64; n.div_ceil(64)];
     for m in 0..h {
         let active = cit.entered[m].clamp(lo, hi) - lo;
         let entering = entered_before..active;
@@ -701,7 +707,6 @@ fn run_block<O: Observer>(
             }
             clocks.enter(i, cl as usize, chains.iter().map(|ch| ch.state[i]));
         }
-        let new_from = entered_before;
         entered_before = active;
         if n_sv > 0 {
             allocate(
@@ -738,20 +743,8 @@ fn run_block<O: Observer>(
         clocks.write(&mut counts, m, true);
         let (mask, ratio, moved_in) = (&svc.mask, &svc.ratio, &svc.moved_in);
         let flows = &mut counts.flows;
-        // This cycle's citizens: those awake, those whose settled cycles end here, and the
-        // starters, whose numbers follow all others'.
-        woken.clear();
-        while let Some(&Reverse((t, i))) = asleep.peek()
-            && t as usize == m
-        {
-            asleep.pop();
-            woken.push(i);
-        }
-        merge_into(&awake, &woken, &mut take);
-        take.extend(new_from as u32..active as u32);
-        awake.clear();
-        for &i in &take {
-            let i = i as usize;
+        due(&ahead_until[..active], m as u32, &mut take);
+        for i in citizens_of(&take) {
             let cl = class[i] as usize;
             // The states at the start (`was`) and at the end (`now`) of the cycle, per chain,
             // kept as scalars: arrays built cell by cell in memory and then read whole stall
@@ -789,11 +782,7 @@ fn run_block<O: Observer>(
                 let course_i = &mut course_months[i];
                 let span = (m, until);
                 let t = settle.cycles(&me, &mut chains, &mut clocks, course_i, attrs_i, span);
-                match t == m + 1 {
-                    true => awake.push(i as u32),
-                    false if t < h => asleep.push(Reverse((t as u32, i as u32))),
-                    false => {}
-                }
+                ahead_until[i] = t as u32;
                 if sees {
                     let attrs = &attrs[i * na..(i + 1) * na];
                     obs.citizen_state(m as u32, cit.id[lo + i] as usize, [was.0, was.1], attrs);
@@ -851,7 +840,6 @@ fn run_block<O: Observer>(
             if sees {
                 obs.citizen_state(m as u32, at.id, [now0, now1], &attrs[i * na..(i + 1) * na]);
             }
-            awake.push(i as u32);
         }
         clocks.write(&mut counts, m, false);
     }
@@ -860,22 +848,19 @@ fn run_block<O: Observer>(
 
 #[cfg(test)]
 mod tests {
-    use super::merge_into;
+    use super::{citizens_of, due};
 
-    /// Two increasing lists with no number in both merge into one increasing list, whichever
-    /// runs out first; the output is cleared first.
+    /// The citizens due in a cycle are those whose first cycle not settled is that cycle or
+    /// earlier, in increasing order, over several words and a short last one.
     #[test]
-    fn merged_lists_keep_every_number_in_order() {
-        let mut out = vec![99];
-        for (a, b, want) in [
-            (&[][..], &[][..], &[][..]),
-            (&[1, 4, 9], &[], &[1, 4, 9]),
-            (&[], &[2, 3], &[2, 3]),
-            (&[1, 4, 9], &[0, 2, 3, 10, 11], &[0, 1, 2, 3, 4, 9, 10, 11]),
-            (&[5, 6, 7], &[1, 2], &[1, 2, 5, 6, 7]),
-        ] {
-            merge_into(a, b, &mut out);
-            assert_eq!(out, want);
+    fn the_citizens_due_are_those_not_settled_past_the_cycle() {
+        let ahead_until: Vec<u32> = (0..150u32).map(|i| (i * 37) % 11).collect();
+        let mut take = vec![u64::MAX; 4];
+        for m in 0..12 {
+            due(&ahead_until, m, &mut take);
+            let want: Vec<usize> = (0..150).filter(|&i| ahead_until[i] <= m).collect();
+            assert_eq!(citizens_of(&take).collect::<Vec<_>>(), want, "cycle {m}");
+            assert_eq!(take[3], 0, "no citizen past the last");
         }
     }
 }

@@ -41,7 +41,7 @@ pub(super) struct ChainState {
     pub(super) slot: Vec<Slot>,
     pub(super) exits: Vec<Exit>,
     pub(super) width: usize,
-    /// Per citizen: the entries of its own table that hold a bound made by [`bound_some`]
+    /// Per citizen: the entries of its own table that hold a bound made by [`bound_of`]
     /// (bit k: exit k), made exact when their coin falls below the bound ([`exact_fired`]).
     /// Kept apart from [`Slot`], which the month loop reads for every citizen.
     pub(super) inexact: Vec<u64>,
@@ -124,7 +124,7 @@ const TWO_64: f64 = 18_446_744_073_709_551_616.0;
 /// The cached form of an exit with rate `rate`: P(fire) = 1 − exp(−rate), as a fraction of 2⁶⁴
 /// (the cast saturates at 1).
 #[inline]
-fn exit_of(rate: f64) -> Exit {
+pub(super) fn exit_of(rate: f64) -> Exit {
     let p = -(-rate).exp_m1();
     Exit {
         threshold: (p * TWO_64) as u64,
@@ -140,7 +140,7 @@ fn exit_of(rate: f64) -> Exit {
 /// exact threshold by a relative r/2 + 10⁻⁹ or so: a uniform falls between them about as
 /// often as the exit fires times r/2, which is when the entry is made exact.
 #[inline]
-fn bound_of(rate: f64) -> Exit {
+pub(super) fn bound_of(rate: f64) -> Exit {
     Exit {
         threshold: (rate * (1.0 + 1e-9) * TWO_64) as u64,
         rate,
@@ -156,45 +156,20 @@ pub(super) fn refresh(
     months: u32,
     out: &mut [Exit],
 ) -> std::result::Result<(u32, bool), NanRate> {
-    let live = refresh_some(cst, who, months, out, u64::MAX)?;
+    let live = refresh_some(cst, who, months, out, u64::MAX, exit_of)?;
     Ok((cst.next_breakpoint(months), live))
 }
 
 /// Refresh only the exits whose bit is set in `edges` (exits 64 and above are always
 /// refreshed), for example those whose rates read an age, which changes every cycle while
-/// the rest of the table stays valid; returns whether any exit of the table can fire. Each
-/// exit's entry is computed on its own, so the table is exactly what a full [`refresh`]
-/// gives.
-#[inline]
-pub(super) fn refresh_some(
-    cst: &CState,
-    who: &Who,
-    months: u32,
-    out: &mut [Exit],
-    edges: u64,
-) -> std::result::Result<bool, NanRate> {
-    refresh_with(cst, who, months, out, edges, exit_of)
-}
-
-/// [`refresh_some`] with entries that are bounds ([`bound_of`]): no exit fires on an exact
-/// entry whose coin is not below its bound, so the general step makes an entry exact
-/// ([`exact_fired`]) only when its coin falls below the bound, and the `exp_m1` of the other
-/// entries is never computed. Returns whether any exit may fire.
-#[inline]
-pub(super) fn bound_some(
-    cst: &CState,
-    who: &Who,
-    months: u32,
-    out: &mut [Exit],
-    edges: u64,
-) -> std::result::Result<bool, NanRate> {
-    refresh_with(cst, who, months, out, edges, bound_of)
-}
-
-/// The entries of the exits whose bit is set in `edges` (and of exits 64 and above), made by
-/// `entry` from their rates; whether any threshold of the table is above 0.
+/// the rest of the table stays valid, each entry made by `entry` from its rate: exact
+/// ([`exit_of`]), or a bound ([`bound_of`]; no exit fires on an exact entry whose coin is not
+/// below its bound, so the general step makes such an entry exact, [`exact_fired`], only
+/// when its coin falls below the bound, and the `exp_m1` of the others is never computed).
+/// Returns whether any exit of the table can fire (may, with bounds). Each exit's entry is
+/// computed on its own, so the table is exactly what a full [`refresh`] gives.
 #[inline(always)]
-fn refresh_with(
+pub(super) fn refresh_some(
     cst: &CState,
     who: &Who,
     months: u32,
@@ -800,7 +775,7 @@ mod tests {
                 let want: Vec<(u64, u64)> = bits(&full);
                 let mut part = table.clone();
                 let stale = cst.crossed(until, now);
-                let part_live = refresh_some(&cst, &who, now, &mut part, stale)
+                let part_live = refresh_some(&cst, &who, now, &mut part, stale, exit_of)
                     .ok()
                     .unwrap();
                 assert_eq!(bits(&part), want, "case {case}, {since} -> {now}");
@@ -809,7 +784,7 @@ mod tests {
                 // The step at `until` itself must be refreshed.
                 let mut short = table.clone();
                 let late = cst.crossed(until + 1, now);
-                refresh_some(&cst, &who, now, &mut short, late)
+                refresh_some(&cst, &who, now, &mut short, late, exit_of)
                     .ok()
                     .unwrap();
                 missed += (bits(&short) != want) as u32;

@@ -4,8 +4,8 @@
 
 use super::compile::{CArm, CState};
 use super::exits::{
-    ChainState, Exit, MASK_EXITS, NanRate, Slot, StaticExits, Who, bound_aged, bound_some,
-    competing, exact_fired, fired, forced_exit, nan_error, pick, refresh_some, waiting_time,
+    ChainState, Exit, MASK_EXITS, NanRate, Slot, StaticExits, Who, bound_aged, bound_of, competing,
+    exact_fired, exit_of, fired, forced_exit, nan_error, pick, refresh_some, waiting_time,
 };
 use super::{Layout, life};
 use crate::error::Result;
@@ -198,14 +198,17 @@ impl StepCtx<'_> {
                     None => (0, None),
                 };
                 // Where a mask names every exit, the entries are made as bounds and each made
-                // exact only when its coin falls below its bound (`exits::bound_some`).
+                // exact only when its coin falls below its bound (`exits::bound_of`).
                 let lazy = cst.keys.len() <= MASK_EXITS;
-                let refresh_some = |row: &mut [Exit], inexact: &mut u64, edges: u64| match lazy {
-                    true => {
-                        *inexact |= edges;
-                        bound_some(cst, who, clock, row, edges)
-                    }
-                    false => refresh_some(cst, who, clock, row, edges),
+                let refresh_some = |row: &mut [Exit], inexact: &mut u64, edges: u64| {
+                    let entry = match lazy {
+                        true => {
+                            *inexact |= edges;
+                            bound_of
+                        }
+                        false => exit_of,
+                    };
+                    refresh_some(cst, who, clock, row, edges, entry)
                 };
                 if sl.valid_until == 0 {
                     *inexact = 0;

@@ -87,8 +87,8 @@ impl Ledger {
     }
 
     /// Book the series `v` (discounted `vd`), one amount per cycle, on payer index `p`: what
-    /// `Ledger::add` (the tests' reference) of each cycle in turn gives, each cell taking its amounts in the same
-    /// order.
+    /// `Ledger::add` (the tests' reference) of each cycle in turn gives, each cell taking its
+    /// amounts in the same order.
     pub fn add_series(
         &mut self,
         investment: bool,

@@ -258,11 +258,11 @@ impl LineLedger {
     }
 
     /// Book the series `v` (discounted `vd`), one amount per cycle, on `line`, payer index
-    /// `payer`: what `LineLedger::add` (the
-    /// tests' reference) of each cycle in turn gives. With `nonzero`, only
-    /// the cycles whose amount is not 0 would be booked, so a series of zeros books nothing
-    /// (no row); the zeros of a series that is booked change no cell (a cell starts at +0.0
-    /// and only ever adds, so it is never −0.0, and x + ±0.0 = x for every other x).
+    /// `payer`: what `LineLedger::add` (the tests' reference) of each cycle in turn gives.
+    /// With `nonzero`, only the cycles whose amount is not 0 would be booked, so a series of
+    /// zeros books nothing (no row); the zeros of a series that is booked change no cell (a
+    /// cell starts at +0.0 and only ever adds, so it is never −0.0, and x + ±0.0 = x for every
+    /// other x).
     pub fn add_series(&mut self, line: usize, payer: usize, v: &[f64], vd: &[f64], nonzero: bool) {
         if nonzero && v.iter().all(|&x| x == 0.0) {
             return;

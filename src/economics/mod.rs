@@ -216,9 +216,9 @@ fn tally_all(
 
 /// The citizens per refusion step at the start of a cycle (`n[..n_steps]`) and at its end
 /// (`n[n_steps..]`), summed over the classes `members` of the (cycle, state) cell whose
-/// classes start at `ix0` ([`Layout::clock_ix`]). The usual few steps are summed in arrays of a size known when
-/// compiled: loops of a size known only at run time cost more to set up than the handful of
-/// additions they make.
+/// classes start at `ix0` ([`Layout::clock_ix`]). The usual few steps are summed in arrays
+/// of a size known when compiled: loops of a size known only at run time cost more to set up
+/// than the handful of additions they make.
 fn sum_steps(counts: &ArmCounts, ix0: usize, members: &[usize], n_steps: usize, n: &mut [i64]) {
     fn by<const N: usize>(counts: &ArmCounts, ix0: usize, members: &[usize], n: &mut [i64]) {
         let (mut start, mut end) = ([0i64; N], [0i64; N]);
@@ -738,12 +738,14 @@ mod tests {
         // The clock runs in state 0 only.
         let lay = Layout::new(vec![2], 2, 4, 1, &[vec![true, false]]);
         let counts = counts(&lay);
-        let key = TallyKey {
-            cell: (0, 0),
+        // Classes 0 and 3 in one group, class 1 in another, class 2 in none.
+        let key_of = |cell, held, refund| TallyKey {
+            cell,
             group_of: vec![Some(0), Some(1), None, Some(0)],
-            held: Some(0),
-            refund: true,
+            held,
+            refund,
         };
+        let key = key_of((0, 0), Some(0), true);
         let rates = [0.5, 0.25];
         let t = tally_all(&lay, &counts, true, &[key], 1, &rates);
         let got: Vec<[f64; 6]> = t[0]
@@ -771,12 +773,7 @@ mod tests {
         ];
         assert_eq!(got, want);
         // Without `count_time_zero` the starters are not counted at the start.
-        let key = TallyKey {
-            cell: (0, 0),
-            group_of: vec![Some(0), Some(1), None, Some(0)],
-            held: None,
-            refund: false,
-        };
+        let key = key_of((0, 0), None, false);
         let t = tally_all(&lay, &counts, false, &[key], 1, &rates);
         let starts: Vec<[f64; 2]> = t[0].iter().map(|t| [t.start, t.end]).collect();
         assert_eq!(starts, [[0.0, 3.0], [0.0, 1.0], [3.0, 4.0], [1.0, 1.0]]);
@@ -787,12 +784,7 @@ mod tests {
         for cl in 0..4 {
             counts.end[lay.state_ix(0, 0, 1, cl)] = 2;
         }
-        let key = TallyKey {
-            cell: (0, 1),
-            group_of: vec![Some(0), Some(1), None, Some(0)],
-            held: None,
-            refund: true,
-        };
+        let key = key_of((0, 1), None, true);
         let t = tally_all(&lay, &counts, true, &[key], 1, &rates);
         let got: Vec<[f64; 3]> = t[0]
             .iter()

@@ -1,13 +1,13 @@
 //! The refusion clock of a block's citizens (weeks on covered benefits, see
 //! [`BenefitClock`]) and the count of citizens on each refusion step.
 //!
-//! The counts per (cycle, state on the clock, class, step) at the start and at the end of each cycle are
-//! kept as a running tally that changes only when a citizen changes state or step, and copied
-//! into [`ArmCounts::steps_start`] and [`ArmCounts::steps_end`] once per cycle: a citizen who
-//! stays put on the same step costs no counting.
+//! The counts per (cycle, state on the clock, class, step) at the start and at the end of each
+//! cycle are kept as a running tally that changes only when a citizen changes state or step,
+//! and copied into [`ArmCounts::steps_start`] and [`ArmCounts::steps_end`] once per cycle: a
+//! citizen who stays put on the same step costs no counting.
 
 use super::compile::{BenefitClock, CArm};
-use super::{ArmCounts, Layout};
+use super::{ArmCounts, Layout, NO_CLOCK};
 
 /// Per citizen: months on the clock and the refusion step there; and the running tally.
 pub(super) struct Clocks<'a> {
@@ -23,11 +23,10 @@ pub(super) struct Clocks<'a> {
     /// Weeks for whole months on the clock: months × 52/12 (kept as whole months so that step
     /// boundaries such as week 27 after 6 months are hit exactly).
     month_weeks: Vec<f64>,
-    /// Per (chain, state) in the global state index: the clock runs there.
-    on: Vec<bool>,
     /// Citizens now per (state where the clock runs, class, step).
     live: Vec<u32>,
-    /// Per state in the global state index: its place in `live` ([`Layout::clock_slot`]).
+    /// Per state in the global state index: its place in `live` ([`Layout::clock_slot`]), or
+    /// [`NO_CLOCK`] where the clock does not run.
     slot: &'a [usize],
     chain_offset: &'a [usize],
     n_classes: usize,
@@ -52,25 +51,18 @@ impl<'a> Clocks<'a> {
                 .collect(),
             None => Vec::new(),
         };
-        let on = match benefit {
-            Some(b) => b.states.iter().flatten().copied().collect(),
-            None => vec![false; lay.n_states],
-        };
-        // The layout and the arm are compiled from the same scenario.
-        debug_assert!(
-            benefit.is_none()
-                || on
-                    .iter()
-                    .zip(&lay.clock_slot)
-                    .all(|(&on, &slot)| on == (slot != super::NO_CLOCK))
-        );
+        // The layout and the arm are compiled from the same scenario's clock states.
+        debug_assert!(benefit.is_none_or(|b| {
+            let on = b.states.iter().flatten();
+            on.zip(&lay.clock_slot)
+                .all(|(&on, &slot)| on == (slot != NO_CLOCK))
+        }));
         let mut clocks = Clocks {
             benefit,
             rise: vec![u32::MAX; at.len()],
             at,
             prior_weeks,
             month_weeks,
-            on,
             live: vec![0; lay.n_clock * lay.n_classes * n_steps],
             slot: &lay.clock_slot,
             chain_offset: &lay.chain_offset,
@@ -134,7 +126,7 @@ impl<'a> Clocks<'a> {
     /// Whether the clock runs in state `s` of chain `c`.
     #[inline(always)]
     fn on(&self, c: usize, s: u16) -> bool {
-        self.on[self.chain_offset[c] + s as usize]
+        self.slot[self.chain_offset[c] + s as usize] != NO_CLOCK
     }
 
     /// Whether the clock runs for a citizen in `states` (course, housing): in the course state,

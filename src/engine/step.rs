@@ -200,7 +200,7 @@ impl StepCtx<'_> {
                 // Where a mask names every exit, the entries are made as bounds and each made
                 // exact only when its coin falls below its bound (`exits::bound_of`).
                 let lazy = cst.keys.len() <= MASK_EXITS;
-                let refresh_some = |row: &mut [Exit], inexact: &mut u64, edges: u64| {
+                let remake = |row: &mut [Exit], inexact: &mut u64, edges: u64| {
                     let entry = match lazy {
                         true => {
                             *inexact |= edges;
@@ -212,7 +212,7 @@ impl StepCtx<'_> {
                 };
                 if sl.valid_until == 0 {
                     *inexact = 0;
-                    sl.live = refresh_some(row, inexact, u64::MAX)?;
+                    sl.live = remake(row, inexact, u64::MAX)?;
                     sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
                     sl.stale = 0;
@@ -223,7 +223,7 @@ impl StepCtx<'_> {
                     // made from now (a change of state or attributes empties the table), so
                     // the table is what a full refresh makes.
                     let stale = cst.crossed(sl.valid_until, clock) | aged | sl.stale as u64;
-                    sl.live = refresh_some(row, inexact, stale)?;
+                    sl.live = remake(row, inexact, stale)?;
                     sl.valid_until = cst.next_breakpoint(clock).max(1);
                     sl.bound_until = 0;
                     sl.stale = 0;
@@ -232,14 +232,14 @@ impl StepCtx<'_> {
                     // that read it (and those that read an age, as below).
                     let stale = sl.stale as u64;
                     let exact = if bound.is_none() { aged } else { 0 };
-                    sl.live = refresh_some(row, inexact, stale | exact)?;
+                    sl.live = remake(row, inexact, stale | exact)?;
                     if stale & aged != 0 {
                         // Those entries are exact now: the bounds are made again below.
                         sl.bound_until = 0;
                     }
                     sl.stale = 0;
                 } else if aged != 0 && bound.is_none() {
-                    sl.live = refresh_some(row, inexact, aged)?;
+                    sl.live = remake(row, inexact, aged)?;
                 }
                 if let Some(b) = bound
                     && (sl.bound_until == 0 || clock >= sl.bound_until)
@@ -253,7 +253,7 @@ impl StepCtx<'_> {
                             sl.bound_until = clock + b.cycles * self.lay.cycle_months;
                         }
                         None => {
-                            sl.live = refresh_some(row, inexact, aged)?;
+                            sl.live = remake(row, inexact, aged)?;
                             sl.bound_until = 0;
                         }
                     }
@@ -263,7 +263,7 @@ impl StepCtx<'_> {
                         let mut mask = fired(&cst.keys, row, bits);
                         if sl.bound_until != 0 && mask & aged != 0 {
                             // An exit that reads an age may fire: decide on its exact entry.
-                            sl.live = refresh_some(row, inexact, aged)?;
+                            sl.live = remake(row, inexact, aged)?;
                             sl.bound_until = 0;
                             mask = fired(&cst.keys, row, bits);
                         }

@@ -36,6 +36,10 @@ pub(super) struct ServiceState {
     /// The citizens this cycle's allocation looks at, in id order (a buffer kept between
     /// cycles), see [`candidates`].
     pub(super) candidates: Vec<u32>,
+    /// Buffers of one service's allocation, kept between cycles so that the month loop does
+    /// not allocate: eligibility of each candidate (shared services), holders that keep their
+    /// slot and the queue (caseload and monthly services).
+    scratch: (Vec<bool>, Vec<usize>, Vec<(u32, usize)>),
     /// Per state of every chain (in [`Layout::chain_offset`] order), per arm service index:
     /// the exits of the state whose rates read the service ([`Reads`]); a row of
     /// `ratio.len()` per state.
@@ -88,6 +92,7 @@ impl ServiceState {
                 .collect(),
             waiting: vec![false; n],
             candidates: Vec::new(),
+            scratch: Default::default(),
             reads: carm
                 .chains
                 .iter()
@@ -218,10 +223,12 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
         let mut fte = 0.0;
         match sv.kind {
             ServiceKind::Shared => {
-                let el: Vec<bool> = cand
-                    .iter()
-                    .map(|&i| eligible(i as usize, x.chains, x.attrs, x.course_months))
-                    .collect();
+                let mut el = std::mem::take(&mut x.st.scratch.0);
+                el.clear();
+                el.extend(
+                    cand.iter()
+                        .map(|&i| eligible(i as usize, x.chains, x.attrs, x.course_months)),
+                );
                 let demand = el.iter().filter(|e| **e).count();
                 cap = capacity(sv, m, cm, demand, x.st, si, &mut fte);
                 let ratio = if demand > cap {
@@ -249,11 +256,14 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 }
                 used = demand.min(cap);
                 queue = demand - used;
+                x.st.scratch.0 = el;
             }
             ServiceKind::Caseload | ServiceKind::Monthly => {
                 let monthly = sv.kind == ServiceKind::Monthly;
-                let mut holders = Vec::new();
-                let mut q: Vec<(u32, usize)> = Vec::new();
+                let mut holders = std::mem::take(&mut x.st.scratch.1);
+                let mut q = std::mem::take(&mut x.st.scratch.2);
+                holders.clear();
+                q.clear();
                 // One pass: a holder keeps its slot while eligible (a monthly service is held
                 // for one cycle); everyone else eligible queues. Eligibility reads nothing
                 // this pass changes, so it is tested once per citizen.
@@ -309,6 +319,8 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 used = holders.len() + allocated;
                 queue = q.len() - allocated;
                 x.obs.queue(m as u32, sv.index, &q, allocated);
+                x.st.scratch.1 = holders;
+                x.st.scratch.2 = q;
             }
         }
         x.counts.staffing[m * n_sv + si] = [
@@ -527,6 +539,7 @@ eligible_states = ["course"]
             any_eligible: vec![false, true, false],
             waiting: vec![false, false, false, true, false, true],
             candidates: Vec::new(),
+            scratch: Default::default(),
             reads: Vec::new(),
         };
         let state = [0u16, 1, 2, 0, 1, 2];

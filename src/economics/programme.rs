@@ -45,7 +45,17 @@ pub fn programme_items(
             .position(|&x| x == p)
             .unwrap_or(0)
     };
-    let per_cycle = |monthly: Vec<f64>| -> Vec<f64> {
+    // A monthly amount over months `from..=to` (0 outside), summed per cycle.
+    let per_cycle = |from: u32, to: u32, amount: &dyn Fn(usize) -> f64| -> Vec<f64> {
+        let mut monthly = vec![0.0f64; months];
+        for (mo, x) in monthly
+            .iter_mut()
+            .enumerate()
+            .take(to as usize + 1)
+            .skip(from as usize)
+        {
+            *x += amount(mo);
+        }
         monthly
             .chunks(lay.cycle_months as usize)
             .map(|ch| ch.iter().sum())
@@ -55,64 +65,50 @@ pub fn programme_items(
     let mut out = Vec::with_capacity(a.services.len() + a.costs.len());
     for (k, sv) in a.services.iter().enumerate() {
         let cost_month = values[sv.cost_per_fte_year] / 12.0;
-        let mut monthly = vec![0.0f64; months];
-        for (mo, x) in monthly
-            .iter_mut()
-            .enumerate()
-            .take(sv.to_month as usize + 1)
-            .skip(sv.from_month as usize)
-        {
+        let staff = |mo: usize| {
             let fte = match staffed.get(k).and_then(|s| s.as_ref()) {
                 Some(used) => used.fte.get(mo / cm).copied().unwrap_or(0.0),
                 None => values[sv.fte] * sv.staffing.share_at(mo as u32),
             };
-            *x += fte * cost_month;
-        }
+            fte * cost_month
+        };
         out.push(ProgrammeItem {
             service: true,
             index: k,
             payer: pix(sv.payer),
-            per_cycle: per_cycle(monthly),
+            per_cycle: per_cycle(sv.from_month, sv.to_month, &staff),
         });
     }
     for (k, co) in a.costs.iter().enumerate() {
         let amt = values[co.amount];
         let span = (co.to_month - co.from_month + 1) as f64;
-        let mut monthly = vec![0.0f64; months];
-        for (mo, x) in monthly
-            .iter_mut()
-            .enumerate()
-            .take(co.to_month as usize + 1)
-            .skip(co.from_month as usize)
-        {
-            *x += match co.per {
-                CostPer::Month => amt,
-                CostPer::Year => amt / 12.0,
-                CostPer::Total => amt / span,
-                CostPer::Once => {
-                    if mo == co.from_month as usize {
-                        amt
-                    } else {
-                        0.0
-                    }
+        let cost = |mo: usize| match co.per {
+            CostPer::Month => amt,
+            CostPer::Year => amt / 12.0,
+            CostPer::Total => amt / span,
+            CostPer::Once => {
+                if mo == co.from_month as usize {
+                    amt
+                } else {
+                    0.0
                 }
-                // Cases are counted per cycle: booked in the cycle's first month.
-                CostPer::Case(s) => {
-                    let cases = staffed
-                        .get(s)
-                        .and_then(|u| u.as_ref())
-                        .filter(|_| mo % cm == 0)
-                        .and_then(|u| u.cases.get(mo / cm).copied())
-                        .unwrap_or(0.0);
-                    amt * cases
-                }
-            };
-        }
+            }
+            // Cases are counted per cycle: booked in the cycle's first month.
+            CostPer::Case(s) => {
+                let cases = staffed
+                    .get(s)
+                    .and_then(|u| u.as_ref())
+                    .filter(|_| mo.is_multiple_of(cm))
+                    .and_then(|u| u.cases.get(mo / cm).copied())
+                    .unwrap_or(0.0);
+                amt * cases
+            }
+        };
         out.push(ProgrammeItem {
             service: false,
             index: k,
             payer: pix(co.payer),
-            per_cycle: per_cycle(monthly),
+            per_cycle: per_cycle(co.from_month, co.to_month, &cost),
         });
     }
     out

@@ -31,6 +31,10 @@ pub(super) struct ServiceState {
     /// service has closed for good and let go of its holders and its queue: no allocation
     /// reaches anyone after that.
     pub(super) any_eligible: Vec<bool>,
+    /// Every service has closed for good and let go of its holders and its queue: from the
+    /// next cycle on an allocation would change and count nothing (nobody holds, waits or is
+    /// served; the staffing rows of closed services stay 0), so the month loop skips it.
+    pub(super) finished: bool,
     /// Per citizen: waited for some service at the end of the last allocation.
     pub(super) waiting: Vec<bool>,
     /// The citizens this cycle's allocation looks at, in id order (a buffer kept between
@@ -87,6 +91,7 @@ impl ServiceState {
             demand: vec![vec![0; horizon]; n_sv],
             carry: vec![0.0; n_sv],
             cleared: vec![false; n_sv],
+            finished: false,
             any_eligible: (0..n_states)
                 .map(|s| carm.services.iter().any(|sv| sv.eligible[s]))
                 .collect(),
@@ -345,8 +350,11 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
     // waits for one): from the next cycle no citizen is a candidate, and the month loop may
     // settle the citizens in the states the services were for ahead ([`ServiceState::untouched`]).
     let mut services = x.carm.services.iter().zip(&x.st.cleared);
-    if x.carm.quiet && services.all(|(sv, &cleared)| cleared && sv.closed_from(m as u32, cm)) {
-        x.st.any_eligible.fill(false);
+    if services.all(|(sv, &cleared)| cleared && sv.closed_from(m as u32, cm)) {
+        x.st.finished = true;
+        if x.carm.quiet {
+            x.st.any_eligible.fill(false);
+        }
     }
 }
 
@@ -536,6 +544,7 @@ eligible_states = ["course"]
             demand: vec![vec![0; 4]],
             carry: vec![0.0],
             cleared: vec![false],
+            finished: false,
             any_eligible: vec![false, true, false],
             waiting: vec![false, false, false, true, false, true],
             candidates: Vec::new(),

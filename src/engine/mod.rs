@@ -414,7 +414,7 @@ fn run_block<O: Observer>(
             clocks.enter(i, cl as usize, chains.iter().map(|ch| ch.state[i]));
         }
         entered_before = active;
-        if n_sv > 0 {
+        if n_sv > 0 && !svc.finished {
             allocate(
                 m,
                 active,

@@ -428,3 +428,40 @@ fn fewer_caseworkers_mean_fewer_hours_per_citizen() {
         "1 FTE: {one} h, 4 FTE: {four} h"
     );
 }
+
+#[test]
+fn services_are_allocated_in_every_open_cycle_and_nothing_is_held_after_all_close() {
+    // The shipped scenario's services all work months 0–41 of 300. In every cycle a service
+    // is open its row shows its staff and capacity; once all have closed, the month loop
+    // stops allocating (`ServiceState::finished`), and every row and every count of holders
+    // is 0 — as allocating in every cycle would leave them.
+    let sc = scenario::load_default().unwrap();
+    let values = draw_params(&sc, 5, 0, true);
+    let carm = compile_arm(&sc, &values, 1, 1.0).unwrap();
+    let counts = run_treatment(&sc, 0, &mut engine::NoObserver);
+    let (n_sv, cm) = (carm.services.len(), sc.sim.cycle_months);
+    let horizon = counts.staffing.len() / n_sv;
+    let mut last_open = 0;
+    for (k, row) in counts.staffing.iter().enumerate() {
+        let (m, sv) = (k / n_sv, &carm.services[k % n_sv]);
+        if sv.is_open(m as u32, cm) {
+            assert!(
+                row[0] > 0.0 && row[engine::ROW_FTE] > 0.0,
+                "cycle {m}: {row:?}"
+            );
+            last_open = last_open.max(m);
+        } else {
+            assert_eq!(*row, [0.0; 8], "cycle {m}");
+        }
+    }
+    assert!(
+        last_open > 0 && last_open + 1 < horizon,
+        "{last_open} of {horizon}"
+    );
+    assert!(!counts.held_start.is_empty(), "the scenario counts holders");
+    for held in [&counts.held_start, &counts.held_end] {
+        let per_cycle = held.len() / horizon;
+        assert!(held[..(last_open + 1) * per_cycle].iter().any(|&n| n > 0));
+        assert!(held[(last_open + 1) * per_cycle..].iter().all(|&n| n == 0));
+    }
+}

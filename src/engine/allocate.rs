@@ -41,9 +41,8 @@ pub(super) struct ServiceState {
     /// cycles), see [`candidates`].
     pub(super) candidates: Vec<u32>,
     /// Buffers of one service's allocation, kept between cycles so that the month loop does
-    /// not allocate: eligibility of each candidate (shared services), holders that keep their
-    /// slot and the queue (caseload and monthly services).
-    scratch: (Vec<bool>, Vec<usize>, Vec<(u32, usize)>),
+    /// not allocate.
+    scratch: Scratch,
     /// Per state of every chain (in [`Layout::chain_offset`] order), per arm service index:
     /// the exits of the state whose rates read the service ([`Reads`]); a row of
     /// `ratio.len()` per state.
@@ -73,6 +72,17 @@ impl Reads {
         }
         Reads(bits)
     }
+}
+
+/// The buffers of [`ServiceState::scratch`], each emptied before use.
+#[derive(Default)]
+struct Scratch {
+    /// Per candidate: eligible for a shared service.
+    eligible: Vec<bool>,
+    /// Holders of a caseload or monthly service who keep their slot.
+    holders: Vec<usize>,
+    /// The queue of a caseload or monthly service: (waiting since, citizen).
+    queue: Vec<(u32, usize)>,
 }
 
 impl ServiceState {
@@ -228,7 +238,7 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
         let mut fte = 0.0;
         match sv.kind {
             ServiceKind::Shared => {
-                let mut el = std::mem::take(&mut x.st.scratch.0);
+                let mut el = std::mem::take(&mut x.st.scratch.eligible);
                 el.clear();
                 el.extend(
                     cand.iter()
@@ -261,12 +271,12 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 }
                 used = demand.min(cap);
                 queue = demand - used;
-                x.st.scratch.0 = el;
+                x.st.scratch.eligible = el;
             }
             ServiceKind::Caseload | ServiceKind::Monthly => {
                 let monthly = sv.kind == ServiceKind::Monthly;
-                let mut holders = std::mem::take(&mut x.st.scratch.1);
-                let mut q = std::mem::take(&mut x.st.scratch.2);
+                let mut holders = std::mem::take(&mut x.st.scratch.holders);
+                let mut q = std::mem::take(&mut x.st.scratch.queue);
                 holders.clear();
                 q.clear();
                 // One pass: a holder keeps its slot while eligible (a monthly service is held
@@ -324,8 +334,8 @@ pub(super) fn allocate<O: Observer>(m: usize, active: usize, mut x: AllocCtx<O>)
                 used = holders.len() + allocated;
                 queue = q.len() - allocated;
                 x.obs.queue(m as u32, sv.index, &q, allocated);
-                x.st.scratch.1 = holders;
-                x.st.scratch.2 = q;
+                x.st.scratch.holders = holders;
+                x.st.scratch.queue = q;
             }
         }
         x.counts.staffing[m * n_sv + si] = [

@@ -374,33 +374,37 @@ pub fn book(
                 }
             }
         }
-        for m in 0..h {
-            let (mut g, r, credit) = (g_series[m], r_series[m], c_series[m]);
-            match &acc.basis {
-                Basis::States(_) => {}
-                Basis::Transitions(moves) => {
-                    for &(c, from, to) in moves {
-                        // From the one state, or from every other state.
-                        let froms = (0..lay.chain_size[c]).filter(|&f| match from {
+        // The flows a transition account books, (chain, from, to) in the order of its moves:
+        // from the one state, or from every other state.
+        let flows: Vec<(usize, usize, usize)> = match &acc.basis {
+            Basis::States(_) => Vec::new(),
+            Basis::Transitions(moves) => moves
+                .iter()
+                .flat_map(|&(c, from, to)| {
+                    (0..lay.chain_size[c])
+                        .filter(move |&f| match from {
                             Some(x) => f == x,
                             None => f != to,
-                        });
-                        for f in froms {
-                            flow_n.fill(0);
-                            // The classes of a (cycle, flow) cell are contiguous.
-                            let ix0 = lay.flow_ix(m, c, f, to, 0);
-                            for (cl, k) in group_of.iter().enumerate() {
-                                let Some(k) = *k else { continue };
-                                flow_n[k] += counts.flows[ix0 + cl] as i64;
-                            }
-                            g += amounts
-                                .iter()
-                                .zip(&flow_n)
-                                .map(|(amount, &n)| amount * n as f64)
-                                .sum::<f64>();
-                        }
-                    }
+                        })
+                        .map(move |f| (c, f, to))
+                })
+                .collect(),
+        };
+        for m in 0..h {
+            let (mut g, r, credit) = (g_series[m], r_series[m], c_series[m]);
+            for &(c, f, to) in &flows {
+                flow_n.fill(0);
+                // The classes of a (cycle, flow) cell are contiguous.
+                let ix0 = lay.flow_ix(m, c, f, to, 0);
+                for (cl, k) in group_of.iter().enumerate() {
+                    let Some(k) = *k else { continue };
+                    flow_n[k] += counts.flows[ix0 + cl] as i64;
                 }
+                g += amounts
+                    .iter()
+                    .zip(&flow_n)
+                    .map(|(amount, &n)| amount * n as f64)
+                    .sum::<f64>();
             }
             let share = window_share(acc.window, m, lay.cycle_months);
             u_series[m] = (g - credit) * share;

@@ -95,7 +95,8 @@ pub struct CMortality {
     pub columns: Vec<Column>,
     /// The columns one after the other, each per completed age from `first_age`: the death's
     /// threshold P(death in the cycle)·2⁶⁴ and its rate per cycle (the table's force ×
-    /// cycle_months/12 × the state's `mortality_hr`).
+    /// cycle_months/12 × the state's `mortality_hr`). States with the same `mortality_hr`
+    /// share their columns (the same `start`).
     pub cells: Vec<(u64, f64)>,
     /// Key of the death's own uniform: the name `mortality`.
     pub key: u64,
@@ -354,11 +355,29 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         let forces = m.table.forces();
         let (mut columns, mut cells) = (Vec::new(), Vec::<(u64, f64)>::new());
         let first_age = m.table.first_age;
+        // The first state with each hazard ratio, by its bits: the states that share a ratio
+        // (most have none, 1) share that state's columns, whose cells are computed once.
+        let mut first_with: Vec<(u64, usize)> = Vec::new();
         for s in 0..n {
             let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
-            for col in &forces {
+            let dies = s != m.death_state && hr > 0.0;
+            let same = match first_with.iter().find(|(bits, _)| *bits == hr.to_bits()) {
+                Some(&(_, first)) => Some(first),
+                None => {
+                    if dies {
+                        first_with.push((hr.to_bits(), s));
+                    }
+                    None
+                }
+            };
+            for (j, col) in forces.iter().enumerate() {
+                if let (true, Some(first)) = (dies, same) {
+                    // The same cells: the column of the first state with this ratio.
+                    columns.push(columns[first * forces.len() + j]);
+                    continue;
+                }
                 let start = cells.len();
-                if s != m.death_state && hr > 0.0 {
+                if dies {
                     cells.extend(col.iter().map(|f| {
                         let rate = f * cm / 12.0 * hr;
                         // P(death) = 1 − exp(−rate) as a fraction of 2⁶⁴ (saturating).
@@ -484,6 +503,56 @@ mod tests {
     use crate::montecarlo::draw_params;
     use crate::rng::SplitMix;
     use rand::Rng;
+
+    /// Every state's columns hold what its own `mortality_hr` gives, cell by cell, whether
+    /// they are computed for it or shared with an earlier state of the same ratio; states of
+    /// the same ratio share, the others do not. The shipped scenario, with the ratio of one
+    /// state drawn apart from the rest, and with every ratio the same.
+    #[test]
+    fn states_of_the_same_mortality_ratio_share_exactly_their_columns() {
+        let sc = crate::scenario::load_default().expect("shipped scenario loads");
+        let m = sc.life.mortality.as_ref().expect("mortality");
+        let forces = m.table.forces();
+        let cm = sc.sim.cycle_months as f64;
+        let own_hr = m.state_hr.iter().flatten().copied().collect::<Vec<usize>>();
+        assert!(!own_hr.is_empty(), "a state has its own ratio");
+        let mut values = draw_params(&sc, 1, 0, true);
+        for all_one in [false, true] {
+            if all_one {
+                for &p in &own_hr {
+                    values[p] = 1.0;
+                }
+            }
+            let carm = compile_arm(&sc, &values, 0, 1.0).expect("compiles");
+            let d = carm.life.and_then(|l| l.mortality).expect("mortality");
+            let n = carm.chains[0].len();
+            let hr = |s: usize| m.state_hr[s].map_or(1.0, |p| values[p]);
+            for s in 0..n {
+                for (sex, force) in forces.iter().enumerate() {
+                    let col = d.columns[2 * s + sex];
+                    if s == m.death_state {
+                        assert_eq!(col.len, 0, "no death in death");
+                        continue;
+                    }
+                    let cells = &d.cells[col.start as usize..(col.start + col.len) as usize];
+                    assert_eq!(cells.len(), force.len());
+                    for (&(threshold, rate), f) in cells.iter().zip(force) {
+                        let want = f * cm / 12.0 * hr(s);
+                        assert_eq!(rate.to_bits(), want.to_bits(), "state {s}");
+                        let p = -(-want).exp_m1();
+                        assert_eq!(threshold, (p * 18_446_744_073_709_551_616.0) as u64);
+                    }
+                    for t in 0..s {
+                        if t == m.death_state {
+                            continue;
+                        }
+                        let same = d.columns[2 * t + sex].start == col.start;
+                        assert_eq!(same, hr(t).to_bits() == hr(s).to_bits(), "{t} {s}");
+                    }
+                }
+            }
+        }
+    }
 
     /// [`CMortality::fires`] with its quick test for the young equals the plain look-up by
     /// completed age, for every state and sex of the shipped scenario, ages from below the

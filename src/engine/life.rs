@@ -361,15 +361,13 @@ pub fn compile_life(sc: &Scenario, values: &[f64], chains: &[Vec<CState>]) -> Op
         for s in 0..n {
             let hr = m.state_hr[s].map_or(1.0, |p| values[p]);
             let dies = s != m.death_state && hr > 0.0;
-            let same = match first_with.iter().find(|(bits, _)| *bits == hr.to_bits()) {
-                Some(&(_, first)) => Some(first),
-                None => {
-                    if dies {
-                        first_with.push((hr.to_bits(), s));
-                    }
-                    None
-                }
-            };
+            let same = first_with
+                .iter()
+                .find(|(bits, _)| *bits == hr.to_bits())
+                .map(|&(_, first)| first);
+            if dies && same.is_none() {
+                first_with.push((hr.to_bits(), s));
+            }
             for (j, col) in forces.iter().enumerate() {
                 if let (true, Some(first)) = (dies, same) {
                     // The same cells: the column of the first state with this ratio.
